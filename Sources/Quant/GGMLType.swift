@@ -1,0 +1,63 @@
+/// Tensor element formats as numbered by GGUF (ggml's `ggml_type`), plus SwarmTune's own NF4.
+///
+/// Block formats store `blockSize` elements in `typeSize` bytes; a row's element count must be a
+/// multiple of `blockSize`.
+public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+    case f32 = 0
+    case f16 = 1
+    case q4_0 = 2
+    case q4_1 = 3
+    case q8_0 = 8
+    case q4_K = 12
+    case q6_K = 14
+    case bf16 = 30
+    /// SwarmTune NF4 (QLoRA NormalFloat-4 with double-quantized absmax); not a ggml type.
+    /// The id is outside ggml's range so no ggml reader mistakes it for one of its own.
+    case nf4 = 0x4E46
+
+    /// Elements per block.
+    public var blockSize: Int {
+        switch self {
+        case .f32, .f16, .bf16: return 1
+        case .q4_0, .q4_1, .q8_0: return 32
+        case .q4_K, .q6_K: return 256
+        case .nf4: return 64
+        }
+    }
+
+    /// Bytes per block.
+    public var typeSize: Int {
+        switch self {
+        case .f32: return 4
+        case .f16, .bf16: return 2
+        case .q4_0: return 18      // f16 d, 16 bytes of nibbles
+        case .q4_1: return 20      // f16 d, f16 m, 16 bytes of nibbles
+        case .q8_0: return 34      // f16 d, 32 int8
+        case .q4_K: return 144     // f16 d, f16 dmin, 12 bytes scales, 128 bytes nibbles
+        case .q6_K: return 210     // 128 ql, 64 qh, 16 int8 scales, f16 d
+        case .nf4: return 33       // 32 bytes of codes + 1 byte quantized absmax (see NF4 docs)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .f32: return "F32"
+        case .f16: return "F16"
+        case .q4_0: return "Q4_0"
+        case .q4_1: return "Q4_1"
+        case .q8_0: return "Q8_0"
+        case .q4_K: return "Q4_K"
+        case .q6_K: return "Q6_K"
+        case .bf16: return "BF16"
+        case .nf4: return "NF4"
+        }
+    }
+
+    /// Bytes needed for `count` elements, or nil when `count` is not a whole number of blocks
+    /// or the size overflows.
+    public func byteCount(elements count: Int) -> Int? {
+        guard count >= 0, count % blockSize == 0 else { return nil }
+        let (bytes, overflow) = (count / blockSize).multipliedReportingOverflow(by: typeSize)
+        return overflow ? nil : bytes
+    }
+}
