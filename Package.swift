@@ -19,10 +19,13 @@ let package = Package(
 
         // Numerics, lowest first.
         .target(name: "Quant", swiftSettings: strict),
+        .target(name: "ModelIO", dependencies: ["Quant", "COpenSSL"], swiftSettings: strict),
 
         // The CLI.
         .executableTarget(name: "swarmtune", dependencies: ["Quant"], swiftSettings: strict),
 
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "QuantTests", dependencies: ["Quant"], swiftSettings: strict),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

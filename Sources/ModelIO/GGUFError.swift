@@ -1,0 +1,56 @@
+/// Everything that can be wrong with a GGUF file, with the field and byte offset at fault.
+public enum GGUFError: Error, Equatable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case truncated(field: String, offset: Int, needed: Int, available: Int)
+    case badMagic(found: UInt32)
+    case unsupportedVersion(UInt32)
+    case tooLarge(field: String, offset: Int, value: UInt64, limit: UInt64)
+    case unknownValueType(key: String, offset: Int, type: UInt32)
+    case unknownTensorType(tensor: String, offset: Int, type: UInt32)
+    case badTensorShape(tensor: String, offset: Int, reason: String)
+    case badTensorOffset(tensor: String, offset: UInt64, reason: String)
+    case duplicateKey(String)
+    case duplicateTensor(String)
+    case badAlignment(UInt64)
+    case missingKey(String)
+    case wrongValueType(key: String, expected: String, found: String)
+    case missingTensor(String)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            return "cannot open GGUF file \(path): \(reason)"
+        case let .truncated(field, offset, needed, available):
+            return "GGUF truncated at byte \(offset) reading \(field): needs \(needed) bytes, \(available) left"
+        case let .badMagic(found):
+            return "not a GGUF file: magic is 0x\(String(found, radix: 16)) at byte 0, expected 0x46554747 (\"GGUF\")"
+        case let .unsupportedVersion(v):
+            return "GGUF version \(v) at byte 4 is not supported (SwarmTune reads version 2 and 3)"
+        case let .tooLarge(field, offset, value, limit):
+            return "GGUF field \(field) at byte \(offset) is \(value), above the limit of \(limit): the file is corrupt"
+        case let .unknownValueType(key, offset, type):
+            return "GGUF metadata key \(key) at byte \(offset) has unknown value type \(type)"
+        case let .unknownTensorType(tensor, offset, type):
+            return "GGUF tensor \(tensor) at byte \(offset) has tensor type \(type), which SwarmTune does not support"
+        case let .badTensorShape(tensor, offset, reason):
+            return "GGUF tensor \(tensor) at byte \(offset) has a bad shape: \(reason)"
+        case let .badTensorOffset(tensor, offset, reason):
+            return "GGUF tensor \(tensor) data offset \(offset) is invalid: \(reason)"
+        case let .duplicateKey(key):
+            return "GGUF metadata key \(key) appears twice"
+        case let .duplicateTensor(name):
+            return "GGUF tensor \(name) appears twice"
+        case let .badAlignment(a):
+            return "GGUF general.alignment is \(a); it must be a non-zero power of two"
+        case let .missingKey(key):
+            return "GGUF metadata key \(key) is missing"
+        case let .wrongValueType(key, expected, found):
+            return "GGUF metadata key \(key) is \(found), expected \(expected)"
+        case let .missingTensor(name):
+            return "GGUF tensor \(name) is missing"
+        case let .writeFailed(path, reason):
+            return "cannot write GGUF file \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Quant
+
+/// A parsed GGUF header: metadata and tensor directory. Tensor bytes stay where they are (in the
+/// mapped file); `dataOffset` says where their section starts.
+public struct GGUFFile: Sendable {
+    public static let magic: UInt32 = 0x4655_4747  // "GGUF" read as little-endian u32
+    public static let defaultAlignment = 32
+    /// GGML tensors have at most four dimensions.
+    public static let maxDimensions = 4
+
+    public let version: UInt32
+    public let metadata: GGUFMetadata
+    public let tensors: [GGUFTensorInfo]
+    public let alignment: Int
+    /// Absolute byte offset of the tensor data section.
+    public let dataOffset: Int
+    private let index: [String: Int]
+
+    public func tensor(named name: String) -> GGUFTensorInfo? {
+        index[name].map { tensors[$0] }
+    }
+
+    /// Parses a whole GGUF file held in memory. Never traps or allocates in proportion to a count
+    /// the file claims before checking it against the bytes that are actually there.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(GGUFError) -> GGUFFile {
+        var cur = ByteCursor(bytes)
+        let magic = try cur.read(UInt32.self, field: "magic")
+        guard magic == GGUFFile.magic else { throw .badMagic(found: magic) }
+        let version = try cur.read(UInt32.self, field: "version")
+        guard version == 2 || version == 3 else { throw .unsupportedVersion(version) }
+
+        let tensorCountOffset = cur.offset
+        let tensorCount = try cur.read(UInt64.self, field: "tensor count")
+        let kvCountOffset = cur.offset
+        let kvCount = try cur.read(UInt64.self, field: "metadata count")
+        // Each metadata entry needs at least a key length (8), a type (4) and one byte of value.
+        let kvLimit = UInt64(cur.remaining / 13)
+        guard kvCount <= kvLimit else {
+            throw .tooLarge(field: "metadata count", offset: kvCountOffset, value: kvCount, limit: kvLimit)
+        }
+
+        var metadata = GGUFMetadata()
+        for _ in 0..<Int(kvCount) {
+            let key = try cur.readString(field: "metadata key", limit: 65_536)
+            let typeOffset = cur.offset
+            let rawType = try cur.read(UInt32.self, field: "type of \(key)")
+            guard let type = GGUFValueType(rawValue: rawType) else {
+                throw .unknownValueType(key: key, offset: typeOffset, type: rawType)
+            }
+            let value = try readValue(type, key: key, cursor: &cur, depth: 0)
+            try metadata.insertNew(key, value)
+        }
+
+        var alignment = defaultAlignment
+        if let a = metadata["general.alignment"] {
+            guard let ai = a.intValue, ai > 0, ai & (ai - 1) == 0, ai <= 1 << 20 else {
+                throw .badAlignment(UInt64(a.intValue ?? 0))
+            }
+            alignment = ai
+        }
+
+        // Each tensor entry needs a name length (8), n_dims (4), one dim (8), type (4), offset (8).
+        let tensorLimit = UInt64(cur.remaining / 32)
+        guard tensorCount <= tensorLimit else {
+            throw .tooLarge(field: "tensor count", offset: tensorCountOffset, value: tensorCount, limit: tensorLimit)
+        }
+        var infos: [GGUFTensorInfo] = []
+        infos.reserveCapacity(Int(tensorCount))
+        var rawOffsets: [UInt64] = []
+        var index: [String: Int] = [:]
+        for _ in 0..<Int(tensorCount) {
+            let entryOffset = cur.offset
+            let name = try cur.readString(field: "tensor name", limit: 65_536)
+            let nDims = try cur.read(UInt32.self, field: "n_dims of \(name)")
+            guard nDims >= 1, nDims <= UInt32(maxDimensions) else {
+                throw .badTensorShape(tensor: name, offset: entryOffset, reason: "\(nDims) dimensions (1 to \(maxDimensions) allowed)")
+            }
+            var shape: [Int] = []
+            var elements = 1
+            for d in 0..<Int(nDims) {
+                let dim = try cur.read(UInt64.self, field: "dimension \(d) of \(name)")
+                guard dim >= 1, dim <= UInt64(Int32.max) else {
+                    throw .badTensorShape(tensor: name, offset: entryOffset, reason: "dimension \(d) is \(dim)")
+                }
+                let (product, overflow) = elements.multipliedReportingOverflow(by: Int(dim))
+                guard !overflow, product <= 1 << 40 else {
+                    throw .badTensorShape(tensor: name, offset: entryOffset, reason: "element count overflows")
+                }
+                elements = product
+                shape.append(Int(dim))
+            }
+            let typeOffset = cur.offset
+            let rawType = try cur.read(UInt32.self, field: "type of \(name)")
+            guard let type = GGMLType(rawValue: rawType) else {
+                throw .unknownTensorType(tensor: name, offset: typeOffset, type: rawType)
+            }
+            guard type == .nf4 || shape[0] % type.blockSize == 0, let byteCount = type.byteCount(elements: elements) else {
+                throw .badTensorShape(tensor: name, offset: entryOffset,
+                                      reason: "row length \(shape[0]) is not a multiple of the \(type) block size \(type.blockSize)")
+            }
+            let dataOffset = try cur.read(UInt64.self, field: "data offset of \(name)")
+            guard index[name] == nil else { throw .duplicateTensor(name) }
+            index[name] = infos.count
+            rawOffsets.append(dataOffset)
+            infos.append(GGUFTensorInfo(name: name, shape: shape, type: type, offset: 0, byteCount: byteCount))
+        }
+
+        let headerEnd = cur.offset
+        let dataStart = (headerEnd + alignment - 1) / alignment * alignment
+        let dataSize = max(0, bytes.count - dataStart)
+        for i in infos.indices {
+            let raw = rawOffsets[i]
+            let info = infos[i]
+            guard raw % UInt64(alignment) == 0 else {
+                throw .badTensorOffset(tensor: info.name, offset: raw, reason: "not a multiple of the alignment \(alignment)")
+            }
+            guard raw <= UInt64(dataSize), UInt64(info.byteCount) <= UInt64(dataSize) - raw else {
+                throw .badTensorOffset(tensor: info.name, offset: raw,
+                                       reason: "\(info.byteCount) bytes from there run past the end of the file (data section holds \(dataSize) bytes)")
+            }
+            infos[i] = GGUFTensorInfo(name: info.name, shape: info.shape, type: info.type, offset: Int(raw), byteCount: info.byteCount)
+        }
+        return GGUFFile(version: version, metadata: metadata, tensors: infos, alignment: alignment,
+                        dataOffset: dataStart, index: index)
+    }
+
+    private static func readValue(_ type: GGUFValueType, key: String, cursor cur: inout ByteCursor,
+                                  depth: Int) throws(GGUFError) -> GGUFValue {
+        switch type {
+        case .uint8: return .uint8(try cur.read(UInt8.self, field: key))
+        case .int8: return .int8(try cur.read(Int8.self, field: key))
+        case .uint16: return .uint16(try cur.read(UInt16.self, field: key))
+        case .int16: return .int16(try cur.read(Int16.self, field: key))
+        case .uint32: return .uint32(try cur.read(UInt32.self, field: key))
+        case .int32: return .int32(try cur.read(Int32.self, field: key))
+        case .uint64: return .uint64(try cur.read(UInt64.self, field: key))
+        case .int64: return .int64(try cur.read(Int64.self, field: key))
+        case .float32: return .float32(try cur.readFloat(field: key))
+        case .float64: return .float64(try cur.readDouble(field: key))
+        case .bool:
+            let at = cur.offset
+            let b = try cur.read(UInt8.self, field: key)
+            guard b <= 1 else { throw .tooLarge(field: "bool \(key)", offset: at, value: UInt64(b), limit: 1) }
+            return .bool(b == 1)
+        case .string:
+            return .string(try cur.readString(field: key, limit: 64 << 20))
+        case .array:
+            let typeOffset = cur.offset
+            let rawElement = try cur.read(UInt32.self, field: "element type of \(key)")
+            guard let element = GGUFValueType(rawValue: rawElement) else {
+                throw .unknownValueType(key: key, offset: typeOffset, type: rawElement)
+            }
+            guard depth < 4 || element != .array else {
+                throw .tooLarge(field: "array nesting of \(key)", offset: typeOffset, value: UInt64(depth + 1), limit: 4)
+            }
+            let countOffset = cur.offset
+            let count = try cur.read(UInt64.self, field: "element count of \(key)")
+            let minSize = element.scalarSize ?? (element == .string ? 8 : 12)
+            let limit = UInt64(cur.remaining / minSize)
+            guard count <= limit else {
+                throw .tooLarge(field: "element count of \(key)", offset: countOffset, value: count, limit: limit)
+            }
+            var items: [GGUFValue] = []
+            items.reserveCapacity(Int(count))
+            for _ in 0..<Int(count) {
+                items.append(try readValue(element, key: key, cursor: &cur, depth: depth + 1))
+            }
+            return .array(element, items)
+        }
+    }
+}
