@@ -17,15 +17,21 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
 
-        // Numerics, lowest first.
+        // Numerics, lowest first. CKernels is built with optimisation even in debug builds so the
+        // test suite runs the real kernels at speed; each ISA variant carries its own target attribute.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=fast", "-Wno-psabi"])]),
         .target(name: "Quant", swiftSettings: strict),
+        .target(name: "Tensor", dependencies: ["CKernels", "Quant"], swiftSettings: strict),
         .target(name: "ModelIO", dependencies: ["Quant", "COpenSSL"], swiftSettings: strict),
+        .target(name: "LM", dependencies: ["ModelIO", "Tensor", "Quant"], swiftSettings: strict),
 
         // The CLI.
         .executableTarget(name: "swarmtune", dependencies: ["Quant"], swiftSettings: strict),
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "QuantTests", dependencies: ["Quant"], swiftSettings: strict),
+        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "ModelIO", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

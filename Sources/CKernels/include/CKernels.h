@@ -1,0 +1,78 @@
+// SwarmTune hot kernels: fused dequantize-matmul over ggml block formats, an fp32 panel GEMM,
+// and a persistent spin-then-sleep thread pool. Each kernel is written once (kernels_impl.h) and
+// compiled for three instruction sets; st_cpu_isa() picks one at run time, so the binary runs on
+// any x86-64 CPU and uses AVX-512 or AVX2+FMA where the CPU has them.
+#ifndef SWARMTUNE_CKERNELS_H
+#define SWARMTUNE_CKERNELS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    ST_ISA_GENERIC = 0,   // SSE2 (the x86-64 baseline)
+    ST_ISA_AVX2 = 1,      // AVX2 + FMA + F16C
+    ST_ISA_AVX512 = 2,    // AVX-512 F/BW/VL/DQ
+};
+
+/// The best instruction set this CPU supports (cpuid), unless SWARMTUNE_ISA=generic|avx2|avx512
+/// asks for a lower one.
+int st_cpu_isa(void);
+const char *st_isa_name(int isa);
+
+/// ggml type ids the fused kernels read directly.
+enum {
+    ST_TYPE_F32 = 0, ST_TYPE_F16 = 1, ST_TYPE_Q4_0 = 2, ST_TYPE_Q4_1 = 3, ST_TYPE_Q8_0 = 8, ST_TYPE_BF16 = 30,
+};
+
+/// 1 when `type` has a fused kernel (the others are dequantized by the caller into fp32 panels).
+int st_type_supported(int type);
+
+/// Bytes of one row of `cols` elements of `type` (cols a multiple of the block size).
+size_t st_row_bytes(int type, int64_t cols);
+
+/// Dequantize rows [r0, r1) of W (rows of `cols` elements of `type`, rows `row_bytes` apart) into
+/// dst (fp32, r1-r0 rows of `cols`).
+void st_dequant_rows(int isa, int type, const void *w, size_t row_bytes, int64_t cols,
+                     int64_t r0, int64_t r1, float *dst);
+
+/// Y[i, r] = sum_k X[i, k] * W[r, k] for i in [0, m), r in [r0, r1).
+/// W is quantized (`type`); X and Y are fp32 row-major with leading dimensions ldx, ldy.
+/// `scratch` holds at least st_qgemm_scratch_floats(cols) floats.
+void st_qgemm(int isa, int type, const void *w, size_t row_bytes, int64_t cols,
+              const float *x, int64_t ldx, int64_t m,
+              float *y, int64_t ldy, int64_t r0, int64_t r1, float *scratch);
+size_t st_qgemm_scratch_floats(int64_t cols);
+
+/// C[i, j] = sum_k A[i, k] * B[j, k] (+ C when accumulate) for i in [0, m), j in [j0, j1):
+/// both operands are fp32 with rows contiguous along k (the "NT" layout).
+void st_sgemm_nt(int isa, const float *a, int64_t lda, const float *b, int64_t ldb,
+                 float *c, int64_t ldc, int64_t m, int64_t j0, int64_t j1, int64_t k, int accumulate);
+
+/// Dot product of two fp32 vectors.
+float st_sdot(int isa, const float *a, const float *b, int64_t n);
+/// y += alpha * x.
+void st_saxpy(int isa, float alpha, const float *x, float *y, int64_t n);
+
+// ---- thread pool -------------------------------------------------------------------------
+typedef struct st_pool st_pool;
+typedef void (*st_task_fn)(void *ctx, int ith, int nth);
+
+/// A pool of `threads` workers (the calling thread counts as worker 0, so threads-1 are started).
+st_pool *st_pool_create(int threads);
+void st_pool_destroy(st_pool *pool);
+int st_pool_size(const st_pool *pool);
+/// Runs fn(ctx, ith, nth) on every worker and returns when all are done. Not reentrant.
+void st_pool_run(st_pool *pool, st_task_fn fn, void *ctx);
+
+/// Multithreaded st_qgemm: splits the output rows [0, rows) over the pool.
+void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                 const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,20 @@
+// AVX-512 (F, BW, VL, DQ) build of the kernels (Skylake-X, Ice Lake, Zen 4, Zen 5).
+#if defined(__x86_64__)
+#include "CKernels.h"
+#include "kernels_internal.h"
+#include <immintrin.h>
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"))), apply_to = function)
+static inline float st_h2f_f16c(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+#define SUFFIX(name) name##_avx512
+#define VL 16
+#define TM 4
+#define TN 4
+#define H2F(p) st_h2f_f16c(p)
+#include "kernels_impl.h"
+#pragma clang attribute pop
+#endif

@@ -1,0 +1,240 @@
+// The kernel bodies, written once with clang vector extensions and compiled three times by
+// kernels_generic.c, kernels_avx2.c and kernels_avx512.c with different target attributes.
+// The including file defines: SUFFIX(name), VL (fp32 lanes per vector), TM and TN (register
+// tile of the NT GEMM), and H2F(ptr) (fp16 bytes -> float).
+//
+// ggml block layouts read here (little-endian):
+//   Q4_0: f16 d, 16 bytes nibbles;          w[j] = d * (q[j] - 8)
+//   Q4_1: f16 d, f16 m, 16 bytes nibbles;   w[j] = d * q[j] + m
+//   Q8_0: f16 d, 32 int8;                   w[j] = d * q[j]
+// with nibble j (j < 16) in the low half of byte j and nibble j+16 in its high half.
+
+#include <string.h>
+
+typedef float   SUFFIX(vf) __attribute__((vector_size(VL * 4), aligned(4)));
+typedef float   SUFFIX(vf16) __attribute__((vector_size(64), aligned(4)));
+typedef uint8_t SUFFIX(vu8) __attribute__((vector_size(16), aligned(1)));
+typedef int8_t  SUFFIX(vi8) __attribute__((vector_size(16), aligned(1)));
+#define vf SUFFIX(vf)
+#define vf16 SUFFIX(vf16)
+#define vu8 SUFFIX(vu8)
+#define vi8 SUFFIX(vi8)
+
+static inline float SUFFIX(hsum)(vf v) {
+    float s = 0;
+    for (int i = 0; i < VL; i++) s += v[i];
+    return s;
+}
+
+static inline float SUFFIX(hsum16)(vf16 v) {
+    float s = 0;
+    for (int i = 0; i < 16; i++) s += v[i];
+    return s;
+}
+
+float SUFFIX(st_sdot)(const float *a, const float *b, int64_t n) {
+    vf acc0 = {0}, acc1 = {0};
+    int64_t k = 0;
+    for (; k + 2 * VL <= n; k += 2 * VL) {
+        acc0 += *(const vf *)(a + k) * *(const vf *)(b + k);
+        acc1 += *(const vf *)(a + k + VL) * *(const vf *)(b + k + VL);
+    }
+    for (; k + VL <= n; k += VL) acc0 += *(const vf *)(a + k) * *(const vf *)(b + k);
+    float s = SUFFIX(hsum)(acc0 + acc1);
+    for (; k < n; k++) s += a[k] * b[k];
+    return s;
+}
+
+void SUFFIX(st_saxpy)(float alpha, const float *x, float *y, int64_t n) {
+    int64_t k = 0;
+    for (; k + VL <= n; k += VL) *(vf *)(y + k) += alpha * *(const vf *)(x + k);
+    for (; k < n; k++) y[k] += alpha * x[k];
+}
+
+// ---- dequantization ------------------------------------------------------------------------
+
+static inline void SUFFIX(unpack_nibbles)(const uint8_t *qs, vf16 *lo, vf16 *hi) {
+    vu8 raw = *(const vu8 *)qs;
+    vu8 l = raw & (uint8_t)0x0F;
+    vu8 h = raw >> 4;
+    *lo = __builtin_convertvector(l, vf16);
+    *hi = __builtin_convertvector(h, vf16);
+}
+
+static void SUFFIX(dequant_row)(int type, const uint8_t *src, int64_t cols, float *dst) {
+    switch (type) {
+    case ST_TYPE_F32:
+        memcpy(dst, src, (size_t)cols * 4);
+        return;
+    case ST_TYPE_F16:
+        for (int64_t k = 0; k < cols; k++) dst[k] = H2F(src + 2 * k);
+        return;
+    case ST_TYPE_BF16:
+        for (int64_t k = 0; k < cols; k++) {
+            uint32_t bits = (uint32_t)(src[2 * k] | (src[2 * k + 1] << 8)) << 16;
+            memcpy(dst + k, &bits, 4);
+        }
+        return;
+    case ST_TYPE_Q4_0:
+        for (int64_t b = 0; b < cols / 32; b++, src += 18, dst += 32) {
+            float d = H2F(src);
+            vf16 lo, hi;
+            SUFFIX(unpack_nibbles)(src + 2, &lo, &hi);
+            *(vf16 *)dst = d * (lo - 8.0f);
+            *(vf16 *)(dst + 16) = d * (hi - 8.0f);
+        }
+        return;
+    case ST_TYPE_Q4_1:
+        for (int64_t b = 0; b < cols / 32; b++, src += 20, dst += 32) {
+            float d = H2F(src), m = H2F(src + 2);
+            vf16 lo, hi;
+            SUFFIX(unpack_nibbles)(src + 4, &lo, &hi);
+            *(vf16 *)dst = d * lo + m;
+            *(vf16 *)(dst + 16) = d * hi + m;
+        }
+        return;
+    case ST_TYPE_Q8_0:
+        for (int64_t b = 0; b < cols / 32; b++, src += 34, dst += 32) {
+            float d = H2F(src);
+            vi8 q0 = *(const vi8 *)(src + 2), q1 = *(const vi8 *)(src + 18);
+            *(vf16 *)dst = d * __builtin_convertvector(q0, vf16);
+            *(vf16 *)(dst + 16) = d * __builtin_convertvector(q1, vf16);
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+void SUFFIX(st_dequant_rows)(int type, const void *w, size_t row_bytes, int64_t cols,
+                              int64_t r0, int64_t r1, float *dst) {
+    for (int64_t r = r0; r < r1; r++)
+        SUFFIX(dequant_row)(type, (const uint8_t *)w + (size_t)r * row_bytes, cols, dst + (r - r0) * cols);
+}
+
+// ---- fused matrix-vector products (decode) -------------------------------------------------
+
+// dot(W row, x) for Q4_1: sum_b d_b * dot(q_b, x_b) + m_b * sum(x_b); xsum holds sum(x_b).
+static float SUFFIX(dot_q4_1)(const uint8_t *row, const float *x, const float *xsum, int64_t nb) {
+    vf16 acc = {0};
+    float macc = 0;
+    for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
+        vf16 lo, hi;
+        SUFFIX(unpack_nibbles)(row + 4, &lo, &hi);
+        vf16 t = lo * *(const vf16 *)x + hi * *(const vf16 *)(x + 16);
+        acc += H2F(row) * t;
+        macc += H2F(row + 2) * xsum[b];
+    }
+    return SUFFIX(hsum16)(acc) + macc;
+}
+
+static float SUFFIX(dot_q4_0)(const uint8_t *row, const float *x, const float *xsum, int64_t nb) {
+    vf16 acc = {0};
+    float macc = 0;
+    for (int64_t b = 0; b < nb; b++, row += 18, x += 32) {
+        vf16 lo, hi;
+        SUFFIX(unpack_nibbles)(row + 2, &lo, &hi);
+        vf16 t = lo * *(const vf16 *)x + hi * *(const vf16 *)(x + 16);
+        float d = H2F(row);
+        acc += d * t;
+        macc -= 8.0f * d * xsum[b];
+    }
+    return SUFFIX(hsum16)(acc) + macc;
+}
+
+static float SUFFIX(dot_q8_0)(const uint8_t *row, const float *x, int64_t nb) {
+    vf16 acc = {0};
+    for (int64_t b = 0; b < nb; b++, row += 34, x += 32) {
+        vi8 q0 = *(const vi8 *)(row + 2), q1 = *(const vi8 *)(row + 18);
+        vf16 t = __builtin_convertvector(q0, vf16) * *(const vf16 *)x
+               + __builtin_convertvector(q1, vf16) * *(const vf16 *)(x + 16);
+        acc += H2F(row) * t;
+    }
+    return SUFFIX(hsum16)(acc);
+}
+
+// ---- NT GEMM: C[i, j] = dot(A[i, :], B[j, :]) --------------------------------------------
+
+void SUFFIX(st_sgemm_nt)(const float *a, int64_t lda, const float *b, int64_t ldb,
+                          float *c, int64_t ldc, int64_t m, int64_t j0, int64_t j1, int64_t k, int accumulate) {
+    const int64_t kv = k / VL * VL;
+    int64_t i = 0;
+    for (; i + TM <= m; i += TM) {
+        int64_t j = j0;
+        for (; j + TN <= j1; j += TN) {
+            vf acc[TM][TN];
+            for (int ii = 0; ii < TM; ii++)
+                for (int jj = 0; jj < TN; jj++) acc[ii][jj] = (vf){0};
+            for (int64_t kk = 0; kk < kv; kk += VL) {
+                vf av[TM], bv[TN];
+                for (int ii = 0; ii < TM; ii++) av[ii] = *(const vf *)(a + (i + ii) * lda + kk);
+                for (int jj = 0; jj < TN; jj++) bv[jj] = *(const vf *)(b + (j + jj) * ldb + kk);
+                for (int ii = 0; ii < TM; ii++)
+                    for (int jj = 0; jj < TN; jj++) acc[ii][jj] += av[ii] * bv[jj];
+            }
+            for (int ii = 0; ii < TM; ii++)
+                for (int jj = 0; jj < TN; jj++) {
+                    float s = SUFFIX(hsum)(acc[ii][jj]);
+                    for (int64_t kk = kv; kk < k; kk++) s += a[(i + ii) * lda + kk] * b[(j + jj) * ldb + kk];
+                    float *out = c + (i + ii) * ldc + j + jj;
+                    *out = accumulate ? *out + s : s;
+                }
+        }
+        for (; j < j1; j++)
+            for (int ii = 0; ii < TM; ii++) {
+                float s = SUFFIX(st_sdot)(a + (i + ii) * lda, b + j * ldb, k);
+                float *out = c + (i + ii) * ldc + j;
+                *out = accumulate ? *out + s : s;
+            }
+    }
+    for (; i < m; i++)
+        for (int64_t j = j0; j < j1; j++) {
+            float s = SUFFIX(st_sdot)(a + i * lda, b + j * ldb, k);
+            float *out = c + i * ldc + j;
+            *out = accumulate ? *out + s : s;
+        }
+}
+
+// ---- quantized GEMM ------------------------------------------------------------------------
+
+#define ST_PANEL_ROWS 16
+
+void SUFFIX(st_qgemm)(int type, const void *w, size_t row_bytes, int64_t cols,
+                       const float *x, int64_t ldx, int64_t m,
+                       float *y, int64_t ldy, int64_t r0, int64_t r1, float *scratch) {
+    const uint8_t *base = (const uint8_t *)w;
+    if (type == ST_TYPE_F32) {
+        SUFFIX(st_sgemm_nt)(x, ldx, (const float *)w, (int64_t)(row_bytes / 4), y, ldy, m, r0, r1, cols, 0);
+        return;
+    }
+    if (m <= 2 && (type == ST_TYPE_Q4_1 || type == ST_TYPE_Q4_0 || type == ST_TYPE_Q8_0)) {
+        const int64_t nb = cols / 32;
+        for (int64_t i = 0; i < m; i++) {
+            const float *xi = x + i * ldx;
+            float *xsum = scratch;
+            if (type != ST_TYPE_Q8_0)
+                for (int64_t b = 0; b < nb; b++) {
+                    vf16 s = *(const vf16 *)(xi + 32 * b) + *(const vf16 *)(xi + 32 * b + 16);
+                    xsum[b] = SUFFIX(hsum16)(s);
+                }
+            float *yi = y + i * ldy;
+            for (int64_t r = r0; r < r1; r++) {
+                const uint8_t *row = base + (size_t)r * row_bytes;
+                yi[r] = type == ST_TYPE_Q4_1 ? SUFFIX(dot_q4_1)(row, xi, xsum, nb)
+                      : type == ST_TYPE_Q4_0 ? SUFFIX(dot_q4_0)(row, xi, xsum, nb)
+                                             : SUFFIX(dot_q8_0)(row, xi, nb);
+            }
+        }
+        return;
+    }
+    for (int64_t r = r0; r < r1; r += ST_PANEL_ROWS) {
+        int64_t n = r1 - r < ST_PANEL_ROWS ? r1 - r : ST_PANEL_ROWS;
+        SUFFIX(st_dequant_rows)(type, w, row_bytes, cols, r, r + n, scratch);
+        SUFFIX(st_sgemm_nt)(x, ldx, scratch, cols, y + r, ldy, m, 0, n, cols, 0);
+    }
+}
+
+#undef vf
+#undef vf16
+#undef vu8
+#undef vi8

@@ -1,0 +1,24 @@
+// Declarations of the per-ISA kernel builds; dispatch.c picks one at run time.
+#ifndef SWARMTUNE_KERNELS_INTERNAL_H
+#define SWARMTUNE_KERNELS_INTERNAL_H
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#define ST_DECLARE_ISA(S)                                                                              \
+    float st_sdot_##S(const float *a, const float *b, int64_t n);                                     \
+    void st_saxpy_##S(float alpha, const float *x, float *y, int64_t n);                              \
+    void st_dequant_rows_##S(int type, const void *w, size_t row_bytes, int64_t cols, int64_t r0,     \
+                             int64_t r1, float *dst);                                                  \
+    void st_sgemm_nt_##S(const float *a, int64_t lda, const float *b, int64_t ldb, float *c,          \
+                         int64_t ldc, int64_t m, int64_t j0, int64_t j1, int64_t k, int accumulate);  \
+    void st_qgemm_##S(int type, const void *w, size_t row_bytes, int64_t cols, const float *x,        \
+                      int64_t ldx, int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1,         \
+                      float *scratch);
+
+ST_DECLARE_ISA(generic)
+#if defined(__x86_64__)
+ST_DECLARE_ISA(avx2)
+ST_DECLARE_ISA(avx512)
+#endif
+#endif

@@ -1,0 +1,146 @@
+// A persistent worker pool: workers spin briefly on a generation counter (a decode step issues
+// hundreds of small matmuls, so waking threads through the kernel each time would cost more than
+// the work), then sleep on a condition variable when idle.
+#include "CKernels.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sched.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define ST_PAUSE() _mm_pause()
+#else
+#define ST_PAUSE() ((void)0)
+#endif
+
+#define ST_SPIN_ITERATIONS 20000
+
+struct st_pool {
+    int n;
+    pthread_t *threads;
+    _Atomic unsigned generation;
+    _Atomic int pending;
+    _Atomic int stop;
+    _Atomic int sleepers;
+    st_task_fn fn;
+    void *ctx;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+typedef struct {
+    st_pool *pool;
+    int index;
+} st_worker_arg;
+
+static void *st_worker(void *raw) {
+    st_worker_arg arg = *(st_worker_arg *)raw;
+    free(raw);
+    st_pool *p = arg.pool;
+    unsigned seen = 0;
+    for (;;) {
+        int spins = 0;
+        while (atomic_load_explicit(&p->generation, memory_order_acquire) == seen && !atomic_load(&p->stop)) {
+            if (++spins < ST_SPIN_ITERATIONS) { ST_PAUSE(); continue; }
+            pthread_mutex_lock(&p->mu);
+            atomic_fetch_add(&p->sleepers, 1);
+            while (atomic_load(&p->generation) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->cv, &p->mu);
+            atomic_fetch_sub(&p->sleepers, 1);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->stop)) return NULL;
+        seen = atomic_load_explicit(&p->generation, memory_order_acquire);
+        p->fn(p->ctx, arg.index, p->n);
+        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel);
+    }
+}
+
+st_pool *st_pool_create(int threads) {
+    if (threads < 1) threads = 1;
+    st_pool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->n = threads;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->threads = calloc((size_t)threads, sizeof(pthread_t));
+    for (int i = 1; i < threads; i++) {
+        st_worker_arg *arg = malloc(sizeof *arg);
+        arg->pool = p;
+        arg->index = i;
+        if (pthread_create(&p->threads[i], NULL, st_worker, arg) != 0) {
+            free(arg);
+            p->n = i;  // run with the workers that did start
+            break;
+        }
+    }
+    return p;
+}
+
+void st_pool_destroy(st_pool *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->stop, 1);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p->threads);
+    free(p);
+}
+
+int st_pool_size(const st_pool *p) { return p ? p->n : 1; }
+
+void st_pool_run(st_pool *p, st_task_fn fn, void *ctx) {
+    if (!p || p->n == 1) { fn(ctx, 0, 1); return; }
+    p->fn = fn;
+    p->ctx = ctx;
+    atomic_store(&p->pending, p->n - 1);
+    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    fn(ctx, 0, p->n);
+    int spins = 0;
+    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) {
+        if (++spins < ST_SPIN_ITERATIONS) ST_PAUSE();
+        else sched_yield();
+    }
+}
+
+typedef struct {
+    int isa, type;
+    const void *w;
+    size_t row_bytes;
+    int64_t rows, cols;
+    const float *x;
+    int64_t ldx, m;
+    float *y;
+    int64_t ldy;
+    float *scratch;  // one region per worker
+    size_t scratch_stride;
+} st_qgemm_job;
+
+static void st_qgemm_task(void *raw, int ith, int nth) {
+    st_qgemm_job *j = raw;
+    // Split rows into nth contiguous ranges aligned to 16 rows (the panel height).
+    int64_t chunks = (j->rows + 15) / 16;
+    int64_t c0 = chunks * ith / nth, c1 = chunks * (ith + 1) / nth;
+    int64_t r0 = c0 * 16, r1 = c1 * 16 < j->rows ? c1 * 16 : j->rows;
+    if (r0 >= r1) return;
+    st_qgemm(j->isa, j->type, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1,
+             j->scratch + (size_t)ith * j->scratch_stride);
+}
+
+void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                 const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy) {
+    int n = st_pool_size(pool);
+    size_t stride = st_qgemm_scratch_floats(cols);
+    float stack[4096];
+    float *scratch = stride * (size_t)n <= 4096 ? stack : malloc(stride * (size_t)n * sizeof(float));
+    st_qgemm_job job = {isa, type, w, row_bytes, rows, cols, x, ldx, m, y, ldy, scratch, stride};
+    st_pool_run(pool, st_qgemm_task, &job);
+    if (scratch != stack) free(scratch);
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Tensor
+
+/// One running sequence over a model: the KV cache and the activation buffers, sized once.
+///
+/// Feed tokens with `append(_:)`; it returns the logits after the last one. Not thread-safe:
+/// a session belongs to one caller, and runs its kernels on its own compute pool.
+public final class InferenceSession {
+    public let model: LlamaModel
+    public let pool: ComputePool
+    public let contextLength: Int
+    public private(set) var position = 0
+    /// Tokens processed per forward pass when prefilling.
+    public let maxBatch: Int
+
+    private let c: LlamaConfig
+    private let keyCache: FloatBuffer     // [layer][position][kvDim]
+    private let valueCache: FloatBuffer
+    private let x, xn, q, k, v, attn, tmp: FloatBuffer
+    private let gate, up: FloatBuffer
+    private let scores: FloatBuffer       // per worker: [contextLength]
+    public let logits: FloatBuffer
+    private let ropeCos, ropeSin: FloatBuffer  // [contextLength][headDim/2]
+
+    public init(model: LlamaModel, contextLength: Int? = nil, maxBatch: Int = 64, pool: ComputePool? = nil) {
+        self.model = model
+        c = model.config
+        self.contextLength = min(contextLength ?? c.contextLength, c.contextLength)
+        self.maxBatch = max(1, maxBatch)
+        self.pool = pool ?? ComputePool()
+        let ctx = self.contextLength, b = self.maxBatch
+        keyCache = FloatBuffer(count: c.layers * ctx * c.kvDim)
+        valueCache = FloatBuffer(count: c.layers * ctx * c.kvDim)
+        x = FloatBuffer(count: b * c.dim)
+        xn = FloatBuffer(count: b * c.dim)
+        q = FloatBuffer(count: b * c.dim)
+        k = FloatBuffer(count: b * c.kvDim)
+        v = FloatBuffer(count: b * c.kvDim)
+        attn = FloatBuffer(count: b * c.dim)
+        tmp = FloatBuffer(count: b * c.dim)
+        gate = FloatBuffer(count: b * c.hiddenDim)
+        up = FloatBuffer(count: b * c.hiddenDim)
+        scores = FloatBuffer(count: self.pool.threads * ctx)
+        logits = FloatBuffer(count: c.vocabSize)
+        let half = c.headDim / 2
+        ropeCos = FloatBuffer(count: ctx * half)
+        ropeSin = FloatBuffer(count: ctx * half)
+        for p in 0..<ctx {
+            for i in 0..<half {
+                let freq = pow(Double(c.ropeBase), -2.0 * Double(i) / Double(c.headDim))
+                let angle = Double(p) * freq
+                ropeCos[p * half + i] = Float(cos(angle))
+                ropeSin[p * half + i] = Float(sin(angle))
+            }
+        }
+    }
+
+    /// Forgets the sequence (the cache is overwritten as new tokens arrive).
+    public func reset() { position = 0 }
+
+    /// Runs `tokens` through the model at the next positions and returns the logits after the
+    /// last one (valid until the next call).
+    @discardableResult
+    public func append(_ tokens: [Int32]) throws(LMError) -> UnsafeBufferPointer<Float> {
+        guard position + tokens.count <= contextLength else {
+            throw .contextFull(position: position + tokens.count, contextLength: contextLength)
+        }
+        for t in tokens where t < 0 || Int(t) >= c.vocabSize { throw .tokenOutOfRange(t, vocabSize: c.vocabSize) }
+        var start = 0
+        while start < tokens.count {
+            let n = min(maxBatch, tokens.count - start)
+            forward(Array(tokens[start..<(start + n)]), computeLogits: start + n == tokens.count)
+            start += n
+        }
+        return UnsafeBufferPointer(logits.buffer)
+    }
+
+    private func forward(_ tokens: [Int32], computeLogits: Bool) {
+        let n = tokens.count, dim = c.dim, kvDim = c.kvDim, hd = c.headDim, isa = pool.isa
+        let p0 = position
+        for (i, t) in tokens.enumerated() {
+            model.tokenEmbedding.dequantizeRow(Int(t), into: x.pointer + i * dim, isa: isa)
+        }
+        for (l, layer) in model.layers.enumerated() {
+            rmsNorm(x.pointer, layer.attentionNorm, into: xn.pointer, rows: n)
+            layer.q.multiply(xn.pointer, ldx: dim, m: n, into: q.pointer, ldy: dim, pool: pool)
+            layer.k.multiply(xn.pointer, ldx: dim, m: n, into: k.pointer, ldy: kvDim, pool: pool)
+            layer.v.multiply(xn.pointer, ldx: dim, m: n, into: v.pointer, ldy: kvDim, pool: pool)
+            for i in 0..<n {
+                rope(q.pointer + i * dim, heads: c.heads, position: p0 + i)
+                rope(k.pointer + i * kvDim, heads: c.kvHeads, position: p0 + i)
+            }
+            let layerCache = l * contextLength * kvDim
+            (keyCache.pointer + layerCache + p0 * kvDim).update(from: k.pointer, count: n * kvDim)
+            (valueCache.pointer + layerCache + p0 * kvDim).update(from: v.pointer, count: n * kvDim)
+            attention(tokens: n, layerOffset: layerCache, isa: isa)
+            layer.o.multiply(attn.pointer, ldx: dim, m: n, into: tmp.pointer, ldy: dim, pool: pool)
+            add(tmp.pointer, into: x.pointer, count: n * dim)
+
+            rmsNorm(x.pointer, layer.ffnNorm, into: xn.pointer, rows: n)
+            layer.gate.multiply(xn.pointer, ldx: dim, m: n, into: gate.pointer, ldy: c.hiddenDim, pool: pool)
+            layer.up.multiply(xn.pointer, ldx: dim, m: n, into: up.pointer, ldy: c.hiddenDim, pool: pool)
+            let g = gate.pointer, u = up.pointer
+            for j in 0..<(n * c.hiddenDim) {
+                let a = g[j]
+                g[j] = a / (1 + expf(-a)) * u[j]
+            }
+            layer.down.multiply(gate.pointer, ldx: c.hiddenDim, m: n, into: tmp.pointer, ldy: dim, pool: pool)
+            add(tmp.pointer, into: x.pointer, count: n * dim)
+        }
+        position += n
+        _ = hd
+        guard computeLogits else { return }
+        let last = x.pointer + (n - 1) * dim
+        rmsNorm(last, model.outputNorm, into: xn.pointer, rows: 1)
+        model.output.multiply(xn.pointer, ldx: dim, m: 1, into: logits.pointer, ldy: c.vocabSize, pool: pool)
+    }
+
+    private func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], into dst: UnsafeMutablePointer<Float>, rows: Int) {
+        let dim = c.dim, eps = c.normEpsilon
+        weight.withUnsafeBufferPointer { w in
+            for r in 0..<rows {
+                let s = src + r * dim, d = dst + r * dim
+                var ss: Float = 0
+                for i in 0..<dim { ss += s[i] * s[i] }
+                let scale = 1 / (ss / Float(dim) + eps).squareRoot()
+                for i in 0..<dim { d[i] = s[i] * scale * w[i] }
+            }
+        }
+    }
+
+    /// Rotates each adjacent pair (2i, 2i+1) of every head by position * base^(-2i/headDim).
+    private func rope(_ vec: UnsafeMutablePointer<Float>, heads: Int, position p: Int) {
+        let half = c.headDim / 2
+        let cs = ropeCos.pointer + p * half, sn = ropeSin.pointer + p * half
+        for h in 0..<heads {
+            let v = vec + h * c.headDim
+            for i in 0..<half {
+                let a = v[2 * i], b = v[2 * i + 1]
+                v[2 * i] = a * cs[i] - b * sn[i]
+                v[2 * i + 1] = a * sn[i] + b * cs[i]
+            }
+        }
+    }
+
+    private func add(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { dst[i] += src[i] }
+    }
+
+    /// Causal grouped-query attention for the `tokens` newest positions, split over (token, head).
+    private func attention(tokens n: Int, layerOffset: Int, isa: Int32) {
+        let dim = c.dim, kvDim = c.kvDim, hd = c.headDim, heads = c.heads
+        let group = c.heads / c.kvHeads
+        let scale = 1 / Float(hd).squareRoot()
+        let p0 = position
+        let kc = keyCache.pointer + layerOffset, vc = valueCache.pointer + layerOffset
+        let qp = q.pointer, out = attn.pointer, scoreBase = scores.pointer, ctx = contextLength
+        pool.run { ith, nth in
+            let sc = scoreBase + ith * ctx
+            var job = ith
+            while job < n * heads {
+                let i = job / heads, h = job % heads
+                job += nth
+                let len = p0 + i + 1
+                let qv = qp + i * dim + h * hd
+                let kvOff = (h / group) * hd
+                var maxScore = -Float.infinity
+                for t in 0..<len {
+                    let s = Kernels.dot(qv, kc + t * kvDim + kvOff, hd, isa: isa) * scale
+                    sc[t] = s
+                    if s > maxScore { maxScore = s }
+                }
+                var sum: Float = 0
+                for t in 0..<len {
+                    let e = expf(sc[t] - maxScore)
+                    sc[t] = e
+                    sum += e
+                }
+                let o = out + i * dim + h * hd
+                o.initialize(repeating: 0, count: hd)
+                let inv = 1 / sum
+                for t in 0..<len {
+                    Kernels.axpy(sc[t] * inv, vc + t * kvDim + kvOff, o, hd, isa: isa)
+                }
+            }
+        }
+    }
+}

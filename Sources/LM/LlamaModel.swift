@@ -1,0 +1,86 @@
+import ModelIO
+import Quant
+import Tensor
+
+/// The weights of one transformer block, read in place from the core file.
+public struct LlamaLayer: Sendable {
+    public let attentionNorm: [Float]
+    public let q: WeightMatrix
+    public let k: WeightMatrix
+    public let v: WeightMatrix
+    public let o: WeightMatrix
+    public let ffnNorm: [Float]
+    public let gate: WeightMatrix
+    public let up: WeightMatrix
+    public let down: WeightMatrix
+}
+
+/// A Llama-family model whose matrices stay quantized in the memory-mapped GGUF file.
+///
+/// Q and K rows are in the order GGUF converters write them (each head's rotary pairs adjacent),
+/// so rotary embeddings here rotate adjacent pairs; attention scores equal the original model's.
+public final class LlamaModel: Sendable {
+    /// The core's identity (SHA-256 over architecture, tokenizer and tensors); reads the whole file.
+    public func computeCoreHash() -> [UInt8] { CoreHash.compute(file) }
+
+    public let config: LlamaConfig
+    public let file: GGUFModelFile
+    public let tokenEmbedding: WeightMatrix
+    public let output: WeightMatrix
+    public let outputNorm: [Float]
+    public let layers: [LlamaLayer]
+
+    public convenience init(path: String) throws(LMError) {
+        let file: GGUFModelFile
+        do { file = try GGUFModelFile(path: path) } catch { throw .file(error) }
+        try self.init(file: file)
+    }
+
+    public init(file: GGUFModelFile) throws(LMError) {
+        self.file = file
+        let c = try LlamaConfig(metadata: file.metadata, path: file.path)
+        config = c
+
+        func matrix(_ name: String, rows: Int, cols: Int) throws(LMError) -> WeightMatrix {
+            guard let info = file.gguf.tensor(named: name) else { throw .badTensor(name: name, reason: "missing from \(file.path)") }
+            guard info.shape.count == 2, info.columns == cols, info.rows == rows else {
+                throw .badTensor(name: name, reason: "shape \(info.shape) (ggml order), expected [\(cols), \(rows)]")
+            }
+            guard WeightMatrix.isFused(info.type) else {
+                throw .badTensor(name: name, reason: "type \(info.type) has no compute kernel yet (supported: F32, F16, BF16, Q4_0, Q4_1, Q8_0)")
+            }
+            let data = file.data(of: info)
+            return WeightMatrix(type: info.type, rows: rows, columns: cols, base: data.baseAddress!, owner: file)
+        }
+        func vector(_ name: String, count: Int) throws(LMError) -> [Float] {
+            guard let info = file.gguf.tensor(named: name) else { throw .badTensor(name: name, reason: "missing from \(file.path)") }
+            guard info.elementCount == count, info.type == .f32 || info.type == .f16 || info.type == .bf16 else {
+                throw .badTensor(name: name, reason: "expected \(count) F32/F16/BF16 values, found \(info.elementCount) of \(info.type)")
+            }
+            let m = WeightMatrix(type: info.type, rows: 1, columns: count, base: file.data(of: info).baseAddress!, owner: file)
+            var out = [Float](repeating: 0, count: count)
+            out.withUnsafeMutableBufferPointer { m.dequantizeRow(0, into: $0.baseAddress!, isa: Kernels.detectedISA) }
+            return out
+        }
+
+        tokenEmbedding = try matrix("token_embd.weight", rows: c.vocabSize, cols: c.dim)
+        output = file.gguf.tensor(named: "output.weight") != nil
+            ? try matrix("output.weight", rows: c.vocabSize, cols: c.dim) : tokenEmbedding
+        outputNorm = try vector("output_norm.weight", count: c.dim)
+        var layers: [LlamaLayer] = []
+        for i in 0..<c.layers {
+            let p = "blk.\(i)."
+            layers.append(LlamaLayer(
+                attentionNorm: try vector(p + "attn_norm.weight", count: c.dim),
+                q: try matrix(p + "attn_q.weight", rows: c.dim, cols: c.dim),
+                k: try matrix(p + "attn_k.weight", rows: c.kvDim, cols: c.dim),
+                v: try matrix(p + "attn_v.weight", rows: c.kvDim, cols: c.dim),
+                o: try matrix(p + "attn_output.weight", rows: c.dim, cols: c.dim),
+                ffnNorm: try vector(p + "ffn_norm.weight", count: c.dim),
+                gate: try matrix(p + "ffn_gate.weight", rows: c.hiddenDim, cols: c.dim),
+                up: try matrix(p + "ffn_up.weight", rows: c.hiddenDim, cols: c.dim),
+                down: try matrix(p + "ffn_down.weight", rows: c.dim, cols: c.hiddenDim)))
+        }
+        self.layers = layers
+    }
+}

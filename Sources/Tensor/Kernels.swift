@@ -1,0 +1,25 @@
+import CKernels
+
+/// Small vector kernels the model code calls between matmuls (dispatched to the CPU's best ISA).
+public enum Kernels {
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, isa: Int32) -> Float {
+        st_sdot(isa, a, b, Int64(n))
+    }
+
+    /// y += alpha * x
+    @inline(__always)
+    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, isa: Int32) {
+        st_saxpy(isa, alpha, x, y, Int64(n))
+    }
+
+    /// C[i, j] (+)= Σ_k A[i, k] B[j, k] for rows i < m and j in j0..<j1.
+    public static func gemmNT(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                              _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                              accumulate: Bool, isa: Int32) {
+        st_sgemm_nt(isa, a, Int64(lda), b, Int64(ldb), c, Int64(ldc), Int64(m), 0, Int64(n), Int64(k), accumulate ? 1 : 0)
+    }
+
+    public static var detectedISA: Int32 { st_cpu_isa() }
+    public static func isaName(_ isa: Int32) -> String { String(cString: st_isa_name(isa)) }
+}
