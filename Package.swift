@@ -25,13 +25,15 @@ let package = Package(
         .target(name: "ModelIO", dependencies: ["Quant", "COpenSSL"], swiftSettings: strict),
         .target(name: "LM", dependencies: ["ModelIO", "Tensor", "Quant"], swiftSettings: strict),
 
-        // The CLI.
-        .executableTarget(name: "swarmtune", dependencies: ["Quant"], swiftSettings: strict),
+        // The CLI: commands live in a library so tests can run them; the executable is one line.
+        .target(name: "SwarmTuneCLI", dependencies: ["LM", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "QuantTests", dependencies: ["Quant"], swiftSettings: strict),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

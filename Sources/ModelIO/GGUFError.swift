@@ -1,5 +1,7 @@
 /// Everything that can be wrong with a GGUF file, with the field and byte offset at fault.
-public enum GGUFError: Error, Equatable, CustomStringConvertible {
+public indirect enum GGUFError: Error, Equatable, CustomStringConvertible {
+    /// A parse error in a named file.
+    case inFile(path: String, GGUFError)
     case cannotOpen(path: String, reason: String)
     case truncated(field: String, offset: Int, needed: Int, available: Int)
     case badMagic(found: UInt32)
@@ -19,6 +21,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case let .inFile(path, inner):
+            return "\(path): \(inner.description)"
         case let .cannotOpen(path, reason):
             return "cannot open GGUF file \(path): \(reason)"
         case let .truncated(field, offset, needed, available):

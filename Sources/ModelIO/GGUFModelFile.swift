@@ -6,7 +6,7 @@ public final class GGUFModelFile: Sendable {
 
     public init(path: String) throws(GGUFError) {
         file = try MappedFile(path: path)
-        gguf = try GGUFFile.parse(file.bytes)
+        do { gguf = try GGUFFile.parse(file.bytes) } catch { throw .inFile(path: path, error) }
     }
 
     public var path: String { file.path }

@@ -7,7 +7,8 @@ import CKernels
 public final class ComputePool: @unchecked Sendable {
     public let threads: Int
     public let isa: Int32
-    let raw: OpaquePointer
+    /// The C pool, for calling the kernels directly.
+    public let raw: OpaquePointer
 
     /// `threads` defaults to the number of online CPUs.
     public init(threads: Int? = nil) {

@@ -1,10 +1,6 @@
-import Quant
+#if canImport(Glibc)
+import Glibc
+#endif
+import SwarmTuneCLI
 
-let usage = """
-    swarmtune: decentralized peer-to-peer LoRA fine-tuning on a shared quantized core
-
-    USAGE: swarmtune <command> [options]
-
-    Run 'swarmtune <command> --help' for a command's options.
-    """
-print(usage)
+exit(SwarmTuneCommand.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,76 @@
+import ModelIO
+import LM
+import Quant
+
+/// `swarmtune info MODEL`: what a core file holds and its identity.
+enum InfoCommand {
+    static let help = """
+        USAGE: swarmtune info MODEL [--json]
+
+        Shows a GGUF core's architecture, hyper-parameters, tensor types and sizes, and its core
+        hash (the identity every node of a swarm must share).
+
+        EXAMPLES:
+          swarmtune info models/SmolLM2-135M-Instruct.Q4_1.gguf
+          swarmtune info models/SmolLM2-135M-Instruct.Q4_1.gguf --json | jq .coreHash
+        """
+
+    static func run(_ args: inout Arguments) throws(CLIError) {
+        let json = args.flag("--json")
+        let path = try args.positional("MODEL (path to a .gguf file)")
+        try args.finish()
+        let file: GGUFModelFile
+        do { file = try GGUFModelFile(path: path) } catch { throw .failure(error.description) }
+        let meta = file.metadata
+        var byType: [String: (count: Int, bytes: Int, elements: Int)] = [:]
+        for t in file.tensors {
+            var e = byType[t.type.description] ?? (0, 0, 0)
+            e.count += 1
+            e.bytes += t.byteCount
+            e.elements += t.elementCount
+            byType[t.type.description] = e
+        }
+        let totalBytes = file.tensors.reduce(0) { $0 + $1.byteCount }
+        let totalElements = file.tensors.reduce(0) { $0 + $1.elementCount }
+        let hash = CoreHash.compute(file).hexString
+        let config = try? LlamaConfig(metadata: meta, path: path)
+
+        if json {
+            var obj: [String: Any] = [
+                "path": path, "ggufVersion": Int(file.gguf.version), "coreHash": hash,
+                "architecture": meta["general.architecture"]?.stringValue ?? "",
+                "name": meta["general.name"]?.stringValue ?? "",
+                "tensorCount": file.tensors.count, "parameters": totalElements, "tensorBytes": totalBytes,
+                "tensorTypes": byType.mapValues { ["tensors": $0.count, "bytes": $0.bytes, "elements": $0.elements] },
+            ]
+            if let c = config {
+                obj["config"] = ["vocabSize": c.vocabSize, "dim": c.dim, "hiddenDim": c.hiddenDim, "layers": c.layers,
+                                 "heads": c.heads, "kvHeads": c.kvHeads, "headDim": c.headDim,
+                                 "ropeBase": Double(c.ropeBase), "normEpsilon": Double(c.normEpsilon),
+                                 "contextLength": c.contextLength]
+            }
+            Output.out(Output.json(obj))
+            return
+        }
+        Output.out("file:          \(path)")
+        Output.out("name:          \(meta["general.name"]?.stringValue ?? "-")")
+        Output.out("architecture:  \(meta["general.architecture"]?.stringValue ?? "-") (GGUF v\(file.gguf.version))")
+        if let c = config {
+            Output.out("shape:         \(c.layers) layers, dim \(c.dim), ffn \(c.hiddenDim), heads \(c.heads) (kv \(c.kvHeads), size \(c.headDim)), vocab \(c.vocabSize), context \(c.contextLength)")
+            Output.out("rope/norm:     base \(c.ropeBase), rms eps \(c.normEpsilon)")
+        }
+        Output.out("parameters:    \(totalElements) in \(file.tensors.count) tensors, \(Output.bytes(totalBytes))")
+        for (name, e) in byType.sorted(by: { $0.value.bytes > $1.value.bytes }) {
+            let bits = Double(e.bytes * 8) / Double(max(1, e.elements))
+            Output.out("  \(name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(e.count).leftPad(4)) tensors  \(Output.bytes(e.bytes).leftPad(10))  \(String(format: "%.2f", bits)) bits/weight")
+        }
+        if let tokens = try? meta.stringArray("tokenizer.ggml.tokens") {
+            Output.out("tokenizer:     \(meta["tokenizer.ggml.model"]?.stringValue ?? "?") / \(meta["tokenizer.ggml.pre"]?.stringValue ?? "default"), \(tokens.count) tokens, chat template: \(meta["tokenizer.chat_template"] == nil ? "no" : "yes")")
+        }
+        Output.out("core hash:     \(hash)")
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,67 @@
+/// The `swarmtune` command table: each subcommand with its one-line summary and help.
+public enum SwarmTuneCommand {
+    public static let version = "0.1.0"
+
+    struct Entry: Sendable {
+        let name: String
+        let summary: String
+        let help: String
+        let run: @Sendable (inout Arguments) throws(CLIError) -> Void
+    }
+
+    static let commands: [Entry] = [
+        Entry(name: "info", summary: "show a core's architecture, tensor types and core hash",
+              help: InfoCommand.help, run: InfoCommand.run),
+        Entry(name: "bench", summary: "measure kernels and the forward pass (prints figures)",
+              help: BenchCommand.help, run: BenchCommand.run),
+    ]
+
+    public static var help: String {
+        let width = commands.map(\.name.count).max() ?? 8
+        let list = commands.map { "  \($0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0))\($0.summary)" }
+            .joined(separator: "\n")
+        return """
+            swarmtune \(version): decentralized peer-to-peer LoRA fine-tuning on a shared quantized core
+
+            USAGE: swarmtune <command> [options]
+
+            COMMANDS:
+            \(list)
+
+            Run 'swarmtune <command> --help' for a command's options and examples.
+            Exit codes: 0 success, 1 runtime failure, 2 usage error.
+            """
+    }
+
+    /// Runs the command line (without the program name) and returns the exit code.
+    public static func main(_ argv: [String]) -> Int32 {
+        guard let first = argv.first else {
+            Output.err(help)
+            return 2
+        }
+        if first == "--help" || first == "-h" || first == "help" {
+            Output.out(help)
+            return 0
+        }
+        if first == "--version" {
+            Output.out(version)
+            return 0
+        }
+        guard let entry = commands.first(where: { $0.name == first }) else {
+            Output.err("swarmtune: unknown command '\(first)'\n(see 'swarmtune --help')")
+            return 2
+        }
+        var args = Arguments(command: entry.name, Array(argv.dropFirst()))
+        if args.wantsHelp {
+            Output.out(entry.help)
+            return 0
+        }
+        do {
+            try entry.run(&args)
+            return 0
+        } catch {
+            Output.err("swarmtune \(entry.name): \(error.description)")
+            return error.exitCode
+        }
+    }
+}

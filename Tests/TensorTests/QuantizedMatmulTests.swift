@@ -1,0 +1,161 @@
+import Testing
+import CKernels
+import Quant
+@testable import Tensor
+
+/// The fused kernels of every instruction-set build against a plain scalar reference written
+/// here from the ggml block layouts.
+@Suite struct QuantizedMatmulTests {
+    static let types: [GGMLType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+
+    /// The ISA builds this CPU can run.
+    static var isas: [Int32] { (0...Kernels.detectedISA).map { $0 } }
+
+    static func f16Bytes(_ f: Float) -> [UInt8] {
+        let h = Float16(f).bitPattern
+        return [UInt8(h & 0xFF), UInt8(h >> 8)]
+    }
+
+    static func f16(_ b: ArraySlice<UInt8>) -> Float {
+        Float(Float16(bitPattern: UInt16(b[b.startIndex]) | UInt16(b[b.startIndex + 1]) << 8))
+    }
+
+    /// Random row bytes of `type` with well-behaved scales.
+    static func randomRow(_ type: GGMLType, cols: Int, rng: inout SeededRandom) -> [UInt8] {
+        func rnd() -> Float { rng.nextFloat() * 2 - 1 }
+        var out: [UInt8] = []
+        switch type {
+        case .f32:
+            for _ in 0..<cols { withUnsafeBytes(of: rnd().bitPattern.littleEndian) { out += $0 } }
+        case .f16:
+            for _ in 0..<cols { out += f16Bytes(rnd()) }
+        case .bf16:
+            for _ in 0..<cols { let b = rnd().bitPattern >> 16; out += [UInt8(b & 0xFF), UInt8(b >> 8)] }
+        case .q4_0, .q8_0:
+            for _ in 0..<(cols / 32) {
+                out += f16Bytes(rnd() * 0.1)
+                for _ in 0..<(type == .q4_0 ? 16 : 32) { out.append(UInt8(truncatingIfNeeded: rng.next())) }
+            }
+        case .q4_1:
+            for _ in 0..<(cols / 32) {
+                out += f16Bytes(rnd() * 0.1)
+                out += f16Bytes(rnd() * 0.5)
+                for _ in 0..<16 { out.append(UInt8(truncatingIfNeeded: rng.next())) }
+            }
+        default:
+            break
+        }
+        return out
+    }
+
+    /// Scalar reference decode, straight from the block layouts.
+    static func referenceRow(_ type: GGMLType, _ b: [UInt8], cols: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: cols)
+        switch type {
+        case .f32:
+            for i in 0..<cols {
+                out[i] = Float(bitPattern: UInt32(b[4*i]) | UInt32(b[4*i+1]) << 8 | UInt32(b[4*i+2]) << 16 | UInt32(b[4*i+3]) << 24)
+            }
+        case .f16:
+            for i in 0..<cols { out[i] = f16(b[(2*i)...]) }
+        case .bf16:
+            for i in 0..<cols { out[i] = Float(bitPattern: (UInt32(b[2*i]) | UInt32(b[2*i+1]) << 8) << 16) }
+        case .q4_0, .q4_1:
+            let bs = type == .q4_0 ? 18 : 20
+            for blk in 0..<(cols / 32) {
+                let base = blk * bs
+                let d = f16(b[base...])
+                let m: Float = type == .q4_1 ? f16(b[(base + 2)...]) : 0
+                let qs = base + (type == .q4_0 ? 2 : 4)
+                for j in 0..<16 {
+                    let lo = Float(b[qs + j] & 0x0F), hi = Float(b[qs + j] >> 4)
+                    out[blk * 32 + j] = type == .q4_0 ? d * (lo - 8) : d * lo + m
+                    out[blk * 32 + j + 16] = type == .q4_0 ? d * (hi - 8) : d * hi + m
+                }
+            }
+        case .q8_0:
+            for blk in 0..<(cols / 32) {
+                let base = blk * 34
+                let d = f16(b[base...])
+                for j in 0..<32 { out[blk * 32 + j] = d * Float(Int8(bitPattern: b[base + 2 + j])) }
+            }
+        default:
+            break
+        }
+        return out
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 33])
+    func everyISAMatchesTheScalarReference(m: Int) throws {
+        var rng = SeededRandom(seed: UInt64(m))
+        let rows = 37, cols = 96
+        let pool = ComputePool(threads: 2)
+        for type in Self.types {
+            var bytes: [UInt8] = []
+            var dense: [Float] = []
+            for _ in 0..<rows {
+                let row = Self.randomRow(type, cols: cols, rng: &rng)
+                bytes += row
+                dense += Self.referenceRow(type, row, cols: cols)
+            }
+            let x = (0..<(m * cols)).map { _ in rng.nextFloat() * 2 - 1 }
+            var expected = [Float](repeating: 0, count: m * rows)
+            for i in 0..<m {
+                for r in 0..<rows {
+                    var s: Double = 0
+                    for k in 0..<cols { s += Double(x[i * cols + k]) * Double(dense[r * cols + k]) }
+                    expected[i * rows + r] = Float(s)
+                }
+            }
+            for isa in Self.isas {
+                var y = [Float](repeating: .nan, count: m * rows)
+                bytes.withUnsafeBytes { w in
+                    x.withUnsafeBufferPointer { xp in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            st_qgemm_mt(pool.raw, isa, Int32(type.rawValue), w.baseAddress, type.byteCount(elements: cols)!,
+                                        Int64(rows), Int64(cols), xp.baseAddress, Int64(cols), Int64(m), yp.baseAddress, Int64(rows))
+                        }
+                    }
+                }
+                var worst: Float = 0
+                for i in 0..<y.count { worst = max(worst, abs(y[i] - expected[i]) / max(1, abs(expected[i]))) }
+                #expect(worst < 1e-4, "type \(type) isa \(Kernels.isaName(isa)) m \(m): relative error \(worst)")
+            }
+        }
+    }
+
+    @Test func gemmNTAccumulatesAndHandlesEdges() {
+        var rng = SeededRandom(seed: 9)
+        let m = 5, n = 7, k = 37
+        let a = (0..<(m * k)).map { _ in rng.nextFloat() - 0.5 }
+        let b = (0..<(n * k)).map { _ in rng.nextFloat() - 0.5 }
+        for isa in Self.isas {
+            var c = [Float](repeating: 1, count: m * n)
+            Kernels.gemmNT(a, lda: k, b, ldb: k, &c, ldc: n, m: m, n: n, k: k, accumulate: true, isa: isa)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: Float = 1
+                    for kk in 0..<k { s += a[i * k + kk] * b[j * k + kk] }
+                    #expect(abs(c[i * n + j] - s) < 1e-4, "isa \(Kernels.isaName(isa)) (\(i),\(j))")
+                }
+            }
+        }
+    }
+
+    @Test func poolRunsEveryWorkerOnce() {
+        let pool = ComputePool(threads: 3)
+        var hits = [Int](repeating: 0, count: 3)
+        hits.withUnsafeMutableBufferPointer { h in
+            let p = h.baseAddress!
+            for _ in 0..<1000 { pool.run { ith, nth in if nth == 3 { p[ith] += 1 } } }
+        }
+        #expect(hits == [1000, 1000, 1000])
+    }
+
+    @Test func seededRandomIsReproducible() {
+        var a = SeededRandom(seed: 42), b = SeededRandom(seed: 42), c = SeededRandom(seed: 43)
+        let xs = (0..<8).map { _ in a.next() }
+        #expect(xs == (0..<8).map { _ in b.next() })
+        #expect(xs != (0..<8).map { _ in c.next() })
+    }
+}
