@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "QuantTests", dependencies: ["Quant"], swiftSettings: strict),
+        .testTarget(name: "QuantTests", dependencies: ["Quant"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant"], swiftSettings: strict),

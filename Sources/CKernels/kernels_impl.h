@@ -113,16 +113,40 @@ void SUFFIX(st_dequant_rows)(int type, const void *w, size_t row_bytes, int64_t 
 }
 
 // ---- fused matrix-vector products (decode) -------------------------------------------------
+// Four rows at a time: the x loads and nibble-free work are shared, and four independent
+// accumulators hide the FMA latency that a single running sum would serialise on.
 
 // dot(W row, x) for Q4_1: sum_b d_b * dot(q_b, x_b) + m_b * sum(x_b); xsum holds sum(x_b).
+static void SUFFIX(dot4_q4_1)(const uint8_t *row, size_t rb, const float *x, const float *xsum, int64_t nb, float *out) {
+    vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+    float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
+        const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
+        const float xs = xsum[b];
+        vf16 lo, hi;
+#define ST_Q41_ROW(k, acc, macc)                                      \
+        SUFFIX(unpack_nibbles)(row + (k) * rb + 4, &lo, &hi);         \
+        acc += H2F(row + (k) * rb) * (lo * xl + hi * xh);             \
+        macc += H2F(row + (k) * rb + 2) * xs;
+        ST_Q41_ROW(0, acc0, m0)
+        ST_Q41_ROW(1, acc1, m1)
+        ST_Q41_ROW(2, acc2, m2)
+        ST_Q41_ROW(3, acc3, m3)
+#undef ST_Q41_ROW
+    }
+    out[0] = SUFFIX(hsum16)(acc0) + m0;
+    out[1] = SUFFIX(hsum16)(acc1) + m1;
+    out[2] = SUFFIX(hsum16)(acc2) + m2;
+    out[3] = SUFFIX(hsum16)(acc3) + m3;
+}
+
 static float SUFFIX(dot_q4_1)(const uint8_t *row, const float *x, const float *xsum, int64_t nb) {
     vf16 acc = {0};
     float macc = 0;
     for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
         vf16 lo, hi;
         SUFFIX(unpack_nibbles)(row + 4, &lo, &hi);
-        vf16 t = lo * *(const vf16 *)x + hi * *(const vf16 *)(x + 16);
-        acc += H2F(row) * t;
+        acc += H2F(row) * (lo * *(const vf16 *)x + hi * *(const vf16 *)(x + 16));
         macc += H2F(row + 2) * xsum[b];
     }
     return SUFFIX(hsum16)(acc) + macc;
@@ -140,6 +164,25 @@ static float SUFFIX(dot_q4_0)(const uint8_t *row, const float *x, const float *x
         macc -= 8.0f * d * xsum[b];
     }
     return SUFFIX(hsum16)(acc) + macc;
+}
+
+static void SUFFIX(dot4_q8_0)(const uint8_t *row, size_t rb, const float *x, int64_t nb, float *out) {
+    vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+    for (int64_t b = 0; b < nb; b++, row += 34, x += 32) {
+        const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
+#define ST_Q80_ROW(k, acc)                                                                   \
+        acc += H2F(row + (k) * rb) * (__builtin_convertvector(*(const vi8 *)(row + (k) * rb + 2), vf16) * xl \
+                                    + __builtin_convertvector(*(const vi8 *)(row + (k) * rb + 18), vf16) * xh);
+        ST_Q80_ROW(0, acc0)
+        ST_Q80_ROW(1, acc1)
+        ST_Q80_ROW(2, acc2)
+        ST_Q80_ROW(3, acc3)
+#undef ST_Q80_ROW
+    }
+    out[0] = SUFFIX(hsum16)(acc0);
+    out[1] = SUFFIX(hsum16)(acc1);
+    out[2] = SUFFIX(hsum16)(acc2);
+    out[3] = SUFFIX(hsum16)(acc3);
 }
 
 static float SUFFIX(dot_q8_0)(const uint8_t *row, const float *x, int64_t nb) {
@@ -218,7 +261,12 @@ void SUFFIX(st_qgemm)(int type, const void *w, size_t row_bytes, int64_t cols,
                     xsum[b] = SUFFIX(hsum16)(s);
                 }
             float *yi = y + i * ldy;
-            for (int64_t r = r0; r < r1; r++) {
+            int64_t r = r0;
+            if (type == ST_TYPE_Q4_1)
+                for (; r + 4 <= r1; r += 4) SUFFIX(dot4_q4_1)(base + (size_t)r * row_bytes, row_bytes, xi, xsum, nb, yi + r);
+            if (type == ST_TYPE_Q8_0)
+                for (; r + 4 <= r1; r += 4) SUFFIX(dot4_q8_0)(base + (size_t)r * row_bytes, row_bytes, xi, nb, yi + r);
+            for (; r < r1; r++) {
                 const uint8_t *row = base + (size_t)r * row_bytes;
                 yi[r] = type == ST_TYPE_Q4_1 ? SUFFIX(dot_q4_1)(row, xi, xsum, nb)
                       : type == ST_TYPE_Q4_0 ? SUFFIX(dot_q4_0)(row, xi, xsum, nb)

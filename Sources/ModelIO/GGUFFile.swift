@@ -94,7 +94,7 @@ public struct GGUFFile: Sendable {
             guard let type = GGMLType(rawValue: rawType) else {
                 throw .unknownTensorType(tensor: name, offset: typeOffset, type: rawType)
             }
-            guard type == .nf4 || shape[0] % type.blockSize == 0, let byteCount = type.byteCount(elements: elements) else {
+            guard shape[0] % type.blockSize == 0, let byteCount = type.byteCount(elements: elements) else {
                 throw .badTensorShape(tensor: name, offset: entryOffset,
                                       reason: "row length \(shape[0]) is not a multiple of the \(type) block size \(type.blockSize)")
             }

@@ -1,7 +1,9 @@
 /// Tensor element formats as numbered by GGUF (ggml's `ggml_type`), plus SwarmTune's own NF4.
 ///
 /// Block formats store `blockSize` elements in `typeSize` bytes; a row's element count must be a
-/// multiple of `blockSize`.
+/// multiple of `blockSize`. NF4 is the exception: it is a whole-tensor layout with a per-tensor
+/// group table (see `NF4.Layout`), so its size is not a multiple of `typeSize`; always size
+/// tensors with `byteCount(elements:)`.
 public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case f32 = 0
     case f16 = 1
@@ -25,7 +27,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    /// Bytes per block.
+    /// Bytes per block. For NF4 this is the per-block share only (32 bytes of codes and 1 byte of
+    /// quantized absmax); the tensor adds padding and a group table (see `byteCount(elements:)`).
     public var typeSize: Int {
         switch self {
         case .f32: return 4
@@ -35,9 +38,13 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .q8_0: return 34      // f16 d, 32 int8
         case .q4_K: return 144     // f16 d, f16 dmin, 12 bytes scales, 128 bytes nibbles
         case .q6_K: return 210     // 128 ql, 64 qh, 16 int8 scales, f16 d
-        case .nf4: return 33       // 32 bytes of codes + 1 byte quantized absmax (see NF4 docs)
+        case .nf4: return 33       // 32 bytes of codes + 1 byte quantized absmax (see NF4.Layout)
         }
     }
+
+    /// True for formats whose size is not `blockCount * typeSize` and whose blocks cannot be decoded
+    /// without tensor-wide data (NF4's double-quantization groups).
+    public var isTensorLevelLayout: Bool { self == .nf4 }
 
     public var description: String {
         switch self {
@@ -54,10 +61,24 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// Bytes needed for `count` elements, or nil when `count` is not a whole number of blocks
-    /// or the size overflows.
+    /// or the size overflows. For NF4, `count` is the whole tensor's element count.
     public func byteCount(elements count: Int) -> Int? {
         guard count >= 0, count % blockSize == 0 else { return nil }
+        if self == .nf4 {
+            return try? NF4.Layout(elements: count).byteCount
+        }
         let (bytes, overflow) = (count / blockSize).multipliedReportingOverflow(by: typeSize)
         return overflow ? nil : bytes
+    }
+
+    /// `byteCount(elements:)` with the reason for a failure.
+    func requiredByteCount(elements count: Int) throws(QuantError) -> Int {
+        guard count >= 0, count % blockSize == 0 else {
+            throw .partialBlock(type: self, elements: count)
+        }
+        guard let bytes = byteCount(elements: count) else {
+            throw .sizeOverflow(type: self, elements: count)
+        }
+        return bytes
     }
 }

@@ -12,3 +12,23 @@ import Testing
         #expect(GGMLType.f32.byteCount(elements: Int.max / 2) == nil)
     }
 }
+
+@Suite struct GGMLTypeLayoutTests {
+    /// Every block format's size is blocks x typeSize; NF4 adds its group table.
+    @Test(arguments: GGMLType.allCases)
+    func byteCountOfWholeBlocks(type: GGMLType) throws {
+        let blocks = 300
+        let bytes = try #require(type.byteCount(elements: blocks * type.blockSize))
+        if type.isTensorLevelLayout {
+            #expect(bytes == 300 * 33 + 8 * 2)          // 300 absmax bytes happen to need no padding
+        } else {
+            #expect(bytes == blocks * type.typeSize)
+        }
+        #expect(type.byteCount(elements: 0) == 0)
+        #expect(type.byteCount(elements: -type.blockSize) == nil)
+    }
+
+    @Test func rawValuesAreGGUFs() {
+        #expect(GGMLType(rawValue: 2) == .q4_0 && GGMLType(rawValue: 12) == .q4_K && GGMLType(rawValue: 30) == .bf16)
+    }
+}
