@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "SwarmTuneCLI", dependencies: ["LM", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "QuantTests", dependencies: ["Quant"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),

@@ -46,18 +46,14 @@ public final class LlamaModel: Sendable {
             guard info.shape.count == 2, info.columns == cols, info.rows == rows else {
                 throw .badTensor(name: name, reason: "shape \(info.shape) (ggml order), expected [\(cols), \(rows)]")
             }
-            guard WeightMatrix.isFused(info.type) else {
-                throw .badTensor(name: name, reason: "type \(info.type) has no compute kernel yet (supported: F32, F16, BF16, Q4_0, Q4_1, Q8_0)")
-            }
-            let data = file.data(of: info)
-            return WeightMatrix(type: info.type, rows: rows, columns: cols, base: data.baseAddress!, owner: file)
+            return WeightMatrix(type: info.type, rows: rows, columns: cols, bytes: file.data(of: info), owner: file)
         }
         func vector(_ name: String, count: Int) throws(LMError) -> [Float] {
             guard let info = file.gguf.tensor(named: name) else { throw .badTensor(name: name, reason: "missing from \(file.path)") }
             guard info.elementCount == count, info.type == .f32 || info.type == .f16 || info.type == .bf16 else {
                 throw .badTensor(name: name, reason: "expected \(count) F32/F16/BF16 values, found \(info.elementCount) of \(info.type)")
             }
-            let m = WeightMatrix(type: info.type, rows: 1, columns: count, base: file.data(of: info).baseAddress!, owner: file)
+            let m = WeightMatrix(type: info.type, rows: 1, columns: count, bytes: file.data(of: info), owner: file)
             var out = [Float](repeating: 0, count: count)
             out.withUnsafeMutableBufferPointer { m.dequantizeRow(0, into: $0.baseAddress!, isa: Kernels.detectedISA) }
             return out

@@ -2,36 +2,77 @@ import CKernels
 import Quant
 
 /// A frozen weight matrix read in place from its quantized bytes: `rows` outputs of `columns`
-/// inputs, row r at `base + r * rowBytes`. The owner keeps the bytes (a mapped file) alive.
+/// inputs. The owner keeps the bytes (a mapped file) alive; the matrix is never expanded to fp32
+/// as a whole, only panel by panel inside the matmul.
 public struct WeightMatrix: @unchecked Sendable {
     public let type: GGMLType
     public let rows: Int
     public let columns: Int
+    /// Bytes per row for block formats; 0 for tensor-level layouts (NF4).
     public let rowBytes: Int
-    public let base: UnsafeRawPointer
+    /// The whole tensor's bytes.
+    public let bytes: UnsafeRawBufferPointer
     let owner: AnyObject
 
-    public init(type: GGMLType, rows: Int, columns: Int, base: UnsafeRawPointer, owner: AnyObject) {
+    public var base: UnsafeRawPointer { bytes.baseAddress! }
+
+    public init(type: GGMLType, rows: Int, columns: Int, bytes: UnsafeRawBufferPointer, owner: AnyObject) {
         self.type = type
         self.rows = rows
         self.columns = columns
-        self.rowBytes = type.byteCount(elements: columns) ?? 0
-        self.base = base
+        self.rowBytes = type.isTensorLevelLayout ? 0 : (type.byteCount(elements: columns) ?? 0)
+        self.bytes = bytes
         self.owner = owner
     }
 
-    /// True when the fused kernels read this type directly.
+    /// True when the C kernels read this type directly; other types are decoded panel by panel
+    /// with the Quant module's scalar decoders.
     public static func isFused(_ type: GGMLType) -> Bool { st_type_supported(Int32(type.rawValue)) != 0 }
 
     /// Y[i, :] = W · X[i, :] for i in 0..<m (Y = X Wᵀ), multithreaded over output rows.
     public func multiply(_ x: UnsafePointer<Float>, ldx: Int, m: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
                          pool: ComputePool) {
-        st_qgemm_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
-                    x, Int64(ldx), Int64(m), y, Int64(ldy))
+        if Self.isFused(type) {
+            st_qgemm_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
+                        x, Int64(ldx), Int64(m), y, Int64(ldy))
+            return
+        }
+        let panelRows = 16, chunks = (rows + panelRows - 1) / panelRows, isa = pool.isa
+        pool.run { ith, nth in
+            let panel = FloatBuffer(count: panelRows * columns)
+            var c = chunks * ith / nth
+            while c < chunks * (ith + 1) / nth {
+                let r0 = c * panelRows, n = min(panelRows, rows - r0)
+                dequantizeRows(r0..<(r0 + n), into: panel.pointer, isa: isa)
+                Kernels.gemmNT(x, lda: ldx, panel.pointer, ldb: columns, y + r0, ldc: ldy, m: m, n: n, k: columns,
+                               accumulate: false, isa: isa)
+                c += 1
+            }
+        }
+    }
+
+    /// Dequantizes `rows` into `dst` (`rows.count * columns` floats, row-major).
+    public func dequantizeRows(_ rows: Range<Int>, into dst: UnsafeMutablePointer<Float>, isa: Int32) {
+        if Self.isFused(type) {
+            st_dequant_rows(isa, Int32(type.rawValue), base, rowBytes, Int64(columns), Int64(rows.lowerBound),
+                            Int64(rows.upperBound), dst)
+            return
+        }
+        let out = UnsafeMutableBufferPointer(start: dst, count: rows.count * columns)
+        // The matrix was validated when it was loaded, so decoding cannot fail here.
+        if type == .nf4 {
+            try! NF4.dequantize(bytes, elementCount: self.rows * columns,
+                                range: (rows.lowerBound * columns)..<(rows.upperBound * columns), into: out)
+        } else {
+            for (i, r) in rows.enumerated() {
+                let src = UnsafeRawBufferPointer(rebasing: bytes[(r * rowBytes)..<((r + 1) * rowBytes)])
+                try! Dequantize.row(type, from: src, into: UnsafeMutableBufferPointer(rebasing: out[(i * columns)..<((i + 1) * columns)]))
+            }
+        }
     }
 
     /// Dequantizes row `r` into `dst` (`columns` floats).
     public func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>, isa: Int32) {
-        st_dequant_rows(isa, Int32(type.rawValue), base, rowBytes, Int64(columns), Int64(r), Int64(r + 1), dst)
+        dequantizeRows(r..<(r + 1), into: dst, isa: isa)
     }
 }

@@ -1,0 +1,143 @@
+import ModelIO
+import Quant
+
+/// Writes small random Llama-family GGUF files for unit tests, so `swift test` needs no download.
+///
+/// The vocabulary is byte-level GPT-2 style: three ChatML specials, the 256 byte symbols, and a
+/// few merges, so tokenizer code paths run too.
+public struct TinyModel {
+    public var dim = 64
+    public var hiddenDim = 128
+    public var layers = 2
+    public var heads = 4
+    public var kvHeads = 2
+    public var contextLength = 128
+    public var ropeBase: Float = 10000
+    public var matrixType: GGMLType = .f32
+    public var embeddingType: GGMLType = .f32
+    public var seed: UInt64 = 1
+    public var tiedEmbeddings = true
+
+    public init() {}
+
+    public static let specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    public static let merges = ["Ġ t", "h e", "Ġt he", "i n", "Ġ a"]
+
+    /// GPT-2's byte-to-symbol table: printable bytes map to themselves, the rest to U+0100 upwards.
+    public static func byteSymbols() -> [String] {
+        var printable = Array(33...126) + Array(161...172) + Array(174...255)
+        var table = [String](repeating: "", count: 256)
+        var extra = 0
+        for b in 0..<256 {
+            if printable.contains(b) {
+                table[b] = String(UnicodeScalar(UInt8(b)))
+            } else {
+                table[b] = String(Character(UnicodeScalar(256 + extra)!))
+                extra += 1
+            }
+        }
+        printable.removeAll()
+        return table
+    }
+
+    public static var tokens: [String] {
+        specials + byteSymbols() + merges.map { $0.replacingOccurrences(of: " ", with: "") }
+    }
+
+    public var vocabSize: Int { Self.tokens.count }
+
+    /// Deterministic pseudo-random values in [-scale, scale].
+    struct Random {
+        var state: UInt64
+        mutating func next() -> Float {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            return Float(z >> 40) * 0x1p-24 * 2 - 1
+        }
+    }
+
+    /// The fp32 values of every tensor (before quantization), by GGUF name.
+    public func values() -> [(name: String, shape: [Int], values: [Float], isMatrix: Bool)] {
+        var rng = Random(state: seed)
+        let headDim = dim / heads, kvDim = kvHeads * headDim
+        func m(_ name: String, _ rows: Int, _ cols: Int) -> (String, [Int], [Float], Bool) {
+            let s = 1 / Float(cols).squareRoot()
+            return (name, [cols, rows], (0..<(rows * cols)).map { _ in rng.next() * s * 1.7 }, true)
+        }
+        func v(_ name: String, _ n: Int) -> (String, [Int], [Float], Bool) {
+            (name, [n], (0..<n).map { _ in 1 + 0.2 * rng.next() }, false)
+        }
+        var out: [(String, [Int], [Float], Bool)] = []
+        var embd = m("token_embd.weight", vocabSize, dim)
+        embd.2 = embd.2.map { $0 * 8 }  // unit-ish embeddings, as trained models have
+        out.append(embd)
+        for l in 0..<layers {
+            let p = "blk.\(l)."
+            out.append(v(p + "attn_norm.weight", dim))
+            out.append(m(p + "attn_q.weight", dim, dim))
+            out.append(m(p + "attn_k.weight", kvDim, dim))
+            out.append(m(p + "attn_v.weight", kvDim, dim))
+            out.append(m(p + "attn_output.weight", dim, dim))
+            out.append(v(p + "ffn_norm.weight", dim))
+            out.append(m(p + "ffn_gate.weight", hiddenDim, dim))
+            out.append(m(p + "ffn_up.weight", hiddenDim, dim))
+            out.append(m(p + "ffn_down.weight", dim, hiddenDim))
+        }
+        out.append(v("output_norm.weight", dim))
+        if !tiedEmbeddings { out.append(m("output.weight", vocabSize, dim)) }
+        return out.map { (name: $0.0, shape: $0.1, values: $0.2, isMatrix: $0.3) }
+    }
+
+    /// Writes the model; returns the dequantized values each tensor holds in the file (what an
+    /// exact engine must compute with).
+    @discardableResult
+    public func write(to path: String) throws -> [String: [Float]] {
+        var w = GGUFWriter()
+        let meta: [(String, GGUFValue)] = [
+            ("general.architecture", .string("llama")),
+            ("general.name", .string("tiny test model")),
+            ("llama.block_count", .uint32(UInt32(layers))),
+            ("llama.context_length", .uint32(UInt32(contextLength))),
+            ("llama.embedding_length", .uint32(UInt32(dim))),
+            ("llama.feed_forward_length", .uint32(UInt32(hiddenDim))),
+            ("llama.attention.head_count", .uint32(UInt32(heads))),
+            ("llama.attention.head_count_kv", .uint32(UInt32(kvHeads))),
+            ("llama.rope.freq_base", .float32(ropeBase)),
+            ("llama.attention.layer_norm_rms_epsilon", .float32(1e-5)),
+            ("llama.vocab_size", .uint32(UInt32(vocabSize))),
+            ("llama.rope.dimension_count", .uint32(UInt32(dim / heads))),
+            ("tokenizer.ggml.model", .string("gpt2")),
+            ("tokenizer.ggml.pre", .string("smollm")),
+            ("tokenizer.ggml.tokens", .array(.string, Self.tokens.map { .string($0) })),
+            ("tokenizer.ggml.token_type", .array(.int32, Self.tokens.indices.map { .int32($0 < Self.specials.count ? 3 : 1) })),
+            ("tokenizer.ggml.merges", .array(.string, Self.merges.map { .string($0) })),
+            ("tokenizer.ggml.bos_token_id", .uint32(1)),
+            ("tokenizer.ggml.eos_token_id", .uint32(2)),
+            ("tokenizer.ggml.padding_token_id", .uint32(2)),
+            ("tokenizer.ggml.add_bos_token", .bool(false)),
+            ("tokenizer.chat_template", .string(Self.chatTemplate)),
+        ]
+        for (k, v) in meta { w.metadata.set(k, v) }
+        var stored: [String: [Float]] = [:]
+        for t in values() {
+            let type = !t.isMatrix ? GGMLType.f32 : (t.name == "token_embd.weight" ? embeddingType : matrixType)
+            let bytes: [UInt8]
+            if type == .nf4 {
+                bytes = try t.values.withUnsafeBufferPointer { try NF4.quantize($0) }
+                stored[t.name] = try NF4.dequantize(bytes, elementCount: t.values.count)
+            } else {
+                bytes = try Quantize.row(type, t.values)
+                stored[t.name] = try Dequantize.row(type, bytes, elements: t.values.count)
+            }
+            try w.addTensor(name: t.name, shape: t.shape, type: type, data: bytes)
+        }
+        try w.write(to: path)
+        return stored
+    }
+
+    /// SmolLM2's ChatML template text (as the real core carries it).
+    public static let chatTemplate = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+}
