@@ -23,10 +23,11 @@ let package = Package(
         .target(name: "Quant", swiftSettings: strict),
         .target(name: "Tensor", dependencies: ["CKernels", "Quant"], swiftSettings: strict),
         .target(name: "ModelIO", dependencies: ["Quant", "COpenSSL"], swiftSettings: strict),
-        .target(name: "LM", dependencies: ["ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        .target(name: "Tokenizer", swiftSettings: strict),
+        .target(name: "LM", dependencies: ["ModelIO", "Tensor", "Quant", "Tokenizer"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["LM", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Tokenizer", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
@@ -34,6 +35,8 @@ let package = Package(
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant"], swiftSettings: strict),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -83,3 +83,13 @@ void st_qgemm(int isa, int type, const void *w, size_t row_bytes, int64_t cols, 
               int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1, float *scratch) {
     ST_DISPATCH(isa, st_qgemm, type, w, row_bytes, cols, x, ldx, m, y, ldy, r0, r1, scratch)
 }
+
+void st_sgemm_nn(int isa, const float *a, int64_t rsa, int64_t csa, const float *b, int64_t ldb, float *c, int64_t ldc,
+                 int64_t m, int64_t n, int64_t k, int accumulate) {
+    ST_DISPATCH(isa, st_sgemm_nn, a, rsa, csa, b, ldb, c, ldc, m, n, k, accumulate)
+}
+
+void st_qgemm_nn(int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
+                 const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate, float *scratch) {
+    ST_DISPATCH(isa, st_qgemm_nn, type, w, row_bytes, rows, c0, c1, dy, lddy, m, dx, lddx, accumulate, scratch)
+}

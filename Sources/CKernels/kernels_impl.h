@@ -282,6 +282,72 @@ void SUFFIX(st_qgemm)(int type, const void *w, size_t row_bytes, int64_t cols,
     }
 }
 
+// ---- NN GEMM: C[i, j] (+)= sum_k A[i, k] * B[k, j] ------------------------------------------
+// A is read through strides (rsa between rows, csa between k), so a transposed operand costs
+// nothing; B is row-major with contiguous j. Register tile: 4 rows of C by two vectors.
+
+void SUFFIX(st_sgemm_nn)(const float *a, int64_t rsa, int64_t csa, const float *b, int64_t ldb,
+                          float *c, int64_t ldc, int64_t m, int64_t n, int64_t k, int accumulate) {
+    if (!accumulate)
+        for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+    const int64_t nv = n / (2 * VL) * (2 * VL);
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        for (int64_t j = 0; j < nv; j += 2 * VL) {
+            vf c00 = *(vf *)(c + i * ldc + j), c01 = *(vf *)(c + i * ldc + j + VL);
+            vf c10 = *(vf *)(c + (i + 1) * ldc + j), c11 = *(vf *)(c + (i + 1) * ldc + j + VL);
+            vf c20 = *(vf *)(c + (i + 2) * ldc + j), c21 = *(vf *)(c + (i + 2) * ldc + j + VL);
+            vf c30 = *(vf *)(c + (i + 3) * ldc + j), c31 = *(vf *)(c + (i + 3) * ldc + j + VL);
+            const float *a0 = a + i * rsa, *a1 = a0 + rsa, *a2 = a1 + rsa, *a3 = a2 + rsa;
+            for (int64_t kk = 0; kk < k; kk++) {
+                const vf b0 = *(const vf *)(b + kk * ldb + j), b1 = *(const vf *)(b + kk * ldb + j + VL);
+                const float x0 = a0[kk * csa], x1 = a1[kk * csa], x2 = a2[kk * csa], x3 = a3[kk * csa];
+                c00 += x0 * b0; c01 += x0 * b1;
+                c10 += x1 * b0; c11 += x1 * b1;
+                c20 += x2 * b0; c21 += x2 * b1;
+                c30 += x3 * b0; c31 += x3 * b1;
+            }
+            *(vf *)(c + i * ldc + j) = c00; *(vf *)(c + i * ldc + j + VL) = c01;
+            *(vf *)(c + (i + 1) * ldc + j) = c10; *(vf *)(c + (i + 1) * ldc + j + VL) = c11;
+            *(vf *)(c + (i + 2) * ldc + j) = c20; *(vf *)(c + (i + 2) * ldc + j + VL) = c21;
+            *(vf *)(c + (i + 3) * ldc + j) = c30; *(vf *)(c + (i + 3) * ldc + j + VL) = c31;
+        }
+        for (int64_t r = i; r < i + 4; r++)
+            for (int64_t kk = 0; kk < k; kk++) {
+                const float x = a[r * rsa + kk * csa];
+                for (int64_t j = nv; j < n; j++) c[r * ldc + j] += x * b[kk * ldb + j];
+            }
+    }
+    for (; i < m; i++)
+        for (int64_t kk = 0; kk < k; kk++) {
+            const float x = a[i * rsa + kk * csa];
+            int64_t j = 0;
+            for (; j + VL <= n; j += VL) *(vf *)(c + i * ldc + j) += x * *(const vf *)(b + kk * ldb + j);
+            for (; j < n; j++) c[i * ldc + j] += x * b[kk * ldb + j];
+        }
+}
+
+#define ST_NN_PANEL_ROWS 64
+
+// dX[:, c0:c1] (+)= dY · W[:, c0:c1] for a quantized W of `rows` x `cols`: the backward product
+// through a frozen projection. Columns [c0, c1) start and end on block boundaries; W's rows are
+// dequantized 64 at a time (only the blocks covering c0..c1) into scratch.
+void SUFFIX(st_qgemm_nn)(int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
+                          const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate,
+                          float *scratch) {
+    const int64_t width = c1 - c0;
+    const int block = type == ST_TYPE_F32 || type == ST_TYPE_F16 || type == ST_TYPE_BF16 ? 1 : 32;
+    const size_t block_bytes = type == ST_TYPE_F32 ? 4 : type == ST_TYPE_F16 || type == ST_TYPE_BF16 ? 2
+                             : type == ST_TYPE_Q4_0 ? 18 : type == ST_TYPE_Q4_1 ? 20 : 34;
+    const size_t skip = (size_t)(c0 / block) * block_bytes;
+    for (int64_t r = 0; r < rows; r += ST_NN_PANEL_ROWS) {
+        int64_t n = rows - r < ST_NN_PANEL_ROWS ? rows - r : ST_NN_PANEL_ROWS;
+        for (int64_t rr = 0; rr < n; rr++)
+            SUFFIX(dequant_row)(type, (const uint8_t *)w + (size_t)(r + rr) * row_bytes + skip, width, scratch + rr * width);
+        SUFFIX(st_sgemm_nn)(dy + r, lddy, 1, scratch, width, dx + c0, lddx, m, width, n, accumulate || r > 0);
+    }
+}
+
 #undef vf
 #undef vf16
 #undef vu8

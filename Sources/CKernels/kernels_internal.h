@@ -14,7 +14,12 @@
                          int64_t ldc, int64_t m, int64_t j0, int64_t j1, int64_t k, int accumulate);  \
     void st_qgemm_##S(int type, const void *w, size_t row_bytes, int64_t cols, const float *x,        \
                       int64_t ldx, int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1,         \
-                      float *scratch);
+                      float *scratch);                                                           \
+    void st_sgemm_nn_##S(const float *a, int64_t rsa, int64_t csa, const float *b, int64_t ldb, float *c, \
+                         int64_t ldc, int64_t m, int64_t n, int64_t k, int accumulate);               \
+    void st_qgemm_nn_##S(int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1, \
+                         const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx,           \
+                         int accumulate, float *scratch);
 
 ST_DECLARE_ISA(generic)
 #if defined(__x86_64__)

@@ -144,3 +144,36 @@ void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_byt
     st_pool_run(pool, st_qgemm_task, &job);
     if (scratch != stack) free(scratch);
 }
+
+typedef struct {
+    int isa, type;
+    const void *w;
+    size_t row_bytes;
+    int64_t rows, cols, block;
+    const float *dy;
+    int64_t lddy, m;
+    float *dx;
+    int64_t lddx;
+    int accumulate;
+} st_qgemm_nn_job;
+
+static void st_qgemm_nn_task(void *raw, int ith, int nth) {
+    st_qgemm_nn_job *j = raw;
+    // Split the columns of dX into nth ranges on block boundaries.
+    int64_t blocks = j->cols / j->block;
+    int64_t b0 = blocks * ith / nth, b1 = blocks * (ith + 1) / nth;
+    if (b0 >= b1) return;
+    int64_t c0 = b0 * j->block, c1 = b1 * j->block;
+    float *scratch = malloc((size_t)64 * (size_t)(c1 - c0) * sizeof(float));
+    if (!scratch) return;
+    st_qgemm_nn(j->isa, j->type, j->w, j->row_bytes, j->rows, c0, c1, j->dy, j->lddy, j->m, j->dx, j->lddx,
+                j->accumulate, scratch);
+    free(scratch);
+}
+
+void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                    const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate) {
+    int64_t block = type == ST_TYPE_F32 || type == ST_TYPE_F16 || type == ST_TYPE_BF16 ? 16 : 32;
+    st_qgemm_nn_job job = {isa, type, w, row_bytes, rows, cols, block, dy, lddy, m, dx, lddx, accumulate};
+    st_pool_run(pool, st_qgemm_nn_task, &job);
+}

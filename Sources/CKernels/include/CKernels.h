@@ -52,6 +52,16 @@ size_t st_qgemm_scratch_floats(int64_t cols);
 void st_sgemm_nt(int isa, const float *a, int64_t lda, const float *b, int64_t ldb,
                  float *c, int64_t ldc, int64_t m, int64_t j0, int64_t j1, int64_t k, int accumulate);
 
+/// C[i, j] (+)= sum_k A[i*rsa + k*csa] * B[k*ldb + j] for i < m, j < n (B row-major; A through
+/// strides, so A or its transpose).
+void st_sgemm_nn(int isa, const float *a, int64_t rsa, int64_t csa, const float *b, int64_t ldb,
+                 float *c, int64_t ldc, int64_t m, int64_t n, int64_t k, int accumulate);
+
+/// dX[:, c0:c1] (+)= dY · W[:, c0:c1] for quantized W (rows x cols of `type`): the backward product
+/// through a frozen projection. c0 and c1 lie on block boundaries; scratch holds 64*(c1-c0) floats.
+void st_qgemm_nn(int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
+                 const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate, float *scratch);
+
 /// Dot product of two fp32 vectors.
 float st_sdot(int isa, const float *a, const float *b, int64_t n);
 /// y += alpha * x.
@@ -71,6 +81,10 @@ void st_pool_run(st_pool *pool, st_task_fn fn, void *ctx);
 /// Multithreaded st_qgemm: splits the output rows [0, rows) over the pool.
 void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                  const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy);
+
+/// Multithreaded st_qgemm_nn over all columns of dX (split between workers on block boundaries).
+void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                    const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,82 @@
+import Tokenizer
+
+/// Produces a continuation token by token, handing each token's bytes to a sink as soon as it
+/// is chosen (streaming), and stopping at an end-of-turn token or the token budget.
+public struct Generator {
+    public let session: InferenceSession
+    public let tokenizer: BPETokenizer
+    /// Tokens that end the continuation (not emitted): the core's EOS and <|im_end|>.
+    public var stopTokens: Set<Int32>
+
+    public init(session: InferenceSession, tokenizer: BPETokenizer) {
+        self.session = session
+        self.tokenizer = tokenizer
+        var stops = Set<Int32>()
+        if let e = tokenizer.eosID { stops.insert(e) }
+        if let e = tokenizer.id(for: ChatTemplate.messageEnd) { stops.insert(e) }
+        if let e = tokenizer.id(for: "<|endoftext|>") { stops.insert(e) }
+        stopTokens = stops
+    }
+
+    public struct Result: Sendable {
+        public var tokens: [Int32]
+        public var text: String
+        public var stoppedAtEnd: Bool
+    }
+
+    /// Runs `prompt` (token ids) then samples up to `maxTokens` new tokens.
+    public func generate(prompt: [Int32], maxTokens: Int, sampler: inout Sampler,
+                         onBytes: ([UInt8]) -> Void = { _ in }) throws(LMError) -> Result {
+        session.reset()
+        var logits = try session.append(prompt)
+        var out: [Int32] = []
+        var stopped = false
+        while out.count < maxTokens {
+            let next = sampler.sample(logits)
+            if stopTokens.contains(next) {
+                stopped = true
+                break
+            }
+            out.append(next)
+            onBytes(tokenizer.decodeBytes(next))
+            if out.count == maxTokens || session.position >= session.contextLength { break }
+            logits = try session.append([next])
+        }
+        return Result(tokens: out, text: tokenizer.decode(out), stoppedAtEnd: stopped)
+    }
+}
+
+/// Collects streamed bytes and releases only complete UTF-8 sequences, so a character split
+/// across tokens is never printed in halves.
+public struct UTF8StreamBuffer {
+    private var pending: [UInt8] = []
+    public init() {}
+
+    /// Appends bytes and returns the longest prefix that ends on a character boundary.
+    public mutating func push(_ bytes: [UInt8]) -> [UInt8] {
+        pending += bytes
+        var cut = pending.count
+        // Walk back over at most 3 continuation bytes to the last lead byte.
+        var i = pending.count - 1
+        var back = 0
+        while i >= 0 && back < 4 {
+            let b = pending[i]
+            if b & 0xC0 != 0x80 {
+                let need = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                if pending.count - i < need { cut = i }
+                break
+            }
+            i -= 1
+            back += 1
+        }
+        let ready = Array(pending[..<cut])
+        pending.removeFirst(cut)
+        return ready
+    }
+
+    /// Whatever is left (an incomplete sequence at the very end).
+    public mutating func flush() -> [UInt8] {
+        defer { pending = [] }
+        return pending
+    }
+}
