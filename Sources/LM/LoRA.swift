@@ -1,0 +1,132 @@
+import Tensor
+
+/// The projections a LoRA adapter can attach to.
+public enum LoRATarget: String, CaseIterable, Sendable, Comparable {
+    case q, k, v, o, gate, up, down
+
+    /// PEFT's module name for LlamaForCausalLM.
+    public var peftModule: String {
+        switch self {
+        case .q: "self_attn.q_proj"
+        case .k: "self_attn.k_proj"
+        case .v: "self_attn.v_proj"
+        case .o: "self_attn.o_proj"
+        case .gate: "mlp.gate_proj"
+        case .up: "mlp.up_proj"
+        case .down: "mlp.down_proj"
+        }
+    }
+
+    /// PEFT's target_modules entry.
+    public var peftName: String { String(peftModule.split(separator: ".").last!) }
+
+    public init?(peftName: String) {
+        guard let t = LoRATarget.allCases.first(where: { $0.peftName == peftName || $0.rawValue == peftName }) else { return nil }
+        self = t
+    }
+
+    public static func < (a: LoRATarget, b: LoRATarget) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    /// (outputs, inputs) of this projection in a model.
+    public func shape(_ c: LlamaConfig) -> (out: Int, in: Int) {
+        switch self {
+        case .q, .o: (c.dim, c.dim)
+        case .k, .v: (c.kvDim, c.dim)
+        case .gate, .up: (c.hiddenDim, c.dim)
+        case .down: (c.dim, c.hiddenDim)
+        }
+    }
+}
+
+/// LoRA hyper-parameters, with PEFT's meaning.
+public struct LoRAConfig: Sendable, Equatable {
+    public var rank: Int
+    public var alpha: Float
+    public var targets: [LoRATarget]
+    public var dropout: Float
+    /// rsLoRA: scale alpha/sqrt(r) instead of alpha/r.
+    public var rsLoRA: Bool
+
+    public init(rank: Int = 8, alpha: Float = 16, targets: [LoRATarget] = [.q, .k, .v, .o], dropout: Float = 0, rsLoRA: Bool = false) {
+        self.rank = rank
+        self.alpha = alpha
+        self.targets = Array(Set(targets)).sorted()
+        self.dropout = dropout
+        self.rsLoRA = rsLoRA
+    }
+
+    public var scale: Float { rsLoRA ? alpha / Float(rank).squareRoot() : alpha / Float(rank) }
+}
+
+/// All LoRA factors of a model in one flat buffer, so the optimizer, the gossip exchange and the
+/// averaging treat them as one vector.
+///
+/// Per (layer, target): A is [rank × in] (as PEFT stores lora_A) and Bt is [rank × out], the
+/// transpose of PEFT's lora_B, which keeps every product on the contiguous side. Rows of Bt for
+/// q and k follow the core's GGUF row order; `Adapters` conversion permutes them to PEFT's order.
+public final class LoRAParameters: @unchecked Sendable {
+    public struct Slot: Sendable, Equatable {
+        public let layer: Int
+        public let target: LoRATarget
+        public let inputs: Int
+        public let outputs: Int
+        public let aOffset: Int
+        public let btOffset: Int
+    }
+
+    public let config: LoRAConfig
+    public let model: LlamaConfig
+    public let slots: [Slot]
+    public let values: FloatBuffer
+    private let index: [Int: Int]
+
+    public var count: Int { values.count }
+
+    public init(config: LoRAConfig, model: LlamaConfig) {
+        self.config = config
+        self.model = model
+        var slots: [Slot] = []
+        var offset = 0
+        var index: [Int: Int] = [:]
+        for l in 0..<model.layers {
+            for t in config.targets {
+                let (out, inp) = t.shape(model)
+                index[l * 16 + LoRATarget.allCases.firstIndex(of: t)!] = slots.count
+                slots.append(Slot(layer: l, target: t, inputs: inp, outputs: out, aOffset: offset,
+                                  btOffset: offset + config.rank * inp))
+                offset += config.rank * (inp + out)
+            }
+        }
+        self.slots = slots
+        self.index = index
+        values = FloatBuffer(count: offset)
+    }
+
+    /// A copy with the same layout and values.
+    public func copy() -> LoRAParameters {
+        let c = LoRAParameters(config: config, model: model)
+        c.values.pointer.update(from: values.pointer, count: count)
+        return c
+    }
+
+    public func slot(layer: Int, target: LoRATarget) -> Slot? {
+        index[layer * 16 + LoRATarget.allCases.firstIndex(of: target)!].map { slots[$0] }
+    }
+
+    public func a(_ s: Slot) -> UnsafeMutablePointer<Float> { values.pointer + s.aOffset }
+    public func bt(_ s: Slot) -> UnsafeMutablePointer<Float> { values.pointer + s.btOffset }
+
+    /// PEFT's initialisation: A ~ U(-1/√in, 1/√in) (Kaiming-uniform with a = √5), B = 0,
+    /// drawn from `seed` so every node of a swarm starts from the same A.
+    public func initialize(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        values.zero()
+        for s in slots {
+            let bound = 1 / Float(s.inputs).squareRoot()
+            let a = self.a(s)
+            for i in 0..<(config.rank * s.inputs) { a[i] = (rng.nextFloat() * 2 - 1) * bound }
+        }
+    }
+}

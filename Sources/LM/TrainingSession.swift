@@ -1,0 +1,449 @@
+import Foundation
+import Tensor
+
+/// Forward and backward passes for LoRA training on the frozen quantized core.
+///
+/// One session owns every buffer for a fixed [batch × seqLen]: the activations kept for the
+/// backward pass (per layer), the scratch, and the gradient (same layout as the LoRA
+/// parameters). Only the adapters get gradients; the core's matrices are read quantized, in
+/// place, in both directions. The loss is cross-entropy on labelled positions only: a label at
+/// position t (not -100) is the target predicted from positions ..<t.
+public final class TrainingSession {
+    public let model: LlamaModel
+    public let lora: LoRAParameters
+    public let gradients: FloatBuffer
+    public let pool: ComputePool
+    public let batch: Int
+    public let seqLen: Int
+    /// Seed for dropout masks (combined with the step counter).
+    public var dropoutSeed: UInt64 = 0
+    public private(set) var steps = 0
+
+    private let c: LlamaConfig
+    private let n: Int
+    private let rank: Int
+
+    private struct Saved {
+        let xIn, rstd1, xn1, q, k, v, probs, att, xMid, rstd2, xn2, gate, up: FloatBuffer
+        var u: [LoRATarget: FloatBuffer]
+    }
+    private var saved: [Saved] = []
+    private let xFinal, rstdFinal, x, tmp, act: FloatBuffer
+    private let dX, dXn, dQ, dK, dV, dAtt, dAct, dGate, dUp: FloatBuffer
+    private let sU, dU, dropX, dropDX: FloatBuffer
+    private let ropeCos, ropeSin: FloatBuffer
+    private let lossChunk = 128
+    private let gathered, dGathered, logitBuffer: FloatBuffer
+
+    public init(model: LlamaModel, lora: LoRAParameters, batch: Int, seqLen: Int, pool: ComputePool) {
+        precondition(lora.model == model.config, "LoRA parameters were made for another model shape")
+        self.model = model
+        self.lora = lora
+        self.pool = pool
+        self.batch = batch
+        self.seqLen = seqLen
+        c = model.config
+        n = batch * seqLen
+        rank = lora.config.rank
+        gradients = FloatBuffer(count: lora.count)
+        let d = c.dim, kv = c.kvDim, h = c.hiddenDim
+        for l in 0..<c.layers {
+            var u: [LoRATarget: FloatBuffer] = [:]
+            for t in lora.config.targets where lora.slot(layer: l, target: t) != nil { u[t] = FloatBuffer(count: n * rank) }
+            saved.append(Saved(xIn: FloatBuffer(count: n * d), rstd1: FloatBuffer(count: n), xn1: FloatBuffer(count: n * d),
+                               q: FloatBuffer(count: n * d), k: FloatBuffer(count: n * kv), v: FloatBuffer(count: n * kv),
+                               probs: FloatBuffer(count: batch * c.heads * seqLen * seqLen), att: FloatBuffer(count: n * d),
+                               xMid: FloatBuffer(count: n * d), rstd2: FloatBuffer(count: n), xn2: FloatBuffer(count: n * d),
+                               gate: FloatBuffer(count: n * h), up: FloatBuffer(count: n * h), u: u))
+        }
+        xFinal = FloatBuffer(count: n * d)
+        rstdFinal = FloatBuffer(count: n)
+        x = FloatBuffer(count: n * d)
+        tmp = FloatBuffer(count: n * max(d, h))
+        act = FloatBuffer(count: n * h)
+        dX = FloatBuffer(count: n * d)
+        dXn = FloatBuffer(count: n * d)
+        dQ = FloatBuffer(count: n * d)
+        dK = FloatBuffer(count: n * kv)
+        dV = FloatBuffer(count: n * kv)
+        dAtt = FloatBuffer(count: n * d)
+        dAct = FloatBuffer(count: n * h)
+        dGate = FloatBuffer(count: n * h)
+        dUp = FloatBuffer(count: n * h)
+        sU = FloatBuffer(count: n * rank)
+        dU = FloatBuffer(count: n * rank)
+        let dropSize = lora.config.dropout > 0 ? n * max(d, h) : 0
+        dropX = FloatBuffer(count: dropSize)
+        dropDX = FloatBuffer(count: dropSize)
+        let half = c.headDim / 2
+        ropeCos = FloatBuffer(count: seqLen * half)
+        ropeSin = FloatBuffer(count: seqLen * half)
+        for p in 0..<seqLen {
+            for i in 0..<half {
+                let angle = Double(p) * pow(Double(c.ropeBase), -2.0 * Double(i) / Double(c.headDim))
+                ropeCos[p * half + i] = Float(cos(angle))
+                ropeSin[p * half + i] = Float(sin(angle))
+            }
+        }
+        gathered = FloatBuffer(count: lossChunk * d)
+        dGathered = FloatBuffer(count: lossChunk * d)
+        logitBuffer = FloatBuffer(count: lossChunk * c.vocabSize)
+    }
+
+    /// Bytes held by this session's buffers (activations, scratch, gradients).
+    public var bufferBytes: Int {
+        var total = gradients.count
+        for s in saved {
+            total += [s.xIn, s.rstd1, s.xn1, s.q, s.k, s.v, s.probs, s.att, s.xMid, s.rstd2, s.xn2, s.gate, s.up].reduce(0) { $0 + $1.count }
+            total += s.u.values.reduce(0) { $0 + $1.count }
+        }
+        total += [xFinal, rstdFinal, x, tmp, act, dX, dXn, dQ, dK, dV, dAtt, dAct, dGate, dUp, sU, dU, dropX, dropDX,
+                  gathered, dGathered, logitBuffer].reduce(0) { $0 + $1.count }
+        return total * 4
+    }
+
+    public func zeroGradients() { gradients.zero() }
+
+    /// The summed cross-entropy over labelled positions and their count.
+    public struct LossSum: Sendable {
+        public var sum: Double
+        public var tokens: Int
+        public var mean: Double { tokens > 0 ? sum / Double(tokens) : 0 }
+    }
+
+    /// Forward and backward on one micro-batch; adds `lossScale` × d(sum of CE)/dθ to `gradients`.
+    /// With gradient accumulation, pass lossScale = 1 / (labelled tokens in the whole step).
+    public func accumulateGradients(ids: [Int32], labels: [Int32], lossScale: Float) throws(LMError) -> LossSum {
+        let loss = try forward(ids: ids, labels: labels, backward: true, lossScale: lossScale)
+        backward()
+        steps += 1
+        return loss
+    }
+
+    /// Forward only: the summed cross-entropy over labelled positions.
+    public func evaluate(ids: [Int32], labels: [Int32]) throws(LMError) -> LossSum {
+        try forward(ids: ids, labels: labels, backward: false, lossScale: 0)
+    }
+
+    // MARK: forward
+
+    private func forward(ids: [Int32], labels: [Int32], backward: Bool, lossScale: Float) throws(LMError) -> LossSum {
+        guard ids.count == n, labels.count == n else {
+            throw .badHyperParameter(key: "batch", value: "\(ids.count) ids, \(labels.count) labels",
+                                     reason: "this session takes exactly \(batch) x \(seqLen) = \(n) of each")
+        }
+        for t in ids where t < 0 || Int(t) >= c.vocabSize { throw .tokenOutOfRange(t, vocabSize: c.vocabSize) }
+        for t in labels where t != -100 && (t < 0 || Int(t) >= c.vocabSize) { throw .tokenOutOfRange(t, vocabSize: c.vocabSize) }
+        let d = c.dim, kv = c.kvDim, h = c.hiddenDim, isa = pool.isa
+        for (i, t) in ids.enumerated() { model.tokenEmbedding.dequantizeRow(Int(t), into: x.pointer + i * d, isa: isa) }
+        for (l, layer) in model.layers.enumerated() {
+            let s = saved[l]
+            s.xIn.pointer.update(from: x.pointer, count: n * d)
+            rmsNorm(x.pointer, layer.attentionNorm, out: s.xn1.pointer, rstd: s.rstd1.pointer)
+            project(layer.q, l, .q, input: s.xn1.pointer, inputs: d, out: s.q.pointer, outputs: d, u: s.u[.q])
+            project(layer.k, l, .k, input: s.xn1.pointer, inputs: d, out: s.k.pointer, outputs: kv, u: s.u[.k])
+            project(layer.v, l, .v, input: s.xn1.pointer, inputs: d, out: s.v.pointer, outputs: kv, u: s.u[.v])
+            rope(s.q.pointer, heads: c.heads, inverse: false)
+            rope(s.k.pointer, heads: c.kvHeads, inverse: false)
+            attentionForward(s)
+            project(layer.o, l, .o, input: s.att.pointer, inputs: d, out: tmp.pointer, outputs: d, u: s.u[.o])
+            add(tmp.pointer, into: x.pointer, count: n * d)
+            s.xMid.pointer.update(from: x.pointer, count: n * d)
+            rmsNorm(x.pointer, layer.ffnNorm, out: s.xn2.pointer, rstd: s.rstd2.pointer)
+            project(layer.gate, l, .gate, input: s.xn2.pointer, inputs: d, out: s.gate.pointer, outputs: h, u: s.u[.gate])
+            project(layer.up, l, .up, input: s.xn2.pointer, inputs: d, out: s.up.pointer, outputs: h, u: s.u[.up])
+            swiglu(gate: s.gate.pointer, up: s.up.pointer, out: act.pointer)
+            project(layer.down, l, .down, input: act.pointer, inputs: h, out: tmp.pointer, outputs: d, u: s.u[.down])
+            add(tmp.pointer, into: x.pointer, count: n * d)
+        }
+        xFinal.pointer.update(from: x.pointer, count: n * d)
+        return lossAndGradient(labels: labels, backward: backward, lossScale: lossScale)
+    }
+
+    /// out = input·Wᵀ + s·dropout(input)·Aᵀ·Bᵀ, saving input·Aᵀ in `u`.
+    private func project(_ w: WeightMatrix, _ layer: Int, _ target: LoRATarget, input: UnsafeMutablePointer<Float>,
+                         inputs: Int, out: UnsafeMutablePointer<Float>, outputs: Int, u: FloatBuffer?) {
+        w.multiply(input, ldx: inputs, m: n, into: out, ldy: outputs, pool: pool)
+        guard let u, let slot = lora.slot(layer: layer, target: target) else { return }
+        let x = dropout(input, count: n * inputs, layer: layer, target: target, into: dropX)
+        Linear.nt(x, lda: inputs, lora.a(slot), ldb: inputs, u.pointer, ldc: rank, m: n, n: rank, k: inputs,
+                  accumulate: false, pool: pool)
+        let scale = lora.config.scale
+        for i in 0..<(n * rank) { sU[i] = u[i] * scale }
+        Linear.nn(sU.pointer, rowStride: rank, colStride: 1, lora.bt(slot), ldb: outputs, out, ldc: outputs,
+                  m: n, n: outputs, k: rank, accumulate: true, pool: pool)
+    }
+
+    /// The LoRA input after dropout (the input itself when dropout is off). The mask depends only
+    /// on (seed, step, layer, target), so the backward pass regenerates it.
+    private func dropout(_ input: UnsafeMutablePointer<Float>, count: Int, layer: Int, target: LoRATarget,
+                         into buffer: FloatBuffer) -> UnsafeMutablePointer<Float> {
+        let p = lora.config.dropout
+        guard p > 0 else { return input }
+        var rng = maskGenerator(layer: layer, target: target)
+        let keep = 1 / (1 - p)
+        for i in 0..<count { buffer[i] = rng.nextFloat() < p ? 0 : input[i] * keep }
+        return buffer.pointer
+    }
+
+    private func maskGenerator(layer: Int, target: LoRATarget) -> SeededRandom {
+        SeededRandom(seed: dropoutSeed ^ (UInt64(steps) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(layer * 16 + LoRATarget.allCases.firstIndex(of: target)!) << 48)
+    }
+
+    private func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], out: UnsafeMutablePointer<Float>,
+                         rstd: UnsafeMutablePointer<Float>, rows: Int? = nil) {
+        let d = c.dim, eps = c.normEpsilon
+        weight.withUnsafeBufferPointer { w in
+            for r in 0..<(rows ?? n) {
+                let x = src + r * d, y = out + r * d
+                var ss: Float = 0
+                for i in 0..<d { ss += x[i] * x[i] }
+                let inv = 1 / (ss / Float(d) + eps).squareRoot()
+                rstd[r] = inv
+                for i in 0..<d { y[i] = x[i] * inv * w[i] }
+            }
+        }
+    }
+
+    private func rope(_ vec: UnsafeMutablePointer<Float>, heads: Int, inverse: Bool) {
+        let half = c.headDim / 2, hd = c.headDim, width = heads * hd
+        let sign: Float = inverse ? -1 : 1
+        for row in 0..<n {
+            let p = row % seqLen
+            let cs = ropeCos.pointer + p * half, sn = ropeSin.pointer + p * half
+            for head in 0..<heads {
+                let v = vec + row * width + head * hd
+                for i in 0..<half {
+                    let a = v[2 * i], b = v[2 * i + 1], s = sign * sn[i]
+                    v[2 * i] = a * cs[i] - b * s
+                    v[2 * i + 1] = a * s + b * cs[i]
+                }
+            }
+        }
+    }
+
+    private func add(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { dst[i] += src[i] }
+    }
+
+    private func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        for i in 0..<(n * c.hiddenDim) {
+            let g = gate[i]
+            out[i] = g / (1 + expf(-g)) * up[i]
+        }
+    }
+
+    /// Causal attention per (sequence, kv head) job; saves the probabilities.
+    private func attentionForward(_ s: Saved) {
+        let T = seqLen, hd = c.headDim, d = c.dim, kv = c.kvDim, group = c.heads / c.kvHeads
+        let scale = 1 / Float(hd).squareRoot(), isa = pool.isa, heads = c.heads, kvHeads = c.kvHeads
+        let q = s.q.pointer, k = s.k.pointer, v = s.v.pointer, probs = s.probs.pointer, att = s.att.pointer
+        pool.run { ith, nth in
+            var job = ith
+            while job < self.batch * kvHeads {
+                let b = job / kvHeads, g = job % kvHeads
+                job += nth
+                for h in (g * group)..<((g + 1) * group) {
+                    for i in 0..<T {
+                        let p = probs + ((b * heads + h) * T + i) * T
+                        let qi = q + (b * T + i) * d + h * hd
+                        var mx = -Float.infinity
+                        for j in 0...i {
+                            let sc = Kernels.dot(qi, k + (b * T + j) * kv + g * hd, hd, isa: isa) * scale
+                            p[j] = sc
+                            if sc > mx { mx = sc }
+                        }
+                        var sum: Float = 0
+                        for j in 0...i { p[j] = expf(p[j] - mx); sum += p[j] }
+                        let inv = 1 / sum
+                        let o = att + (b * T + i) * d + h * hd
+                        o.initialize(repeating: 0, count: hd)
+                        for j in 0...i {
+                            p[j] *= inv
+                            Kernels.axpy(p[j], v + (b * T + j) * kv + g * hd, o, hd, isa: isa)
+                        }
+                        if i + 1 < T { (p + i + 1).initialize(repeating: 0, count: T - i - 1) }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: loss
+
+    private func lossAndGradient(labels: [Int32], backward: Bool, lossScale: Float) -> LossSum {
+        let d = c.dim, vocab = c.vocabSize
+        var rows: [(row: Int, target: Int)] = []
+        for b in 0..<batch {
+            for t in 1..<seqLen where labels[b * seqLen + t] != -100 {
+                rows.append((b * seqLen + t - 1, Int(labels[b * seqLen + t])))
+            }
+        }
+        if backward { dX.zero() }
+        var total: Double = 0
+        var start = 0
+        let weights = model.outputNorm
+        while start < rows.count {
+            let chunk = Array(rows[start..<min(rows.count, start + lossChunk)])
+            start += chunk.count
+            // Final norm of the chosen rows only.
+            for (i, r) in chunk.enumerated() {
+                let rs = rstdFinal.pointer + r.row
+                rmsNorm(xFinal.pointer + r.row * d, weights, out: gathered.pointer + i * d, rstd: rs, rows: 1)
+            }
+            model.output.multiply(gathered.pointer, ldx: d, m: chunk.count, into: logitBuffer.pointer, ldy: vocab, pool: pool)
+            for (i, r) in chunk.enumerated() {
+                let row = logitBuffer.pointer + i * vocab
+                var mx = -Float.infinity
+                for j in 0..<vocab where row[j] > mx { mx = row[j] }
+                var sum: Double = 0
+                for j in 0..<vocab { sum += Double(expf(row[j] - mx)) }
+                let lse = Double(mx) + log(sum)
+                total += lse - Double(row[r.target])
+                if backward {
+                    let inv = Float(1 / sum)
+                    for j in 0..<vocab { row[j] = expf(row[j] - mx) * inv * lossScale }
+                    row[r.target] -= lossScale
+                }
+            }
+            guard backward else { continue }
+            model.output.multiplyTransposed(logitBuffer.pointer, lddy: vocab, m: chunk.count, into: dGathered.pointer,
+                                            lddx: d, accumulate: false, pool: pool)
+            weights.withUnsafeBufferPointer { w in
+                for (i, r) in chunk.enumerated() {
+                    normBackward(dy: dGathered.pointer + i * d, x: xFinal.pointer + r.row * d, rstd: rstdFinal[r.row],
+                                 weight: w.baseAddress!, into: dX.pointer + r.row * d)
+                }
+            }
+        }
+        return LossSum(sum: total, tokens: rows.count)
+    }
+
+    /// dx += rstd·w⊙dy − x·rstd³/d·Σ(w⊙dy⊙x)
+    private func normBackward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rstd: Float,
+                              weight: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        let d = c.dim
+        var dot: Float = 0
+        for i in 0..<d { dot += weight[i] * dy[i] * x[i] }
+        let k = dot * rstd * rstd * rstd / Float(d)
+        for i in 0..<d { dx[i] += rstd * weight[i] * dy[i] - x[i] * k }
+    }
+
+    // MARK: backward
+
+    private func backward() {
+        let d = c.dim, kv = c.kvDim, h = c.hiddenDim
+        for l in stride(from: c.layers - 1, through: 0, by: -1) {
+            let layer = model.layers[l], s = saved[l]
+            // FFN: x_out = xMid + down(silu(gate) ⊙ up)
+            swiglu(gate: s.gate.pointer, up: s.up.pointer, out: act.pointer)
+            projectBackward(layer.down, l, .down, input: act.pointer, inputs: h, dOut: dX.pointer, outputs: d,
+                            dInput: dAct.pointer, accumulate: false, u: s.u[.down])
+            for i in 0..<(n * h) {
+                let g = s.gate[i], sig = 1 / (1 + expf(-g)), silu = g * sig
+                dUp[i] = dAct[i] * silu
+                dGate[i] = dAct[i] * s.up[i] * sig * (1 + g * (1 - sig))
+            }
+            projectBackward(layer.gate, l, .gate, input: s.xn2.pointer, inputs: d, dOut: dGate.pointer, outputs: h,
+                            dInput: dXn.pointer, accumulate: false, u: s.u[.gate])
+            projectBackward(layer.up, l, .up, input: s.xn2.pointer, inputs: d, dOut: dUp.pointer, outputs: h,
+                            dInput: dXn.pointer, accumulate: true, u: s.u[.up])
+            layer.ffnNorm.withUnsafeBufferPointer { w in
+                for r in 0..<n {
+                    normBackward(dy: dXn.pointer + r * d, x: s.xMid.pointer + r * d, rstd: s.rstd2[r],
+                                 weight: w.baseAddress!, into: dX.pointer + r * d)
+                }
+            }
+            // Attention: xMid = xIn + o(attention(rope(q), rope(k), v))
+            projectBackward(layer.o, l, .o, input: s.att.pointer, inputs: d, dOut: dX.pointer, outputs: d,
+                            dInput: dAtt.pointer, accumulate: false, u: s.u[.o])
+            attentionBackward(s)
+            rope(dQ.pointer, heads: c.heads, inverse: true)
+            rope(dK.pointer, heads: c.kvHeads, inverse: true)
+            projectBackward(layer.q, l, .q, input: s.xn1.pointer, inputs: d, dOut: dQ.pointer, outputs: d,
+                            dInput: dXn.pointer, accumulate: false, u: s.u[.q])
+            projectBackward(layer.k, l, .k, input: s.xn1.pointer, inputs: d, dOut: dK.pointer, outputs: kv,
+                            dInput: dXn.pointer, accumulate: true, u: s.u[.k])
+            projectBackward(layer.v, l, .v, input: s.xn1.pointer, inputs: d, dOut: dV.pointer, outputs: kv,
+                            dInput: dXn.pointer, accumulate: true, u: s.u[.v])
+            layer.attentionNorm.withUnsafeBufferPointer { w in
+                for r in 0..<n {
+                    normBackward(dy: dXn.pointer + r * d, x: s.xIn.pointer + r * d, rstd: s.rstd1[r],
+                                 weight: w.baseAddress!, into: dX.pointer + r * d)
+                }
+            }
+        }
+    }
+
+    /// dInput (+)= dOut·W + LoRA terms; accumulates dA and dBt into `gradients`.
+    private func projectBackward(_ w: WeightMatrix, _ layer: Int, _ target: LoRATarget, input: UnsafeMutablePointer<Float>,
+                                 inputs: Int, dOut: UnsafeMutablePointer<Float>, outputs: Int,
+                                 dInput: UnsafeMutablePointer<Float>, accumulate: Bool, u: FloatBuffer?) {
+        w.multiplyTransposed(dOut, lddy: outputs, m: n, into: dInput, lddx: inputs, accumulate: accumulate, pool: pool)
+        guard let u, let slot = lora.slot(layer: layer, target: target) else { return }
+        let scale = lora.config.scale
+        let gA = gradients.pointer + slot.aOffset, gBt = gradients.pointer + slot.btOffset
+        // dBt += s·Uᵀ·dOut
+        for i in 0..<(n * rank) { sU[i] = u[i] * scale }
+        Linear.nn(sU.pointer, rowStride: 1, colStride: rank, dOut, ldb: outputs, gBt, ldc: outputs,
+                  m: rank, n: outputs, k: n, accumulate: true, pool: pool)
+        // dU = s·dOut·Bt ᵀ
+        Linear.nt(dOut, lda: outputs, lora.bt(slot), ldb: outputs, dU.pointer, ldc: rank, m: n, n: rank, k: outputs,
+                  accumulate: false, pool: pool)
+        for i in 0..<(n * rank) { dU[i] *= scale }
+        // dA += dUᵀ·dropout(input)
+        let x = dropout(input, count: n * inputs, layer: layer, target: target, into: dropX)
+        Linear.nn(dU.pointer, rowStride: 1, colStride: rank, x, ldb: inputs, gA, ldc: inputs,
+                  m: rank, n: inputs, k: n, accumulate: true, pool: pool)
+        // dInput += mask ⊙ (dU·A)
+        if lora.config.dropout > 0 {
+            Linear.nn(dU.pointer, rowStride: rank, colStride: 1, lora.a(slot), ldb: inputs, dropDX.pointer, ldc: inputs,
+                      m: n, n: inputs, k: rank, accumulate: false, pool: pool)
+            let keep = 1 / (1 - lora.config.dropout)
+            var rng = maskGenerator(layer: layer, target: target)
+            for i in 0..<(n * inputs) where rng.nextFloat() >= lora.config.dropout { dInput[i] += dropDX[i] * keep }
+        } else {
+            Linear.nn(dU.pointer, rowStride: rank, colStride: 1, lora.a(slot), ldb: inputs, dInput, ldc: inputs,
+                      m: n, n: inputs, k: rank, accumulate: true, pool: pool)
+        }
+    }
+
+    /// dQ, dK, dV from dAtt through the saved probabilities, per (sequence, kv head) job.
+    private func attentionBackward(_ s: Saved) {
+        let T = seqLen, hd = c.headDim, d = c.dim, kv = c.kvDim, group = c.heads / c.kvHeads
+        let scale = 1 / Float(hd).squareRoot(), isa = pool.isa, heads = c.heads, kvHeads = c.kvHeads
+        let q = s.q.pointer, k = s.k.pointer, v = s.v.pointer, probs = s.probs.pointer
+        let dO = dAtt.pointer, dq = dQ.pointer, dk = dK.pointer, dv = dV.pointer
+        dK.zero()
+        dV.zero()
+        let scratch = FloatBuffer(count: pool.threads * T)
+        pool.run { ith, nth in
+            let dp = scratch.pointer + ith * T
+            var job = ith
+            while job < self.batch * kvHeads {
+                let b = job / kvHeads, g = job % kvHeads
+                job += nth
+                for h in (g * group)..<((g + 1) * group) {
+                    for i in 0..<T {
+                        let p = probs + ((b * heads + h) * T + i) * T
+                        let doi = dO + (b * T + i) * d + h * hd
+                        var rowDot: Float = 0
+                        for j in 0...i {
+                            dp[j] = Kernels.dot(doi, v + (b * T + j) * kv + g * hd, hd, isa: isa)
+                            rowDot += dp[j] * p[j]
+                        }
+                        let dqi = dq + (b * T + i) * d + h * hd
+                        dqi.initialize(repeating: 0, count: hd)
+                        let qi = q + (b * T + i) * d + h * hd
+                        for j in 0...i {
+                            let ds = p[j] * (dp[j] - rowDot) * scale
+                            Kernels.axpy(ds, k + (b * T + j) * kv + g * hd, dqi, hd, isa: isa)
+                            Kernels.axpy(ds, qi, dk + (b * T + j) * kv + g * hd, hd, isa: isa)
+                            Kernels.axpy(p[j], doi, dv + (b * T + j) * kv + g * hd, hd, isa: isa)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
