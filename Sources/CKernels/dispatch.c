@@ -52,7 +52,7 @@ size_t st_row_bytes(int type, int64_t cols) {
     }
 }
 
-size_t st_qgemm_scratch_floats(int64_t cols) { return (size_t)16 * (size_t)cols + 64; }
+size_t st_qgemm_scratch_floats(int64_t cols) { return (size_t)33 * (size_t)cols + 64; }
 
 #if defined(__x86_64__)
 #define ST_DISPATCH(isa, fn, ...)                                  \

@@ -240,7 +240,51 @@ void SUFFIX(st_sgemm_nt)(const float *a, int64_t lda, const float *b, int64_t ld
 
 // ---- quantized GEMM ------------------------------------------------------------------------
 
-#define ST_PANEL_ROWS 16
+#define ST_NR (2 * VL)
+
+// Y[i, 0..n) = sum_k X[i, k] * P[k, 0..n) for all m rows, P packed [k][ST_NR] (n <= ST_NR).
+// Register tile: 6 rows of X by two vectors of P; each k step loads two vectors and broadcasts
+// six scalars for twelve FMAs.
+static void SUFFIX(gemm_packed)(const float *x, int64_t ldx, int64_t m, const float *p, int64_t k,
+                                float *y, int64_t ldy, int64_t n) {
+    int64_t i = 0;
+    for (; i + 6 <= m; i += 6) {
+        vf a00 = {0}, a01 = {0}, a10 = {0}, a11 = {0}, a20 = {0}, a21 = {0};
+        vf a30 = {0}, a31 = {0}, a40 = {0}, a41 = {0}, a50 = {0}, a51 = {0};
+        const float *x0 = x + i * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx, *x4 = x3 + ldx, *x5 = x4 + ldx;
+        for (int64_t kk = 0; kk < k; kk++) {
+            const vf b0 = *(const vf *)(p + kk * ST_NR), b1 = *(const vf *)(p + kk * ST_NR + VL);
+            float s;
+            s = x0[kk]; a00 += s * b0; a01 += s * b1;
+            s = x1[kk]; a10 += s * b0; a11 += s * b1;
+            s = x2[kk]; a20 += s * b0; a21 += s * b1;
+            s = x3[kk]; a30 += s * b0; a31 += s * b1;
+            s = x4[kk]; a40 += s * b0; a41 += s * b1;
+            s = x5[kk]; a50 += s * b0; a51 += s * b1;
+        }
+        vf acc[6][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}, {a40, a41}, {a50, a51}};
+        for (int ii = 0; ii < 6; ii++) {
+            float *out = y + (i + ii) * ldy;
+            if (n == ST_NR) {
+                memcpy(out, &acc[ii][0], VL * sizeof(float));
+                memcpy(out + VL, &acc[ii][1], VL * sizeof(float));
+            } else {
+                for (int64_t j = 0; j < n; j++) out[j] = j < VL ? acc[ii][0][j] : acc[ii][1][j - VL];
+            }
+        }
+    }
+    for (; i < m; i++) {
+        vf a0 = {0}, a1 = {0};
+        const float *xi = x + i * ldx;
+        for (int64_t kk = 0; kk < k; kk++) {
+            a0 += xi[kk] * *(const vf *)(p + kk * ST_NR);
+            a1 += xi[kk] * *(const vf *)(p + kk * ST_NR + VL);
+        }
+        float *out = y + i * ldy;
+        for (int64_t j = 0; j < n; j++) out[j] = j < VL ? a0[j] : a1[j - VL];
+    }
+}
+
 
 void SUFFIX(st_qgemm)(int type, const void *w, size_t row_bytes, int64_t cols,
                        const float *x, int64_t ldx, int64_t m,
@@ -275,10 +319,17 @@ void SUFFIX(st_qgemm)(int type, const void *w, size_t row_bytes, int64_t cols,
         }
         return;
     }
-    for (int64_t r = r0; r < r1; r += ST_PANEL_ROWS) {
-        int64_t n = r1 - r < ST_PANEL_ROWS ? r1 - r : ST_PANEL_ROWS;
-        SUFFIX(st_dequant_rows)(type, w, row_bytes, cols, r, r + n, scratch);
-        SUFFIX(st_sgemm_nt)(x, ldx, scratch, cols, y + r, ldy, m, 0, n, cols, 0);
+    // Batched rows: dequantize NR = 2 vectors' worth of W rows, transposed so each k holds NR
+    // contiguous weights, and run the 6 x NR broadcast micro-kernel over all rows of X.
+    float *rowbuf = scratch + (size_t)ST_NR * cols;
+    for (int64_t r = r0; r < r1; r += ST_NR) {
+        int64_t n = r1 - r < ST_NR ? r1 - r : ST_NR;
+        for (int64_t rr = 0; rr < ST_NR; rr++) {
+            if (rr < n) SUFFIX(dequant_row)(type, base + (size_t)(r + rr) * row_bytes, cols, rowbuf);
+            else memset(rowbuf, 0, (size_t)cols * sizeof(float));
+            for (int64_t k = 0; k < cols; k++) scratch[k * ST_NR + rr] = rowbuf[k];
+        }
+        SUFFIX(gemm_packed)(x, ldx, m, scratch, cols, y + r, ldy, n);
     }
 }
 
@@ -292,27 +343,29 @@ void SUFFIX(st_sgemm_nn)(const float *a, int64_t rsa, int64_t csa, const float *
         for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
     const int64_t nv = n / (2 * VL) * (2 * VL);
     int64_t i = 0;
-    for (; i + 4 <= m; i += 4) {
+    for (; i + 6 <= m; i += 6) {
         for (int64_t j = 0; j < nv; j += 2 * VL) {
-            vf c00 = *(vf *)(c + i * ldc + j), c01 = *(vf *)(c + i * ldc + j + VL);
-            vf c10 = *(vf *)(c + (i + 1) * ldc + j), c11 = *(vf *)(c + (i + 1) * ldc + j + VL);
-            vf c20 = *(vf *)(c + (i + 2) * ldc + j), c21 = *(vf *)(c + (i + 2) * ldc + j + VL);
-            vf c30 = *(vf *)(c + (i + 3) * ldc + j), c31 = *(vf *)(c + (i + 3) * ldc + j + VL);
-            const float *a0 = a + i * rsa, *a1 = a0 + rsa, *a2 = a1 + rsa, *a3 = a2 + rsa;
+            vf acc[6][2];
+            for (int ii = 0; ii < 6; ii++) {
+                acc[ii][0] = *(vf *)(c + (i + ii) * ldc + j);
+                acc[ii][1] = *(vf *)(c + (i + ii) * ldc + j + VL);
+            }
+            const float *a0 = a + i * rsa;
             for (int64_t kk = 0; kk < k; kk++) {
                 const vf b0 = *(const vf *)(b + kk * ldb + j), b1 = *(const vf *)(b + kk * ldb + j + VL);
-                const float x0 = a0[kk * csa], x1 = a1[kk * csa], x2 = a2[kk * csa], x3 = a3[kk * csa];
-                c00 += x0 * b0; c01 += x0 * b1;
-                c10 += x1 * b0; c11 += x1 * b1;
-                c20 += x2 * b0; c21 += x2 * b1;
-                c30 += x3 * b0; c31 += x3 * b1;
+                const float *ak = a0 + kk * csa;
+                for (int ii = 0; ii < 6; ii++) {
+                    const float s = ak[ii * rsa];
+                    acc[ii][0] += s * b0;
+                    acc[ii][1] += s * b1;
+                }
             }
-            *(vf *)(c + i * ldc + j) = c00; *(vf *)(c + i * ldc + j + VL) = c01;
-            *(vf *)(c + (i + 1) * ldc + j) = c10; *(vf *)(c + (i + 1) * ldc + j + VL) = c11;
-            *(vf *)(c + (i + 2) * ldc + j) = c20; *(vf *)(c + (i + 2) * ldc + j + VL) = c21;
-            *(vf *)(c + (i + 3) * ldc + j) = c30; *(vf *)(c + (i + 3) * ldc + j + VL) = c31;
+            for (int ii = 0; ii < 6; ii++) {
+                *(vf *)(c + (i + ii) * ldc + j) = acc[ii][0];
+                *(vf *)(c + (i + ii) * ldc + j + VL) = acc[ii][1];
+            }
         }
-        for (int64_t r = i; r < i + 4; r++)
+        for (int64_t r = i; r < i + 6; r++)
             for (int64_t kk = 0; kk < k; kk++) {
                 const float x = a[r * rsa + kk * csa];
                 for (int64_t j = nv; j < n; j++) c[r * ldc + j] += x * b[kk * ldb + j];
@@ -327,7 +380,7 @@ void SUFFIX(st_sgemm_nn)(const float *a, int64_t rsa, int64_t csa, const float *
         }
 }
 
-#define ST_NN_PANEL_ROWS 64
+#define ST_NN_PANEL_ROWS 128
 
 // dX[:, c0:c1] (+)= dY · W[:, c0:c1] for a quantized W of `rows` x `cols`: the backward product
 // through a frozen projection. Columns [c0, c1) start and end on block boundaries; W's rows are

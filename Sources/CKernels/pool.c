@@ -125,10 +125,10 @@ typedef struct {
 
 static void st_qgemm_task(void *raw, int ith, int nth) {
     st_qgemm_job *j = raw;
-    // Split rows into nth contiguous ranges aligned to 16 rows (the panel height).
-    int64_t chunks = (j->rows + 15) / 16;
+    // Split rows into nth contiguous ranges aligned to 32 rows (the widest panel).
+    int64_t chunks = (j->rows + 31) / 32;
     int64_t c0 = chunks * ith / nth, c1 = chunks * (ith + 1) / nth;
-    int64_t r0 = c0 * 16, r1 = c1 * 16 < j->rows ? c1 * 16 : j->rows;
+    int64_t r0 = c0 * 32, r1 = c1 * 32 < j->rows ? c1 * 32 : j->rows;
     if (r0 >= r1) return;
     st_qgemm(j->isa, j->type, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1,
              j->scratch + (size_t)ith * j->scratch_stride);
@@ -164,7 +164,7 @@ static void st_qgemm_nn_task(void *raw, int ith, int nth) {
     int64_t b0 = blocks * ith / nth, b1 = blocks * (ith + 1) / nth;
     if (b0 >= b1) return;
     int64_t c0 = b0 * j->block, c1 = b1 * j->block;
-    float *scratch = malloc((size_t)64 * (size_t)(c1 - c0) * sizeof(float));
+    float *scratch = malloc((size_t)128 * (size_t)(c1 - c0) * sizeof(float));
     if (!scratch) return;
     st_qgemm_nn(j->isa, j->type, j->w, j->row_bytes, j->rows, c0, c1, j->dy, j->lddy, j->m, j->dx, j->lddx,
                 j->accumulate, scratch);

@@ -193,22 +193,23 @@ public final class TrainingSession {
     private func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], out: UnsafeMutablePointer<Float>,
                          rstd: UnsafeMutablePointer<Float>, rows: Int? = nil) {
         let d = c.dim, eps = c.normEpsilon
-        weight.withUnsafeBufferPointer { w in
-            for r in 0..<(rows ?? n) {
+        weight.withUnsafeBufferPointer { wb in
+            let w = wb.baseAddress!
+            pool.parallelFor(rows ?? n) { range in for r in range {
                 let x = src + r * d, y = out + r * d
                 var ss: Float = 0
                 for i in 0..<d { ss += x[i] * x[i] }
                 let inv = 1 / (ss / Float(d) + eps).squareRoot()
                 rstd[r] = inv
                 for i in 0..<d { y[i] = x[i] * inv * w[i] }
-            }
+            } }
         }
     }
 
     private func rope(_ vec: UnsafeMutablePointer<Float>, heads: Int, inverse: Bool) {
         let half = c.headDim / 2, hd = c.headDim, width = heads * hd
         let sign: Float = inverse ? -1 : 1
-        for row in 0..<n {
+        pool.parallelFor(n) { rows in for row in rows {
             let p = row % seqLen
             let cs = ropeCos.pointer + p * half, sn = ropeSin.pointer + p * half
             for head in 0..<heads {
@@ -219,52 +220,49 @@ public final class TrainingSession {
                     v[2 * i + 1] = a * s + b * cs[i]
                 }
             }
-        }
+        } }
     }
 
     private func add(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { dst[i] += src[i] }
+        pool.parallelFor(count) { r in for i in r { dst[i] += src[i] } }
     }
 
     private func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        for i in 0..<(n * c.hiddenDim) {
-            let g = gate[i]
-            out[i] = g / (1 + expf(-g)) * up[i]
+        pool.parallelFor(n * c.hiddenDim) { r in
+            for i in r {
+                let g = gate[i]
+                out[i] = g / (1 + expf(-g)) * up[i]
+            }
         }
     }
 
-    /// Causal attention per (sequence, kv head) job; saves the probabilities.
+    /// Causal attention per (sequence, head) job with small GEMMs; saves the probabilities.
     private func attentionForward(_ s: Saved) {
         let T = seqLen, hd = c.headDim, d = c.dim, kv = c.kvDim, group = c.heads / c.kvHeads
-        let scale = 1 / Float(hd).squareRoot(), isa = pool.isa, heads = c.heads, kvHeads = c.kvHeads
+        let scale = 1 / Float(hd).squareRoot(), isa = pool.isa, heads = c.heads
         let q = s.q.pointer, k = s.k.pointer, v = s.v.pointer, probs = s.probs.pointer, att = s.att.pointer
         pool.run { ith, nth in
             var job = ith
-            while job < self.batch * kvHeads {
-                let b = job / kvHeads, g = job % kvHeads
+            while job < self.batch * heads {
+                let b = job / heads, h = job % heads, g = h / group
                 job += nth
-                for h in (g * group)..<((g + 1) * group) {
-                    for i in 0..<T {
-                        let p = probs + ((b * heads + h) * T + i) * T
-                        let qi = q + (b * T + i) * d + h * hd
-                        var mx = -Float.infinity
-                        for j in 0...i {
-                            let sc = Kernels.dot(qi, k + (b * T + j) * kv + g * hd, hd, isa: isa) * scale
-                            p[j] = sc
-                            if sc > mx { mx = sc }
-                        }
-                        var sum: Float = 0
-                        for j in 0...i { p[j] = expf(p[j] - mx); sum += p[j] }
-                        let inv = 1 / sum
-                        let o = att + (b * T + i) * d + h * hd
-                        o.initialize(repeating: 0, count: hd)
-                        for j in 0...i {
-                            p[j] *= inv
-                            Kernels.axpy(p[j], v + (b * T + j) * kv + g * hd, o, hd, isa: isa)
-                        }
-                        if i + 1 < T { (p + i + 1).initialize(repeating: 0, count: T - i - 1) }
-                    }
+                let p = probs + (b * heads + h) * T * T
+                let qb = q + b * T * d + h * hd, kb = k + b * T * kv + g * hd, vb = v + b * T * kv + g * hd
+                // S = Q·Kᵀ (full square; the upper triangle is masked below)
+                Kernels.gemmNT(qb, lda: d, kb, ldb: kv, p, ldc: T, m: T, n: T, k: hd, accumulate: false, isa: isa)
+                for i in 0..<T {
+                    let row = p + i * T
+                    var mx = -Float.infinity
+                    for j in 0...i { row[j] *= scale; if row[j] > mx { mx = row[j] } }
+                    var sum: Float = 0
+                    for j in 0...i { row[j] = expf(row[j] - mx); sum += row[j] }
+                    let inv = 1 / sum
+                    for j in 0...i { row[j] *= inv }
+                    if i + 1 < T { (row + i + 1).initialize(repeating: 0, count: T - i - 1) }
                 }
+                // O = P·V
+                Kernels.gemmNN(p, rowStride: T, colStride: 1, vb, ldb: kv, att + b * T * d + h * hd, ldc: d,
+                               m: T, n: hd, k: T, accumulate: false, isa: isa)
             }
         }
     }
@@ -292,20 +290,28 @@ public final class TrainingSession {
                 rmsNorm(xFinal.pointer + r.row * d, weights, out: gathered.pointer + i * d, rstd: rs, rows: 1)
             }
             model.output.multiply(gathered.pointer, ldx: d, m: chunk.count, into: logitBuffer.pointer, ldy: vocab, pool: pool)
-            for (i, r) in chunk.enumerated() {
-                let row = logitBuffer.pointer + i * vocab
-                var mx = -Float.infinity
-                for j in 0..<vocab where row[j] > mx { mx = row[j] }
-                var sum: Double = 0
-                for j in 0..<vocab { sum += Double(expf(row[j] - mx)) }
-                let lse = Double(mx) + log(sum)
-                total += lse - Double(row[r.target])
-                if backward {
-                    let inv = Float(1 / sum)
-                    for j in 0..<vocab { row[j] = expf(row[j] - mx) * inv * lossScale }
-                    row[r.target] -= lossScale
+            let logits = logitBuffer.pointer
+            var rowLoss = [Double](repeating: 0, count: chunk.count)
+            rowLoss.withUnsafeMutableBufferPointer { lossOut in
+                let out = lossOut.baseAddress!
+                pool.parallelFor(chunk.count) { rows in
+                    for i in rows {
+                        let row = logits + i * vocab, target = chunk[i].target
+                        var mx = -Float.infinity
+                        for j in 0..<vocab where row[j] > mx { mx = row[j] }
+                        let picked = row[target]
+                        var sum: Float = 0
+                        for j in 0..<vocab { let e = expf(row[j] - mx); row[j] = e; sum += e }
+                        out[i] = Double(mx) + log(Double(sum)) - Double(picked)
+                        if backward {
+                            let k = lossScale / sum
+                            for j in 0..<vocab { row[j] *= k }
+                            row[target] -= lossScale
+                        }
+                    }
                 }
             }
+            total += rowLoss.reduce(0, +)
             guard backward else { continue }
             model.output.multiplyTransposed(logitBuffer.pointer, lddy: vocab, m: chunk.count, into: dGathered.pointer,
                                             lddx: d, accumulate: false, pool: pool)
@@ -317,6 +323,17 @@ public final class TrainingSession {
             }
         }
         return LossSum(sum: total, tokens: rows.count)
+    }
+
+    /// dX += norm backward of dXn for every row.
+    private func normBackwardRows(weight: [Float], x: FloatBuffer, rstd: FloatBuffer) {
+        let d = c.dim, dxn = dXn.pointer, dx = dX.pointer
+        weight.withUnsafeBufferPointer { wb in
+            let w = wb.baseAddress!
+            pool.parallelFor(n) { rows in
+                for r in rows { self.normBackward(dy: dxn + r * d, x: x.pointer + r * d, rstd: rstd[r], weight: w, into: dx + r * d) }
+            }
+        }
     }
 
     /// dx += rstd·w⊙dy − x·rstd³/d·Σ(w⊙dy⊙x)
@@ -339,21 +356,19 @@ public final class TrainingSession {
             swiglu(gate: s.gate.pointer, up: s.up.pointer, out: act.pointer)
             projectBackward(layer.down, l, .down, input: act.pointer, inputs: h, dOut: dX.pointer, outputs: d,
                             dInput: dAct.pointer, accumulate: false, u: s.u[.down])
-            for i in 0..<(n * h) {
-                let g = s.gate[i], sig = 1 / (1 + expf(-g)), silu = g * sig
-                dUp[i] = dAct[i] * silu
-                dGate[i] = dAct[i] * s.up[i] * sig * (1 + g * (1 - sig))
+            let gp = s.gate.pointer, upp = s.up.pointer, da = dAct.pointer, dg = dGate.pointer, du = dUp.pointer
+            pool.parallelFor(n * h) { r in
+                for i in r {
+                    let g = gp[i], sig = 1 / (1 + expf(-g)), silu = g * sig
+                    du[i] = da[i] * silu
+                    dg[i] = da[i] * upp[i] * sig * (1 + g * (1 - sig))
+                }
             }
             projectBackward(layer.gate, l, .gate, input: s.xn2.pointer, inputs: d, dOut: dGate.pointer, outputs: h,
                             dInput: dXn.pointer, accumulate: false, u: s.u[.gate])
             projectBackward(layer.up, l, .up, input: s.xn2.pointer, inputs: d, dOut: dUp.pointer, outputs: h,
                             dInput: dXn.pointer, accumulate: true, u: s.u[.up])
-            layer.ffnNorm.withUnsafeBufferPointer { w in
-                for r in 0..<n {
-                    normBackward(dy: dXn.pointer + r * d, x: s.xMid.pointer + r * d, rstd: s.rstd2[r],
-                                 weight: w.baseAddress!, into: dX.pointer + r * d)
-                }
-            }
+            normBackwardRows(weight: layer.ffnNorm, x: s.xMid, rstd: s.rstd2)
             // Attention: xMid = xIn + o(attention(rope(q), rope(k), v))
             projectBackward(layer.o, l, .o, input: s.att.pointer, inputs: d, dOut: dX.pointer, outputs: d,
                             dInput: dAtt.pointer, accumulate: false, u: s.u[.o])
@@ -366,12 +381,7 @@ public final class TrainingSession {
                             dInput: dXn.pointer, accumulate: true, u: s.u[.k])
             projectBackward(layer.v, l, .v, input: s.xn1.pointer, inputs: d, dOut: dV.pointer, outputs: kv,
                             dInput: dXn.pointer, accumulate: true, u: s.u[.v])
-            layer.attentionNorm.withUnsafeBufferPointer { w in
-                for r in 0..<n {
-                    normBackward(dy: dXn.pointer + r * d, x: s.xIn.pointer + r * d, rstd: s.rstd1[r],
-                                 weight: w.baseAddress!, into: dX.pointer + r * d)
-                }
-            }
+            normBackwardRows(weight: layer.attentionNorm, x: s.xIn, rstd: s.rstd1)
         }
     }
 
@@ -408,40 +418,42 @@ public final class TrainingSession {
         }
     }
 
-    /// dQ, dK, dV from dAtt through the saved probabilities, per (sequence, kv head) job.
+    /// dQ, dK, dV from dAtt through the saved probabilities, per (sequence, kv head) job (the
+    /// heads of a group share dK and dV, so one job owns them all).
     private func attentionBackward(_ s: Saved) {
         let T = seqLen, hd = c.headDim, d = c.dim, kv = c.kvDim, group = c.heads / c.kvHeads
         let scale = 1 / Float(hd).squareRoot(), isa = pool.isa, heads = c.heads, kvHeads = c.kvHeads
         let q = s.q.pointer, k = s.k.pointer, v = s.v.pointer, probs = s.probs.pointer
         let dO = dAtt.pointer, dq = dQ.pointer, dk = dK.pointer, dv = dV.pointer
-        dK.zero()
-        dV.zero()
-        let scratch = FloatBuffer(count: pool.threads * T)
+        let scratch = FloatBuffer(count: pool.threads * T * T)
         pool.run { ith, nth in
-            let dp = scratch.pointer + ith * T
+            let ds = scratch.pointer + ith * T * T
             var job = ith
             while job < self.batch * kvHeads {
                 let b = job / kvHeads, g = job % kvHeads
                 job += nth
+                let kb = k + b * T * kv + g * hd, vb = v + b * T * kv + g * hd
+                let dkb = dk + b * T * kv + g * hd, dvb = dv + b * T * kv + g * hd
                 for h in (g * group)..<((g + 1) * group) {
+                    let p = probs + (b * heads + h) * T * T
+                    let dob = dO + b * T * d + h * hd, qb = q + b * T * d + h * hd, dqb = dq + b * T * d + h * hd
+                    // dV (+)= Pᵀ·dO
+                    Kernels.gemmNN(p, rowStride: 1, colStride: T, dob, ldb: d, dvb, ldc: kv, m: T, n: hd, k: T,
+                                   accumulate: h != g * group, isa: isa)
+                    // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale
+                    Kernels.gemmNT(dob, lda: d, vb, ldb: kv, ds, ldc: T, m: T, n: T, k: hd, accumulate: false, isa: isa)
                     for i in 0..<T {
-                        let p = probs + ((b * heads + h) * T + i) * T
-                        let doi = dO + (b * T + i) * d + h * hd
-                        var rowDot: Float = 0
-                        for j in 0...i {
-                            dp[j] = Kernels.dot(doi, v + (b * T + j) * kv + g * hd, hd, isa: isa)
-                            rowDot += dp[j] * p[j]
-                        }
-                        let dqi = dq + (b * T + i) * d + h * hd
-                        dqi.initialize(repeating: 0, count: hd)
-                        let qi = q + (b * T + i) * d + h * hd
-                        for j in 0...i {
-                            let ds = p[j] * (dp[j] - rowDot) * scale
-                            Kernels.axpy(ds, k + (b * T + j) * kv + g * hd, dqi, hd, isa: isa)
-                            Kernels.axpy(ds, qi, dk + (b * T + j) * kv + g * hd, hd, isa: isa)
-                            Kernels.axpy(p[j], doi, dv + (b * T + j) * kv + g * hd, hd, isa: isa)
-                        }
+                        let pr = p + i * T, dr = ds + i * T
+                        var dot: Float = 0
+                        for j in 0...i { dot += pr[j] * dr[j] }
+                        for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
+                        if i + 1 < T { (dr + i + 1).initialize(repeating: 0, count: T - i - 1) }
                     }
+                    // dQ = dS·K; dK (+)= dSᵀ·Q
+                    Kernels.gemmNN(ds, rowStride: T, colStride: 1, kb, ldb: kv, dqb, ldc: d, m: T, n: hd, k: T,
+                                   accumulate: false, isa: isa)
+                    Kernels.gemmNN(ds, rowStride: 1, colStride: T, qb, ldb: d, dkb, ldc: kv, m: T, n: hd, k: T,
+                                   accumulate: h != g * group, isa: isa)
                 }
             }
         }

@@ -10,11 +10,15 @@ enum BenchCommand {
     static let help = """
         USAGE: swarmtune bench forward [--model PATH] [--prompt-tokens N] [--decode-tokens N] [--threads N]
                                        [--reference] [--python PATH] [--json]
+               swarmtune bench train [--model PATH] [--batch 4] [--seq-len 128] [--rank 8] [--targets q,k,v,o|all]
+                                     [--steps N] [--threads N] [--reference] [--python PATH] [--json]
                swarmtune bench gemm [--threads N] [--json]
 
         forward  prefill and decode tokens/s and peak RSS on a core (default: the real core in models/).
                  --reference also runs scripts/reference/bench_forward.py (transformers fp32 and
                  llama-cpp-python on the same file, same token ids) and prints the ratios.
+        train    LoRA training tokens/s and peak RSS (forward, backward and the AdamW update);
+                 --reference runs scripts/reference/bench_train.py (PyTorch + PEFT, fp32) beside it.
         gemm     GFLOP/s of the quantized matmul for each instruction-set build and of a plain
                  Swift SIMD loop, on the core's shapes.
 
@@ -28,7 +32,8 @@ enum BenchCommand {
         switch what {
         case "forward": try forward(&args)
         case "gemm": try gemm(&args)
-        default: throw .usage(command: "bench", message: "unknown benchmark '\(what)' (forward, gemm)")
+        case "train": try BenchTrain.run(&args)
+        default: throw .usage(command: "bench", message: "unknown benchmark '\(what)' (forward, train, gemm)")
         }
     }
 
@@ -94,27 +99,32 @@ enum BenchCommand {
         }
     }
 
-    /// Runs the reference benchmark script and reads its JSON lines.
+    /// Runs the reference forward benchmark on the same token ids.
     static func runReference(python: String?, model: String, ids: [Int32], decodeTokens: Int, threads: Int) throws(CLIError) -> [[String: Any]] {
-        let py = python ?? ProcessInfo.processInfo.environment["SWARMTUNE_REFERENCE_PYTHON"] ?? ".venv-ref/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: py) else {
-            throw .failure("reference Python \(py) not found: run scripts/reference/setup-venv, or pass --python PATH")
-        }
         let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("swarmtune-bench-ids-\(getpid()).json")
         do { try Data(Output.json(ids.map { Int($0) }).utf8).write(to: idsFile) } catch {
             throw .failure("cannot write \(idsFile.path): \(error)")
         }
         defer { try? FileManager.default.removeItem(at: idsFile) }
+        return try runScript(python: python, script: "scripts/reference/bench_forward.py", arguments: [
+            "--model", model, "--ids", idsFile.path, "--decode-tokens", String(decodeTokens), "--threads", String(threads)])
+    }
+
+    /// Runs a reference script with the reference venv's Python and reads its JSON lines.
+    static func runScript(python: String?, script: String, arguments: [String]) throws(CLIError) -> [[String: Any]] {
+        let py = python ?? ProcessInfo.processInfo.environment["SWARMTUNE_REFERENCE_PYTHON"] ?? ".venv-ref/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: py) else {
+            throw .failure("reference Python \(py) not found: run scripts/reference/setup-venv, or pass --python PATH")
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: py)
-        p.arguments = ["scripts/reference/bench_forward.py", "--model", model, "--ids", idsFile.path,
-                       "--decode-tokens", String(decodeTokens), "--threads", String(threads)]
+        p.arguments = [script] + arguments
         let pipe = Pipe()
         p.standardOutput = pipe
         do { try p.run() } catch { throw .failure("cannot run \(py): \(error)") }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw .failure("scripts/reference/bench_forward.py failed (exit \(p.terminationStatus))") }
+        guard p.terminationStatus == 0 else { throw .failure("\(script) failed (exit \(p.terminationStatus))") }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }

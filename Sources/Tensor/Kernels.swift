@@ -20,6 +20,14 @@ public enum Kernels {
         st_sgemm_nt(isa, a, Int64(lda), b, Int64(ldb), c, Int64(ldc), Int64(m), 0, Int64(n), Int64(k), accumulate ? 1 : 0)
     }
 
+    /// C[i, j] (+)= Σ_p A[i·rowStride + p·colStride] B[p, j] (B row-major), single-threaded.
+    public static func gemmNN(_ a: UnsafePointer<Float>, rowStride: Int, colStride: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                              _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,
+                              accumulate: Bool, isa: Int32) {
+        st_sgemm_nn(isa, a, Int64(rowStride), Int64(colStride), b, Int64(ldb), c, Int64(ldc), Int64(m), Int64(n), Int64(k),
+                    accumulate ? 1 : 0)
+    }
+
     public static var detectedISA: Int32 { st_cpu_isa() }
     public static func isaName(_ isa: Int32) -> String { String(cString: st_isa_name(isa)) }
 }

@@ -58,7 +58,7 @@ void st_sgemm_nn(int isa, const float *a, int64_t rsa, int64_t csa, const float 
                  float *c, int64_t ldc, int64_t m, int64_t n, int64_t k, int accumulate);
 
 /// dX[:, c0:c1] (+)= dY · W[:, c0:c1] for quantized W (rows x cols of `type`): the backward product
-/// through a frozen projection. c0 and c1 lie on block boundaries; scratch holds 64*(c1-c0) floats.
+/// through a frozen projection. c0 and c1 lie on block boundaries; scratch holds 128*(c1-c0) floats.
 void st_qgemm_nn(int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
                  const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate, float *scratch);
 
