@@ -24,11 +24,11 @@ public final class TrainingSession {
     private let rank: Int
 
     private struct Saved {
-        let xIn, rstd1, xn1, q, k, v, probs, att, xMid, rstd2, xn2, gate, up: FloatBuffer
+        let xIn, rstd1, q, k, v, probs, att, xMid, rstd2, gate, up: FloatBuffer
         var u: [LoRATarget: FloatBuffer]
     }
     private var saved: [Saved] = []
-    private let xFinal, rstdFinal, x, tmp, act: FloatBuffer
+    private let xFinal, rstdFinal, x, xn, tmp, act: FloatBuffer
     private let dX, dXn, dQ, dK, dV, dAtt, dAct, dGate, dUp: FloatBuffer
     private let sU, dU, dropX, dropDX: FloatBuffer
     private let ropeCos, ropeSin: FloatBuffer
@@ -50,15 +50,16 @@ public final class TrainingSession {
         for l in 0..<c.layers {
             var u: [LoRATarget: FloatBuffer] = [:]
             for t in lora.config.targets where lora.slot(layer: l, target: t) != nil { u[t] = FloatBuffer(count: n * rank) }
-            saved.append(Saved(xIn: FloatBuffer(count: n * d), rstd1: FloatBuffer(count: n), xn1: FloatBuffer(count: n * d),
+            saved.append(Saved(xIn: FloatBuffer(count: n * d), rstd1: FloatBuffer(count: n),
                                q: FloatBuffer(count: n * d), k: FloatBuffer(count: n * kv), v: FloatBuffer(count: n * kv),
                                probs: FloatBuffer(count: batch * c.heads * seqLen * seqLen), att: FloatBuffer(count: n * d),
-                               xMid: FloatBuffer(count: n * d), rstd2: FloatBuffer(count: n), xn2: FloatBuffer(count: n * d),
+                               xMid: FloatBuffer(count: n * d), rstd2: FloatBuffer(count: n),
                                gate: FloatBuffer(count: n * h), up: FloatBuffer(count: n * h), u: u))
         }
         xFinal = FloatBuffer(count: n * d)
         rstdFinal = FloatBuffer(count: n)
         x = FloatBuffer(count: n * d)
+        xn = FloatBuffer(count: n * d)
         tmp = FloatBuffer(count: n * max(d, h))
         act = FloatBuffer(count: n * h)
         dX = FloatBuffer(count: n * d)
@@ -94,10 +95,10 @@ public final class TrainingSession {
     public var bufferBytes: Int {
         var total = gradients.count
         for s in saved {
-            total += [s.xIn, s.rstd1, s.xn1, s.q, s.k, s.v, s.probs, s.att, s.xMid, s.rstd2, s.xn2, s.gate, s.up].reduce(0) { $0 + $1.count }
+            total += [s.xIn, s.rstd1, s.q, s.k, s.v, s.probs, s.att, s.xMid, s.rstd2, s.gate, s.up].reduce(0) { $0 + $1.count }
             total += s.u.values.reduce(0) { $0 + $1.count }
         }
-        total += [xFinal, rstdFinal, x, tmp, act, dX, dXn, dQ, dK, dV, dAtt, dAct, dGate, dUp, sU, dU, dropX, dropDX,
+        total += [xFinal, rstdFinal, x, xn, tmp, act, dX, dXn, dQ, dK, dV, dAtt, dAct, dGate, dUp, sU, dU, dropX, dropDX,
                   gathered, dGathered, logitBuffer].reduce(0) { $0 + $1.count }
         return total * 4
     }
@@ -139,19 +140,19 @@ public final class TrainingSession {
         for (l, layer) in model.layers.enumerated() {
             let s = saved[l]
             s.xIn.pointer.update(from: x.pointer, count: n * d)
-            rmsNorm(x.pointer, layer.attentionNorm, out: s.xn1.pointer, rstd: s.rstd1.pointer)
-            project(layer.q, l, .q, input: s.xn1.pointer, inputs: d, out: s.q.pointer, outputs: d, u: s.u[.q])
-            project(layer.k, l, .k, input: s.xn1.pointer, inputs: d, out: s.k.pointer, outputs: kv, u: s.u[.k])
-            project(layer.v, l, .v, input: s.xn1.pointer, inputs: d, out: s.v.pointer, outputs: kv, u: s.u[.v])
+            rmsNorm(x.pointer, layer.attentionNorm, out: xn.pointer, rstd: s.rstd1.pointer)
+            project(layer.q, l, .q, input: xn.pointer, inputs: d, out: s.q.pointer, outputs: d, u: s.u[.q])
+            project(layer.k, l, .k, input: xn.pointer, inputs: d, out: s.k.pointer, outputs: kv, u: s.u[.k])
+            project(layer.v, l, .v, input: xn.pointer, inputs: d, out: s.v.pointer, outputs: kv, u: s.u[.v])
             rope(s.q.pointer, heads: c.heads, inverse: false)
             rope(s.k.pointer, heads: c.kvHeads, inverse: false)
             attentionForward(s)
             project(layer.o, l, .o, input: s.att.pointer, inputs: d, out: tmp.pointer, outputs: d, u: s.u[.o])
             add(tmp.pointer, into: x.pointer, count: n * d)
             s.xMid.pointer.update(from: x.pointer, count: n * d)
-            rmsNorm(x.pointer, layer.ffnNorm, out: s.xn2.pointer, rstd: s.rstd2.pointer)
-            project(layer.gate, l, .gate, input: s.xn2.pointer, inputs: d, out: s.gate.pointer, outputs: h, u: s.u[.gate])
-            project(layer.up, l, .up, input: s.xn2.pointer, inputs: d, out: s.up.pointer, outputs: h, u: s.u[.up])
+            rmsNorm(x.pointer, layer.ffnNorm, out: xn.pointer, rstd: s.rstd2.pointer)
+            project(layer.gate, l, .gate, input: xn.pointer, inputs: d, out: s.gate.pointer, outputs: h, u: s.u[.gate])
+            project(layer.up, l, .up, input: xn.pointer, inputs: d, out: s.up.pointer, outputs: h, u: s.u[.up])
             swiglu(gate: s.gate.pointer, up: s.up.pointer, out: act.pointer)
             project(layer.down, l, .down, input: act.pointer, inputs: h, out: tmp.pointer, outputs: d, u: s.u[.down])
             add(tmp.pointer, into: x.pointer, count: n * d)
@@ -364,9 +365,10 @@ public final class TrainingSession {
                     dg[i] = da[i] * upp[i] * sig * (1 + g * (1 - sig))
                 }
             }
-            projectBackward(layer.gate, l, .gate, input: s.xn2.pointer, inputs: d, dOut: dGate.pointer, outputs: h,
+            rmsNorm(s.xMid.pointer, layer.ffnNorm, out: xn.pointer, rstd: s.rstd2.pointer)  // recomputed, not stored
+            projectBackward(layer.gate, l, .gate, input: xn.pointer, inputs: d, dOut: dGate.pointer, outputs: h,
                             dInput: dXn.pointer, accumulate: false, u: s.u[.gate])
-            projectBackward(layer.up, l, .up, input: s.xn2.pointer, inputs: d, dOut: dUp.pointer, outputs: h,
+            projectBackward(layer.up, l, .up, input: xn.pointer, inputs: d, dOut: dUp.pointer, outputs: h,
                             dInput: dXn.pointer, accumulate: true, u: s.u[.up])
             normBackwardRows(weight: layer.ffnNorm, x: s.xMid, rstd: s.rstd2)
             // Attention: xMid = xIn + o(attention(rope(q), rope(k), v))
@@ -375,11 +377,12 @@ public final class TrainingSession {
             attentionBackward(s)
             rope(dQ.pointer, heads: c.heads, inverse: true)
             rope(dK.pointer, heads: c.kvHeads, inverse: true)
-            projectBackward(layer.q, l, .q, input: s.xn1.pointer, inputs: d, dOut: dQ.pointer, outputs: d,
+            rmsNorm(s.xIn.pointer, layer.attentionNorm, out: xn.pointer, rstd: s.rstd1.pointer)
+            projectBackward(layer.q, l, .q, input: xn.pointer, inputs: d, dOut: dQ.pointer, outputs: d,
                             dInput: dXn.pointer, accumulate: false, u: s.u[.q])
-            projectBackward(layer.k, l, .k, input: s.xn1.pointer, inputs: d, dOut: dK.pointer, outputs: kv,
+            projectBackward(layer.k, l, .k, input: xn.pointer, inputs: d, dOut: dK.pointer, outputs: kv,
                             dInput: dXn.pointer, accumulate: true, u: s.u[.k])
-            projectBackward(layer.v, l, .v, input: s.xn1.pointer, inputs: d, dOut: dV.pointer, outputs: kv,
+            projectBackward(layer.v, l, .v, input: xn.pointer, inputs: d, dOut: dV.pointer, outputs: kv,
                             dInput: dXn.pointer, accumulate: true, u: s.u[.v])
             normBackwardRows(weight: layer.attentionNorm, x: s.xIn, rstd: s.rstd1)
         }
