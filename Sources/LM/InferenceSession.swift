@@ -20,6 +20,10 @@ public final class InferenceSession {
     private let gate, up: FloatBuffer
     private let scores: FloatBuffer       // per worker: [contextLength]
     public let logits: FloatBuffer
+    /// LoRA adapters applied on top of the frozen projections (nil: the bare core). The
+    /// parameters are read at every step, so a trainer may update them in place.
+    public var lora: LoRAParameters?
+    private let loraU: FloatBuffer
     private let ropeCos, ropeSin: FloatBuffer  // [contextLength][headDim/2]
 
     public init(model: LlamaModel, contextLength: Int? = nil, maxBatch: Int = 64, pool: ComputePool? = nil) {
@@ -42,6 +46,7 @@ public final class InferenceSession {
         up = FloatBuffer(count: b * c.hiddenDim)
         scores = FloatBuffer(count: self.pool.threads * ctx)
         logits = FloatBuffer(count: c.vocabSize)
+        loraU = FloatBuffer(count: b * 1024)
         let half = c.headDim / 2
         ropeCos = FloatBuffer(count: ctx * half)
         ropeSin = FloatBuffer(count: ctx * half)
@@ -83,9 +88,9 @@ public final class InferenceSession {
         }
         for (l, layer) in model.layers.enumerated() {
             rmsNorm(x.pointer, layer.attentionNorm, into: xn.pointer, rows: n)
-            layer.q.multiply(xn.pointer, ldx: dim, m: n, into: q.pointer, ldy: dim, pool: pool)
-            layer.k.multiply(xn.pointer, ldx: dim, m: n, into: k.pointer, ldy: kvDim, pool: pool)
-            layer.v.multiply(xn.pointer, ldx: dim, m: n, into: v.pointer, ldy: kvDim, pool: pool)
+            project(layer.q, l, .q, xn.pointer, dim, n, q.pointer, dim)
+            project(layer.k, l, .k, xn.pointer, dim, n, k.pointer, kvDim)
+            project(layer.v, l, .v, xn.pointer, dim, n, v.pointer, kvDim)
             for i in 0..<n {
                 rope(q.pointer + i * dim, heads: c.heads, position: p0 + i)
                 rope(k.pointer + i * kvDim, heads: c.kvHeads, position: p0 + i)
@@ -94,18 +99,18 @@ public final class InferenceSession {
             (keyCache.pointer + layerCache + p0 * kvDim).update(from: k.pointer, count: n * kvDim)
             (valueCache.pointer + layerCache + p0 * kvDim).update(from: v.pointer, count: n * kvDim)
             attention(tokens: n, layerOffset: layerCache, isa: isa)
-            layer.o.multiply(attn.pointer, ldx: dim, m: n, into: tmp.pointer, ldy: dim, pool: pool)
+            project(layer.o, l, .o, attn.pointer, dim, n, tmp.pointer, dim)
             add(tmp.pointer, into: x.pointer, count: n * dim)
 
             rmsNorm(x.pointer, layer.ffnNorm, into: xn.pointer, rows: n)
-            layer.gate.multiply(xn.pointer, ldx: dim, m: n, into: gate.pointer, ldy: c.hiddenDim, pool: pool)
-            layer.up.multiply(xn.pointer, ldx: dim, m: n, into: up.pointer, ldy: c.hiddenDim, pool: pool)
+            project(layer.gate, l, .gate, xn.pointer, dim, n, gate.pointer, c.hiddenDim)
+            project(layer.up, l, .up, xn.pointer, dim, n, up.pointer, c.hiddenDim)
             let g = gate.pointer, u = up.pointer
             for j in 0..<(n * c.hiddenDim) {
                 let a = g[j]
                 g[j] = a / (1 + expf(-a)) * u[j]
             }
-            layer.down.multiply(gate.pointer, ldx: c.hiddenDim, m: n, into: tmp.pointer, ldy: dim, pool: pool)
+            project(layer.down, l, .down, gate.pointer, c.hiddenDim, n, tmp.pointer, dim)
             add(tmp.pointer, into: x.pointer, count: n * dim)
         }
         position += n
@@ -114,6 +119,21 @@ public final class InferenceSession {
         let last = x.pointer + (n - 1) * dim
         rmsNorm(last, model.outputNorm, into: xn.pointer, rows: 1)
         model.output.multiply(xn.pointer, ldx: dim, m: 1, into: logits.pointer, ldy: c.vocabSize, pool: pool)
+    }
+
+    /// out = x·Wᵀ (+ s·x·Aᵀ·Bᵀ when an adapter covers this projection).
+    private func project(_ w: WeightMatrix, _ layer: Int, _ target: LoRATarget, _ x: UnsafeMutablePointer<Float>,
+                         _ inputs: Int, _ m: Int, _ out: UnsafeMutablePointer<Float>, _ outputs: Int) {
+        w.multiply(x, ldx: inputs, m: m, into: out, ldy: outputs, pool: pool)
+        guard let lora, let slot = lora.slot(layer: layer, target: target) else { return }
+        let r = lora.config.rank
+        precondition(m * r <= loraU.count, "LoRA rank \(r) too large for this session's scratch")
+        Linear.nt(x, lda: inputs, lora.a(slot), ldb: inputs, loraU.pointer, ldc: r, m: m, n: r, k: inputs,
+                  accumulate: false, pool: pool)
+        let s = lora.config.scale
+        for i in 0..<(m * r) { loraU[i] *= s }
+        Linear.nn(loraU.pointer, rowStride: r, colStride: 1, lora.bt(slot), ldb: outputs, out, ldc: outputs,
+                  m: m, n: outputs, k: r, accumulate: true, pool: pool)
     }
 
     private func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], into dst: UnsafeMutablePointer<Float>, rows: Int) {

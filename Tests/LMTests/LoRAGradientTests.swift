@@ -109,3 +109,37 @@ import TestSupport
         #expect(abs(loss.sum - expected) < 1e-3 * max(1, expected))
     }
 }
+
+@Suite struct LoRAInferenceTests {
+    @Test func inferenceWithAnAdapterAgreesWithTheTrainingForward() throws {
+        let dir = TemporaryDirectory()
+        var tiny = TinyModel()
+        tiny.matrixType = .q8_0
+        try tiny.write(to: dir.file("tiny.gguf"))
+        let model = try LlamaModel(path: dir.file("tiny.gguf"))
+        let lora = LoRAParameters(config: LoRAConfig(rank: 4, alpha: 8, targets: LoRATarget.allCases), model: model.config)
+        lora.initialize(seed: 2)
+        var rng = SeededRandom(seed: 3)
+        for s in lora.slots { for i in 0..<(4 * s.outputs) { lora.bt(s)[i] = (rng.nextFloat() - 0.5) * 0.3 } }
+        let ids: [Int32] = (0..<10).map { Int32($0 * 29 % 250) }
+        let session = TrainingSession(model: model, lora: lora, batch: 1, seqLen: 10, pool: ComputePool(threads: 2))
+        let trained = try session.evaluate(ids: ids, labels: ids)
+        let inf = InferenceSession(model: model, contextLength: 10, maxBatch: 3)
+        inf.lora = lora
+        var adapted = 0.0, bare = 0.0
+        for t in 0..<9 {
+            let logits = Array(try inf.append([ids[t]]))
+            let mx = logits.max()!
+            adapted += Double(mx) + log(logits.reduce(0.0) { $0 + Double(expf($1 - mx)) }) - Double(logits[Int(ids[t + 1])])
+        }
+        inf.lora = nil
+        inf.reset()
+        for t in 0..<9 {
+            let logits = Array(try inf.append([ids[t]]))
+            let mx = logits.max()!
+            bare += Double(mx) + log(logits.reduce(0.0) { $0 + Double(expf($1 - mx)) }) - Double(logits[Int(ids[t + 1])])
+        }
+        #expect(abs(adapted - trained.sum) < 1e-3 * max(1, abs(adapted)))
+        #expect(abs(adapted - bare) > 1e-2, "the adapter should change the model")
+    }
+}
