@@ -26,8 +26,14 @@ let package = Package(
         .target(name: "Tokenizer", swiftSettings: strict),
         .target(name: "LM", dependencies: ["ModelIO", "Tensor", "Quant", "Tokenizer"], swiftSettings: strict),
 
+        // Protocols: pure state machines, no I/O.
+        .target(name: "Membership", swiftSettings: strict),
+
+        // Training: optimizer, schedules, data, the trainer loop.
+        .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO"], swiftSettings: strict),
+
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Tokenizer", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Tokenizer", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
@@ -37,6 +43,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant"], swiftSettings: strict),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "MembershipTests", dependencies: ["Membership"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,159 @@
+import Foundation
+import LM
+import Tensor
+import Tokenizer
+
+/// Options of a LoRA training run (PEFT semantics for the adapter; AdamW, warm-up + cosine).
+public struct TrainingOptions: Sendable, Equatable {
+    public var lora = LoRAConfig()
+    public var learningRate: Float = 2e-4
+    public var warmupSteps = 0
+    public var steps = 100
+    public var batch = 4
+    public var seqLen = 128
+    public var gradientAccumulation = 1
+    public var maxGradNorm: Float = 1.0
+    public var weightDecay: Float = 0
+    public var seed: UInt64 = 0
+    public var threads: Int? = nil
+
+    public init() {}
+}
+
+/// One optimizer step's figures.
+public struct StepReport: Sendable {
+    public var step: Int
+    public var loss: Double
+    public var tokens: Int
+    public var learningRate: Float
+    public var gradientNorm: Float
+    public var seconds: Double
+}
+
+/// Runs LoRA training steps over tokenized examples: the node's local training loop.
+///
+/// Deterministic: for a seed and thread count, the same examples give the same adapter bit for
+/// bit (the kernels split work between threads by fixed ranges, never by arrival order).
+public final class Trainer {
+    public let model: LlamaModel
+    public let options: TrainingOptions
+    public let lora: LoRAParameters
+    public let session: TrainingSession
+    public var optimizer: AdamW
+    public let schedule: LearningRateSchedule
+    public let batcher: Batcher
+    public private(set) var step = 0
+    private var order: [Int] = []
+    private var cursor = 0
+    private var rng: SeededRandom
+
+    public init(model: LlamaModel, options: TrainingOptions, padID: Int32, pool: ComputePool, lora: LoRAParameters? = nil) {
+        self.model = model
+        self.options = options
+        let params = lora ?? {
+            let p = LoRAParameters(config: options.lora, model: model.config)
+            p.initialize(seed: options.seed)
+            return p
+        }()
+        self.lora = params
+        session = TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: pool)
+        session.dropoutSeed = options.seed ^ 0xD40F
+        optimizer = AdamW(count: params.count, weightDecay: options.weightDecay)
+        schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
+        batcher = Batcher(batch: options.batch, seqLen: options.seqLen, padID: padID)
+        rng = SeededRandom(seed: options.seed &+ 0x5EED)
+    }
+
+    /// Restores the step counter (and data position) when resuming.
+    public func resume(atStep s: Int, exampleCount: Int) {
+        step = s
+        // Replay the shuffles so the data order continues where it stopped.
+        let perStep = options.batch * options.gradientAccumulation
+        for _ in 0..<(s * perStep) { _ = nextIndex(exampleCount) }
+    }
+
+    private func nextIndex(_ count: Int) -> Int {
+        if cursor >= order.count || order.count != count {
+            order = Array(0..<count)
+            for i in stride(from: count - 1, to: 0, by: -1) {
+                let j = Int(rng.next() % UInt64(i + 1))
+                order.swapAt(i, j)
+            }
+            cursor = 0
+        }
+        defer { cursor += 1 }
+        return order[cursor]
+    }
+
+    /// One optimizer step over the next examples (shuffled each epoch by the seed).
+    public func trainStep(_ data: [TokenizedExample]) throws(LMError) -> StepReport {
+        precondition(!data.isEmpty, "no training examples")
+        let start = Date()
+        var micro: [(ids: [Int32], labels: [Int32], labelled: Int)] = []
+        for _ in 0..<options.gradientAccumulation {
+            let picked = (0..<options.batch).map { _ in data[nextIndex(data.count)] }
+            micro.append(batcher.make(picked[...]))
+        }
+        let total = micro.reduce(0) { $0 + $1.labelled }
+        session.zeroGradients()
+        var lossSum = 0.0
+        for mb in micro where total > 0 {
+            let l = try session.accumulateGradients(ids: mb.ids, labels: mb.labels, lossScale: 1 / Float(total))
+            lossSum += l.sum
+        }
+        let norm = GradientClipping.clip(session.gradients.pointer, count: lora.count, maxNorm: options.maxGradNorm)
+        let lr = schedule.rate(at: step)
+        if total > 0 { optimizer.update(lora.values.pointer, gradients: session.gradients.pointer, count: lora.count, lr: lr) }
+        step += 1
+        return StepReport(step: step, loss: total > 0 ? lossSum / Double(total) : 0, tokens: micro.count * options.batch * options.seqLen,
+                          learningRate: lr, gradientNorm: norm, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Mean loss over examples (forward only), in batches.
+    public func evaluateLoss(_ data: [TokenizedExample]) throws(LMError) -> Double {
+        var sum = 0.0, tokens = 0
+        var i = 0
+        while i < data.count {
+            let b = batcher.make(data[i..<min(data.count, i + options.batch)])
+            let l = try session.evaluate(ids: b.ids, labels: b.labels)
+            sum += l.sum
+            tokens += l.tokens
+            i += options.batch
+        }
+        return tokens > 0 ? sum / Double(tokens) : 0
+    }
+}
+
+/// Greedy exact-match: does the model, given the prompt, produce exactly the expected text?
+public struct ExactMatch {
+    public let session: InferenceSession
+    public let tokenizer: BPETokenizer
+
+    public init(model: LlamaModel, tokenizer: BPETokenizer, lora: LoRAParameters?, contextLength: Int = 512, pool: ComputePool) {
+        session = InferenceSession(model: model, contextLength: contextLength, maxBatch: 128, pool: pool)
+        session.lora = lora
+        self.tokenizer = tokenizer
+    }
+
+    public struct Outcome: Sendable {
+        public var correct: Int
+        public var total: Int
+        public var samples: [(prompt: String, expected: String, got: String)]
+        public var rate: Double { total > 0 ? Double(correct) / Double(total) : 0 }
+    }
+
+    public func run(_ examples: [TokenizedExample], maxNewTokens: Int = 48, keepSamples: Int = 3) throws(LMError) -> Outcome {
+        var correct = 0
+        var samples: [(String, String, String)] = []
+        let generator = Generator(session: session, tokenizer: tokenizer)
+        for e in examples {
+            var sampler = Sampler(.greedy)
+            let budget = min(maxNewTokens, session.contextLength - e.promptCount - 1)
+            let out = try generator.generate(prompt: e.prompt, maxTokens: max(1, budget), sampler: &sampler)
+            let got = out.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if got == e.expected.trimmingCharacters(in: .whitespacesAndNewlines) { correct += 1 }
+            if samples.count < keepSamples { samples.append((tokenizer.decode(e.prompt), e.expected, got)) }
+        }
+        return Outcome(correct: correct, total: examples.count, samples: samples)
+    }
+}
