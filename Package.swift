@@ -16,6 +16,8 @@ let package = Package(
         // System libraries (headers from libssl-dev, libsqlite3-dev).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .target(name: "COpenSSLShims", dependencies: ["COpenSSL"],
+                linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
         // Numerics, lowest first. CKernels is built with optimisation even in debug builds so the
         // test suite runs the real kernels at speed; each ISA variant carries its own target attribute.
@@ -29,11 +31,14 @@ let package = Package(
         // Protocols: pure state machines, no I/O.
         .target(name: "Membership", swiftSettings: strict),
 
+        // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
+        .target(name: "Transport", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: strict),
+
         // Training: optimizer, schedules, data, the trainer loop.
         .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Tokenizer", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Tokenizer", "Transport", "Membership", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
@@ -44,6 +49,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "MembershipTests", dependencies: ["Membership"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -64,17 +64,30 @@ enum TrainCommand {
         try runLoop(model: model, tokenizer: core.tokenizer, options: o, train: train, eval: eval, evalEvery: evalEvery, json: json)
     }
 
+    /// What a training run did: per-step figures, the evaluation curve, the trained adapter.
+    struct RunSummary {
+        var steps: [[String: Any]]
+        var curve: [[String: Any]]
+        var seconds: Double
+        var lora: LoRAParameters
+        var samplesBefore: [(prompt: String, expected: String, got: String)]
+        var samplesAfter: [(prompt: String, expected: String, got: String)]
+    }
+
+    @discardableResult
     static func runLoop(model: LlamaModel, tokenizer: BPETokenizer, options o: TrainingOptions, train: [TokenizedExample],
-                        eval: [TokenizedExample], evalEvery: Int, json: Bool) throws(CLIError) {
+                        eval: [TokenizedExample], evalEvery: Int, json: Bool) throws(CLIError) -> RunSummary {
         let pool = ComputePool(threads: o.threads)
         let trainer = Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool)
         let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: trainer.lora,
                                  contextLength: min(model.config.contextLength, (eval.map(\.ids.count).max() ?? 0) + 64), pool: pool)
+        var lastSamples: [(prompt: String, expected: String, got: String)] = []
         func evaluate(_ label: String) throws(CLIError) -> [String: Any] {
             guard !eval.isEmpty else { return [:] }
             do {
                 let loss = try trainer.evaluateLoss(eval)
                 let em = try matcher.run(eval)
+                lastSamples = em.samples
                 Output.err(String(format: "eval %@: loss %.4f, exact match %d/%d (%.1f%%)", label, loss, em.correct, em.total, 100 * em.rate))
                 for s in em.samples.prefix(2) { Output.err("  expected \(s.expected.debugDescription), got \(s.got.debugDescription)") }
                 return ["loss": loss, "exactMatch": em.rate, "correct": em.correct, "total": em.total]
@@ -82,6 +95,7 @@ enum TrainCommand {
         }
         var curve: [[String: Any]] = []
         let before = try evaluate("before")
+        let samplesBefore = lastSamples
         if !before.isEmpty { curve.append(["step": 0] .merging(before) { a, _ in a }) }
         let progress = ProgressLine(total: o.steps)
         let start = Date()
@@ -106,6 +120,8 @@ enum TrainCommand {
         if !after.isEmpty { curve.append(["step": o.steps, "elapsedSeconds": elapsed].merging(after) { a, _ in a }) }
         Output.err(String(format: "trained %d steps in %.1f s", o.steps, elapsed))
         if json { Output.out(Output.json(["steps": reports, "eval": curve, "seconds": elapsed])) }
+        return RunSummary(steps: reports, curve: curve, seconds: elapsed, lora: trainer.lora,
+                          samplesBefore: samplesBefore, samplesAfter: lastSamples)
     }
 }
 
