@@ -34,11 +34,15 @@ let package = Package(
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
         .target(name: "Transport", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: strict),
 
+        // Adapter files (safetensors, PEFT directories) and private datasets (JSONL).
+        .target(name: "Adapters", swiftSettings: strict),
+        .target(name: "TrainData", swiftSettings: strict),
+
         // Training: optimizer, schedules, data, the trainer loop.
-        .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO"], swiftSettings: strict),
+        .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO", "Adapters", "TrainData"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Tokenizer", "Transport", "Membership", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
@@ -50,6 +54,8 @@ let package = Package(
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "MembershipTests", dependencies: ["Membership"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
+        .testTarget(name: "AdaptersTests", dependencies: ["Adapters"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "TrainDataTests", dependencies: ["TrainData"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

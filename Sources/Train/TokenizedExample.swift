@@ -31,10 +31,10 @@ public struct TokenizedExample: Sendable, Equatable {
     }
 }
 
-/// Packs examples into fixed [batch × seqLen] arrays: each row holds one example, truncated to
+/// Lays examples into fixed [batch × seqLen] arrays: each row holds one example, truncated to
 /// seqLen and right-padded (padding is masked out of the loss and, being after every real token,
 /// invisible to causal attention).
-public struct Batcher: Sendable {
+public struct PaddedBatcher: Sendable {
     public let batch: Int
     public let seqLen: Int
     public let padID: Int32

@@ -41,7 +41,7 @@ public final class Trainer {
     public let session: TrainingSession
     public var optimizer: AdamW
     public let schedule: LearningRateSchedule
-    public let batcher: Batcher
+    public let batcher: PaddedBatcher
     public private(set) var step = 0
     private var order: [Int] = []
     private var cursor = 0
@@ -60,7 +60,7 @@ public final class Trainer {
         session.dropoutSeed = options.seed ^ 0xD40F
         optimizer = AdamW(count: params.count, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
-        batcher = Batcher(batch: options.batch, seqLen: options.seqLen, padID: padID)
+        batcher = PaddedBatcher(batch: options.batch, seqLen: options.seqLen, padID: padID)
         rng = SeededRandom(seed: options.seed &+ 0x5EED)
     }
 
