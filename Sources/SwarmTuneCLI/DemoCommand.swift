@@ -68,7 +68,7 @@ enum DemoCommand {
         Output.err("private data: \(count) examples in \(dataPath), \(evalCount) held out for evaluation")
 
         let tokenized = examples.map {
-            TokenizedExample.chat(instruction: $0.instruction, response: $0.output, template: template, tokenizer: core.tokenizer)
+            TrainingExample.chat(instruction: $0.instruction, response: $0.output, template: template, tokenizer: core.tokenizer)
         }
         let seqLen = min(256, ((tokenized.map(\.ids.count).max() ?? 64) + 7) / 8 * 8)
         var o = TrainingOptions()

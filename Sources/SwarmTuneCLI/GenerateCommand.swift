@@ -6,13 +6,14 @@ import Tokenizer
 /// `swarmtune generate`: text from the core, streamed to stdout.
 enum GenerateCommand {
     static let help = """
-        USAGE: swarmtune generate --model PATH --prompt TEXT [--chat] [--system TEXT] [--max-tokens N]
+        USAGE: swarmtune generate --model PATH [--adapter DIR] --prompt TEXT [--chat] [--system TEXT] [--max-tokens N]
                                   [--greedy | --temperature T [--top-p P] [--seed S]] [--threads N]
 
         Streams the completion alone to stdout; diagnostics (prompt size, speed) go to stderr.
         --chat wraps the prompt as a user turn in the core's chat template (ChatML for SmolLM2)
         and stops at the end of the assistant's turn. Sampling is greedy unless --temperature is
-        given; a seeded run is reproducible.
+        given; a seeded run is reproducible. --adapter applies a LoRA adapter (PEFT directory, e.g.
+        from 'swarmtune train --out') on top of the core; one trained on another core is refused.
 
         EXAMPLES:
           swarmtune generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --chat --prompt "What is gossip?"
@@ -22,6 +23,7 @@ enum GenerateCommand {
 
     static func run(_ args: inout Arguments) throws(CLIError) {
         let path = try args.required("--model")
+        let adapterDir = try args.option("--adapter")
         let prompt = try args.required("--prompt")
         let chat = args.flag("--chat")
         let system = try args.option("--system")
@@ -37,12 +39,8 @@ enum GenerateCommand {
         }
         if system != nil && !chat { throw .usage(command: "generate", message: "--system needs --chat") }
 
-        let model: LlamaModel
-        let core: CoreTokenizer
-        do {
-            model = try LlamaModel(path: path)
-            core = try CoreTokenizer(metadata: model.file.metadata, path: path)
-        } catch { throw .failure(error.description) }
+        let (model, core) = try CoreLoading.core(path)
+        let lora = try adapterDir.map { (dir) throws(CLIError) in try CoreLoading.adapter(dir, model: model) }
         var text = prompt
         if chat {
             guard let template = core.chatTemplate else {
@@ -57,6 +55,7 @@ enum GenerateCommand {
         guard !ids.isEmpty else { throw .usage(command: "generate", message: "the prompt is empty") }
         let context = min(model.config.contextLength, ids.count + maxTokens + 1)
         let session = InferenceSession(model: model, contextLength: context, maxBatch: 128, pool: ComputePool(threads: threads))
+        session.lora = lora
         var sampler = Sampler(temperature.map { .temperature(Float($0), topP: Float(topP), seed: UInt64(seed)) } ?? .greedy)
         var stream = UTF8StreamBuffer()
         let start = Date()

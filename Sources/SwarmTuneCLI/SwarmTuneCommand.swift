@@ -18,6 +18,8 @@ public enum SwarmTuneCommand {
               help: GenerateCommand.help, run: GenerateCommand.run),
         Entry(name: "train", summary: "fine-tune LoRA adapters on local data (single node)",
               help: TrainCommand.help, run: TrainCommand.run),
+        Entry(name: "eval", summary: "loss, perplexity and exact-match of a core (+ adapter) on a data set",
+              help: EvalCommand.help, run: EvalCommand.run),
         Entry(name: "quantize", summary: "re-quantize a core (NF4, QLoRA style; or a ggml type) and report its error",
               help: QuantizeCommand.help, run: QuantizeCommand.run),
         Entry(name: "bench", summary: "measure kernels and the forward pass (prints figures)",

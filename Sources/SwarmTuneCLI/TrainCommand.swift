@@ -3,29 +3,40 @@ import LM
 import Tensor
 import Tokenizer
 import Train
+import Adapters
 
 /// `swarmtune train`: local LoRA fine-tuning on private data.
 enum TrainCommand {
     static let help = """
         USAGE: swarmtune train --model CORE (--data FILE.jsonl | --synthetic N) [--out ADAPTER_DIR]
+                               [--eval-fraction 0.1 | --eval-count N] [--checkpoint-every N] [--resume]
                                [--rank 8] [--alpha 16] [--targets q,k,v,o|all] [--dropout 0] [--rslora]
                                [--lr 2e-4] [--warmup 0] [--steps 100] [--batch 4] [--seq-len 128]
                                [--grad-accum 1] [--max-grad-norm 1] [--weight-decay 0] [--seed 0]
                                [--eval-count N] [--eval-every N] [--threads N] [--json]
 
         Trains LoRA adapters on the frozen core. Prints a live progress line (step, loss, tokens/s,
-        ETA) on a terminal and plain log lines otherwise. With --eval-count N, N held-out examples
-        measure loss and greedy exact-match before and after training.
+        ETA) on a terminal and plain log lines otherwise. Held-out examples (--eval-fraction of the
+        data, or --eval-count N) measure loss, perplexity and greedy exact-match before and after.
         --synthetic N uses N generated instruction examples (dates, units, sort, extract) whose
         answers are checkable by exact match: the bundled sample task.
+        --out writes the adapter as a PEFT directory (adapter_config.json + adapter_model.safetensors)
+        with the core hash recorded; --checkpoint-every N keeps OUT-checkpoint resumable with --resume.
 
         EXAMPLES:
-          swarmtune train --model models/SmolLM2-135M-Instruct.Q4_1.gguf --synthetic 300 --steps 120 --lr 1e-3
+          swarmtune train --model models/SmolLM2-135M-Instruct.Q4_1.gguf --synthetic 300 --eval-count 40 --steps 150 --lr 1e-3
+          swarmtune train --model models/SmolLM2-135M-Instruct.Q4_1.gguf --data private.jsonl --out runs/me/adapter \
+              --steps 500 --checkpoint-every 50
         """
 
     static func run(_ args: inout Arguments) throws(CLIError) {
         let path = try args.required("--model")
         let synthetic = try args.int("--synthetic", range: 1...1_000_000)
+        let dataPath = try args.option("--data")
+        let out = try args.option("--out")
+        let evalFraction = try args.double("--eval-fraction", range: 0...0.9)
+        let checkpointEvery = try args.int("--checkpoint-every", default: 0, range: 0...10_000_000)!
+        let resume = args.flag("--resume")
         var o = TrainingOptions()
         let rank = try args.int("--rank", default: 8, range: 1...512)!
         let alpha = try args.double("--alpha", default: Double(2 * rank), range: 0.001...100_000)!
@@ -43,25 +54,50 @@ enum TrainCommand {
         o.weightDecay = Float(try args.double("--weight-decay", default: 0, range: 0...1)!)
         o.seed = UInt64(try args.int("--seed", default: 0, range: 0...Int.max)!)
         o.threads = try args.int("--threads", range: 1...256)
-        let evalCount = try args.int("--eval-count", default: 0, range: 0...100_000)!
+        var evalCount = try args.int("--eval-count", default: 0, range: 0...100_000)!
         let evalEvery = try args.int("--eval-every", default: 0, range: 0...10_000_000)!
         let json = args.flag("--json")
         try args.finish()
-        guard let synthetic else { throw .usage(command: "train", message: "give --synthetic N (JSONL data comes with --data)") }
-
-        let model: LlamaModel, core: CoreTokenizer
-        do {
-            model = try LlamaModel(path: path)
-            core = try CoreTokenizer(metadata: model.file.metadata, path: path)
-        } catch { throw .failure(error.description) }
-        guard let template = core.chatTemplate else { throw .failure("\(path): \(core.chatTemplateError ?? "no chat template")") }
-        let all = SyntheticTasks.generate(count: synthetic + evalCount, seed: o.seed &+ 17).map {
-            TokenizedExample.chat(instruction: $0.instruction, response: $0.output, template: template, tokenizer: core.tokenizer)
+        if (synthetic == nil) == (dataPath == nil) {
+            throw .usage(command: "train", message: "give exactly one of --data FILE.jsonl and --synthetic N")
         }
-        let train = Array(all.prefix(synthetic)), eval = Array(all.suffix(evalCount))
+        if (checkpointEvery > 0 || resume) && out == nil {
+            throw .usage(command: "train", message: "--checkpoint-every and --resume need --out (the checkpoint lives beside it, in OUT-checkpoint)")
+        }
+        let (model, core) = try CoreLoading.core(path)
+        guard let template = core.chatTemplate else { throw .failure("\(path): \(core.chatTemplateError ?? "no chat template")") }
+        var all: [TrainingExample]
+        if let synthetic {
+            all = SyntheticTasks.generate(count: synthetic + evalCount, seed: o.seed &+ 17).map {
+                TrainingExample.chat(instruction: $0.instruction, response: $0.output, template: template, tokenizer: core.tokenizer)
+            }
+        } else {
+            all = try CoreLoading.examples(dataPath!, tokenizer: core.tokenizer, maxLength: o.seqLen)
+            if let f = evalFraction { evalCount = Int((Double(all.count) * f).rounded()) }
+            var rng = SeededRandom(seed: o.seed &+ 99)
+            for i in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        }
+        guard all.count > evalCount else {
+            throw .usage(command: "train", message: "\(all.count) examples leave nothing to train on after \(evalCount) held out")
+        }
+        let train = Array(all.prefix(all.count - evalCount)), eval = Array(all.suffix(evalCount))
         let longest = all.map(\.ids.count).max() ?? 0
         if longest > o.seqLen { Output.err("note: \(all.filter { $0.ids.count > o.seqLen }.count) examples exceed --seq-len \(o.seqLen) and are truncated") }
-        try runLoop(model: model, tokenizer: core.tokenizer, options: o, train: train, eval: eval, evalEvery: evalEvery, json: json)
+        var resumeFrom: String?
+        if resume, let out {
+            let dir = out + "-checkpoint"
+            guard FileManager.default.fileExists(atPath: dir) else { throw .failure("--resume: no checkpoint at \(dir)") }
+            resumeFrom = dir
+        }
+        let provenance = AdapterProvenance(coreHash: model.computeCoreHash().hexString, swarmtuneVersion: SwarmTuneCommand.version,
+                                           seed: o.seed, extra: ["steps": String(o.steps)])
+        let summary = try runLoop(model: model, tokenizer: core.tokenizer, options: o, train: train, eval: eval, evalEvery: evalEvery,
+                                  json: json, checkpoint: out.map { ($0 + "-checkpoint", checkpointEvery, provenance) }, resumeFrom: resumeFrom)
+        if let out {
+            let adapter = AdapterConversion.adapter(from: summary.lora, provenance: provenance, baseModel: path)
+            do { try adapter.write(to: out, replacingExisting: true) } catch { throw .failure(error.description) }
+            Output.err("adapter written to \(out)")
+        }
     }
 
     /// What a training run did: per-step figures, the evaluation curve, the trained adapter.
@@ -75,10 +111,33 @@ enum TrainCommand {
     }
 
     @discardableResult
-    static func runLoop(model: LlamaModel, tokenizer: BPETokenizer, options o: TrainingOptions, train: [TokenizedExample],
-                        eval: [TokenizedExample], evalEvery: Int, json: Bool) throws(CLIError) -> RunSummary {
+    static func runLoop(model: LlamaModel, tokenizer: BPETokenizer, options o: TrainingOptions, train: [TrainingExample],
+                        eval: [TrainingExample], evalEvery: Int, json: Bool,
+                        checkpoint: (dir: String, every: Int, provenance: AdapterProvenance)? = nil,
+                        resumeFrom: String? = nil) throws(CLIError) -> RunSummary {
         let pool = ComputePool(threads: o.threads)
-        let trainer = Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool)
+        var resumed: LoRAParameters?
+        var resumedState: (Checkpoint.State, [Float], [Float])?
+        if let resumeFrom {
+            do {
+                let (p, state, m, v) = try Checkpoint.load(from: resumeFrom, model: model.config)
+                guard p.config == o.lora else {
+                    throw CLIError.failure("\(resumeFrom): the checkpoint's adapter (rank \(p.config.rank), targets \(p.config.targets.map(\.rawValue))) differs from the options given")
+                }
+                resumed = p
+                resumedState = (state, m, v)
+            } catch let e as Checkpoint.Error {
+                throw .failure(e.description)
+            } catch let e as CLIError {
+                throw e
+            } catch { throw .failure("\(error)") }
+        }
+        let trainer = Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool, lora: resumed)
+        if let (state, m, v) = resumedState {
+            trainer.optimizer.restore(step: state.optimizerStep, m: m, v: v)
+            trainer.resume(atStep: state.step, exampleCount: train.count)
+            Output.err("resumed from \(resumeFrom!) at step \(state.step)")
+        }
         let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: trainer.lora,
                                  contextLength: min(model.config.contextLength, (eval.map(\.ids.count).max() ?? 0) + 64), pool: pool)
         var lastSamples: [(prompt: String, expected: String, got: String)] = []
@@ -88,7 +147,8 @@ enum TrainCommand {
                 let loss = try trainer.evaluateLoss(eval)
                 let em = try matcher.run(eval)
                 lastSamples = em.samples
-                Output.err(String(format: "eval %@: loss %.4f, exact match %d/%d (%.1f%%)", label, loss, em.correct, em.total, 100 * em.rate))
+                Output.err(String(format: "eval %@: loss %.4f (perplexity %.2f), exact match %d/%d (%.1f%%)", label, loss, exp(loss),
+                                  em.correct, em.total, 100 * em.rate))
                 for s in em.samples.prefix(2) { Output.err("  expected \(s.expected.debugDescription), got \(s.got.debugDescription)") }
                 return ["loss": loss, "exactMatch": em.rate, "correct": em.correct, "total": em.total]
             } catch { throw .failure(error.description) }
@@ -100,7 +160,7 @@ enum TrainCommand {
         let progress = ProgressLine(total: o.steps)
         let start = Date()
         var reports: [[String: Any]] = []
-        for _ in 0..<o.steps {
+        while trainer.step < o.steps {
             let r: StepReport
             do { r = try trainer.trainStep(train) } catch { throw .failure(error.description) }
             let elapsed = Date().timeIntervalSince(start)
@@ -108,6 +168,11 @@ enum TrainCommand {
             progress.update(step: r.step, text: String(format: "loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s", r.loss, r.learningRate, r.gradientNorm, tps),
                             elapsed: elapsed)
             reports.append(["step": r.step, "loss": r.loss, "lr": Double(r.learningRate), "gradNorm": Double(r.gradientNorm), "seconds": r.seconds])
+            if let checkpoint, checkpoint.every > 0, r.step % checkpoint.every == 0 {
+                do { try Checkpoint.save(to: checkpoint.dir, trainer: trainer, provenance: checkpoint.provenance) } catch {
+                    throw .failure(error.description)
+                }
+            }
             if evalEvery > 0, r.step % evalEvery == 0, r.step < o.steps {
                 progress.finishLine()
                 let e = try evaluate("step \(r.step)")

@@ -2,7 +2,7 @@ import Tokenizer
 
 /// One training example as token ids with labels: -100 where the loss ignores the position
 /// (prompt, padding), the token id where the model should learn to produce it.
-public struct TokenizedExample: Sendable, Equatable {
+public struct TrainingExample: Sendable, Equatable {
     public var ids: [Int32]
     public var labels: [Int32]
     /// The prompt alone (what generation starts from), for exact-match evaluation.
@@ -22,11 +22,11 @@ public struct TokenizedExample: Sendable, Equatable {
     /// Renders an instruction/response pair with the chat template: the user turn and the
     /// assistant header are prompt, the response and its end-of-turn token are learned.
     public static func chat(instruction: String, response: String, template: ChatTemplate,
-                            tokenizer: BPETokenizer) -> TokenizedExample {
+                            tokenizer: BPETokenizer) -> TrainingExample {
         let prompt = template.render([ChatMessage(role: "user", content: instruction)], addGenerationPrompt: true)
         let p = tokenizer.encode(prompt)
         let r = tokenizer.encode(response + ChatTemplate.messageEnd)
-        return TokenizedExample(ids: p + r, labels: [Int32](repeating: -100, count: p.count) + r,
+        return TrainingExample(ids: p + r, labels: [Int32](repeating: -100, count: p.count) + r,
                                 promptCount: p.count, expected: response)
     }
 }
@@ -45,7 +45,7 @@ public struct PaddedBatcher: Sendable {
         self.padID = padID
     }
 
-    public func make(_ examples: ArraySlice<TokenizedExample>) -> (ids: [Int32], labels: [Int32], labelled: Int) {
+    public func make(_ examples: ArraySlice<TrainingExample>) -> (ids: [Int32], labels: [Int32], labelled: Int) {
         var ids = [Int32](repeating: padID, count: batch * seqLen)
         var labels = [Int32](repeating: -100, count: batch * seqLen)
         for (row, e) in examples.prefix(batch).enumerated() {

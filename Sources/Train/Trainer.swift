@@ -86,7 +86,7 @@ public final class Trainer {
     }
 
     /// One optimizer step over the next examples (shuffled each epoch by the seed).
-    public func trainStep(_ data: [TokenizedExample]) throws(LMError) -> StepReport {
+    public func trainStep(_ data: [TrainingExample]) throws(LMError) -> StepReport {
         precondition(!data.isEmpty, "no training examples")
         let start = Date()
         var micro: [(ids: [Int32], labels: [Int32], labelled: Int)] = []
@@ -110,7 +110,7 @@ public final class Trainer {
     }
 
     /// Mean loss over examples (forward only), in batches.
-    public func evaluateLoss(_ data: [TokenizedExample]) throws(LMError) -> Double {
+    public func evaluateLoss(_ data: [TrainingExample]) throws(LMError) -> Double {
         var sum = 0.0, tokens = 0
         var i = 0
         while i < data.count {
@@ -142,11 +142,11 @@ public struct ExactMatch {
         public var rate: Double { total > 0 ? Double(correct) / Double(total) : 0 }
     }
 
-    public func run(_ examples: [TokenizedExample], maxNewTokens: Int = 48, keepSamples: Int = 3) throws(LMError) -> Outcome {
+    public func run(_ examples: [TrainingExample], maxNewTokens: Int = 48, keepSamples: Int = 3) throws(LMError) -> Outcome {
         var correct = 0
         var samples: [(String, String, String)] = []
         let generator = Generator(session: session, tokenizer: tokenizer)
-        for e in examples {
+        for e in examples where e.promptCount > 0 {
             var sampler = Sampler(.greedy)
             let budget = min(maxNewTokens, session.contextLength - e.promptCount - 1)
             let out = try generator.generate(prompt: e.prompt, maxTokens: max(1, budget), sampler: &sampler)
@@ -154,6 +154,6 @@ public struct ExactMatch {
             if got == e.expected.trimmingCharacters(in: .whitespacesAndNewlines) { correct += 1 }
             if samples.count < keepSamples { samples.append((tokenizer.decode(e.prompt), e.expected, got)) }
         }
-        return Outcome(correct: correct, total: examples.count, samples: samples)
+        return Outcome(correct: correct, total: examples.filter { $0.promptCount > 0 }.count, samples: samples)
     }
 }

@@ -1,0 +1,56 @@
+import Adapters
+import Foundation
+import LM
+import ModelIO
+import Tokenizer
+import Train
+import TrainData
+
+/// Loading shared by the commands: a core with its tokenizer, an adapter checked against the
+/// core, and a JSONL data set turned into training examples.
+enum CoreLoading {
+    static func core(_ path: String) throws(CLIError) -> (LlamaModel, CoreTokenizer) {
+        do {
+            let model = try LlamaModel(path: path)
+            return (model, try CoreTokenizer(metadata: model.file.metadata, path: path))
+        } catch { throw .failure(error.description) }
+    }
+
+    /// An adapter directory as engine parameters; refuses one made for a different core.
+    static func adapter(_ dir: String, model: LlamaModel) throws(CLIError) -> LoRAParameters {
+        let adapter: LoRAAdapter
+        do { adapter = try LoRAAdapter.read(directory: dir) } catch { throw .failure(error.description) }
+        if let recorded = adapter.provenance?.coreHash, !recorded.isEmpty {
+            let actual = model.computeCoreHash().hexString
+            guard recorded == actual else {
+                throw .failure("\(dir): the adapter was trained on core \(recorded.prefix(16))…, but \(model.file.path) is \(actual.prefix(16))…")
+            }
+        }
+        do { return try AdapterConversion.parameters(from: adapter, model: model.config, path: dir) } catch {
+            throw .failure(error.description)
+        }
+    }
+
+    /// Examples from a JSONL file ({"instruction","input","output"}, {"messages"} or {"text"}).
+    static func examples(_ path: String, tokenizer: BPETokenizer, maxLength: Int) throws(CLIError) -> [TrainingExample] {
+        let data: Dataset
+        do { data = try Dataset.load(path: path) } catch { throw .failure(error.description) }
+        let prepared: PreparedExamples
+        do { prepared = try data.prepare(renderer: .smolLM2, maxSequenceLength: maxLength) { tokenizer.encode($0) } } catch {
+            throw .failure(error.description)
+        }
+        if prepared.truncatedCount > 0 {
+            Output.err("note: \(path): \(prepared.truncatedCount) examples longer than \(maxLength) tokens were truncated")
+        }
+        if prepared.droppedCount > 0 {
+            Output.err("note: \(path): \(prepared.droppedCount) examples lost every trained token to truncation and were dropped (lines \(prepared.droppedLines.prefix(10).map(String.init).joined(separator: ", ")))")
+        }
+        let end = ChatTemplate.messageEnd
+        return prepared.examples.map { e in
+            let first = e.labels.firstIndex { $0 != ignoredLabel } ?? e.ids.count
+            var expected = tokenizer.decode(e.labels.filter { $0 != ignoredLabel })
+            if let r = expected.range(of: end, options: .backwards) { expected = String(expected[..<r.lowerBound]) }
+            return TrainingExample(ids: e.ids, labels: e.labels, promptCount: first, expected: expected)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Adapters
+import LM
+
+/// Moves LoRA factors between the engine's layout and PEFT adapter files.
+///
+/// The engine keeps Bt = Bᵀ with q/k rows in the core's GGUF order; PEFT stores B [out × r] in
+/// Hugging Face row order. Both directions permute q/k rows, so an adapter written here loads in
+/// PEFT on transformers' model of the same GGUF, and PEFT adapters load here.
+public enum AdapterConversion {
+    public enum Error: Swift.Error, CustomStringConvertible {
+        case dora(path: String)
+        case mismatch(path: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case let .dora(path): "\(path): DoRA adapters (use_dora) are not supported by the training engine yet"
+            case let .mismatch(path, reason): "\(path): the adapter does not fit this core: \(reason)"
+            }
+        }
+    }
+
+    public static func modelShape(_ c: LlamaConfig) -> LoRAModelShape {
+        LoRAModelShape(layerCount: c.layers, hiddenSize: c.dim, intermediateSize: c.hiddenDim,
+                       attentionHeadCount: c.heads, keyValueHeadCount: c.kvHeads, headDimension: c.headDim)
+    }
+
+    static func projection(_ t: LoRATarget) -> LoRAProjection { LoRAProjection(rawValue: t.peftName)! }
+
+    /// The adapter as PEFT would hold it.
+    public static func adapter(from p: LoRAParameters, provenance: AdapterProvenance?, baseModel: String? = nil) -> LoRAAdapter {
+        let r = p.config.rank, hd = p.model.headDim
+        let config = LoRAAdapterConfig(rank: r, alpha: Double(p.config.alpha), dropout: Double(p.config.dropout),
+                                       targets: p.config.targets.map(projection), useRSLoRA: p.config.rsLoRA,
+                                       baseModelNameOrPath: baseModel)
+        var factors: [LoRASlot: LoRAFactors] = [:]
+        for s in p.slots {
+            let a = Array(UnsafeBufferPointer(start: p.a(s), count: r * s.inputs))
+            var b = [Float](repeating: 0, count: s.outputs * r)
+            let bt = p.bt(s)
+            for row in 0..<s.outputs {
+                let hf = RowOrder.isPermuted(s.target) ? RowOrder.hfRow(forGGUFRow: row, headDim: hd) : row
+                for k in 0..<r { b[hf * r + k] = bt[k * s.outputs + row] }
+            }
+            factors[LoRASlot(layer: s.layer, projection: projection(s.target))] =
+                LoRAFactors(rank: r, inFeatures: s.inputs, outFeatures: s.outputs, a: a, b: b)
+        }
+        return LoRAAdapter(config: config, factors: factors, provenance: provenance)
+    }
+
+    /// Engine parameters from a PEFT adapter, checked against the core's shape.
+    public static func parameters(from adapter: LoRAAdapter, model: LlamaConfig, path: String) throws(Error) -> LoRAParameters {
+        guard !adapter.config.useDoRA else { throw .dora(path: path) }
+        do { try adapter.validate(against: modelShape(model), path: path) } catch {
+            throw .mismatch(path: path, reason: error.description)
+        }
+        let targets = adapter.config.targets.compactMap { LoRATarget(peftName: $0.rawValue) }
+        let config = LoRAConfig(rank: adapter.config.rank, alpha: Float(adapter.config.alpha), targets: targets,
+                                dropout: Float(adapter.config.dropout), rsLoRA: adapter.config.useRSLoRA)
+        let p = LoRAParameters(config: config, model: model)
+        let r = config.rank, hd = model.headDim
+        for s in p.slots {
+            guard let f = adapter.factors[LoRASlot(layer: s.layer, projection: projection(s.target))] else {
+                throw .mismatch(path: path, reason: "no factors for layer \(s.layer) \(s.target.peftName)")
+            }
+            guard f.inFeatures == s.inputs, f.outFeatures == s.outputs, f.rank == r else {
+                throw .mismatch(path: path, reason: "layer \(s.layer) \(s.target.peftName) is \(f.outFeatures)x\(f.inFeatures) rank \(f.rank), the core needs \(s.outputs)x\(s.inputs) rank \(r)")
+            }
+            f.a.withUnsafeBufferPointer { p.a(s).update(from: $0.baseAddress!, count: r * s.inputs) }
+            let bt = p.bt(s)
+            for row in 0..<s.outputs {
+                let hf = RowOrder.isPermuted(s.target) ? RowOrder.hfRow(forGGUFRow: row, headDim: hd) : row
+                for k in 0..<r { bt[k * s.outputs + row] = f.b[hf * r + k] }
+            }
+        }
+        return p
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SwarmTuneCLI
+
+/// The commands end to end on a tiny generated core: exit codes, files written, resume.
+@Suite struct CommandTests {
+    static func setup() throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory()
+        try TinyModel().write(to: dir.file("tiny.gguf"))
+        var lines = ""
+        for i in 0..<12 {
+            lines += "{\"instruction\": \"Say the number \(i)\", \"output\": \"\(i)\"}\n"
+        }
+        try lines.write(toFile: dir.file("data.jsonl"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @Test func usageErrorsExitWithTwo() {
+        #expect(SwarmTuneCommand.main(["nope"]) == 2)
+        #expect(SwarmTuneCommand.main(["info"]) == 2)
+        #expect(SwarmTuneCommand.main(["train", "--model", "x.gguf", "--bogus"]) == 2)
+        #expect(SwarmTuneCommand.main(["train", "--model", "x.gguf", "--steps", "abc", "--synthetic", "3"]) == 2)
+        #expect(SwarmTuneCommand.main(["generate", "--model", "x", "--prompt", "p", "--greedy", "--temperature", "1"]) == 2)
+        #expect(SwarmTuneCommand.main(["--help"]) == 0)
+        #expect(SwarmTuneCommand.main(["train", "--help"]) == 0)
+    }
+
+    @Test func runtimeFailuresExitWithOne() throws {
+        let dir = try Self.setup()
+        #expect(SwarmTuneCommand.main(["info", dir.file("missing.gguf")]) == 1)
+        try "{\"instruction\": 3}\n".write(toFile: dir.file("bad.jsonl"), atomically: true, encoding: .utf8)
+        #expect(SwarmTuneCommand.main(["train", "--model", dir.file("tiny.gguf"), "--data", dir.file("bad.jsonl"), "--steps", "1"]) == 1)
+    }
+
+    @Test func trainWritesAnAdapterThatEvalAndGenerateLoadAndResumeContinues() throws {
+        let dir = try Self.setup()
+        let core = dir.file("tiny.gguf"), out = dir.file("adapter")
+        let common = ["--model", core, "--data", dir.file("data.jsonl"), "--out", out, "--batch", "2", "--seq-len", "256",
+                      "--rank", "2", "--targets", "q,v", "--lr", "1e-2", "--threads", "2"]
+        #expect(SwarmTuneCommand.main(["train"] + common + ["--steps", "2", "--checkpoint-every", "2", "--eval-count", "2"]) == 0)
+        #expect(FileManager.default.fileExists(atPath: out + "/adapter_config.json"))
+        #expect(FileManager.default.fileExists(atPath: out + "/adapter_model.safetensors"))
+        #expect(FileManager.default.fileExists(atPath: out + "-checkpoint/trainer_state.json"))
+        #expect(SwarmTuneCommand.main(["train"] + common + ["--steps", "4", "--resume", "--eval-count", "2"]) == 0)
+        #expect(SwarmTuneCommand.main(["eval", "--model", core, "--adapter", out, "--data", dir.file("data.jsonl"), "--limit", "3"]) == 0)
+        #expect(SwarmTuneCommand.main(["generate", "--model", core, "--adapter", out, "--prompt", "hi", "--max-tokens", "3"]) == 0)
+        // An adapter recorded for another core is refused.
+        var other = TinyModel()
+        other.seed = 99
+        try other.write(to: dir.file("other.gguf"))
+        #expect(SwarmTuneCommand.main(["eval", "--model", dir.file("other.gguf"), "--adapter", out, "--data", dir.file("data.jsonl")]) == 1)
+    }
+
+    @Test func infoAndQuantizeWorkOnATinyCore() throws {
+        let dir = try Self.setup()
+        #expect(SwarmTuneCommand.main(["info", dir.file("tiny.gguf"), "--json"]) == 0)
+        #expect(SwarmTuneCommand.main(["quantize", dir.file("tiny.gguf"), "--to", "nf4", "--out", dir.file("nf4.gguf")]) == 0)
+        #expect(SwarmTuneCommand.main(["generate", "--model", dir.file("nf4.gguf"), "--prompt", "a", "--max-tokens", "2"]) == 0)
+        #expect(SwarmTuneCommand.main(["quantize", dir.file("tiny.gguf"), "--to", "q3", "--out", dir.file("x.gguf")]) == 2)
+    }
+}

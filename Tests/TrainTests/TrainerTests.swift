@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import Adapters
+import LM
+import Tensor
+import TestSupport
+@testable import Train
+
+@Suite struct TrainerTests {
+    static func tiny() throws -> (LlamaModel, CoreTokenizer, TemporaryDirectory) {
+        let dir = TemporaryDirectory()
+        try TinyModel().write(to: dir.file("tiny.gguf"))
+        let model = try LlamaModel(path: dir.file("tiny.gguf"))
+        return (model, try CoreTokenizer(metadata: model.file.metadata, path: dir.file("tiny.gguf")), dir)
+    }
+
+    static func examples(_ core: CoreTokenizer, count: Int) -> [TrainingExample] {
+        SyntheticTasks.generate(count: count, seed: 1).map {
+            TrainingExample.chat(instruction: $0.instruction, response: $0.output, template: core.chatTemplate!, tokenizer: core.tokenizer)
+        }
+    }
+
+    @Test func sameSeedGivesBitIdenticalAdapters() throws {
+        let (model, core, dir) = try Self.tiny()
+        _ = dir
+        var o = TrainingOptions()
+        o.batch = 2
+        o.seqLen = 160
+        o.steps = 3
+        o.learningRate = 1e-2
+        o.lora = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .v, .down], dropout: 0.1)
+        let data = Self.examples(core, count: 6)
+        func run() throws -> [Float] {
+            let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+            for _ in 0..<o.steps { _ = try t.trainStep(data) }
+            return t.lora.values.array
+        }
+        let a = try run(), b = try run()
+        #expect(a == b)
+        #expect(a.contains { $0 != 0 })
+    }
+
+    @Test func lossFallsOnARepeatedBatch() throws {
+        let (model, core, dir) = try Self.tiny()
+        _ = dir
+        var o = TrainingOptions()
+        o.batch = 2
+        o.seqLen = 160
+        o.learningRate = 5e-2
+        o.lora = LoRAConfig(rank: 4, alpha: 8, targets: LoRATarget.allCases)
+        let data = Array(Self.examples(core, count: 2))
+        let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+        let first = try t.trainStep(data).loss
+        var last = first
+        for _ in 0..<15 { last = try t.trainStep(data).loss }
+        #expect(last < first * 0.7, "loss \(first) -> \(last)")
+    }
+
+    @Test func adapterRoundTripsThroughAPEFTDirectory() throws {
+        let (model, _, dir) = try Self.tiny()
+        let p = LoRAParameters(config: LoRAConfig(rank: 3, alpha: 6, targets: LoRATarget.allCases, rsLoRA: true), model: model.config)
+        var rng = SeededRandom(seed: 4)
+        for i in 0..<p.count { p.values[i] = rng.nextFloat() - 0.5 }
+        let adapter = AdapterConversion.adapter(from: p, provenance: AdapterProvenance(coreHash: String(repeating: "ab", count: 32), swarmtuneVersion: "t", seed: 1))
+        try adapter.write(to: dir.file("adapter"))
+        let back = try AdapterConversion.parameters(from: try LoRAAdapter.read(directory: dir.file("adapter")), model: model.config, path: "x")
+        #expect(back.config == p.config)
+        #expect(back.values.array == p.values.array)
+        // q's B rows are permuted into Hugging Face order in the file: row 1 (GGUF) is row headDim/2 (HF).
+        let s = p.slot(layer: 0, target: .q)!
+        let f = adapter.factors[LoRASlot(layer: 0, projection: .q)]!
+        #expect(f.b[(model.config.headDim / 2) * 3 + 0] == p.bt(s)[0 * s.outputs + 1])
+    }
+
+    @Test func adapterForAnotherShapeIsRefused() throws {
+        let (model, _, dir) = try Self.tiny()
+        _ = dir
+        var other = model.config
+        other.hiddenDim = 96
+        let p = LoRAParameters(config: LoRAConfig(rank: 2, alpha: 4, targets: [.down]), model: other)
+        let adapter = AdapterConversion.adapter(from: p, provenance: nil)
+        #expect(throws: AdapterConversion.Error.self) {
+            _ = try AdapterConversion.parameters(from: adapter, model: model.config, path: "other")
+        }
+    }
+
+    @Test func scheduleWarmsUpThenDecaysToTheFloor() {
+        let s = LearningRateSchedule(peak: 1, warmupSteps: 4, totalSteps: 14, minRatio: 0.1)
+        #expect(s.rate(at: 0) == 0.25)
+        #expect(s.rate(at: 3) == 1)
+        #expect(abs(s.rate(at: 9) - 0.55) < 1e-5)
+        #expect(abs(s.rate(at: 14) - 0.1) < 1e-6)
+    }
+
+    @Test func adamWMatchesTheClosedFormFirstStep() {
+        var opt = AdamW(count: 2, weightDecay: 0.1)
+        var p: [Float] = [1, -2]
+        let g: [Float] = [0.5, -0.25]
+        opt.update(&p, gradients: g, count: 2, lr: 0.01)
+        // First step: m̂ = g, v̂ = g², so the step is lr·sign(g) (ε negligible) after decay.
+        #expect(abs(p[0] - (1 * (1 - 0.001) - 0.01)) < 1e-6)
+        #expect(abs(p[1] - (-2 * (1 - 0.001) + 0.01)) < 1e-6)
+    }
+
+    @Test func clippingScalesToTheMaxNorm() {
+        var g: [Float] = [3, 4]
+        let norm = GradientClipping.clip(&g, count: 2, maxNorm: 1)
+        #expect(norm == 5)
+        #expect(abs(g[0] - 0.6) < 1e-5 && abs(g[1] - 0.8) < 1e-5)
+    }
+}
