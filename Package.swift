@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TrainDataTests", dependencies: ["TrainData"], swiftSettings: strict),
-        .testTarget(name: "TrainTests", dependencies: ["Train", "LM", "Tensor", "Adapters", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "LM", "Tensor", "Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
