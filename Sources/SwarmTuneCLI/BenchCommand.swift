@@ -3,6 +3,7 @@ import LM
 import Tensor
 import Quant
 import CKernels
+import Transport
 
 /// `swarmtune bench`: figures for the kernels and the forward pass, optionally side by side with
 /// the reference stack (transformers and llama.cpp) measured in the same run.
@@ -13,12 +14,15 @@ enum BenchCommand {
                swarmtune bench train [--model PATH] [--batch 4] [--seq-len 128] [--rank 8] [--targets q,k,v,o|all]
                                      [--steps N] [--threads N] [--reference] [--python PATH] [--json]
                swarmtune bench gemm [--threads N] [--json]
+               swarmtune bench transport [--frames 512] [--round-trips 2000] [--idle-peers 0]
 
         forward  prefill and decode tokens/s and peak RSS on a core (default: the real core in models/).
                  --reference also runs scripts/reference/bench_forward.py (transformers fp32 and
                  llama-cpp-python on the same file, same token ids) and prints the ratios.
         train    LoRA training tokens/s and peak RSS (forward, backward and the AdamW update);
                  --reference runs scripts/reference/bench_train.py (PyTorch + PEFT, fp32) beside it.
+        transport factor-exchange throughput over mutually authenticated TLS 1.3 on loopback (2 MB
+                 frames) and small-frame round-trip latency (median, p99).
         gemm     GFLOP/s of the quantized matmul for each instruction-set build and of a plain
                  Swift SIMD loop, on the core's shapes.
 
@@ -33,7 +37,8 @@ enum BenchCommand {
         case "forward": try forward(&args)
         case "gemm": try gemm(&args)
         case "train": try BenchTrain.run(&args)
-        default: throw .usage(command: "bench", message: "unknown benchmark '\(what)' (forward, train, gemm)")
+        case "transport": try transport(&args)
+        default: throw .usage(command: "bench", message: "unknown benchmark '\(what)' (forward, train, gemm, transport)")
         }
     }
 
@@ -128,6 +133,15 @@ enum BenchCommand {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }
+    }
+
+    static func transport(_ args: inout Arguments) throws(CLIError) {
+        var o = TransportBenchmark.Options()
+        o.frames = try args.int("--frames", default: 512, range: 1...1_000_000)!
+        o.roundTrips = try args.int("--round-trips", default: 2000, range: 1...10_000_000)!
+        o.idlePeers = try args.int("--idle-peers", default: 0, range: 0...1000)!
+        try args.finish()
+        do { Output.out(try TransportBenchmark.run(o).description) } catch { throw .failure("\(error)") }
     }
 
     static func gemm(_ args: inout Arguments) throws(CLIError) {

@@ -22,6 +22,8 @@ public enum SwarmTuneCommand {
               help: EvalCommand.help, run: EvalCommand.run),
         Entry(name: "quantize", summary: "re-quantize a core (NF4, QLoRA style; or a ggml type) and report its error",
               help: QuantizeCommand.help, run: QuantizeCommand.run),
+        Entry(name: "certs", summary: "create the swarm CA and node certificates (mutual TLS)",
+              help: CertsCommand.help, run: CertsCommand.run),
         Entry(name: "bench", summary: "measure kernels and the forward pass (prints figures)",
               help: BenchCommand.help, run: BenchCommand.run),
     ]
