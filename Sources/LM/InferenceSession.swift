@@ -22,8 +22,23 @@ public final class InferenceSession {
     public let logits: FloatBuffer
     /// LoRA adapters applied on top of the frozen projections (nil: the bare core). The
     /// parameters are read at every step, so a trainer may update them in place.
-    public var lora: LoRAParameters?
+    public var lora: LoRAParameters? { didSet { refreshAdapter() } }
     private let loraU: FloatBuffer
+    /// DoRA row norms per (layer, target), for the adapter's current values.
+    private var doraNorms: [Int: FloatBuffer] = [:]
+
+    /// Recomputes what depends on the adapter's values (DoRA's row norms); call after changing
+    /// the parameters of an attached adapter in place.
+    public func refreshAdapter() {
+        doraNorms = [:]
+        guard let lora, lora.config.dora else { return }
+        for s in lora.slots {
+            let w = model.matrix(s.target, layer: s.layer)
+            let norm = FloatBuffer(count: s.outputs)
+            DoRA.norms(w, baseSquared: DoRA.rowSquaredNorms(w), lora: lora, slot: s, pool: pool, into: norm.pointer)
+            doraNorms[s.layer * 16 + LoRATarget.allCases.firstIndex(of: s.target)!] = norm
+        }
+    }
     private let ropeCos, ropeSin: FloatBuffer  // [contextLength][headDim/2]
 
     public init(model: LlamaModel, contextLength: Int? = nil, maxBatch: Int = 64, pool: ComputePool? = nil) {
@@ -134,6 +149,9 @@ public final class InferenceSession {
         for i in 0..<(m * r) { loraU[i] *= s }
         Linear.nn(loraU.pointer, rowStride: r, colStride: 1, lora.bt(slot), ldb: outputs, out, ldc: outputs,
                   m: m, n: outputs, k: r, accumulate: true, pool: pool)
+        if let mag = lora.magnitude(slot), let norm = doraNorms[layer * 16 + LoRATarget.allCases.firstIndex(of: target)!] {
+            for t in 0..<m { for o in 0..<outputs { out[t * outputs + o] *= mag[o] / norm[o] } }
+        }
     }
 
     private func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], into dst: UnsafeMutablePointer<Float>, rows: Int) {

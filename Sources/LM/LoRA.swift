@@ -48,8 +48,14 @@ public struct LoRAConfig: Sendable, Equatable {
     public var dropout: Float
     /// rsLoRA: scale alpha/sqrt(r) instead of alpha/r.
     public var rsLoRA: Bool
+    /// DoRA (weight-decomposed LoRA, PEFT's use_dora): y = m/‖W + s·BA‖ ⊙ (x·(W + s·BA)ᵀ) with a
+    /// trained magnitude m per output row and the row norm treated as a constant in the backward
+    /// pass (the DoRA paper, section 4.3).
+    public var dora: Bool
 
-    public init(rank: Int = 8, alpha: Float = 16, targets: [LoRATarget] = [.q, .k, .v, .o], dropout: Float = 0, rsLoRA: Bool = false) {
+    public init(rank: Int = 8, alpha: Float = 16, targets: [LoRATarget] = [.q, .k, .v, .o], dropout: Float = 0,
+                rsLoRA: Bool = false, dora: Bool = false) {
+        self.dora = dora
         self.rank = rank
         self.alpha = alpha
         self.targets = Array(Set(targets)).sorted()
@@ -74,6 +80,8 @@ public final class LoRAParameters: @unchecked Sendable {
         public let outputs: Int
         public let aOffset: Int
         public let btOffset: Int
+        /// DoRA magnitude [out] (nil without DoRA).
+        public let magnitudeOffset: Int?
     }
 
     public let config: LoRAConfig
@@ -95,8 +103,9 @@ public final class LoRAParameters: @unchecked Sendable {
                 let (out, inp) = t.shape(model)
                 index[l * 16 + LoRATarget.allCases.firstIndex(of: t)!] = slots.count
                 slots.append(Slot(layer: l, target: t, inputs: inp, outputs: out, aOffset: offset,
-                                  btOffset: offset + config.rank * inp))
-                offset += config.rank * (inp + out)
+                                  btOffset: offset + config.rank * inp,
+                                  magnitudeOffset: config.dora ? offset + config.rank * (inp + out) : nil))
+                offset += config.rank * (inp + out) + (config.dora ? out : 0)
             }
         }
         self.slots = slots
@@ -116,17 +125,94 @@ public final class LoRAParameters: @unchecked Sendable {
     }
 
     public func a(_ s: Slot) -> UnsafeMutablePointer<Float> { values.pointer + s.aOffset }
+    public func magnitude(_ s: Slot) -> UnsafeMutablePointer<Float>? { s.magnitudeOffset.map { values.pointer + $0 } }
     public func bt(_ s: Slot) -> UnsafeMutablePointer<Float> { values.pointer + s.btOffset }
 
     /// PEFT's initialisation: A ~ U(-1/√in, 1/√in) (Kaiming-uniform with a = √5), B = 0,
-    /// drawn from `seed` so every node of a swarm starts from the same A.
-    public func initialize(seed: UInt64) {
+    /// drawn from `seed` so every node of a swarm starts from the same A; with DoRA the magnitude
+    /// starts at the base rows' norms (pass the model), so the adapted model starts equal to the core.
+    public func initialize(seed: UInt64, model: LlamaModel? = nil) {
+        defer {
+            if config.dora, let model {
+                for s in slots { DoRA.rowNorms(model.matrix(s.target, layer: s.layer), into: magnitude(s)!) }
+            }
+        }
         var rng = SeededRandom(seed: seed)
         values.zero()
         for s in slots {
             let bound = 1 / Float(s.inputs).squareRoot()
             let a = self.a(s)
             for i in 0..<(config.rank * s.inputs) { a[i] = (rng.nextFloat() * 2 - 1) * bound }
+        }
+    }
+}
+
+extension LlamaModel {
+    /// The frozen matrix a LoRA target adapts.
+    public func matrix(_ t: LoRATarget, layer: Int) -> WeightMatrix {
+        let l = layers[layer]
+        switch t {
+        case .q: return l.q
+        case .k: return l.k
+        case .v: return l.v
+        case .o: return l.o
+        case .gate: return l.gate
+        case .up: return l.up
+        case .down: return l.down
+        }
+    }
+}
+
+/// DoRA's row norms ‖W_o + s·(BA)_o‖, computed without forming W + s·BA:
+/// ‖W_o‖² + 2s·Σ_k B_ok⟨W_o, A_k⟩ + s²·B_o (AAᵀ) B_oᵀ, with W read quantized.
+public enum DoRA {
+    /// ‖W_o‖ for every row o.
+    public static func rowNorms(_ w: WeightMatrix, into out: UnsafeMutablePointer<Float>) {
+        let sq = rowSquaredNorms(w)
+        for o in 0..<w.rows { out[o] = Float(sq[o].squareRoot()) }
+    }
+
+    public static func rowSquaredNorms(_ w: WeightMatrix) -> [Double] {
+        let chunk = 64
+        let buf = FloatBuffer(count: chunk * w.columns)
+        var out = [Double](repeating: 0, count: w.rows)
+        var r = 0
+        while r < w.rows {
+            let n = min(chunk, w.rows - r)
+            w.dequantizeRows(r..<(r + n), into: buf.pointer, isa: Kernels.detectedISA)
+            for i in 0..<n {
+                var s = 0.0
+                let row = buf.pointer + i * w.columns
+                for k in 0..<w.columns { s += Double(row[k]) * Double(row[k]) }
+                out[r + i] = s
+            }
+            r += n
+        }
+        return out
+    }
+
+    /// ‖W_o + s·(BA)_o‖ for every output row, given ‖W_o‖² (`baseSquared`).
+    public static func norms(_ w: WeightMatrix, baseSquared: [Double], lora p: LoRAParameters, slot s: LoRAParameters.Slot,
+                             pool: ComputePool, into out: UnsafeMutablePointer<Float>) {
+        let r = p.config.rank, scale = Double(p.config.scale)
+        // Gᵀ [r × out] = A·Wᵀ
+        let gt = FloatBuffer(count: r * s.outputs)
+        w.multiply(p.a(s), ldx: s.inputs, m: r, into: gt.pointer, ldy: s.outputs, pool: pool)
+        var aat = [Double](repeating: 0, count: r * r)
+        for k in 0..<r {
+            for l in 0..<r {
+                aat[k * r + l] = Double(Kernels.dot(p.a(s) + k * s.inputs, p.a(s) + l * s.inputs, s.inputs, isa: pool.isa))
+            }
+        }
+        let bt = p.bt(s)
+        for o in 0..<s.outputs {
+            var cross = 0.0, quad = 0.0
+            for k in 0..<r {
+                let bk = Double(bt[k * s.outputs + o])
+                cross += bk * Double(gt[k * s.outputs + o])
+                for l in 0..<r { quad += bk * Double(bt[l * s.outputs + o]) * aat[k * r + l] }
+            }
+            out[o] = Float(max(0, baseSquared[o] + 2 * scale * cross + scale * scale * quad).squareRoot())
         }
     }
 }

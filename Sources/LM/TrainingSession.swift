@@ -26,7 +26,16 @@ public final class TrainingSession {
     private struct Saved {
         let xIn, rstd1, q, k, v, probs, att, xMid, rstd2, gate, up: FloatBuffer
         var u: [LoRATarget: FloatBuffer]
+        /// DoRA: the projection's output before the magnitude scaling (x·Wᵀ + s·x·Aᵀ·Bᵀ).
+        var z: [LoRATarget: FloatBuffer]
     }
+    /// DoRA per slot index: ‖W_o‖² (fixed) and this step's ‖W_o + s(BA)_o‖.
+    private var doraBase: [Int: [Double]] = [:]
+    private var doraNorm: [Int: FloatBuffer] = [:]
+    private let dZ: FloatBuffer
+    /// Keeps the DoRA row norms of the last forward pass instead of recomputing them: the norm is a
+    /// constant of the backward pass, so finite-difference checks must hold it fixed too.
+    var doraNormsFrozen = false
     private var saved: [Saved] = []
     private let xFinal, rstdFinal, x, xn, tmp, act: FloatBuffer
     private let dX, dXn, dQ, dK, dV, dAtt, dAct, dGate, dUp: FloatBuffer
@@ -48,13 +57,16 @@ public final class TrainingSession {
         gradients = FloatBuffer(count: lora.count)
         let d = c.dim, kv = c.kvDim, h = c.hiddenDim
         for l in 0..<c.layers {
-            var u: [LoRATarget: FloatBuffer] = [:]
-            for t in lora.config.targets where lora.slot(layer: l, target: t) != nil { u[t] = FloatBuffer(count: n * rank) }
+            var u: [LoRATarget: FloatBuffer] = [:], z: [LoRATarget: FloatBuffer] = [:]
+            for t in lora.config.targets where lora.slot(layer: l, target: t) != nil {
+                u[t] = FloatBuffer(count: n * rank)
+                if lora.config.dora { z[t] = FloatBuffer(count: n * t.shape(c).out) }
+            }
             saved.append(Saved(xIn: FloatBuffer(count: n * d), rstd1: FloatBuffer(count: n),
                                q: FloatBuffer(count: n * d), k: FloatBuffer(count: n * kv), v: FloatBuffer(count: n * kv),
                                probs: FloatBuffer(count: batch * c.heads * seqLen * seqLen), att: FloatBuffer(count: n * d),
                                xMid: FloatBuffer(count: n * d), rstd2: FloatBuffer(count: n),
-                               gate: FloatBuffer(count: n * h), up: FloatBuffer(count: n * h), u: u))
+                               gate: FloatBuffer(count: n * h), up: FloatBuffer(count: n * h), u: u, z: z))
         }
         xFinal = FloatBuffer(count: n * d)
         rstdFinal = FloatBuffer(count: n)
@@ -84,6 +96,14 @@ public final class TrainingSession {
                 let angle = Double(p) * pow(Double(c.ropeBase), -2.0 * Double(i) / Double(c.headDim))
                 ropeCos[p * half + i] = Float(cos(angle))
                 ropeSin[p * half + i] = Float(sin(angle))
+            }
+        }
+        precondition(!(lora.config.dora && lora.config.dropout > 0), "DoRA with LoRA dropout is not supported")
+        dZ = FloatBuffer(count: lora.config.dora ? n * max(d, h) : 0)
+        if lora.config.dora {
+            for (i, s) in lora.slots.enumerated() {
+                doraBase[i] = DoRA.rowSquaredNorms(model.matrix(s.target, layer: s.layer))
+                doraNorm[i] = FloatBuffer(count: s.outputs)
             }
         }
         gathered = FloatBuffer(count: lossChunk * d)
@@ -136,6 +156,12 @@ public final class TrainingSession {
         for t in ids where t < 0 || Int(t) >= c.vocabSize { throw .tokenOutOfRange(t, vocabSize: c.vocabSize) }
         for t in labels where t != -100 && (t < 0 || Int(t) >= c.vocabSize) { throw .tokenOutOfRange(t, vocabSize: c.vocabSize) }
         let d = c.dim, kv = c.kvDim, h = c.hiddenDim, isa = pool.isa
+        if lora.config.dora && !doraNormsFrozen {  // this step's row norms (the parameters changed since the last one)
+            for (i, s) in lora.slots.enumerated() {
+                DoRA.norms(model.matrix(s.target, layer: s.layer), baseSquared: doraBase[i]!, lora: lora, slot: s, pool: pool,
+                           into: doraNorm[i]!.pointer)
+            }
+        }
         for (i, t) in ids.enumerated() { model.tokenEmbedding.dequantizeRow(Int(t), into: x.pointer + i * d, isa: isa) }
         for (l, layer) in model.layers.enumerated() {
             let s = saved[l]
@@ -173,6 +199,17 @@ public final class TrainingSession {
         for i in 0..<(n * rank) { sU[i] = u[i] * scale }
         Linear.nn(sU.pointer, rowStride: rank, colStride: 1, lora.bt(slot), ldb: outputs, out, ldc: outputs,
                   m: n, n: outputs, k: rank, accumulate: true, pool: pool)
+        if let mag = lora.magnitude(slot), let z = saved[layer].z[target], let norm = doraNorm[slotIndex(slot)] {
+            z.pointer.update(from: out, count: n * outputs)
+            let np = norm.pointer, rows = n
+            pool.parallelFor(rows) { range in
+                for t in range { for o in 0..<outputs { out[t * outputs + o] *= mag[o] / np[o] } }
+            }
+        }
+    }
+
+    private func slotIndex(_ s: LoRAParameters.Slot) -> Int {
+        s.layer * lora.config.targets.count + lora.config.targets.firstIndex(of: s.target)!
     }
 
     /// The LoRA input after dropout (the input itself when dropout is off). The mask depends only
@@ -392,6 +429,21 @@ public final class TrainingSession {
     private func projectBackward(_ w: WeightMatrix, _ layer: Int, _ target: LoRATarget, input: UnsafeMutablePointer<Float>,
                                  inputs: Int, dOut: UnsafeMutablePointer<Float>, outputs: Int,
                                  dInput: UnsafeMutablePointer<Float>, accumulate: Bool, u: FloatBuffer?) {
+        var dOut = dOut
+        if let slot = lora.slot(layer: layer, target: target), let mag = lora.magnitude(slot), let z = saved[layer].z[target],
+           let norm = doraNorm[slotIndex(slot)] {
+            // y = (m/n) ⊙ z with n constant: dm_o = Σ_t dy·z / n_o, dz = dy ⊙ m/n.
+            let gm = gradients.pointer + slot.magnitudeOffset!, np = norm.pointer, zp = z.pointer, dz = dZ.pointer, dy = dOut
+            for o in 0..<outputs {
+                var s: Float = 0
+                for t in 0..<n { s += dy[t * outputs + o] * zp[t * outputs + o] }
+                gm[o] += s / np[o]
+            }
+            pool.parallelFor(n) { range in
+                for t in range { for o in 0..<outputs { dz[t * outputs + o] = dy[t * outputs + o] * mag[o] / np[o] } }
+            }
+            dOut = dZ.pointer
+        }
         w.multiplyTransposed(dOut, lddy: outputs, m: n, into: dInput, lddx: inputs, accumulate: accumulate, pool: pool)
         guard let u, let slot = lora.slot(layer: layer, target: target) else { return }
         let scale = lora.config.scale

@@ -10,7 +10,7 @@ enum TrainCommand {
     static let help = """
         USAGE: swarmtune train --model CORE (--data FILE.jsonl | --synthetic N) [--out ADAPTER_DIR]
                                [--eval-fraction 0.1 | --eval-count N] [--checkpoint-every N] [--resume]
-                               [--rank 8] [--alpha 16] [--targets q,k,v,o|all] [--dropout 0] [--rslora]
+                               [--rank 8] [--alpha 16] [--targets q,k,v,o|all] [--dropout 0] [--rslora] [--dora]
                                [--lr 2e-4] [--warmup 0] [--steps 100] [--batch 4] [--seq-len 128]
                                [--grad-accum 1] [--max-grad-norm 1] [--weight-decay 0] [--seed 0]
                                [--eval-count N] [--eval-every N] [--threads N] [--json]
@@ -21,7 +21,7 @@ enum TrainCommand {
         --synthetic N uses N generated instruction examples (dates, units, sort, extract) whose
         answers are checkable by exact match: the bundled sample task.
         --out writes the adapter as a PEFT directory (adapter_config.json + adapter_model.safetensors)
-        with the core hash recorded; --checkpoint-every N keeps OUT-checkpoint resumable with --resume.
+        with the core hash recorded; --dora trains DoRA (PEFT's use_dora) instead of plain LoRA; --checkpoint-every N keeps OUT-checkpoint resumable with --resume.
 
         EXAMPLES:
           swarmtune train --model models/SmolLM2-135M-Instruct.Q4_1.gguf --synthetic 300 --eval-count 40 --steps 150 --lr 1e-3
@@ -43,7 +43,9 @@ enum TrainCommand {
         let targets = try TrainCommandSupport.parseTargets(try args.option("--targets") ?? "q,k,v,o", command: "train")
         let dropout = try args.double("--dropout", default: 0, range: 0...0.9)!
         let rs = args.flag("--rslora")
-        o.lora = LoRAConfig(rank: rank, alpha: Float(alpha), targets: targets, dropout: Float(dropout), rsLoRA: rs)
+        let dora = args.flag("--dora")
+        if dora && dropout > 0 { throw .usage(command: "train", message: "--dora cannot be combined with --dropout (not supported yet)") }
+        o.lora = LoRAConfig(rank: rank, alpha: Float(alpha), targets: targets, dropout: Float(dropout), rsLoRA: rs, dora: dora)
         o.learningRate = Float(try args.double("--lr", default: 2e-4, range: 0...1)!)
         o.warmupSteps = try args.int("--warmup", default: 0, range: 0...1_000_000)!
         o.steps = try args.int("--steps", default: 100, range: 1...10_000_000)!

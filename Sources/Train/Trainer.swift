@@ -52,7 +52,7 @@ public final class Trainer {
         self.options = options
         let params = lora ?? {
             let p = LoRAParameters(config: options.lora, model: model.config)
-            p.initialize(seed: options.seed)
+            p.initialize(seed: options.seed, model: model)
             return p
         }()
         self.lora = params
@@ -145,6 +145,7 @@ public struct ExactMatch {
     public func run(_ examples: [TrainingExample], maxNewTokens: Int = 48, keepSamples: Int = 3) throws(LMError) -> Outcome {
         var correct = 0
         var samples: [(String, String, String)] = []
+        session.refreshAdapter()
         let generator = Generator(session: session, tokenizer: tokenizer)
         for e in examples where e.promptCount > 0 {
             var sampler = Sampler(.greedy)

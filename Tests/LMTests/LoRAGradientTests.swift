@@ -7,20 +7,21 @@ import TestSupport
 
 /// Finite-difference checks of the LoRA gradients through the whole stack, on tiny models.
 @Suite struct LoRAGradientTests {
-    static func setup(type: GGMLType = .f32, targets: [LoRATarget], dropout: Float = 0, rsLoRA: Bool = false)
+    static func setup(type: GGMLType = .f32, targets: [LoRATarget], dropout: Float = 0, rsLoRA: Bool = false, dora: Bool = false)
         throws -> (TrainingSession, [Int32], [Int32], TemporaryDirectory) {
         let dir = TemporaryDirectory()
         var tiny = TinyModel()
         tiny.matrixType = type
         try tiny.write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
-        let lora = LoRAParameters(config: LoRAConfig(rank: 4, alpha: 8, targets: targets, dropout: dropout, rsLoRA: rsLoRA),
+        let lora = LoRAParameters(config: LoRAConfig(rank: 4, alpha: 8, targets: targets, dropout: dropout, rsLoRA: rsLoRA, dora: dora),
                                   model: model.config)
-        lora.initialize(seed: 3)
+        lora.initialize(seed: 3, model: model)
         // Give B non-zero values so A's gradient is not zero.
         var rng = SeededRandom(seed: 11)
         for s in lora.slots {
             for i in 0..<(4 * s.outputs) { lora.bt(s)[i] = (rng.nextFloat() - 0.5) * 0.2 }
+            if let m = lora.magnitude(s) { for o in 0..<s.outputs { m[o] *= 1 + (rng.nextFloat() - 0.5) * 0.4 } }
         }
         let batch = 2, seq = 12
         let session = TrainingSession(model: model, lora: lora, batch: batch, seqLen: seq, pool: ComputePool(threads: 2))
@@ -42,9 +43,16 @@ import TestSupport
             for _ in 0..<samplesPerTensor {
                 probes.append((s.aOffset + Int(rng.next() % UInt64(4 * s.inputs)), "layer \(s.layer) \(s.target) A"))
                 probes.append((s.btOffset + Int(rng.next() % UInt64(4 * s.outputs)), "layer \(s.layer) \(s.target) B"))
+                if let mo = s.magnitudeOffset {
+                    probes.append((mo + Int(rng.next() % UInt64(s.outputs)), "layer \(s.layer) \(s.target) magnitude"))
+                }
             }
         }
-        // Finite differences first: the dropout mask belongs to the step about to run.
+        // Finite differences first: the dropout mask belongs to the step about to run. DoRA's row
+        // norm is a constant of its backward pass (detached), so it is held at the base point.
+        _ = try session.evaluate(ids: ids, labels: labels)
+        session.doraNormsFrozen = true
+        defer { session.doraNormsFrozen = false }
         let eps: Float = 1e-2
         var numeric: [Double] = []
         for (index, _) in probes {
@@ -86,6 +94,26 @@ import TestSupport
         #expect(try Self.check(session, ids: ids, labels: labels, samplesPerTensor: 2) > 0)
     }
 
+    @Test func doraGradientsMatchFiniteDifferencesForEveryTarget() throws {
+        let (session, ids, labels, dir) = try Self.setup(targets: LoRATarget.allCases, dora: true)
+        _ = dir
+        #expect(try Self.check(session, ids: ids, labels: labels, samplesPerTensor: 2) > 0)
+    }
+
+    @Test func doraStartsEqualToTheCore() throws {
+        let dir = TemporaryDirectory()
+        try TinyModel().write(to: dir.file("tiny.gguf"))
+        let model = try LlamaModel(path: dir.file("tiny.gguf"))
+        let ids: [Int32] = (0..<8).map { Int32($0 * 31 % 200) }
+        func loss(_ dora: Bool) throws -> Double {
+            let lora = LoRAParameters(config: LoRAConfig(rank: 2, alpha: 4, targets: [.q, .v, .down], dora: dora), model: model.config)
+            lora.initialize(seed: 1, model: model)
+            return try TrainingSession(model: model, lora: lora, batch: 1, seqLen: 8, pool: ComputePool(threads: 1))
+                .evaluate(ids: ids, labels: ids).sum
+        }
+        #expect(abs(try loss(true) - loss(false)) < 1e-4)
+    }
+
     @Test func zeroBAdapterLeavesTheModelUnchanged() throws {
         let dir = TemporaryDirectory()
         try TinyModel().write(to: dir.file("tiny.gguf"))
@@ -111,16 +139,20 @@ import TestSupport
 }
 
 @Suite struct LoRAInferenceTests {
-    @Test func inferenceWithAnAdapterAgreesWithTheTrainingForward() throws {
+    @Test(arguments: [false, true])
+    func inferenceWithAnAdapterAgreesWithTheTrainingForward(dora: Bool) throws {
         let dir = TemporaryDirectory()
         var tiny = TinyModel()
         tiny.matrixType = .q8_0
         try tiny.write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
-        let lora = LoRAParameters(config: LoRAConfig(rank: 4, alpha: 8, targets: LoRATarget.allCases), model: model.config)
-        lora.initialize(seed: 2)
+        let lora = LoRAParameters(config: LoRAConfig(rank: 4, alpha: 8, targets: LoRATarget.allCases, dora: dora), model: model.config)
+        lora.initialize(seed: 2, model: model)
         var rng = SeededRandom(seed: 3)
-        for s in lora.slots { for i in 0..<(4 * s.outputs) { lora.bt(s)[i] = (rng.nextFloat() - 0.5) * 0.3 } }
+        for s in lora.slots {
+            for i in 0..<(4 * s.outputs) { lora.bt(s)[i] = (rng.nextFloat() - 0.5) * 0.3 }
+            if let m = lora.magnitude(s) { for o in 0..<s.outputs { m[o] *= 1 + (rng.nextFloat() - 0.5) * 0.4 } }
+        }
         let ids: [Int32] = (0..<10).map { Int32($0 * 29 % 250) }
         let session = TrainingSession(model: model, lora: lora, batch: 1, seqLen: 10, pool: ComputePool(threads: 2))
         let trained = try session.evaluate(ids: ids, labels: ids)

@@ -9,7 +9,7 @@ import TestSupport
 @Suite(.enabled(if: RealCore.isAvailable, "real core not fetched (scripts/fetch-model)"))
 struct RealCoreLoRATests {
     struct Golden: Decodable {
-        struct Meta: Decodable { let rank: Int; let alpha: Float; let bBound: Float; let modules: [String] }
+        struct Meta: Decodable { let rank: Int; let alpha: Float; let bBound: Float; let modules: [String]; let dora: Bool? }
         let meta: Meta
         let ids: [[Int32]]
         let labels: [[Int32]]
@@ -29,12 +29,15 @@ struct RealCoreLoRATests {
         return Float((u * 2 - 1) * Double(bound))
     }
 
-    @Test func lossAndGradientNormsMatchPEFT() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/lora_golden.json")
+    @Test(arguments: ["lora_golden.json", "lora_dora_golden.json"])
+    func lossAndGradientNormsMatchPEFT(fixture: String) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + fixture)
         let g = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
         let model = try LlamaModel(path: RealCore.path!)
-        let lora = LoRAParameters(config: LoRAConfig(rank: g.meta.rank, alpha: g.meta.alpha, targets: LoRATarget.allCases),
+        let dora = g.meta.dora ?? false
+        let lora = LoRAParameters(config: LoRAConfig(rank: g.meta.rank, alpha: g.meta.alpha, targets: LoRATarget.allCases, dora: dora),
                                   model: model.config)
+        lora.initialize(seed: 0, model: model)  // DoRA: magnitude = ‖W‖ per row, as PEFT starts it
         let r = g.meta.rank, hd = model.config.headDim
         for s in lora.slots {
             let m = LoRATarget.allCases.firstIndex(of: s.target)!
@@ -55,12 +58,14 @@ struct RealCoreLoRATests {
         let loss = try session.accumulateGradients(ids: g.ids.flatMap { $0 }, labels: g.labels.flatMap { $0 },
                                                    lossScale: 1 / Float(labelled))
         let relLoss = abs(loss.mean - g.loss) / g.loss
-        print("LoRA loss: swarmtune \(loss.mean), PEFT \(g.loss), relative difference \(relLoss)")
+        print("\(fixture): loss swarmtune \(loss.mean), PEFT \(g.loss), relative difference \(relLoss)")
         #expect(relLoss < 1e-4)
         var worst = 0.0, worstName = ""
         for s in lora.slots {
             let name = "\(s.layer).\(s.target.peftName)"
-            for (which, offset, count) in [("A", s.aOffset, r * s.inputs), ("B", s.btOffset, r * s.outputs)] {
+            var parts = [("A", s.aOffset, r * s.inputs), ("B", s.btOffset, r * s.outputs)]
+            if let mo = s.magnitudeOffset { parts.append(("M", mo, s.outputs)) }
+            for (which, offset, count) in parts {
                 var sq = 0.0
                 for i in 0..<count { sq += Double(session.gradients[offset + i]) * Double(session.gradients[offset + i]) }
                 let ref = g.gradNorms["\(name).\(which)"]!
@@ -68,7 +73,7 @@ struct RealCoreLoRATests {
                 if rel > worst { worst = rel; worstName = "\(name).\(which)" }
             }
         }
-        print("LoRA gradient norms: worst relative difference \(worst) (\(worstName)) over \(lora.slots.count * 2) tensors")
+        print("\(fixture): gradient norms, worst relative difference \(worst) (\(worstName)) over \(lora.slots.count * (dora ? 3 : 2)) tensors")
         #expect(worst < 1e-3)
     }
 }

@@ -56,9 +56,11 @@ import TestSupport
         #expect(last < first * 0.7, "loss \(first) -> \(last)")
     }
 
-    @Test func adapterRoundTripsThroughAPEFTDirectory() throws {
+    @Test(arguments: [false, true])
+    func adapterRoundTripsThroughAPEFTDirectory(dora: Bool) throws {
         let (model, _, dir) = try Self.tiny()
-        let p = LoRAParameters(config: LoRAConfig(rank: 3, alpha: 6, targets: LoRATarget.allCases, rsLoRA: true), model: model.config)
+        let p = LoRAParameters(config: LoRAConfig(rank: 3, alpha: 6, targets: LoRATarget.allCases, rsLoRA: true, dora: dora),
+                               model: model.config)
         var rng = SeededRandom(seed: 4)
         for i in 0..<p.count { p.values[i] = rng.nextFloat() - 0.5 }
         let adapter = AdapterConversion.adapter(from: p, provenance: AdapterProvenance(coreHash: String(repeating: "ab", count: 32), swarmtuneVersion: "t", seed: 1))

@@ -40,13 +40,17 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(root, "models", "SmolLM2-135M-Instruct.Q4_1.gguf"))
-    ap.add_argument("--out", default=os.path.join(root, "Tests", "LMTests", "Fixtures", "lora_golden.json"))
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--dora", action="store_true", help="use_dora=True (magnitude starts at the base rows' norms)")
     a = ap.parse_args()
+    if a.out is None:
+        a.out = os.path.join(root, "Tests", "LMTests", "Fixtures", "lora_dora_golden.json" if a.dora else "lora_golden.json")
     d, f = os.path.split(os.path.abspath(a.model))
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, dtype=torch.float32)
     rank, alpha, b_bound = 8, 16, 0.01
-    cfg = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.0, target_modules=MODULES, bias="none", task_type="CAUSAL_LM")
+    cfg = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.0, target_modules=MODULES, bias="none", task_type="CAUSAL_LM",
+                     use_dora=a.dora)
     pm = get_peft_model(model, cfg)
     with torch.no_grad():
         for li, layer in enumerate(pm.base_model.model.model.layers):
@@ -68,8 +72,10 @@ def main():
             mod = getattr(layer.self_attn if name.endswith(("q_proj", "k_proj", "v_proj", "o_proj")) else layer.mlp, name)
             norms[f"{li}.{name}.A"] = float(mod.lora_A["default"].weight.grad.double().norm())
             norms[f"{li}.{name}.B"] = float(mod.lora_B["default"].weight.grad.double().norm())
+            if a.dora:
+                norms[f"{li}.{name}.M"] = float(mod.lora_magnitude_vector["default"].weight.grad.double().norm())
     result = {"meta": {"generator": "scripts/reference/lora_fixtures.py", "torch": torch.__version__,
-                       "peft": __import__("peft").__version__, "rank": rank, "alpha": alpha, "bBound": b_bound,
+                       "peft": __import__("peft").__version__, "rank": rank, "alpha": alpha, "bBound": b_bound, "dora": a.dora,
                        "modules": MODULES},
               "ids": ids, "labels": labels, "loss": float(out.loss), "gradNorms": norms}
     with open(a.out, "w") as fh:
