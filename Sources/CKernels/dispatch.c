@@ -93,3 +93,25 @@ void st_qgemm_nn(int isa, int type, const void *w, size_t row_bytes, int64_t row
                  const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate, float *scratch) {
     ST_DISPATCH(isa, st_qgemm_nn, type, w, row_bytes, rows, c0, c1, dy, lddy, m, dx, lddx, accumulate, scratch)
 }
+
+void st_matvec_tab(int isa, int type, const void *w, size_t row_bytes, int64_t cols, const float *dtab, const float *mtab,
+                   const float *x, float *y, int64_t r0, int64_t r1, float *scratch) {
+    ST_DISPATCH(isa, st_matvec_tab, type, w, row_bytes, cols, dtab, mtab, x, y, r0, r1, scratch)
+}
+
+void st_build_scale_tables(int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols, float *dtab, float *mtab) {
+    const int64_t nb = cols / 32;
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *row = (const uint8_t *)w + (size_t)r * row_bytes;
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = row + b * (type == ST_TYPE_Q4_1 ? 20 : 34);
+            float d, m;
+            st_dequant_rows(ST_ISA_GENERIC, ST_TYPE_F16, blk, 2, 1, 0, 1, &d);
+            dtab[r * nb + b] = d;
+            if (type == ST_TYPE_Q4_1 && mtab) {
+                st_dequant_rows(ST_ISA_GENERIC, ST_TYPE_F16, blk + 2, 2, 1, 0, 1, &m);
+                mtab[r * nb + b] = m;
+            }
+        }
+    }
+}

@@ -196,6 +196,79 @@ static float SUFFIX(dot_q8_0)(const uint8_t *row, const float *x, int64_t nb) {
     return SUFFIX(hsum16)(acc);
 }
 
+// Decode with scale tables: d (and m) of every block already decoded to fp32 in side tables
+// [rows][blocks] (built once when a core is loaded), so the inner loop does no fp16 conversion
+// and the Q4_1 offset term becomes one contiguous dot product, sum_b m_b * xsum_b.
+static void SUFFIX(dot4_q4_1_tab)(const uint8_t *row, size_t rb, const float *d, const float *mt, int64_t nb,
+                                  const float *x, const float *xsum, float *out) {
+    vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+    for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
+        const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
+        vf16 lo, hi;
+        // The next four rows: short matrices end before the hardware prefetcher ramps up.
+        __builtin_prefetch(row + 4 * rb + 64);
+        __builtin_prefetch(row + 5 * rb + 64);
+        __builtin_prefetch(row + 6 * rb + 64);
+        __builtin_prefetch(row + 7 * rb + 64);
+        SUFFIX(unpack_nibbles)(row + 4, &lo, &hi);
+        acc0 += d[b] * (lo * xl + hi * xh);
+        SUFFIX(unpack_nibbles)(row + rb + 4, &lo, &hi);
+        acc1 += d[nb + b] * (lo * xl + hi * xh);
+        SUFFIX(unpack_nibbles)(row + 2 * rb + 4, &lo, &hi);
+        acc2 += d[2 * nb + b] * (lo * xl + hi * xh);
+        SUFFIX(unpack_nibbles)(row + 3 * rb + 4, &lo, &hi);
+        acc3 += d[3 * nb + b] * (lo * xl + hi * xh);
+    }
+    out[0] = SUFFIX(hsum16)(acc0) + SUFFIX(st_sdot)(mt, xsum, nb);
+    out[1] = SUFFIX(hsum16)(acc1) + SUFFIX(st_sdot)(mt + nb, xsum, nb);
+    out[2] = SUFFIX(hsum16)(acc2) + SUFFIX(st_sdot)(mt + 2 * nb, xsum, nb);
+    out[3] = SUFFIX(hsum16)(acc3) + SUFFIX(st_sdot)(mt + 3 * nb, xsum, nb);
+}
+
+static void SUFFIX(dot4_q8_0_tab)(const uint8_t *row, size_t rb, const float *d, int64_t nb, const float *x, float *out) {
+    vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+    for (int64_t b = 0; b < nb; b++, row += 34, x += 32) {
+        const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
+        __builtin_prefetch(row + 4 * rb + 64);
+        __builtin_prefetch(row + 5 * rb + 64);
+        __builtin_prefetch(row + 6 * rb + 64);
+        __builtin_prefetch(row + 7 * rb + 64);
+#define ST_Q80_TAB(k, acc)                                                                                 \
+        acc += d[(k) * nb + b] * (__builtin_convertvector(*(const vi8 *)(row + (k) * rb + 2), vf16) * xl   \
+                                + __builtin_convertvector(*(const vi8 *)(row + (k) * rb + 18), vf16) * xh);
+        ST_Q80_TAB(0, acc0)
+        ST_Q80_TAB(1, acc1)
+        ST_Q80_TAB(2, acc2)
+        ST_Q80_TAB(3, acc3)
+#undef ST_Q80_TAB
+    }
+    out[0] = SUFFIX(hsum16)(acc0);
+    out[1] = SUFFIX(hsum16)(acc1);
+    out[2] = SUFFIX(hsum16)(acc2);
+    out[3] = SUFFIX(hsum16)(acc3);
+}
+
+// y[r] = dot(W row r, x) for r in [r0, r1) using scale tables (dtab, and mtab for Q4_1).
+void SUFFIX(st_matvec_tab)(int type, const void *w, size_t row_bytes, int64_t cols, const float *dtab,
+                            const float *mtab, const float *x, float *y, int64_t r0, int64_t r1, float *scratch) {
+    const int64_t nb = cols / 32;
+    const uint8_t *base = (const uint8_t *)w;
+    float *xsum = scratch;
+    if (type == ST_TYPE_Q4_1)
+        for (int64_t b = 0; b < nb; b++) xsum[b] = SUFFIX(hsum16)(*(const vf16 *)(x + 32 * b) + *(const vf16 *)(x + 32 * b + 16));
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) {
+        if (type == ST_TYPE_Q4_1)
+            SUFFIX(dot4_q4_1_tab)(base + (size_t)r * row_bytes, row_bytes, dtab + r * nb, mtab + r * nb, nb, x, xsum, y + r);
+        else
+            SUFFIX(dot4_q8_0_tab)(base + (size_t)r * row_bytes, row_bytes, dtab + r * nb, nb, x, y + r);
+    }
+    for (; r < r1; r++) {
+        const uint8_t *row = base + (size_t)r * row_bytes;
+        y[r] = type == ST_TYPE_Q4_1 ? SUFFIX(dot_q4_1)(row, x, xsum, nb) : SUFFIX(dot_q8_0)(row, x, nb);
+    }
+}
+
 // ---- NT GEMM: C[i, j] = dot(A[i, :], B[j, :]) --------------------------------------------
 
 void SUFFIX(st_sgemm_nt)(const float *a, int64_t lda, const float *b, int64_t ldb,

@@ -19,7 +19,10 @@
                          int64_t ldc, int64_t m, int64_t n, int64_t k, int accumulate);               \
     void st_qgemm_nn_##S(int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1, \
                          const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx,           \
-                         int accumulate, float *scratch);
+                         int accumulate, float *scratch);                                            \
+    void st_matvec_tab_##S(int type, const void *w, size_t row_bytes, int64_t cols, const float *dtab,   \
+                           const float *mtab, const float *x, float *y, int64_t r0, int64_t r1,         \
+                           float *scratch);
 
 ST_DECLARE_ISA(generic)
 #if defined(__x86_64__)

@@ -177,3 +177,31 @@ void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_
     st_qgemm_nn_job job = {isa, type, w, row_bytes, rows, cols, block, dy, lddy, m, dx, lddx, accumulate};
     st_pool_run(pool, st_qgemm_nn_task, &job);
 }
+
+typedef struct {
+    int isa, type;
+    const void *w;
+    size_t row_bytes;
+    int64_t rows, cols;
+    const float *dtab, *mtab, *x;
+    float *y;
+} st_matvec_job;
+
+static void st_matvec_task(void *raw, int ith, int nth) {
+    st_matvec_job *j = raw;
+    int64_t chunks = (j->rows + 3) / 4;
+    int64_t r0 = chunks * ith / nth * 4, r1 = chunks * (ith + 1) / nth * 4;
+    if (r1 > j->rows) r1 = j->rows;
+    if (r0 >= r1) return;
+    float xsum[512];
+    float *scratch = j->cols / 32 <= 512 ? xsum : malloc((size_t)(j->cols / 32) * sizeof(float));
+    if (!scratch) return;
+    st_matvec_tab(j->isa, j->type, j->w, j->row_bytes, j->cols, j->dtab, j->mtab, j->x, j->y, r0, r1, scratch);
+    if (scratch != xsum) free(scratch);
+}
+
+void st_matvec_tab_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                      const float *dtab, const float *mtab, const float *x, float *y) {
+    st_matvec_job job = {isa, type, w, row_bytes, rows, cols, dtab, mtab, x, y};
+    st_pool_run(pool, st_matvec_task, &job);
+}

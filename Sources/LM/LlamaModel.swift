@@ -30,13 +30,15 @@ public final class LlamaModel: Sendable {
     public let outputNorm: [Float]
     public let layers: [LlamaLayer]
 
-    public convenience init(path: String) throws(LMError) {
+    /// `decodeTables` builds fp32 copies of the Q4_1/Q8_0 block scales (about 30 MB for
+    /// SmolLM2-135M) that speed up one-token decoding; training alone does not need them.
+    public convenience init(path: String, decodeTables: Bool = true) throws(LMError) {
         let file: GGUFModelFile
         do { file = try GGUFModelFile(path: path) } catch { throw .file(error) }
-        try self.init(file: file)
+        try self.init(file: file, decodeTables: decodeTables)
     }
 
-    public init(file: GGUFModelFile) throws(LMError) {
+    public init(file: GGUFModelFile, decodeTables: Bool = true) throws(LMError) {
         self.file = file
         let c = try LlamaConfig(metadata: file.metadata, path: file.path)
         config = c
@@ -46,7 +48,9 @@ public final class LlamaModel: Sendable {
             guard info.shape.count == 2, info.columns == cols, info.rows == rows else {
                 throw .badTensor(name: name, reason: "shape \(info.shape) (ggml order), expected [\(cols), \(rows)]")
             }
-            return WeightMatrix(type: info.type, rows: rows, columns: cols, bytes: file.data(of: info), owner: file)
+            var m = WeightMatrix(type: info.type, rows: rows, columns: cols, bytes: file.data(of: info), owner: file)
+            if decodeTables { m.buildScaleTables() }
+            return m
         }
         func vector(_ name: String, count: Int) throws(LMError) -> [Float] {
             guard let info = file.gguf.tensor(named: name) else { throw .badTensor(name: name, reason: "missing from \(file.path)") }

@@ -20,7 +20,7 @@ enum BenchTrain {
         let targets = try TrainCommandSupport.parseTargets(targetsText, command: "bench")
 
         let model: LlamaModel
-        do { model = try LlamaModel(path: path) } catch { throw .failure(error.description) }
+        do { model = try LlamaModel(path: path, decodeTables: false) } catch { throw .failure(error.description) }
         let lora = LoRAParameters(config: LoRAConfig(rank: rank, alpha: Float(2 * rank), targets: targets), model: model.config)
         lora.initialize(seed: 1)
         let pool = ComputePool(threads: threads)

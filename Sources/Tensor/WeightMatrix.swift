@@ -13,6 +13,8 @@ public struct WeightMatrix: @unchecked Sendable {
     /// The whole tensor's bytes.
     public let bytes: UnsafeRawBufferPointer
     let owner: AnyObject
+    /// fp32 copies of the per-block scales (Q4_1: d and m; Q8_0: d) for the decode kernels.
+    public private(set) var scaleTables: ScaleTables?
 
     public var base: UnsafeRawPointer { bytes.baseAddress! }
 
@@ -25,6 +27,15 @@ public struct WeightMatrix: @unchecked Sendable {
         self.owner = owner
     }
 
+    /// Builds the decode scale tables (Q4_1 and Q8_0 only; 4-8 bytes per 32 weights).
+    public mutating func buildScaleTables() {
+        guard type == .q4_1 || type == .q8_0 else { return }
+        let blocks = rows * (columns / 32)
+        let t = ScaleTables(d: FloatBuffer(count: blocks), m: type == .q4_1 ? FloatBuffer(count: blocks) : nil)
+        st_build_scale_tables(Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns), t.d.pointer, t.m?.pointer)
+        scaleTables = t
+    }
+
     /// True when the C kernels read this type directly; other types are decoded panel by panel
     /// with the Quant module's scalar decoders.
     public static func isFused(_ type: GGMLType) -> Bool { st_type_supported(Int32(type.rawValue)) != 0 }
@@ -32,6 +43,11 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Y[i, :] = W · X[i, :] for i in 0..<m (Y = X Wᵀ), multithreaded over output rows.
     public func multiply(_ x: UnsafePointer<Float>, ldx: Int, m: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
                          pool: ComputePool) {
+        if m == 1, let t = scaleTables {
+            st_matvec_tab_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
+                             t.d.pointer, t.m?.pointer, x, y)
+            return
+        }
         if Self.isFused(type) {
             st_qgemm_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
                         x, Int64(ldx), Int64(m), y, Int64(ldy))
@@ -74,5 +90,15 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Dequantizes row `r` into `dst` (`columns` floats).
     public func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>, isa: Int32) {
         dequantizeRows(r..<(r + 1), into: dst, isa: isa)
+    }
+}
+
+/// Per-block scales of a quantized matrix decoded once to fp32.
+public final class ScaleTables: Sendable {
+    public let d: FloatBuffer
+    public let m: FloatBuffer?
+    init(d: FloatBuffer, m: FloatBuffer?) {
+        self.d = d
+        self.m = m
     }
 }

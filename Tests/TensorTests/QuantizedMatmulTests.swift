@@ -124,6 +124,40 @@ import Quant
         }
     }
 
+    @Test func decodeWithScaleTablesMatchesTheReference() throws {
+        var rng = SeededRandom(seed: 77)
+        let rows = 23, cols = 128
+        final class Owner {}
+        let owner = Owner()
+        for type in [GGMLType.q4_1, .q8_0] {
+            var bytes: [UInt8] = [], dense: [Float] = []
+            for _ in 0..<rows {
+                let row = Self.randomRow(type, cols: cols, rng: &rng)
+                bytes += row
+                dense += Self.referenceRow(type, row, cols: cols)
+            }
+            let x = (0..<cols).map { _ in rng.nextFloat() * 2 - 1 }
+            for threads in [1, 2] {
+                var y = [Float](repeating: .nan, count: rows)
+                try bytes.withUnsafeBytes { raw in
+                    var w = WeightMatrix(type: type, rows: rows, columns: cols, bytes: raw, owner: owner)
+                    w.buildScaleTables()
+                    #expect(w.scaleTables != nil)
+                    let pool = ComputePool(threads: threads)
+                    x.withUnsafeBufferPointer { xp in
+                        y.withUnsafeMutableBufferPointer { w.multiply(xp.baseAddress!, ldx: cols, m: 1, into: $0.baseAddress!, ldy: rows, pool: pool) }
+                    }
+                    _ = try #require(Optional(raw))
+                }
+                for r in 0..<rows {
+                    var s: Double = 0
+                    for k in 0..<cols { s += Double(x[k]) * Double(dense[r * cols + k]) }
+                    #expect(abs(Double(y[r]) - s) < 1e-4 * max(1, abs(s)), "\(type) row \(r) threads \(threads)")
+                }
+            }
+        }
+    }
+
     @Test func gemmNTAccumulatesAndHandlesEdges() {
         var rng = SeededRandom(seed: 9)
         let m = 5, n = 7, k = 37

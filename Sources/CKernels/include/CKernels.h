@@ -86,6 +86,16 @@ void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_byt
 void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                     const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate);
 
+/// Scale tables for decode: d (and m, for Q4_1) of every block of a Q4_1 or Q8_0 matrix as fp32,
+/// [rows][cols/32] each. Built once per loaded core (4-8 bytes per 32 weights).
+void st_build_scale_tables(int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols, float *dtab, float *mtab);
+
+/// y[r] = W[r, :]·x for r in [r0, r1) (Q4_1 or Q8_0) with scale tables; scratch holds cols/32 floats.
+void st_matvec_tab(int isa, int type, const void *w, size_t row_bytes, int64_t cols, const float *dtab, const float *mtab,
+                   const float *x, float *y, int64_t r0, int64_t r1, float *scratch);
+void st_matvec_tab_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                      const float *dtab, const float *mtab, const float *x, float *y);
+
 #ifdef __cplusplus
 }
 #endif
