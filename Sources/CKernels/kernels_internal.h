@@ -26,6 +26,14 @@
 
 ST_DECLARE_ISA(generic)
 #if defined(__x86_64__)
+void st_to_bf16_avx512bf16(const float *src, uint16_t *dst, int64_t n);
+void st_qgemm_bf16_avx512bf16(int type, const void *w, size_t row_bytes, int64_t cols, const uint16_t *xb, int64_t m,
+                              float *y, int64_t ldy, int64_t r0, int64_t r1, float *rowbuf, uint16_t *panel);
+void st_qgemm_nn_bf16_avx512bf16(int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
+                                 const uint16_t *dyb, int64_t m, float *dx, int64_t lddx, int accumulate,
+                                 float *rowbuf, uint16_t *panel);
+#endif
+#if defined(__x86_64__)
 ST_DECLARE_ISA(avx2)
 ST_DECLARE_ISA(avx512)
 #endif

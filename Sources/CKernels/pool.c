@@ -6,6 +6,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sched.h>
+#include <string.h>
+#include "kernels_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define ST_PAUSE() _mm_pause()
@@ -204,4 +206,102 @@ void st_matvec_tab_mt(st_pool *pool, int isa, int type, const void *w, size_t ro
                       const float *dtab, const float *mtab, const float *x, float *y) {
     st_matvec_job job = {isa, type, w, row_bytes, rows, cols, dtab, mtab, x, y};
     st_pool_run(pool, st_matvec_task, &job);
+}
+
+int st_cpu_has_bf16(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    const char *want = getenv("SWARMTUNE_ISA");
+    if (want && strcmp(want, "avx512") != 0) return 0;
+    return __builtin_cpu_supports("avx512bf16") && st_cpu_isa() == ST_ISA_AVX512;
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__)
+typedef struct {
+    const float *src;
+    int64_t rows, cols, ld;
+    uint16_t *dst;  // rows x cols, packed
+} st_bf16_convert_job;
+
+static void st_bf16_convert_task(void *raw, int ith, int nth) {
+    st_bf16_convert_job *j = raw;
+    int64_t r0 = j->rows * ith / nth, r1 = j->rows * (ith + 1) / nth;
+    for (int64_t r = r0; r < r1; r++) st_to_bf16_avx512bf16(j->src + r * j->ld, j->dst + r * j->cols, j->cols);
+}
+
+typedef struct {
+    int type;
+    const void *w;
+    size_t row_bytes;
+    int64_t rows, cols, m;
+    const uint16_t *xb;
+    float *y, *dx;
+    int64_t ldy;
+    int accumulate;
+} st_bf16_job;
+
+static void st_qgemm_bf16_task(void *raw, int ith, int nth) {
+    st_bf16_job *j = raw;
+    int64_t chunks = (j->rows + 31) / 32;
+    int64_t r0 = chunks * ith / nth * 32, r1 = chunks * (ith + 1) / nth * 32;
+    if (r1 > j->rows) r1 = j->rows;
+    if (r0 >= r1) return;
+    float *rowbuf = malloc((size_t)j->cols * sizeof(float));
+    uint16_t *panel = malloc((size_t)j->cols * 32 * sizeof(uint16_t) + 64);
+    if (rowbuf && panel) st_qgemm_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->cols, j->xb, j->m, j->y, j->ldy, r0, r1, rowbuf, panel);
+    free(rowbuf);
+    free(panel);
+}
+
+static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
+    st_bf16_job *j = raw;
+    int64_t blocks = j->cols / 32;
+    int64_t c0 = blocks * ith / nth * 32, c1 = blocks * (ith + 1) / nth * 32;
+    if (c0 >= c1) return;
+    float *rowbuf = malloc((size_t)(c1 - c0) * sizeof(float));
+    uint16_t *panel = malloc((size_t)(c1 - c0) * 128 * sizeof(uint16_t) + 64);
+    if (rowbuf && panel) st_qgemm_nn_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->rows, c0, c1, j->xb, j->m, j->dx, j->ldy,
+                                                     j->accumulate, rowbuf, panel);
+    free(rowbuf);
+    free(panel);
+}
+#endif
+
+static int st_bf16_usable(int type, int64_t k) {
+    return st_cpu_has_bf16() && (type == ST_TYPE_Q4_0 || type == ST_TYPE_Q4_1 || type == ST_TYPE_Q8_0) && k % 32 == 0;
+}
+
+void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                      const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy) {
+#if defined(__x86_64__)
+    uint16_t *xb = st_bf16_usable(type, cols) && m > 2 ? malloc((size_t)(m * cols) * sizeof(uint16_t)) : NULL;
+    if (xb) {
+        st_bf16_convert_job cj = {x, m, cols, ldx, xb};
+        st_pool_run(pool, st_bf16_convert_task, &cj);
+        st_bf16_job job = {type, w, row_bytes, rows, cols, m, xb, y, NULL, ldy, 0};
+        st_pool_run(pool, st_qgemm_bf16_task, &job);
+        free(xb);
+        return;
+    }
+#endif
+    st_qgemm_mt(pool, st_cpu_isa(), type, w, row_bytes, rows, cols, x, ldx, m, y, ldy);
+}
+
+void st_qgemm_nn_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                         const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate) {
+#if defined(__x86_64__)
+    uint16_t *dyb = st_bf16_usable(type, cols) && rows % 2 == 0 ? malloc((size_t)(m * rows) * sizeof(uint16_t)) : NULL;
+    if (dyb) {
+        st_bf16_convert_job cj = {dy, m, rows, lddy, dyb};
+        st_pool_run(pool, st_bf16_convert_task, &cj);
+        st_bf16_job job = {type, w, row_bytes, rows, cols, m, dyb, NULL, dx, lddx, accumulate};
+        st_pool_run(pool, st_qgemm_nn_bf16_task, &job);
+        free(dyb);
+        return;
+    }
+#endif
+    st_qgemm_nn_mt(pool, st_cpu_isa(), type, w, row_bytes, rows, cols, dy, lddy, m, dx, lddx, accumulate);
 }

@@ -17,6 +17,8 @@ public final class TrainingSession {
     public let seqLen: Int
     /// Seed for dropout masks (combined with the step counter).
     public var dropoutSeed: UInt64 = 0
+    /// Arithmetic of the frozen-core matmuls (the adapters, attention and loss stay fp32).
+    public var precision: Precision = .fp32
     public private(set) var steps = 0
 
     private let c: LlamaConfig
@@ -190,7 +192,7 @@ public final class TrainingSession {
     /// out = input·Wᵀ + s·dropout(input)·Aᵀ·Bᵀ, saving input·Aᵀ in `u`.
     private func project(_ w: WeightMatrix, _ layer: Int, _ target: LoRATarget, input: UnsafeMutablePointer<Float>,
                          inputs: Int, out: UnsafeMutablePointer<Float>, outputs: Int, u: FloatBuffer?) {
-        w.multiply(input, ldx: inputs, m: n, into: out, ldy: outputs, pool: pool)
+        w.multiply(input, ldx: inputs, m: n, into: out, ldy: outputs, pool: pool, precision: precision)
         guard let u, let slot = lora.slot(layer: layer, target: target) else { return }
         let x = dropout(input, count: n * inputs, layer: layer, target: target, into: dropX)
         Linear.nt(x, lda: inputs, lora.a(slot), ldb: inputs, u.pointer, ldc: rank, m: n, n: rank, k: inputs,
@@ -444,7 +446,8 @@ public final class TrainingSession {
             }
             dOut = dZ.pointer
         }
-        w.multiplyTransposed(dOut, lddy: outputs, m: n, into: dInput, lddx: inputs, accumulate: accumulate, pool: pool)
+        w.multiplyTransposed(dOut, lddy: outputs, m: n, into: dInput, lddx: inputs, accumulate: accumulate, pool: pool,
+                             precision: precision)
         guard let u, let slot = lora.slot(layer: layer, target: target) else { return }
         let scale = lora.config.scale
         let gA = gradients.pointer + slot.aOffset, gBt = gradients.pointer + slot.btOffset

@@ -12,7 +12,7 @@ enum BenchCommand {
         USAGE: swarmtune bench forward [--model PATH] [--prompt-tokens N] [--decode-tokens N] [--threads N]
                                        [--reference] [--python PATH] [--json]
                swarmtune bench train [--model PATH] [--batch 4] [--seq-len 128] [--rank 8] [--targets q,k,v,o|all]
-                                     [--steps N] [--threads N] [--reference] [--python PATH] [--json]
+                                     [--steps N] [--threads N] [--precision fp32|bf16] [--reference] [--python PATH] [--json]
                swarmtune bench gemm [--threads N] [--json]
                swarmtune bench transport [--frames 512] [--round-trips 2000] [--idle-peers 0]
 

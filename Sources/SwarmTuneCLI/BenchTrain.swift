@@ -13,6 +13,10 @@ enum BenchTrain {
         let targetsText = try args.option("--targets") ?? "q,k,v,o"
         let steps = try args.int("--steps", default: 3, range: 1...1000)!
         let threads = try args.int("--threads", range: 1...256)
+        let precisionText = try args.option("--precision") ?? "fp32"
+        guard let precision = Precision(rawValue: precisionText) else {
+            throw .usage(command: "bench", message: "--precision must be fp32 or bf16, got '\(precisionText)'")
+        }
         let reference = args.flag("--reference")
         let python = try args.option("--python")
         let json = args.flag("--json")
@@ -25,6 +29,7 @@ enum BenchTrain {
         lora.initialize(seed: 1)
         let pool = ComputePool(threads: threads)
         let session = TrainingSession(model: model, lora: lora, batch: batch, seqLen: seqLen, pool: pool)
+        session.precision = precision
         var rng = SeededRandom(seed: 1)
         let ids = (0..<(batch * seqLen)).map { _ in Int32(100 + Int(rng.next() % 48900)) }
         let labels = ids.enumerated().map { $0.offset % seqLen < seqLen / 4 ? -100 : $0.element }
@@ -54,7 +59,8 @@ enum BenchTrain {
                                     "targets": targets.map(\.rawValue), "threads": pool.threads, "results": rows]))
             return
         }
-        Output.out("LoRA training on \(path): batch \(batch) x \(seqLen), rank \(rank), targets \(targets.map(\.rawValue).joined(separator: ",")), \(pool.threads) threads (\(pool.isaName))")
+        let arithmetic = precision == .bf16 && !Precision.bf16Available ? "bf16 unavailable here, fp32" : precision.rawValue
+        Output.out("LoRA training on \(path): batch \(batch) x \(seqLen), rank \(rank), targets \(targets.map(\.rawValue).joined(separator: ",")), \(pool.threads) threads (\(pool.isaName), \(arithmetic) frozen matmuls)")
         Output.out("engine            tokens/s   s/step   peak RSS")
         for r in rows {
             Output.out((r["engine"] as! String).padding(toLength: 16, withPad: " ", startingAt: 0)

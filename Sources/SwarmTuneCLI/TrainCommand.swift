@@ -13,7 +13,7 @@ enum TrainCommand {
                                [--rank 8] [--alpha 16] [--targets q,k,v,o|all] [--dropout 0] [--rslora] [--dora]
                                [--lr 2e-4] [--warmup 0] [--steps 100] [--batch 4] [--seq-len 128]
                                [--grad-accum 1] [--max-grad-norm 1] [--weight-decay 0] [--seed 0]
-                               [--eval-count N] [--eval-every N] [--threads N] [--json]
+                               [--eval-count N] [--eval-every N] [--precision fp32|bf16] [--threads N] [--json]
 
         Trains LoRA adapters on the frozen core. Prints a live progress line (step, loss, tokens/s,
         ETA) on a terminal and plain log lines otherwise. Held-out examples (--eval-fraction of the
@@ -21,7 +21,8 @@ enum TrainCommand {
         --synthetic N uses N generated instruction examples (dates, units, sort, extract) whose
         answers are checkable by exact match: the bundled sample task.
         --out writes the adapter as a PEFT directory (adapter_config.json + adapter_model.safetensors)
-        with the core hash recorded; --dora trains DoRA (PEFT's use_dora) instead of plain LoRA; --checkpoint-every N keeps OUT-checkpoint resumable with --resume.
+        with the core hash recorded; --precision bf16 runs the frozen-core matmuls with bf16 products
+        (AVX512_BF16; about 1.4x faster, fp32 elsewhere); --dora trains DoRA (PEFT's use_dora) instead of plain LoRA; --checkpoint-every N keeps OUT-checkpoint resumable with --resume.
 
         EXAMPLES:
           swarmtune train --model models/SmolLM2-135M-Instruct.Q4_1.gguf --synthetic 300 --eval-count 40 --steps 150 --lr 1e-3
@@ -56,6 +57,11 @@ enum TrainCommand {
         o.weightDecay = Float(try args.double("--weight-decay", default: 0, range: 0...1)!)
         o.seed = UInt64(try args.int("--seed", default: 0, range: 0...Int.max)!)
         o.threads = try args.int("--threads", range: 1...256)
+        let precisionText = try args.option("--precision") ?? "fp32"
+        guard let precision = Precision(rawValue: precisionText) else {
+            throw .usage(command: "train", message: "--precision must be fp32 or bf16, got '\(precisionText)'")
+        }
+        o.precision = precision
         var evalCount = try args.int("--eval-count", default: 0, range: 0...100_000)!
         let evalEvery = try args.int("--eval-every", default: 0, range: 0...10_000_000)!
         let json = args.flag("--json")

@@ -47,7 +47,13 @@ public enum Linear {
 extension WeightMatrix {
     /// dX[m × columns] (+)= dY[m × rows] · W: the gradient through this frozen matrix.
     public func multiplyTransposed(_ dy: UnsafePointer<Float>, lddy: Int, m: Int,
-                                   into dx: UnsafeMutablePointer<Float>, lddx: Int, accumulate: Bool, pool: ComputePool) {
+                                   into dx: UnsafeMutablePointer<Float>, lddx: Int, accumulate: Bool, pool: ComputePool,
+                                   precision: Precision = .fp32) {
+        if precision == .bf16, Self.isFused(type) {
+            st_qgemm_nn_bf16_mt(pool.raw, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
+                                dy, Int64(lddy), Int64(m), dx, Int64(lddx), accumulate ? 1 : 0)
+            return
+        }
         if Self.isFused(type) {
             st_qgemm_nn_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
                            dy, Int64(lddy), Int64(m), dx, Int64(lddx), accumulate ? 1 : 0)

@@ -41,8 +41,13 @@ public struct WeightMatrix: @unchecked Sendable {
     public static func isFused(_ type: GGMLType) -> Bool { st_type_supported(Int32(type.rawValue)) != 0 }
 
     /// Y[i, :] = W · X[i, :] for i in 0..<m (Y = X Wᵀ), multithreaded over output rows.
+    /// `.bf16` rounds X and W to bf16 for the products (fp32 sums) where the CPU has AVX512_BF16.
     public func multiply(_ x: UnsafePointer<Float>, ldx: Int, m: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
-                         pool: ComputePool) {
+                         pool: ComputePool, precision: Precision = .fp32) {
+        if precision == .bf16, m > 2, Self.isFused(type) {
+            st_qgemm_bf16_mt(pool.raw, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns), x, Int64(ldx), Int64(m), y, Int64(ldy))
+            return
+        }
         if m == 1, let t = scaleTables {
             st_matvec_tab_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
                              t.d.pointer, t.m?.pointer, x, y)
@@ -101,4 +106,15 @@ public final class ScaleTables: Sendable {
         self.d = d
         self.m = m
     }
+}
+
+/// Arithmetic of the batched frozen-core matmuls in training.
+public enum Precision: String, Sendable, CaseIterable {
+    /// fp32 products and sums: matches PyTorch fp32 to about 1e-6.
+    case fp32
+    /// bf16 products with fp32 sums (AVX512_BF16): about twice the speed, three significant digits.
+    case bf16
+
+    /// True when bf16 actually runs here (otherwise it falls back to fp32).
+    public static var bf16Available: Bool { st_cpu_has_bf16() != 0 }
 }

@@ -16,6 +16,7 @@ public struct TrainingOptions: Sendable, Equatable {
     public var weightDecay: Float = 0
     public var seed: UInt64 = 0
     public var threads: Int? = nil
+    public var precision: Precision = .fp32
 
     public init() {}
 }
@@ -58,6 +59,7 @@ public final class Trainer {
         self.lora = params
         session = TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: pool)
         session.dropoutSeed = options.seed ^ 0xD40F
+        session.precision = options.precision
         optimizer = AdamW(count: params.count, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
         batcher = PaddedBatcher(batch: options.batch, seqLen: options.seqLen, padID: padID)

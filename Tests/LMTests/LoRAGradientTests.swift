@@ -175,3 +175,34 @@ import TestSupport
         #expect(abs(adapted - bare) > 1e-2, "the adapter should change the model")
     }
 }
+
+@Suite(.enabled(if: Precision.bf16Available, "this CPU has no AVX512_BF16"))
+struct BF16TrainingTests {
+    @Test func bf16GradientsAgreeWithFP32() throws {
+        let dir = TemporaryDirectory()
+        var tiny = TinyModel()
+        tiny.matrixType = .q4_1
+        tiny.dim = 128
+        tiny.hiddenDim = 256
+        try tiny.write(to: dir.file("tiny.gguf"))
+        let model = try LlamaModel(path: dir.file("tiny.gguf"))
+        let lora = LoRAParameters(config: LoRAConfig(rank: 4, alpha: 8, targets: LoRATarget.allCases), model: model.config)
+        lora.initialize(seed: 3, model: model)
+        var rng = SeededRandom(seed: 8)
+        for s in lora.slots { for i in 0..<(4 * s.outputs) { lora.bt(s)[i] = (rng.nextFloat() - 0.5) * 0.2 } }
+        let ids: [Int32] = (0..<(3 * 16)).map { Int32(($0 * 61 + 5) % 260) }
+        func run(_ p: Precision) throws -> (Double, [Float]) {
+            let s = TrainingSession(model: model, lora: lora, batch: 3, seqLen: 16, pool: ComputePool(threads: 2))
+            s.precision = p
+            let l = try s.accumulateGradients(ids: ids, labels: ids, lossScale: 1 / 45)
+            return (l.mean, s.gradients.array)
+        }
+        let (l32, g32) = try run(.fp32), (l16, g16) = try run(.bf16)
+        #expect(abs(l16 - l32) / l32 < 5e-3, "loss fp32 \(l32) bf16 \(l16)")
+        var dot = 0.0, n32 = 0.0, n16 = 0.0
+        for i in g32.indices { dot += Double(g32[i] * g16[i]); n32 += Double(g32[i] * g32[i]); n16 += Double(g16[i] * g16[i]) }
+        let cosine = dot / (n32.squareRoot() * n16.squareRoot())
+        #expect(cosine > 0.999, "gradient cosine similarity \(cosine)")
+        #expect(g16 != g32, "bf16 should actually run")
+    }
+}

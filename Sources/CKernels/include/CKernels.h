@@ -86,6 +86,17 @@ void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_byt
 void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                     const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate);
 
+/// 1 when this CPU has AVX512_BF16 (the bf16 training matmuls run; otherwise they fall back to fp32).
+int st_cpu_has_bf16(void);
+
+/// Training matmuls with bf16 products and fp32 accumulation (see kernels_bf16.c): the same
+/// results as st_qgemm_mt / st_qgemm_nn_mt up to bf16 rounding. Types Q4_0, Q4_1, Q8_0; other
+/// types, odd shapes and CPUs without AVX512_BF16 take the fp32 kernels.
+void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                      const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy);
+void st_qgemm_nn_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
+                         const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate);
+
 /// Scale tables for decode: d (and m, for Q4_1) of every block of a Q4_1 or Q8_0 matrix as fp32,
 /// [rows][cols/32] each. Built once per loaded core (4-8 bytes per 32 weights).
 void st_build_scale_tables(int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols, float *dtab, float *mtab);
