@@ -110,6 +110,13 @@ public struct Arguments {
         return nil
     }
 
+    /// Every argument not yet consumed, in order (for commands that parse their own options).
+    public mutating func takeAll() -> [String] {
+        let left = items.indices.filter { !consumed[$0] }.map { items[$0] }
+        consumed = Array(repeating: true, count: items.count)
+        return left
+    }
+
     /// Refuses any argument no one asked for.
     public func finish() throws(CLIError) {
         let left = items.indices.filter { !consumed[$0] }.map { items[$0] }

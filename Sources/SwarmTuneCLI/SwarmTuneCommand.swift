@@ -24,6 +24,10 @@ public enum SwarmTuneCommand {
               help: QuantizeCommand.help, run: QuantizeCommand.run),
         Entry(name: "certs", summary: "create the swarm CA and node certificates (mutual TLS)",
               help: CertsCommand.help, run: CertsCommand.run),
+        Entry(name: "node", summary: "run a node: SWIM membership over mutual TLS (training rounds not yet)",
+              help: NodeCommands.help, run: NodeCommands.runNode),
+        Entry(name: "members", summary: "list a node's members, status, incarnation, last heard",
+              help: NodeCommands.help, run: NodeCommands.runMembers),
         Entry(name: "bench", summary: "measure kernels and the forward pass (prints figures)",
               help: BenchCommand.help, run: BenchCommand.run),
     ]

@@ -1,0 +1,165 @@
+import Foundation
+import Membership
+import Synchronization
+import Transport
+
+/// Runs one SWIM state machine on real time over a `TransportNode`.
+///
+/// The state machine is owned by one dedicated driver thread. Transport callbacks (on the transport's
+/// I/O thread) and API calls only post events to the driver's mailbox; the driver thread decodes SWIM
+/// frames, feeds them and the protocol timer to `SWIMInstance`, and executes its directives: encode and
+/// send over the connection to the member's address, dialing on demand. A SWIM message whose claimed
+/// sender differs from the TLS-verified peer id is dropped and counted, and updates advertising another
+/// core or adapter schema are removed (the transport hello already refuses such peers).
+///
+/// With a state directory the driver keeps `membership.json` (node id, highest incarnation; a restart
+/// starts one above it) and rewrites `members.json` (the view) every period.
+///
+/// Call `leave()` (graceful) or `stop()` (abrupt) before dropping the driver: its thread runs until then.
+public final class MembershipDriver: Sendable {
+    public let configuration: MembershipDriverConfiguration
+    /// This node's id: the hex node id of its certificate.
+    public let nodeID: Membership.NodeID
+
+    private let transport: TransportNode
+    private let mailbox: Mailbox<DriverEvent>
+    private let view: SharedView
+    private let finished = Latch()
+    private let identity: TLSIdentity
+    private let onChange: (@Sendable (MemberChange) -> Void)?
+
+    /// - Parameter onChange: told of every membership change, on the driver thread (return quickly).
+    public init(identity: TLSIdentity, configuration: MembershipDriverConfiguration,
+                onChange: (@Sendable (MemberChange) -> Void)? = nil) throws(NodeError) {
+        guard let id = Membership.NodeID(identity.nodeID.hex) else {
+            throw .invalidState("certificate node id \(identity.nodeID.hex) is not a valid membership id")
+        }
+        guard configuration.transport.listenAddress != nil else {
+            throw .invalidState("the membership driver needs a listen address: members must be reachable")
+        }
+        self.configuration = configuration
+        self.identity = identity
+        self.nodeID = id
+        self.onChange = onChange
+        let mailbox = Mailbox<DriverEvent>(limit: max(16, configuration.mailboxLimit))
+        self.mailbox = mailbox
+        view = SharedView()
+        do {
+            transport = try TransportNode(configuration: configuration.transport, identity: identity,
+                                          swarmID: configuration.swarmID, coreHash: configuration.coreHash,
+                                          schemaHash: configuration.schemaHash) { event in
+                // Only enqueue: the driver thread owns the state machine.
+                if case .received = event {
+                    mailbox.post(.transport(event), droppable: true)
+                } else {
+                    mailbox.post(.transport(event))
+                }
+            }
+        } catch {
+            throw .transport(error)
+        }
+    }
+
+    /// Starts listening, restores the incarnation, and joins through `seeds` (none: the first node).
+    /// Returns this node as it advertises itself.
+    @discardableResult
+    public func start(seeds: [PeerAddress] = []) throws(NodeError) -> Member {
+        let alreadyStarted = view.state.withLock { view in
+            defer { view.started = true }
+            return view.started
+        }
+        if alreadyStarted { throw .invalidState("the membership driver was already started") }
+
+        var incarnation: UInt64 = 0
+        var store: IncarnationStore?
+        if let directory = configuration.stateDirectory {
+            try AtomicFile.makeDirectory(directory)
+            let opened = IncarnationStore(stateDirectory: directory)
+            incarnation = try opened.startingIncarnation(for: nodeID.rawValue)
+            // Persist before sending anything: a crash right after start still comes back higher.
+            try opened.save(.init(nodeID: nodeID.rawValue, incarnation: incarnation))
+            store = opened
+        }
+
+        let bound: String?
+        do { bound = try transport.start() } catch { throw .transport(error) }
+        let advertised = configuration.transport.advertisedAddress ?? bound ?? ""
+        let address: PeerAddress
+        do { address = try PeerAddress(parsing: advertised) } catch {
+            transport.stop()
+            throw .invalidAddress(advertised, detail: error.description)
+        }
+        let metadata = MemberMetadata(coreHash: configuration.coreHash.hex,
+                                      adapterSchemaHash: configuration.schemaHash.hex,
+                                      capabilities: configuration.capabilities)
+        let swim = SWIMInstance(id: nodeID, address: address, metadata: metadata, incarnation: incarnation,
+                                settings: configuration.swim, seed: UInt64.random(in: .min ... .max))
+        view.state.withLock { $0.myself = swim.myself }
+
+        let loop = DriverLoop.Inputs(configuration: configuration, swim: swim, seeds: seeds, store: store,
+                                     transport: transport, mailbox: mailbox, view: view, finished: finished,
+                                     onChange: onChange)
+        let thread = Thread { DriverLoop(loop).run() }
+        thread.name = "swarmtune-membership"
+        thread.start()
+        return swim.myself
+    }
+
+    /// Leaves gracefully: disseminates `left`, keeps answering for `grace` (default
+    /// `configuration.leaveGrace`) so the news spreads, then stops. Returns once stopped.
+    public func leave(grace: Duration? = nil) {
+        guard view.state.withLock({ $0.started }) else { return }
+        mailbox.post(.leave(grace ?? configuration.leaveGrace))
+        finished.wait()
+    }
+
+    /// Stops at once, without telling anyone (peers will detect it as failed). Returns once stopped.
+    public func stop() {
+        guard view.state.withLock({ $0.started }) else { return }
+        mailbox.post(.stop)
+        finished.wait()
+    }
+
+    /// This node as it advertises itself (incarnation, status, address).
+    public var myself: Member? { view.state.withLock { $0.myself } }
+
+    /// Every other member this node knows (tombstones included), ordered by id.
+    public var members: [MemberRecord] { view.state.withLock { $0.members } }
+
+    /// This node's view of `id`.
+    public func member(_ id: Membership.NodeID) -> Member? {
+        view.state.withLock { view in view.members.first { $0.member.id == id }?.member }
+    }
+
+    public var statistics: MembershipDriverStatistics {
+        var statistics = view.state.withLock { $0.statistics }
+        statistics.mailboxDropped = mailbox.dropped
+        return statistics
+    }
+
+    /// Whether the driver thread has ended (after `leave` or `stop`).
+    public var isStopped: Bool { finished.isOpen }
+
+    /// The transport's counters (connections, bytes).
+    public var transportStatistics: TransportStatistics { transport.statistics }
+}
+
+/// What the driver thread receives.
+enum DriverEvent: Sendable {
+    case transport(TransportEvent)
+    case leave(Duration)
+    case stop
+}
+
+/// What the driver thread publishes for other threads.
+struct PublishedView: Sendable {
+    var started = false
+    var myself: Member?
+    var members: [MemberRecord] = []
+    var statistics = MembershipDriverStatistics()
+}
+
+/// The published view, shared by reference between the driver thread and API callers.
+final class SharedView: Sendable {
+    let state = Mutex(PublishedView())
+}

@@ -1,0 +1,63 @@
+import SwarmNode
+import Testing
+
+@Suite struct NodeOptionsTests {
+    private let core = String(repeating: "c0", count: 32)
+    private var base: [String] {
+        ["--certs", "certs", "--name", "n1", "--listen", "127.0.0.1:7001", "--state", "run/n1",
+         "--swarm-id", "lab", "--core-hash", core]
+    }
+
+    @Test("a full command line parses, repeated --join in order, defaults filled in")
+    func parsesFullLine() throws {
+        let options = try NodeOptions.parse(base + ["--join", "127.0.0.1:7000", "--join=localhost:7002", "--probe-period-ms", "200"])
+        #expect(options.joins == ["127.0.0.1:7000", "localhost:7002"])
+        #expect(options.probePeriodMilliseconds == 200)
+        #expect(options.coreHash.hex == core)
+        #expect(options.schemaHash == .zero)
+        #expect(options.suspicionAlpha == 2 && options.suspicionBeta == 3)
+        #expect(options.peersFile == nil && options.advertise == nil)
+    }
+
+    @Test("bad or missing values are usage errors naming the option", arguments: [
+        (["--core-hash", "xyz"], "--core-hash"),
+        (["--probe-period-ms", "0"], "--probe-period-ms"),
+        (["--probe-period-ms", "abc"], "--probe-period-ms"),
+        (["--suspicion-alpha", "-1"], "--suspicion-alpha"),
+        (["--join", "127.0.0.1"], "127.0.0.1"),
+        (["--join", "127.0.0.1:7000", "--peers", "p.txt"], "--peers"),
+        (["--bogus", "1"], "--bogus"),
+        (["--join"], "--join"),
+    ])
+    func rejectsBadInput(extra: [String], mentions: String) {
+        do {
+            _ = try NodeOptions.parse(base + extra)
+            Issue.record("accepted \(extra)")
+        } catch {
+            #expect(error.description.contains(mentions), "\(error)")
+        }
+    }
+
+    @Test("every required option is reported when missing")
+    func requiresOptions() {
+        for name in ["--certs", "--name", "--listen", "--state", "--swarm-id", "--core-hash"] {
+            var arguments = base
+            if let index = arguments.firstIndex(of: name) { arguments.removeSubrange(index...index + 1) }
+            do {
+                _ = try NodeOptions.parse(arguments)
+                Issue.record("accepted a line without \(name)")
+            } catch {
+                #expect(error.description.contains(name))
+            }
+        }
+    }
+
+    @Test("the command dispatcher returns 2 for usage errors and 1 for runtime failures")
+    func exitCodes() {
+        #expect(NodeRunner.main([]) == 2)
+        #expect(NodeRunner.main(["frobnicate"]) == 2)
+        #expect(NodeRunner.main(["members"]) == 2)
+        #expect(NodeRunner.main(["members", "--state", "/nonexistent/swarmnode-state"]) == 1)
+        #expect(NodeRunner.main(["node", "--help"]) == 0)
+    }
+}
