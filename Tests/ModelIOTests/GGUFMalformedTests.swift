@@ -1,5 +1,6 @@
 import Testing
 import Quant
+import TestSupport
 @testable import ModelIO
 
 /// Adversarial inputs: every malformed file must give a typed error, never a crash or a hang.
@@ -115,15 +116,4 @@ import Quant
     }
 }
 
-/// A tiny deterministic generator for tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias SplitMix = TestSupport.SplitMix64

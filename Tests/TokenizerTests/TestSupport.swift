@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Tokenizer
 
@@ -36,18 +37,6 @@ struct TinyVocabulary {
     }
 }
 
-/// A deterministic pseudo-random generator (SplitMix64), so property tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random strings that stress the tokenizer: ASCII, control characters, whitespace of every
 /// kind, combining marks, digits of several scripts, CJK, emoji with ZWJ and variation
@@ -106,3 +95,6 @@ struct GoldenFixtures: Decodable {
         return try JSONDecoder().decode(GoldenFixtures.self, from: Data(contentsOf: url))
     }
 }
+
+/// The shared test generator (Tests/TestSupport), visible to every file of this target.
+typealias SplitMix64 = TestSupport.SplitMix64

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Glibc
 import Synchronization
@@ -99,15 +100,6 @@ struct TestSwarm {
     }
 }
 
-/// Deterministic pseudo-random numbers for fuzzing and jitter tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+
+/// The shared test generator (Tests/TestSupport), visible to every file of this target.
+typealias SplitMix64 = TestSupport.SplitMix64
