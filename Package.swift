@@ -44,8 +44,11 @@ let package = Package(
         // Training: optimizer, schedules, data, the trainer loop.
         .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO", "Adapters", "TrainData"], swiftSettings: strict),
 
+        // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
+        .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM", "Train"], swiftSettings: strict),
+
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "SwarmNode", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Export", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "SwarmNode", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
@@ -62,6 +65,8 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "LM", "Tensor", "Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport"], swiftSettings: strict),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
+                                                      "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -8,7 +8,7 @@ import Train
 /// `swarmtune demo`: the README's main job, end to end on the real core.
 enum DemoCommand {
     static let help = """
-        USAGE: swarmtune demo [--model PATH] [--examples 300] [--eval 40] [--steps 150] [--lr 1e-3]
+        USAGE: swarmtune demo [--model PATH] [--examples 300] [--eval 40] [--steps 200] [--lr 1e-3]
                               [--out runs/demo] [--threads N]
 
         Fetches the core when it is missing (scripts/fetch-model), writes a private instruction
@@ -27,7 +27,7 @@ enum DemoCommand {
         let path = try args.option("--model") ?? defaultModel
         let count = try args.int("--examples", default: 300, range: 8...100_000)!
         let evalCount = try args.int("--eval", default: 40, range: 1...10_000)!
-        let steps = try args.int("--steps", default: 150, range: 1...1_000_000)!
+        let steps = try args.int("--steps", default: 200, range: 1...1_000_000)!
         let lr = try args.double("--lr", default: 1e-3, range: 0...1)!
         let out = try args.option("--out") ?? "runs/demo"
         let threads = try args.int("--threads", range: 1...256)
