@@ -4,6 +4,7 @@ import ModelIO
 import Tensor
 import Tokenizer
 import Train
+import Adapters
 
 /// `swarmtune demo`: the README's main job, end to end on the real core.
 enum DemoCommand {
@@ -14,8 +15,8 @@ enum DemoCommand {
         Fetches the core when it is missing (scripts/fetch-model), writes a private instruction
         data set (dates, units, sorting, e-mail extraction; answers checkable by exact match),
         shows the core's answers before training, fine-tunes LoRA adapters on it, and shows the
-        answers and exact-match rate after. Writes the data, the learning curve and a report
-        (report.json) under --out.
+        answers and exact-match rate after. Writes the data, the adapter (PEFT layout), the learning
+        curve and a report (report.json) under --out.
 
         EXAMPLES:
           swift run -c release swarmtune demo
@@ -84,11 +85,18 @@ enum DemoCommand {
                                                train: Array(tokenized.prefix(count)), eval: Array(tokenized.suffix(evalCount)),
                                                evalEvery: max(1, steps / 5), json: false)
 
+        let adapterDir = out + "/adapter"
+        let provenance = AdapterProvenance(coreHash: hash, swarmtuneVersion: SwarmTuneCommand.version, seed: seed,
+                                           extra: ["steps": String(steps), "source": "swarmtune demo"])
+        do {
+            try AdapterConversion.adapter(from: summary.lora, provenance: provenance, baseModel: path)
+                .write(to: adapterDir, replacingExisting: true)
+        } catch { throw .failure(error.description) }
         let first = summary.curve.first ?? [:], last = summary.curve.last ?? [:]
         let report: [String: Any] = [
             "core": path, "coreHash": hash, "examples": count, "evalExamples": evalCount,
             "options": ["rank": 8, "alpha": 16, "targets": "q,k,v,o", "lr": lr, "steps": steps, "batch": 4, "seqLen": seqLen],
-            "trainingSeconds": summary.seconds, "curve": summary.curve,
+            "trainingSeconds": summary.seconds, "curve": summary.curve, "adapter": adapterDir,
             "samples": zip(summary.samplesBefore, summary.samplesAfter).map {
                 ["prompt": $0.0.prompt, "expected": $0.0.expected, "before": $0.0.got, "after": $0.1.got]
             },
@@ -101,6 +109,11 @@ enum DemoCommand {
                           evalCount, 100 * (first["exactMatch"] as? Double ?? 0), 100 * (last["exactMatch"] as? Double ?? 0),
                           steps, summary.seconds))
         Output.out(String(format: "  eval loss: %.3f -> %.3f", first["loss"] as? Double ?? 0, last["loss"] as? Double ?? 0))
+        Output.out("  learning curve (step: exact match): " + summary.curve.map {
+            String(format: "%d: %.0f%%", $0["step"] as? Int ?? 0, 100 * ($0["exactMatch"] as? Double ?? 0))
+        }.joined(separator: ", "))
+        Output.out("  adapter (PEFT layout, loads with peft on transformers' model of this GGUF): \(adapterDir)")
+        Output.out("  try it: swarmtune generate --model \(path) --adapter \(adapterDir) --chat --prompt \"Rewrite the date 2031-07-09 as DD/MM/YYYY.\"")
         for (b, a) in zip(summary.samplesBefore, summary.samplesAfter) {
             let question = b.prompt.components(separatedBy: "<|im_start|>user\n").last?
                 .components(separatedBy: "<|im_end|>").first ?? b.prompt
