@@ -20,6 +20,8 @@ public enum SwarmTuneCommand {
               help: TrainCommand.help, run: TrainCommand.run),
         Entry(name: "eval", summary: "loss, perplexity and exact-match of a core (+ adapter) on a data set",
               help: EvalCommand.help, run: EvalCommand.run),
+        Entry(name: "inspect", summary: "inspect adapters: norms, spectra, distances, consensus, product gap (--html)",
+              help: InspectCommand.help, run: InspectCommand.run),
         Entry(name: "merge", summary: "merge adapters of the same core (linear, exact SVD, cat, TIES) into one",
               help: MergeCommand.help, run: MergeCommand.run),
         Entry(name: "export", summary: "export an adapter: PEFT, GGUF LoRA for llama.cpp, or merged into the core",

@@ -45,6 +45,10 @@ import TestSupport
         #expect(SwarmTuneCommand.main(["train"] + common + ["--steps", "4", "--resume", "--eval-count", "2"]) == 0)
         #expect(SwarmTuneCommand.main(["eval", "--model", core, "--adapter", out, "--data", dir.file("data.jsonl"), "--limit", "3"]) == 0)
         #expect(SwarmTuneCommand.main(["generate", "--model", core, "--adapter", out, "--prompt", "hi", "--max-tokens", "3"]) == 0)
+        #expect(SwarmTuneCommand.main(["inspect", out, out + "-checkpoint/adapter", "--html", dir.file("inspect.html"), "--json"]) == 0)
+        let html = try String(contentsOfFile: dir.file("inspect.html"), encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("</html>"))
+        #expect(SwarmTuneCommand.main(["inspect", dir.file("nowhere")]) == 1)
         // An adapter recorded for another core is refused.
         var other = TinyModel()
         other.seed = 99

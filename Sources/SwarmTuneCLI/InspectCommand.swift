@@ -1,0 +1,223 @@
+import Adapters
+import Export
+import Foundation
+
+/// `swarmtune inspect`: what adapters hold and how far apart they are.
+enum InspectCommand {
+    static let help = """
+        USAGE: swarmtune inspect PATH... [--layers] [--json] [--html FILE]
+
+        Each PATH is an adapter directory (PEFT layout), a run directory holding adapter/ (and
+        report.json, whose learning curve is shown), or a directory whose subdirectories are those
+        (one per node). For each adapter: per-module factor norms, the size ‖s·B·A‖ of its update,
+        the singular values and effective rank of B·A (--layers prints every layer). Across several
+        adapters: the pairwise distance matrices (factors and updates), the consensus distance
+        (1/n)Σ‖θ_i − θ̄‖², each one's drift from the mean, and the product gap ‖mean(B_iA_i) − B̄Ā‖
+        that averaging factors instead of updates loses. --html writes a single-file report with
+        inline SVG plots.
+
+        EXAMPLES:
+          swarmtune inspect runs/demo
+          swarmtune inspect runs/a/adapter runs/b/adapter --json
+          swarmtune inspect runs/swarm --html runs/swarm/inspect.html
+        """
+
+    struct Input {
+        var name: String
+        var adapterDir: String
+        var curve: [[String: Any]]
+    }
+
+    static func resolve(_ path: String) throws(CLIError) -> [Input] {
+        let fm = FileManager.default
+        func isAdapter(_ p: String) -> Bool { fm.fileExists(atPath: p + "/adapter_config.json") }
+        func curve(_ run: String) -> [[String: Any]] {
+            guard let data = fm.contents(atPath: run + "/report.json"),
+                  let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [] }
+            return obj["curve"] as? [[String: Any]] ?? []
+        }
+        if isAdapter(path) { return [Input(name: path, adapterDir: path, curve: [])] }
+        if isAdapter(path + "/adapter") { return [Input(name: path, adapterDir: path + "/adapter", curve: curve(path))] }
+        guard let children = try? fm.contentsOfDirectory(atPath: path) else {
+            throw .failure("\(path): not found, or not an adapter, run or swarm directory")
+        }
+        var found: [Input] = []
+        for c in children.sorted() {
+            let p = path + "/" + c
+            if isAdapter(p) { found.append(Input(name: p, adapterDir: p, curve: [])) }
+            else if isAdapter(p + "/adapter") { found.append(Input(name: p, adapterDir: p + "/adapter", curve: curve(p))) }
+        }
+        guard !found.isEmpty else { throw .failure("\(path): holds no adapter (adapter_config.json) in itself, adapter/ or its subdirectories") }
+        return found
+    }
+
+    static func run(_ args: inout Arguments) throws(CLIError) {
+        let json = args.flag("--json")
+        let layers = args.flag("--layers")
+        let html = try args.option("--html")
+        var paths: [String] = []
+        while let p = args.optionalPositional() { paths.append(p) }
+        try args.finish()
+        guard !paths.isEmpty else { throw .usage(command: "inspect", message: "give at least one PATH") }
+        var inputs: [Input] = []
+        for p in paths { inputs += try resolve(p) }
+        var adapters: [LoRAAdapter] = []
+        for i in inputs {
+            do { adapters.append(try LoRAAdapter.read(directory: i.adapterDir)) } catch { throw .failure(error.description) }
+        }
+        let report: InspectionReport
+        do { report = try AdapterInspection.inspect(adapters, names: inputs.map(\.name)) } catch { throw .failure(error.description) }
+
+        if let html {
+            do { try Data(InspectHTML.render(report, curves: inputs.map(\.curve)).utf8).write(to: URL(fileURLWithPath: html), options: .atomic) } catch {
+                throw .failure("cannot write \(html): \(error.localizedDescription)")
+            }
+        }
+        if json {
+            Output.out(Output.json(jsonObject(report, adapters: adapters, curves: inputs.map(\.curve))))
+            return
+        }
+        for (k, name) in report.names.enumerated() {
+            let a = adapters[k], mods = report.modules[k]
+            let total = mods.reduce(0) { $0 + $1.updateNorm * $1.updateNorm }.squareRoot()
+            Output.out("\(name): rank \(a.config.rank), alpha \(a.config.alpha), \(Set(mods.map(\.layer)).count) layers x \(a.config.targets.map(\.rawValue).joined(separator: ",")), ‖ΔW‖ = \(fmt(total))"
+                       + (a.provenance.map { ", core \($0.coreHash.prefix(16))…" } ?? ""))
+            let byModule = Dictionary(grouping: mods, by: \.module)
+            Output.out("  module      ‖A‖ mean   ‖B‖ mean   ‖ΔW‖ mean   eff. rank   top σ (mean over layers)")
+            for (module, ms) in byModule.sorted(by: { $0.key < $1.key }) {
+                let c = Double(ms.count)
+                let top = ms.map { $0.singularValues.first ?? 0 }.reduce(0, +) / c
+                Output.out("  " + module.padding(toLength: 10, withPad: " ", startingAt: 0)
+                           + String(format: "%9.4f  %9.4f  %10.5f  %10.2f   %.5f", ms.map(\.normA).reduce(0, +) / c, ms.map(\.normB).reduce(0, +) / c,
+                                    ms.map(\.updateNorm).reduce(0, +) / c, ms.map(\.effectiveRank).reduce(0, +) / c, top))
+            }
+            if layers {
+                Output.out("  layer module      ‖ΔW‖      eff.rank  singular values")
+                for m in mods {
+                    Output.out(String(format: "  %5d %-10@ %9.5f %8.2f  ", m.layer, m.module, m.updateNorm, m.effectiveRank)
+                               + m.singularValues.prefix(8).map { fmt($0) }.joined(separator: " "))
+                }
+            }
+            let curve = inputs[k].curve
+            if !curve.isEmpty {
+                Output.out("  learning curve: " + curve.map {
+                    String(format: "step %d loss %.3f EM %.0f%%", $0["step"] as? Int ?? 0, $0["loss"] as? Double ?? 0, 100 * ($0["exactMatch"] as? Double ?? 0))
+                }.joined(separator: "; "))
+            }
+        }
+        guard report.names.count > 1 else { return }
+        func matrix(_ title: String, _ m: [[Double]]) {
+            Output.out(title)
+            for (i, row) in m.enumerated() { Output.out(String(format: "  %3d ", i) + row.map { String(format: "%10.4f", $0) }.joined()) }
+        }
+        Output.out("adapters: " + report.names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: ", "))
+        matrix("update distance ‖ΔW_i − ΔW_j‖:", report.updateDistance)
+        if let f = report.factorDistance { matrix("factor distance ‖θ_i − θ_j‖:", f) }
+        if let c = report.consensusDistance { Output.out("consensus distance (1/n)Σ‖θ_i − θ̄‖²: \(fmt(c))") }
+        if let d = report.drift { Output.out("drift from the mean ‖θ_i − θ̄‖: " + d.map(fmt).joined(separator: ", ")) }
+        if let g = report.productGap { Output.out("product gap ‖mean(B_iA_i) − B̄Ā‖: \(fmt(g))") }
+    }
+
+    static func fmt(_ x: Double) -> String { String(format: x != 0 && (abs(x) < 1e-3 || abs(x) >= 1e4) ? "%.3e" : "%.5f", x) }
+
+    static func jsonObject(_ r: InspectionReport, adapters: [LoRAAdapter], curves: [[[String: Any]]]) -> [String: Any] {
+        var obj: [String: Any] = [
+            "adapters": r.names.enumerated().map { k, name -> [String: Any] in
+                ["name": name, "rank": adapters[k].config.rank, "alpha": adapters[k].config.alpha,
+                 "coreHash": adapters[k].provenance?.coreHash ?? "", "curve": curves[k],
+                 "modules": r.modules[k].map { ["layer": $0.layer, "module": $0.module, "normA": $0.normA, "normB": $0.normB,
+                                                "updateNorm": $0.updateNorm, "effectiveRank": $0.effectiveRank,
+                                                "singularValues": $0.singularValues] }]
+            },
+            "updateDistance": r.updateDistance,
+        ]
+        if let f = r.factorDistance { obj["factorDistance"] = f }
+        if let c = r.consensusDistance { obj["consensusDistance"] = c }
+        if let d = r.drift { obj["drift"] = d }
+        if let g = r.productGap { obj["productGap"] = g }
+        return obj
+    }
+}
+
+/// The single-file HTML report: tables plus inline SVG (no scripts, no external files).
+enum InspectHTML {
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func render(_ r: InspectionReport, curves: [[[String: Any]]]) -> String {
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
+        var body = "<h1>SwarmTune inspection</h1>"
+        // ‖ΔW‖ per layer, one line per adapter.
+        let layers = (r.modules.first?.map(\.layer).max() ?? 0) + 1
+        var perLayer: [[Double]] = []
+        for mods in r.modules {
+            var v = [Double](repeating: 0, count: layers)
+            for m in mods { v[m.layer] += m.updateNorm * m.updateNorm }
+            perLayer.append(v.map { $0.squareRoot() })
+        }
+        body += "<h2>Update size ‖ΔW‖ per layer</h2>" + lineChart(perLayer, names: r.names, colors: colors, xLabel: "layer")
+        // Mean singular value spectrum per adapter.
+        let spectra = r.modules.map { mods -> [Double] in
+            let k = mods.map(\.singularValues.count).max() ?? 0
+            return (0..<k).map { i in mods.reduce(0.0) { $0 + (i < $1.singularValues.count ? $1.singularValues[i] : 0) } / Double(max(1, mods.count)) }
+        }
+        body += "<h2>Singular values of B·A (mean over layers and modules)</h2>" + lineChart(spectra, names: r.names, colors: colors, xLabel: "index")
+        let curvesLoss = curves.map { $0.compactMap { $0["exactMatch"] as? Double }.map { $0 * 100 } }
+        if curvesLoss.contains(where: { !$0.isEmpty }) {
+            body += "<h2>Exact match (%) at each evaluation</h2>" + lineChart(curvesLoss, names: r.names, colors: colors, xLabel: "evaluation")
+        }
+        if r.names.count > 1 {
+            body += "<h2>Distance between updates ‖ΔW_i − ΔW_j‖</h2>" + heatmap(r.updateDistance, names: r.names)
+            var facts = "<table>"
+            if let c = r.consensusDistance { facts += "<tr><td>consensus distance (1/n)Σ‖θ_i − θ̄‖²</td><td>\(c)</td></tr>" }
+            if let g = r.productGap { facts += "<tr><td>product gap ‖mean(B_iA_i) − B̄Ā‖</td><td>\(g)</td></tr>" }
+            if let d = r.drift { for (i, x) in d.enumerated() { facts += "<tr><td>drift of \(esc(r.names[i]))</td><td>\(x)</td></tr>" } }
+            body += facts + "</table>"
+        }
+        body += "<h2>Adapters</h2><table><tr><th>#</th><th>adapter</th><th>modules</th><th>‖ΔW‖</th><th>mean effective rank</th></tr>"
+        for (i, mods) in r.modules.enumerated() {
+            let total = mods.reduce(0) { $0 + $1.updateNorm * $1.updateNorm }.squareRoot()
+            let er = mods.map(\.effectiveRank).reduce(0, +) / Double(max(1, mods.count))
+            body += "<tr><td style='color:\(colors[i % colors.count])'>■ \(i)</td><td>\(esc(r.names[i]))</td><td>\(mods.count)</td><td>\(String(format: "%.5f", total))</td><td>\(String(format: "%.2f", er))</td></tr>"
+        }
+        body += "</table>"
+        return """
+            <!doctype html><html><head><meta charset="utf-8"><title>SwarmTune inspection</title>
+            <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+            td:nth-child(2){text-align:left}svg{background:#fafafa;border:1px solid #ddd}</style></head><body>\(body)</body></html>
+            """
+    }
+
+    static func lineChart(_ series: [[Double]], names: [String], colors: [String], xLabel: String) -> String {
+        let w = 640.0, h = 240.0, pad = 40.0
+        let n = max(2, series.map(\.count).max() ?? 2)
+        let top = max(1e-12, series.flatMap { $0 }.max() ?? 1)
+        var svg = "<svg width='\(Int(w))' height='\(Int(h))' viewBox='0 0 \(Int(w)) \(Int(h))'>"
+        svg += "<line x1='\(pad)' y1='\(h - pad)' x2='\(w - 10)' y2='\(h - pad)' stroke='#999'/><line x1='\(pad)' y1='10' x2='\(pad)' y2='\(h - pad)' stroke='#999'/>"
+        svg += "<text x='\(w / 2)' y='\(h - 8)' font-size='11' text-anchor='middle'>\(xLabel)</text>"
+        svg += "<text x='4' y='16' font-size='11'>\(String(format: "%.3g", top))</text><text x='4' y='\(h - pad)' font-size='11'>0</text>"
+        for (k, s) in series.enumerated() where !s.isEmpty {
+            let pts = s.enumerated().map { i, v in
+                String(format: "%.1f,%.1f", pad + (w - pad - 10) * Double(i) / Double(n - 1), (h - pad) - (h - pad - 10) * v / top)
+            }.joined(separator: " ")
+            svg += "<polyline fill='none' stroke='\(colors[k % colors.count])' stroke-width='2' points='\(pts)'><title>\(esc(names[k]))</title></polyline>"
+        }
+        return svg + "</svg>"
+    }
+
+    static func heatmap(_ m: [[Double]], names: [String]) -> String {
+        let n = m.count, cell = min(48.0, 480.0 / Double(max(1, n)))
+        let top = max(1e-12, m.flatMap { $0 }.max() ?? 1)
+        var svg = "<svg width='\(Int(cell * Double(n) + 60))' height='\(Int(cell * Double(n) + 20))'>"
+        for i in 0..<n {
+            svg += "<text x='2' y='\(cell * (Double(i) + 0.6) + 10)' font-size='11'>\(i)</text>"
+            for j in 0..<n {
+                let t = m[i][j] / top
+                let shade = Int(255 * (1 - t))
+                svg += "<rect x='\(40 + cell * Double(j))' y='\(10 + cell * Double(i))' width='\(cell)' height='\(cell)' fill='rgb(255,\(shade),\(shade))'><title>\(esc(names[i])) ↔ \(esc(names[j])): \(m[i][j])</title></rect>"
+            }
+        }
+        return svg + "</svg>"
+    }
+}
