@@ -65,7 +65,15 @@ enum DemoCommand {
                 .replacingOccurrences(of: "  ", with: "") + "\n"
         }
         let dataPath = out + "/private-data.jsonl"
-        do { try AtomicFile.write(Array(jsonl.utf8), to: dataPath) } catch { throw .failure(error.description) }
+        var evalJSONL = ""
+        for e in examples.suffix(evalCount) {
+            evalJSONL += Output.json(["instruction": e.instruction, "output": e.output]).replacingOccurrences(of: "\n", with: "")
+                .replacingOccurrences(of: "  ", with: "") + "\n"
+        }
+        do {
+            try AtomicFile.write(Array(jsonl.utf8), to: dataPath)
+            try AtomicFile.write(Array(evalJSONL.utf8), to: out + "/eval-data.jsonl")
+        } catch { throw .failure(error.description) }
         Output.err("private data: \(count) examples in \(dataPath), \(evalCount) held out for evaluation")
 
         let tokenized = examples.map {
