@@ -115,3 +115,15 @@ void st_build_scale_tables(int type, const void *w, size_t row_bytes, int64_t ro
         }
     }
 }
+
+void st_swiglu(int isa, const float *gate, const float *up, float *out, int64_t n) {
+    ST_DISPATCH(isa, st_swiglu, gate, up, out, n)
+}
+
+void st_swiglu_backward(int isa, const float *gate, const float *up, const float *dout, float *dgate, float *dup, int64_t n) {
+    ST_DISPATCH(isa, st_swiglu_backward, gate, up, dout, dgate, dup, n)
+}
+
+double st_softmax_xent(int isa, float *row, int64_t n, int64_t target, float grad_scale) {
+    ST_DISPATCH(isa, st_softmax_xent, row, n, target, grad_scale)
+}

@@ -10,6 +10,7 @@
 // with nibble j (j < 16) in the low half of byte j and nibble j+16 in its high half.
 
 #include <string.h>
+#include <math.h>
 
 typedef float   SUFFIX(vf) __attribute__((vector_size(VL * 4), aligned(4)));
 typedef float   SUFFIX(vf16) __attribute__((vector_size(64), aligned(4)));
@@ -472,6 +473,92 @@ void SUFFIX(st_qgemm_nn)(int type, const void *w, size_t row_bytes, int64_t rows
             SUFFIX(dequant_row)(type, (const uint8_t *)w + (size_t)(r + rr) * row_bytes + skip, width, scratch + rr * width);
         SUFFIX(st_sgemm_nn)(dy + r, lddy, 1, scratch, width, dx + c0, lddx, m, width, n, accumulate || r > 0);
     }
+}
+
+// ---- elementwise: exp, SwiGLU, softmax ----------------------------------------------------
+// expf to about 2 ulp: exp(x) = 2^n · e^r with n = round(x·log2 e), r = x − n·ln 2 (two-part
+// ln 2), e^r by a degree-6 polynomial on |r| ≤ ln2/2, 2^n assembled in the exponent bits.
+static inline vf SUFFIX(vexp)(vf x) {
+    typedef int32_t vi __attribute__((vector_size(VL * 4)));
+    x = __builtin_elementwise_max(x, (vf){0} - 87.3f);
+    x = __builtin_elementwise_min(x, (vf){0} + 88.7f);
+    vf n = __builtin_elementwise_roundeven(x * 1.44269504088896341f);
+    vf r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    vf p = (vf){0} + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    vi e = (__builtin_convertvector(n, vi) + 127) << 23;
+    vf scale;
+    memcpy(&scale, &e, sizeof scale);
+    return p * scale;
+}
+
+static inline float SUFFIX(sexp)(float x) {
+    vf v = {0};
+    v[0] = x;
+    return SUFFIX(vexp)(v)[0];
+}
+
+// out = silu(gate) * up, silu(g) = g / (1 + e^-g)
+void SUFFIX(st_swiglu)(const float *gate, const float *up, float *out, int64_t n) {
+    int64_t i = 0;
+    for (; i + VL <= n; i += VL) {
+        vf g = *(const vf *)(gate + i);
+        *(vf *)(out + i) = g / (1.0f + SUFFIX(vexp)(-g)) * *(const vf *)(up + i);
+    }
+    for (; i < n; i++) out[i] = gate[i] / (1.0f + SUFFIX(sexp)(-gate[i])) * up[i];
+}
+
+// From d(out): d(up) = dout·silu(g), d(gate) = dout·up·σ(g)(1 + g(1 − σ(g))).
+void SUFFIX(st_swiglu_backward)(const float *gate, const float *up, const float *dout, float *dgate, float *dup, int64_t n) {
+    int64_t i = 0;
+    for (; i + VL <= n; i += VL) {
+        vf g = *(const vf *)(gate + i), d = *(const vf *)(dout + i);
+        vf s = 1.0f / (1.0f + SUFFIX(vexp)(-g));
+        *(vf *)(dup + i) = d * g * s;
+        *(vf *)(dgate + i) = d * *(const vf *)(up + i) * s * (1.0f + g * (1.0f - s));
+    }
+    for (; i < n; i++) {
+        float g = gate[i], s = 1.0f / (1.0f + SUFFIX(sexp)(-g));
+        dup[i] = dout[i] * g * s;
+        dgate[i] = dout[i] * up[i] * s * (1.0f + g * (1.0f - s));
+    }
+}
+
+// Cross-entropy of one row of logits against `target`: returns −log softmax[target] (in double)
+// and, when grad_scale != 0, overwrites the row with grad_scale·(softmax − onehot).
+double SUFFIX(st_softmax_xent)(float *row, int64_t n, int64_t target, float grad_scale) {
+    vf mxv = (vf){0} - 3.0e38f;
+    int64_t i = 0;
+    for (; i + VL <= n; i += VL) mxv = __builtin_elementwise_max(mxv, *(const vf *)(row + i));
+    float mx = -3.0e38f;
+    for (int k = 0; k < VL; k++) mx = mxv[k] > mx ? mxv[k] : mx;
+    for (; i < n; i++) mx = row[i] > mx ? row[i] : mx;
+    const float picked = row[target];
+    vf sv = {0};
+    i = 0;
+    for (; i + VL <= n; i += VL) {
+        vf e = SUFFIX(vexp)(*(const vf *)(row + i) - mx);
+        *(vf *)(row + i) = e;
+        sv += e;
+    }
+    double sum = 0;
+    for (int k = 0; k < VL; k++) sum += sv[k];
+    for (; i < n; i++) { row[i] = SUFFIX(sexp)(row[i] - mx); sum += row[i]; }
+    const double loss = (double)mx + log(sum) - (double)picked;
+    if (grad_scale != 0) {
+        const float k = (float)(grad_scale / sum);
+        i = 0;
+        for (; i + VL <= n; i += VL) *(vf *)(row + i) *= k;
+        for (; i < n; i++) row[i] *= k;
+        row[target] -= grad_scale;
+    }
+    return loss;
 }
 
 #undef vf

@@ -22,7 +22,11 @@
                          int accumulate, float *scratch);                                            \
     void st_matvec_tab_##S(int type, const void *w, size_t row_bytes, int64_t cols, const float *dtab,   \
                            const float *mtab, const float *x, float *y, int64_t r0, int64_t r1,         \
-                           float *scratch);
+                           float *scratch);                                                           \
+    void st_swiglu_##S(const float *gate, const float *up, float *out, int64_t n);                     \
+    void st_swiglu_backward_##S(const float *gate, const float *up, const float *dout, float *dgate,   \
+                                float *dup, int64_t n);                                                \
+    double st_softmax_xent_##S(float *row, int64_t n, int64_t target, float grad_scale);
 
 ST_DECLARE_ISA(generic)
 #if defined(__x86_64__)

@@ -268,11 +268,10 @@ public final class TrainingSession {
     }
 
     private func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        pool.parallelFor(n * c.hiddenDim) { r in
-            for i in r {
-                let g = gate[i]
-                out[i] = g / (1 + expf(-g)) * up[i]
-            }
+        let isa = pool.isa
+        pool.parallelFor(n) { rows in
+            let h = self.c.hiddenDim, o = rows.lowerBound * h
+            Kernels.swiglu(gate + o, up + o, out + o, rows.count * h, isa: isa)
         }
     }
 
@@ -329,32 +328,23 @@ public final class TrainingSession {
                 let rs = rstdFinal.pointer + r.row
                 rmsNorm(xFinal.pointer + r.row * d, weights, out: gathered.pointer + i * d, rstd: rs, rows: 1)
             }
-            model.output.multiply(gathered.pointer, ldx: d, m: chunk.count, into: logitBuffer.pointer, ldy: vocab, pool: pool)
-            let logits = logitBuffer.pointer
+            model.output.multiply(gathered.pointer, ldx: d, m: chunk.count, into: logitBuffer.pointer, ldy: vocab, pool: pool,
+                                  precision: precision)
+            let logits = logitBuffer.pointer, isa = pool.isa
             var rowLoss = [Double](repeating: 0, count: chunk.count)
             rowLoss.withUnsafeMutableBufferPointer { lossOut in
                 let out = lossOut.baseAddress!
                 pool.parallelFor(chunk.count) { rows in
                     for i in rows {
-                        let row = logits + i * vocab, target = chunk[i].target
-                        var mx = -Float.infinity
-                        for j in 0..<vocab where row[j] > mx { mx = row[j] }
-                        let picked = row[target]
-                        var sum: Float = 0
-                        for j in 0..<vocab { let e = expf(row[j] - mx); row[j] = e; sum += e }
-                        out[i] = Double(mx) + log(Double(sum)) - Double(picked)
-                        if backward {
-                            let k = lossScale / sum
-                            for j in 0..<vocab { row[j] *= k }
-                            row[target] -= lossScale
-                        }
+                        out[i] = Kernels.softmaxCrossEntropy(logits + i * vocab, count: vocab, target: chunk[i].target,
+                                                             gradientScale: backward ? lossScale : 0, isa: isa)
                     }
                 }
             }
             total += rowLoss.reduce(0, +)
             guard backward else { continue }
             model.output.multiplyTransposed(logitBuffer.pointer, lddy: vocab, m: chunk.count, into: dGathered.pointer,
-                                            lddx: d, accumulate: false, pool: pool)
+                                            lddx: d, accumulate: false, pool: pool, precision: precision)
             weights.withUnsafeBufferPointer { w in
                 for (i, r) in chunk.enumerated() {
                     normBackward(dy: dGathered.pointer + i * d, x: xFinal.pointer + r.row * d, rstd: rstdFinal[r.row],
@@ -396,13 +386,10 @@ public final class TrainingSession {
             swiglu(gate: s.gate.pointer, up: s.up.pointer, out: act.pointer)
             projectBackward(layer.down, l, .down, input: act.pointer, inputs: h, dOut: dX.pointer, outputs: d,
                             dInput: dAct.pointer, accumulate: false, u: s.u[.down])
-            let gp = s.gate.pointer, upp = s.up.pointer, da = dAct.pointer, dg = dGate.pointer, du = dUp.pointer
-            pool.parallelFor(n * h) { r in
-                for i in r {
-                    let g = gp[i], sig = 1 / (1 + expf(-g)), silu = g * sig
-                    du[i] = da[i] * silu
-                    dg[i] = da[i] * upp[i] * sig * (1 + g * (1 - sig))
-                }
+            let gp = s.gate.pointer, upp = s.up.pointer, da = dAct.pointer, dg = dGate.pointer, du = dUp.pointer, isa = pool.isa
+            pool.parallelFor(n) { rows in
+                let o = rows.lowerBound * h
+                Kernels.swigluBackward(gp + o, upp + o, da + o, dg + o, du + o, rows.count * h, isa: isa)
             }
             rmsNorm(s.xMid.pointer, layer.ffnNorm, out: xn.pointer, rstd: s.rstd2.pointer)  // recomputed, not stored
             projectBackward(layer.gate, l, .gate, input: xn.pointer, inputs: d, dOut: dGate.pointer, outputs: h,

@@ -28,6 +28,25 @@ public enum Kernels {
                     accumulate ? 1 : 0)
     }
 
+    /// out = silu(gate)·up over n elements.
+    public static func swiglu(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                              _ n: Int, isa: Int32) {
+        st_swiglu(isa, gate, up, out, Int64(n))
+    }
+
+    /// The SwiGLU backward pass: d(gate) and d(up) from d(out).
+    public static func swigluBackward(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ dout: UnsafePointer<Float>,
+                                      _ dgate: UnsafeMutablePointer<Float>, _ dup: UnsafeMutablePointer<Float>, _ n: Int, isa: Int32) {
+        st_swiglu_backward(isa, gate, up, dout, dgate, dup, Int64(n))
+    }
+
+    /// −log softmax(row)[target]; with a non-zero gradientScale the row becomes
+    /// gradientScale·(softmax − onehot(target)).
+    public static func softmaxCrossEntropy(_ row: UnsafeMutablePointer<Float>, count: Int, target: Int, gradientScale: Float,
+                                           isa: Int32) -> Double {
+        st_softmax_xent(isa, row, Int64(count), Int64(target), gradientScale)
+    }
+
     public static var detectedISA: Int32 { st_cpu_isa() }
     public static func isaName(_ isa: Int32) -> String { String(cString: st_isa_name(isa)) }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import CKernels
 import Quant
@@ -191,5 +192,46 @@ import Quant
         let xs = (0..<8).map { _ in a.next() }
         #expect(xs == (0..<8).map { _ in b.next() })
         #expect(xs != (0..<8).map { _ in c.next() })
+    }
+}
+
+@Suite struct ElementwiseKernelTests {
+    @Test func swigluAndItsBackwardMatchDoublePrecisionOnEveryISA() {
+        var rng = SeededRandom(seed: 12)
+        let n = 203
+        let g = (0..<n).map { _ in (rng.nextFloat() - 0.5) * 40 }, u = (0..<n).map { _ in rng.nextFloat() - 0.5 }
+        let d = (0..<n).map { _ in rng.nextFloat() - 0.5 }
+        for isa in QuantizedMatmulTests.isas {
+            var out = [Float](repeating: 0, count: n), dg = out, du = out
+            Kernels.swiglu(g, u, &out, n, isa: isa)
+            Kernels.swigluBackward(g, u, d, &dg, &du, n, isa: isa)
+            for i in 0..<n {
+                let x = Double(g[i]), s = 1 / (1 + Foundation.exp(-x))
+                #expect(abs(Double(out[i]) - x * s * Double(u[i])) <= 1e-6 * max(1, abs(x * s * Double(u[i]))), "isa \(isa) i \(i)")
+                #expect(abs(Double(du[i]) - Double(d[i]) * x * s) <= 1e-6 * max(1, abs(x)))
+                let ref = Double(d[i]) * Double(u[i]) * s * (1 + x * (1 - s))
+                #expect(abs(Double(dg[i]) - ref) <= 1e-6 * max(1, abs(ref)))
+            }
+        }
+    }
+
+    @Test func softmaxCrossEntropyMatchesDoublePrecisionOnEveryISA() {
+        var rng = SeededRandom(seed: 13)
+        let n = 1001
+        let logits = (0..<n).map { _ in (rng.nextFloat() - 0.5) * 30 }
+        let mx = Double(logits.max()!)
+        let sum = logits.reduce(0.0) { $0 + Foundation.exp(Double($1) - mx) }
+        let target = 417
+        let expected = mx + Foundation.log(sum) - Double(logits[target])
+        for isa in QuantizedMatmulTests.isas {
+            var row = logits
+            let loss = Kernels.softmaxCrossEntropy(&row, count: n, target: target, gradientScale: 0.5, isa: isa)
+            #expect(abs(loss - expected) < 1e-5 * max(1, expected), "isa \(isa)")
+            for j in [0, 5, target, n - 1] {
+                let p = Foundation.exp(Double(logits[j]) - mx) / sum
+                let g = 0.5 * (p - (j == target ? 1 : 0))
+                #expect(abs(Double(row[j]) - g) < 1e-6, "isa \(isa) j \(j)")
+            }
+        }
     }
 }

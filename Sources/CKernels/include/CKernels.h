@@ -62,6 +62,13 @@ void st_sgemm_nn(int isa, const float *a, int64_t rsa, int64_t csa, const float 
 void st_qgemm_nn(int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
                  const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate, float *scratch);
 
+/// out = silu(gate)·up, vectorized (exp to about 2 ulp).
+void st_swiglu(int isa, const float *gate, const float *up, float *out, int64_t n);
+/// The SwiGLU backward: dgate, dup from dout.
+void st_swiglu_backward(int isa, const float *gate, const float *up, const float *dout, float *dgate, float *dup, int64_t n);
+/// −log softmax(row)[target]; with grad_scale ≠ 0 the row becomes grad_scale·(softmax − onehot).
+double st_softmax_xent(int isa, float *row, int64_t n, int64_t target, float grad_scale);
+
 /// Dot product of two fp32 vectors.
 float st_sdot(int isa, const float *a, const float *b, int64_t n);
 /// y += alpha * x.
