@@ -1,6 +1,7 @@
 import Foundation
 import LM
 import Tensor
+import Train
 
 /// `swarmtune bench train`: LoRA training throughput (forward + backward + AdamW-sized update)
 /// on the real core, optionally beside PyTorch + PEFT in the same run.
@@ -34,13 +35,13 @@ enum BenchTrain {
         let ids = (0..<(batch * seqLen)).map { _ in Int32(100 + Int(rng.next() % 48900)) }
         let labels = ids.enumerated().map { $0.offset % seqLen < seqLen / 4 ? -100 : $0.element }
         let labelled = labels.enumerated().filter { $0.offset % seqLen != 0 && $0.element != -100 }.count
-        var optimizer = AdamWForBench(count: lora.count)
+        var optimizer = AdamW(count: lora.count)
         func step() throws(CLIError) {
             session.zeroGradients()
             do { _ = try session.accumulateGradients(ids: ids, labels: labels, lossScale: 1 / Float(labelled)) } catch {
                 throw .failure(error.description)
             }
-            optimizer.step(lora.values.pointer, session.gradients.pointer)
+            optimizer.update(lora.values.pointer, gradients: session.gradients.pointer, count: lora.count, lr: 1e-4)
         }
         try step()  // warm-up
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -72,21 +73,6 @@ enum BenchTrain {
             Output.out(String(format: "swarmtune / pytorch+peft: %.2fx tokens/s at %.2fx the peak RSS",
                               (ours["tokensPerSecond"] as! Double) / (ref["tokensPerSecond"] as! Double),
                               Double(ours["peakRSSBytes"] as! Int) / Double(ref["peakRSSBytes"] as! Int)))
-        }
-    }
-}
-
-/// The AdamW update's memory traffic and arithmetic, so the benchmark counts a whole step.
-struct AdamWForBench {
-    var m: [Float], v: [Float], t = 0
-    init(count: Int) { m = [Float](repeating: 0, count: count); v = m }
-    mutating func step(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>) {
-        t += 1
-        let b1: Float = 0.9, b2: Float = 0.999, lr: Float = 1e-4, c1 = 1 - powf(b1, Float(t)), c2 = 1 - powf(b2, Float(t))
-        for i in 0..<m.count {
-            m[i] = b1 * m[i] + (1 - b1) * g[i]
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-            p[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + 1e-8)
         }
     }
 }

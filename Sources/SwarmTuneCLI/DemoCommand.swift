@@ -61,14 +61,12 @@ enum DemoCommand {
         let examples = SyntheticTasks.generate(count: count + evalCount, seed: seed)
         var jsonl = ""
         for e in examples.prefix(count) {
-            jsonl += Output.json(["instruction": e.instruction, "output": e.output]).replacingOccurrences(of: "\n", with: "")
-                .replacingOccurrences(of: "  ", with: "") + "\n"
+            jsonl += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n"
         }
         let dataPath = out + "/private-data.jsonl"
         var evalJSONL = ""
         for e in examples.suffix(evalCount) {
-            evalJSONL += Output.json(["instruction": e.instruction, "output": e.output]).replacingOccurrences(of: "\n", with: "")
-                .replacingOccurrences(of: "  ", with: "") + "\n"
+            evalJSONL += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n"
         }
         do {
             try AtomicFile.write(Array(jsonl.utf8), to: dataPath)

@@ -29,6 +29,15 @@ public enum Output {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// One compact JSON line (for JSONL files).
+    public static func jsonLine(_ value: Any) -> String {
+        guard JSONSerialization.isValidJSONObject(value),
+              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return "{}"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Peak resident set size of this process, in bytes.
     public static var peakRSS: Int {
         var usage = rusage()
