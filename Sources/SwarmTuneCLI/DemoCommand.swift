@@ -39,6 +39,7 @@ enum DemoCommand {
             Output.err("demo: the core is missing; fetching it with scripts/fetch-model")
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "scripts/fetch-model")
+            p.standardOutput = FileHandle.standardError  // stdout carries only the report
             do { try p.run() } catch { throw .failure("cannot run scripts/fetch-model (run the demo from the repository root): \(error)") }
             p.waitUntilExit()
             guard p.terminationStatus == 0 else { throw .failure("scripts/fetch-model failed (exit \(p.terminationStatus))") }
