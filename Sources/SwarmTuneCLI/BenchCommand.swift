@@ -32,7 +32,7 @@ enum BenchCommand {
         """
 
     static func run(_ args: inout Arguments) throws(CLIError) {
-        let what = try args.positional("what to benchmark (forward or gemm)")
+        let what = try args.positional("what to benchmark (forward, train, gemm or transport)")
         switch what {
         case "forward": try forward(&args)
         case "gemm": try gemm(&args)

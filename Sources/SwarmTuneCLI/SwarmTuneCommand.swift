@@ -34,7 +34,7 @@ public enum SwarmTuneCommand {
               help: NodeCommands.help, run: NodeCommands.runNode),
         Entry(name: "members", summary: "list a node's members, status, incarnation, last heard",
               help: NodeCommands.help, run: NodeCommands.runMembers),
-        Entry(name: "bench", summary: "measure kernels and the forward pass (prints figures)",
+        Entry(name: "bench", summary: "measure kernels, the forward pass, training and transport (prints figures)",
               help: BenchCommand.help, run: BenchCommand.run),
     ]
 
