@@ -79,12 +79,13 @@ public struct WeightMatrix: @unchecked Sendable {
                             Int64(rows.upperBound), dst)
             return
         }
-        let out = UnsafeMutableBufferPointer(start: dst, count: rows.count * columns)
-        // The matrix was validated when it was loaded, so decoding cannot fail here.
+        // The matrix was validated when it was loaded (byte count = layout for its element count),
+        // so decoding cannot fail here.
         if type == .nf4 {
-            try! NF4.dequantize(bytes, elementCount: self.rows * columns,
-                                range: (rows.lowerBound * columns)..<(rows.upperBound * columns), into: out)
+            st_dequant_nf4(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), Int64(self.rows * columns),
+                           Int64(rows.lowerBound * columns), Int64(rows.count * columns), dst)
         } else {
+            let out = UnsafeMutableBufferPointer(start: dst, count: rows.count * columns)
             for (i, r) in rows.enumerated() {
                 let src = UnsafeRawBufferPointer(rebasing: bytes[(r * rowBytes)..<((r + 1) * rowBytes)])
                 try! Dequantize.row(type, from: src, into: UnsafeMutableBufferPointer(rebasing: out[(i * columns)..<((i + 1) * columns)]))

@@ -235,3 +235,24 @@ import Quant
         }
     }
 }
+
+@Suite struct NF4KernelTests {
+    @Test func cDecodeEqualsTheQuantModuleOnAnyRowRange() throws {
+        var rng = SeededRandom(seed: 21)
+        let rows = 300, cols = 128  // 600 blocks: spans three absmax groups
+        let values = (0..<(rows * cols)).map { _ in (rng.nextFloat() - 0.5) * 0.2 }
+        let bytes = try values.withUnsafeBufferPointer { try NF4.quantize($0) }
+        let reference = try NF4.dequantize(bytes, elementCount: values.count)
+        final class Owner {}
+        let owner = Owner()
+        try bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: .nf4, rows: rows, columns: cols, bytes: raw, owner: owner)
+            for range in [0..<1, 7..<9, 255..<258, 0..<rows] {
+                var out = [Float](repeating: .nan, count: range.count * cols)
+                out.withUnsafeMutableBufferPointer { w.dequantizeRows(range, into: $0.baseAddress!, isa: Kernels.detectedISA) }
+                #expect(out == Array(reference[(range.lowerBound * cols)..<(range.upperBound * cols)]), "rows \(range)")
+            }
+            _ = try #require(Optional(raw))
+        }
+    }
+}

@@ -69,6 +69,10 @@ void st_swiglu_backward(int isa, const float *gate, const float *up, const float
 /// −log softmax(row)[target]; with grad_scale ≠ 0 the row becomes grad_scale·(softmax − onehot).
 double st_softmax_xent(int isa, float *row, int64_t n, int64_t target, float grad_scale);
 
+/// Decodes weights [start, start + count) of an NF4 tensor of `elements` weights (the whole
+/// tensor's bytes at `tensor`, layout in docs/QUANT.md) into dst.
+void st_dequant_nf4(const uint8_t *tensor, int64_t elements, int64_t start, int64_t count, float *dst);
+
 /// Dot product of two fp32 vectors.
 float st_sdot(int isa, const float *a, const float *b, int64_t n);
 /// y += alpha * x.
