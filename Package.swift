@@ -30,6 +30,7 @@ let package = Package(
 
         // Protocols: pure state machines, no I/O.
         .target(name: "Membership", swiftSettings: strict),
+        .target(name: "Consensus", swiftSettings: strict),
 
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
         .target(name: "Transport", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: strict),
@@ -42,13 +43,13 @@ let package = Package(
         .target(name: "TrainData", swiftSettings: strict),
 
         // Training: optimizer, schedules, data, the trainer loop.
-        .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO", "Adapters", "TrainData"], swiftSettings: strict),
+        .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO", "Adapters", "TrainData", "Consensus"], swiftSettings: strict),
 
         // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
         .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM", "Train"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Export", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "SwarmNode", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "SwarmNode", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
@@ -67,6 +68,7 @@ let package = Package(
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -12,6 +12,8 @@ public enum SwarmTuneCommand {
     static let commands: [Entry] = [
         Entry(name: "demo", summary: "the main job: fetch the core, fine-tune on a private sample set, report",
               help: DemoCommand.help, run: DemoCommand.run),
+        Entry(name: "simulate", summary: "a Dec-LoRA swarm in one process: non-IID nodes, local steps, gossip averaging",
+              help: SimulateCommand.help, run: SimulateCommand.run),
         Entry(name: "info", summary: "show a core's architecture, tensor types and core hash",
               help: InfoCommand.help, run: InfoCommand.run),
         Entry(name: "generate", summary: "generate text from a core (streamed), greedy or seeded sampling",
