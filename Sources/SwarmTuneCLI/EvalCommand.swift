@@ -51,6 +51,7 @@ enum EvalCommand {
             return
         }
         Output.out(String(format: "%d examples: loss %.4f, perplexity %.3f, exact match %d/%d (%.1f%%)",
-                          examples.count, loss, exp(loss), em.correct, em.total, 100 * em.rate))
+                          examples.count, loss, exp(loss), em.correct, em.total, 100 * em.rate)
+                   + (em.skipped > 0 ? " (\(em.skipped) prompts fill the context and were not judged)" : ""))
     }
 }

@@ -156,7 +156,8 @@ enum TrainCommand {
                 let em = try matcher.run(eval)
                 lastSamples = em.samples
                 Output.err(String(format: "eval %@: loss %.4f (perplexity %.2f), exact match %d/%d (%.1f%%)", label, loss, exp(loss),
-                                  em.correct, em.total, 100 * em.rate))
+                                  em.correct, em.total, 100 * em.rate)
+                           + (em.skipped > 0 ? " (\(em.skipped) prompts fill the context and were not judged)" : ""))
                 for s in em.samples.prefix(2) { Output.err("  expected \(s.expected.debugDescription), got \(s.got.debugDescription)") }
                 return ["loss": loss, "exactMatch": em.rate, "correct": em.correct, "total": em.total]
             } catch { throw .failure(error.description) }

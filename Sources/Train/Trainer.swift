@@ -140,6 +140,8 @@ public struct ExactMatch {
     public struct Outcome: Sendable {
         public var correct: Int
         public var total: Int
+        /// Examples whose prompt fills the context, so no answer could be generated (not counted in total).
+        public var skipped: Int
         public var samples: [(prompt: String, expected: String, got: String)]
         public var rate: Double { total > 0 ? Double(correct) / Double(total) : 0 }
     }
@@ -149,14 +151,21 @@ public struct ExactMatch {
         var samples: [(String, String, String)] = []
         session.refreshAdapter()
         let generator = Generator(session: session, tokenizer: tokenizer)
+        var skipped = 0
         for e in examples where e.promptCount > 0 {
             var sampler = Sampler(.greedy)
+            // The answer must fit after the prompt; prompts that leave no room are not judged.
             let budget = min(maxNewTokens, session.contextLength - e.promptCount - 1)
-            let out = try generator.generate(prompt: e.prompt, maxTokens: max(1, budget), sampler: &sampler)
+            guard budget >= 1 else {
+                skipped += 1
+                continue
+            }
+            let out = try generator.generate(prompt: e.prompt, maxTokens: budget, sampler: &sampler)
             let got = out.text.trimmingCharacters(in: .whitespacesAndNewlines)
             if got == e.expected.trimmingCharacters(in: .whitespacesAndNewlines) { correct += 1 }
             if samples.count < keepSamples { samples.append((tokenizer.decode(e.prompt), e.expected, got)) }
         }
-        return Outcome(correct: correct, total: examples.filter { $0.promptCount > 0 }.count, samples: samples)
+        return Outcome(correct: correct, total: examples.filter { $0.promptCount > 0 }.count - skipped, skipped: skipped,
+                       samples: samples)
     }
 }

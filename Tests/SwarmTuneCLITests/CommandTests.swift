@@ -56,6 +56,27 @@ import TestSupport
         #expect(SwarmTuneCommand.main(["eval", "--model", dir.file("other.gguf"), "--adapter", out, "--data", dir.file("data.jsonl")]) == 1)
     }
 
+    @Test func simulateAndBothDemosRunOnATinyCore() throws {
+        let dir = try Self.setup()
+        let core = dir.file("tiny.gguf")
+        #expect(SwarmTuneCommand.main(["simulate", "--model", core, "--nodes", "3", "--rounds", "2", "--local-steps", "1",
+                                       "--examples-per-node", "4", "--eval", "4", "--baseline", "--out", dir.file("swarm")]) == 0)
+        for i in 0..<3 {
+            #expect(FileManager.default.fileExists(atPath: dir.file("swarm") + "/node-\(i)/adapter/adapter_model.safetensors"))
+            #expect(FileManager.default.fileExists(atPath: dir.file("swarm") + "/node-\(i)/private-data.jsonl"))
+        }
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("swarm") + "/report.json"))) as? [String: Any]
+        #expect((report?["rounds"] as? [Any])?.count == 2)
+        #expect(SwarmTuneCommand.main(["inspect", dir.file("swarm"), "--json"]) == 0)
+        #expect(SwarmTuneCommand.main(["demo", "--model", core, "--nodes", "2", "--rounds", "1", "--local-steps", "1",
+                                       "--out", dir.file("demo")]) == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.file("demo") + "/inspect.html"))
+        #expect(SwarmTuneCommand.main(["demo", "--single", "--model", core, "--examples", "8", "--eval", "2", "--steps", "2",
+                                       "--out", dir.file("single")]) == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.file("single") + "/adapter/adapter_config.json"))
+        #expect(SwarmTuneCommand.main(["simulate", "--model", core, "--topology", "star"]) == 2)
+    }
+
     @Test func infoAndQuantizeWorkOnATinyCore() throws {
         let dir = try Self.setup()
         #expect(SwarmTuneCommand.main(["info", dir.file("tiny.gguf"), "--json"]) == 0)
