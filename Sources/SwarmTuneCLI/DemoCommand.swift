@@ -179,7 +179,9 @@ extension DemoCommand {
         }
         do {
             let report = try AdapterInspection.inspect(adapters, names: names)
-            try Data(InspectHTML.render(report, curves: Array(repeating: [], count: nodes)).utf8)
+            let rounds = (FileManager.default.contents(atPath: out + "/report.json")
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any])?["rounds"] as? [[String: Any]] ?? []
+            try Data(InspectHTML.render(report, curves: Array(repeating: [], count: nodes), rounds: rounds).utf8)
                 .write(to: URL(fileURLWithPath: out + "/inspect.html"), options: .atomic)
             Output.out(String(format: "\nnodes' final drift from their mean: %@; product gap %.5f",
                               (report.drift ?? []).map { String(format: "%.4f", $0) }.joined(separator: ", "), report.productGap ?? 0))

@@ -67,9 +67,18 @@ enum InspectCommand {
         }
         let report: InspectionReport
         do { report = try AdapterInspection.inspect(adapters, names: inputs.map(\.name)) } catch { throw .failure(error.description) }
+        // A swarm directory's report.json carries the per-round figures.
+        var rounds: [[String: Any]] = []
+        if paths.count == 1, let data = FileManager.default.contents(atPath: paths[0] + "/report.json"),
+           let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            rounds = obj["rounds"] as? [[String: Any]] ?? []
+        }
 
         if let html {
-            do { try Data(InspectHTML.render(report, curves: inputs.map(\.curve)).utf8).write(to: URL(fileURLWithPath: html), options: .atomic) } catch {
+            do {
+                try Data(InspectHTML.render(report, curves: inputs.map(\.curve), rounds: rounds).utf8)
+                    .write(to: URL(fileURLWithPath: html), options: .atomic)
+            } catch {
                 throw .failure("cannot write \(html): \(error.localizedDescription)")
             }
         }
@@ -145,7 +154,7 @@ enum InspectHTML {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    static func render(_ r: InspectionReport, curves: [[[String: Any]]]) -> String {
+    static func render(_ r: InspectionReport, curves: [[[String: Any]]], rounds: [[String: Any]] = []) -> String {
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
         var body = "<h1>SwarmTune inspection</h1>"
         // ‖ΔW‖ per layer, one line per adapter.
@@ -167,8 +176,17 @@ enum InspectHTML {
         if curvesLoss.contains(where: { !$0.isEmpty }) {
             body += "<h2>Exact match (%) at each evaluation</h2>" + lineChart(curvesLoss, names: r.names, colors: colors, xLabel: "evaluation")
         }
+        if !rounds.isEmpty {
+            let before = rounds.compactMap { $0["consensusBefore"] as? Double }, after = rounds.compactMap { $0["consensusAfter"] as? Double }
+            let loss = rounds.compactMap { $0["meanLoss"] as? Double }
+            body += "<h2>Swarm rounds: consensus distance before and after mixing</h2>"
+                + lineChart([before, after], names: ["before mixing", "after mixing"], colors: ["#d62728", "#1f77b4"], xLabel: "round")
+                + "<h2>Swarm rounds: mean training loss</h2>" + lineChart([loss], names: ["mean loss"], colors: ["#2ca02c"], xLabel: "round")
+        }
         if r.names.count > 1 {
+            let top = r.updateDistance.flatMap { $0 }.max() ?? 0
             body += "<h2>Distance between updates ‖ΔW_i − ΔW_j‖</h2>" + heatmap(r.updateDistance, names: r.names)
+                + "<p>white = 0, darkest red = \(String(format: "%.4g", top))</p>"
             var facts = "<table>"
             if let c = r.consensusDistance { facts += "<tr><td>consensus distance (1/n)Σ‖θ_i − θ̄‖²</td><td>\(c)</td></tr>" }
             if let g = r.productGap { facts += "<tr><td>product gap ‖mean(B_iA_i) − B̄Ā‖</td><td>\(g)</td></tr>" }
@@ -203,7 +221,11 @@ enum InspectHTML {
             }.joined(separator: " ")
             svg += "<polyline fill='none' stroke='\(colors[k % colors.count])' stroke-width='2' points='\(pts)'><title>\(esc(names[k]))</title></polyline>"
         }
-        return svg + "</svg>"
+        svg += "</svg>"
+        let legend = names.enumerated().prefix(series.count).map { k, name in
+            "<span style='color:\(colors[k % colors.count])'>■</span> \(esc(name))"
+        }.joined(separator: " &nbsp; ")
+        return svg + "<div style='font-size:12px;margin:2px 0 10px'>\(legend)</div>"
     }
 
     static func heatmap(_ m: [[Double]], names: [String]) -> String {
