@@ -28,6 +28,10 @@ struct st_pool {
     void *ctx;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    // Per-worker scratch (slot n is the caller's shared slot): grown on demand, kept for the
+    // pool's life, so the hot loops never allocate (large mallocs would mmap fresh zeroed pages).
+    void **scratch;
+    size_t *scratch_bytes;
 };
 
 typedef struct {
@@ -65,6 +69,8 @@ st_pool *st_pool_create(int threads) {
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->threads = calloc((size_t)threads, sizeof(pthread_t));
+    p->scratch = calloc((size_t)threads + 1, sizeof(void *));
+    p->scratch_bytes = calloc((size_t)threads + 1, sizeof(size_t));
     for (int i = 1; i < threads; i++) {
         st_worker_arg *arg = malloc(sizeof *arg);
         arg->pool = p;
@@ -87,11 +93,26 @@ void st_pool_destroy(st_pool *p) {
     for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
+    for (int i = 0; i <= p->n; i++) free(p->scratch[i]);
+    free(p->scratch);
+    free(p->scratch_bytes);
     free(p->threads);
     free(p);
 }
 
 int st_pool_size(const st_pool *p) { return p ? p->n : 1; }
+
+void *st_pool_scratch(st_pool *p, int slot, size_t bytes) {
+    if (!p || slot < 0 || slot > p->n) return NULL;
+    if (p->scratch_bytes[slot] < bytes) {
+        free(p->scratch[slot]);
+        size_t grown = bytes + bytes / 4 + 256;
+        p->scratch[slot] = NULL;
+        if (posix_memalign(&p->scratch[slot], 64, grown) != 0) { p->scratch[slot] = NULL; p->scratch_bytes[slot] = 0; return NULL; }
+        p->scratch_bytes[slot] = grown;
+    }
+    return p->scratch[slot];
+}
 
 void st_pool_run(st_pool *p, st_task_fn fn, void *ctx) {
     if (!p || p->n == 1) { fn(ctx, 0, 1); return; }
@@ -121,8 +142,7 @@ typedef struct {
     int64_t ldx, m;
     float *y;
     int64_t ldy;
-    float *scratch;  // one region per worker
-    size_t scratch_stride;
+    st_pool *pool;
 } st_qgemm_job;
 
 static void st_qgemm_task(void *raw, int ith, int nth) {
@@ -132,19 +152,15 @@ static void st_qgemm_task(void *raw, int ith, int nth) {
     int64_t c0 = chunks * ith / nth, c1 = chunks * (ith + 1) / nth;
     int64_t r0 = c0 * 32, r1 = c1 * 32 < j->rows ? c1 * 32 : j->rows;
     if (r0 >= r1) return;
-    st_qgemm(j->isa, j->type, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1,
-             j->scratch + (size_t)ith * j->scratch_stride);
+    float *scratch = st_pool_scratch(j->pool, ith, st_qgemm_scratch_floats(j->cols) * sizeof(float));
+    if (!scratch) return;
+    st_qgemm(j->isa, j->type, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1, scratch);
 }
 
 void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                  const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy) {
-    int n = st_pool_size(pool);
-    size_t stride = st_qgemm_scratch_floats(cols);
-    float stack[4096];
-    float *scratch = stride * (size_t)n <= 4096 ? stack : malloc(stride * (size_t)n * sizeof(float));
-    st_qgemm_job job = {isa, type, w, row_bytes, rows, cols, x, ldx, m, y, ldy, scratch, stride};
+    st_qgemm_job job = {isa, type, w, row_bytes, rows, cols, x, ldx, m, y, ldy, pool};
     st_pool_run(pool, st_qgemm_task, &job);
-    if (scratch != stack) free(scratch);
 }
 
 typedef struct {
@@ -157,6 +173,7 @@ typedef struct {
     float *dx;
     int64_t lddx;
     int accumulate;
+    st_pool *pool;
 } st_qgemm_nn_job;
 
 static void st_qgemm_nn_task(void *raw, int ith, int nth) {
@@ -166,17 +183,16 @@ static void st_qgemm_nn_task(void *raw, int ith, int nth) {
     int64_t b0 = blocks * ith / nth, b1 = blocks * (ith + 1) / nth;
     if (b0 >= b1) return;
     int64_t c0 = b0 * j->block, c1 = b1 * j->block;
-    float *scratch = malloc((size_t)128 * (size_t)(c1 - c0) * sizeof(float));
+    float *scratch = st_pool_scratch(j->pool, ith, (size_t)128 * (size_t)(c1 - c0) * sizeof(float));
     if (!scratch) return;
     st_qgemm_nn(j->isa, j->type, j->w, j->row_bytes, j->rows, c0, c1, j->dy, j->lddy, j->m, j->dx, j->lddx,
                 j->accumulate, scratch);
-    free(scratch);
 }
 
 void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                     const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate) {
     int64_t block = type == ST_TYPE_F32 || type == ST_TYPE_F16 || type == ST_TYPE_BF16 ? 16 : 32;
-    st_qgemm_nn_job job = {isa, type, w, row_bytes, rows, cols, block, dy, lddy, m, dx, lddx, accumulate};
+    st_qgemm_nn_job job = {isa, type, w, row_bytes, rows, cols, block, dy, lddy, m, dx, lddx, accumulate, pool};
     st_pool_run(pool, st_qgemm_nn_task, &job);
 }
 
@@ -241,6 +257,7 @@ typedef struct {
     float *y, *dx;
     int64_t ldy;
     int accumulate;
+    st_pool *pool;
 } st_bf16_job;
 
 static void st_qgemm_bf16_task(void *raw, int ith, int nth) {
@@ -249,11 +266,11 @@ static void st_qgemm_bf16_task(void *raw, int ith, int nth) {
     int64_t r0 = chunks * ith / nth * 32, r1 = chunks * (ith + 1) / nth * 32;
     if (r1 > j->rows) r1 = j->rows;
     if (r0 >= r1) return;
-    float *rowbuf = malloc((size_t)j->cols * sizeof(float));
-    uint16_t *panel = malloc((size_t)j->cols * 32 * sizeof(uint16_t) + 64);
-    if (rowbuf && panel) st_qgemm_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->cols, j->xb, j->m, j->y, j->ldy, r0, r1, rowbuf, panel);
-    free(rowbuf);
-    free(panel);
+    const size_t rowbytes = ((size_t)j->cols * sizeof(float) + 63) / 64 * 64;
+    char *s = st_pool_scratch(j->pool, ith, rowbytes + (size_t)j->cols * 32 * sizeof(uint16_t) + 64);
+    if (!s) return;
+    st_qgemm_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->cols, j->xb, j->m, j->y, j->ldy, r0, r1, (float *)s,
+                             (uint16_t *)(s + rowbytes));
 }
 
 static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
@@ -261,12 +278,11 @@ static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
     int64_t blocks = j->cols / 32;
     int64_t c0 = blocks * ith / nth * 32, c1 = blocks * (ith + 1) / nth * 32;
     if (c0 >= c1) return;
-    float *rowbuf = malloc((size_t)(c1 - c0) * sizeof(float));
-    uint16_t *panel = malloc((size_t)(c1 - c0) * 128 * sizeof(uint16_t) + 64);
-    if (rowbuf && panel) st_qgemm_nn_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->rows, c0, c1, j->xb, j->m, j->dx, j->ldy,
-                                                     j->accumulate, rowbuf, panel);
-    free(rowbuf);
-    free(panel);
+    const size_t rowbytes = ((size_t)(c1 - c0) * sizeof(float) + 63) / 64 * 64;
+    char *s = st_pool_scratch(j->pool, ith, rowbytes + (size_t)(c1 - c0) * 128 * sizeof(uint16_t) + 64);
+    if (!s) return;
+    st_qgemm_nn_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->rows, c0, c1, j->xb, j->m, j->dx, j->ldy, j->accumulate,
+                                (float *)s, (uint16_t *)(s + rowbytes));
 }
 #endif
 
@@ -277,13 +293,13 @@ static int st_bf16_usable(int type, int64_t k) {
 void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                       const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy) {
 #if defined(__x86_64__)
-    uint16_t *xb = st_bf16_usable(type, cols) && m > 2 ? malloc((size_t)(m * cols) * sizeof(uint16_t)) : NULL;
+    // The converted activations live in the caller's shared slot (index n), reused across calls.
+    uint16_t *xb = st_bf16_usable(type, cols) && m > 2 ? st_pool_scratch(pool, st_pool_size(pool), (size_t)(m * cols) * sizeof(uint16_t)) : NULL;
     if (xb) {
         st_bf16_convert_job cj = {x, m, cols, ldx, xb};
         st_pool_run(pool, st_bf16_convert_task, &cj);
-        st_bf16_job job = {type, w, row_bytes, rows, cols, m, xb, y, NULL, ldy, 0};
+        st_bf16_job job = {type, w, row_bytes, rows, cols, m, xb, y, NULL, ldy, 0, pool};
         st_pool_run(pool, st_qgemm_bf16_task, &job);
-        free(xb);
         return;
     }
 #endif
@@ -293,13 +309,12 @@ void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, 
 void st_qgemm_nn_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                          const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate) {
 #if defined(__x86_64__)
-    uint16_t *dyb = st_bf16_usable(type, cols) && rows % 2 == 0 ? malloc((size_t)(m * rows) * sizeof(uint16_t)) : NULL;
+    uint16_t *dyb = st_bf16_usable(type, cols) && rows % 2 == 0 ? st_pool_scratch(pool, st_pool_size(pool), (size_t)(m * rows) * sizeof(uint16_t)) : NULL;
     if (dyb) {
         st_bf16_convert_job cj = {dy, m, rows, lddy, dyb};
         st_pool_run(pool, st_bf16_convert_task, &cj);
-        st_bf16_job job = {type, w, row_bytes, rows, cols, m, dyb, NULL, dx, lddx, accumulate};
+        st_bf16_job job = {type, w, row_bytes, rows, cols, m, dyb, NULL, dx, lddx, accumulate, pool};
         st_pool_run(pool, st_qgemm_nn_bf16_task, &job);
-        free(dyb);
         return;
     }
 #endif

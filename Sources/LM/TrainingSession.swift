@@ -35,6 +35,8 @@ public final class TrainingSession {
     private var doraBase: [Int: [Double]] = [:]
     private var doraNorm: [Int: FloatBuffer] = [:]
     private let dZ: FloatBuffer
+    /// dS per worker in the attention backward pass ([threads][seqLen][seqLen]).
+    private let attentionScratch: FloatBuffer
     /// Keeps the DoRA row norms of the last forward pass instead of recomputing them: the norm is a
     /// constant of the backward pass, so finite-difference checks must hold it fixed too.
     var doraNormsFrozen = false
@@ -102,6 +104,7 @@ public final class TrainingSession {
         }
         precondition(!(lora.config.dora && lora.config.dropout > 0), "DoRA with LoRA dropout is not supported")
         dZ = FloatBuffer(count: lora.config.dora ? n * max(d, h) : 0)
+        attentionScratch = FloatBuffer(count: pool.threads * seqLen * seqLen)
         if lora.config.dora {
             for (i, s) in lora.slots.enumerated() {
                 doraBase[i] = DoRA.rowSquaredNorms(model.matrix(s.target, layer: s.layer))
@@ -470,7 +473,7 @@ public final class TrainingSession {
         let scale = 1 / Float(hd).squareRoot(), isa = pool.isa, heads = c.heads, kvHeads = c.kvHeads
         let q = s.q.pointer, k = s.k.pointer, v = s.v.pointer, probs = s.probs.pointer
         let dO = dAtt.pointer, dq = dQ.pointer, dk = dK.pointer, dv = dV.pointer
-        let scratch = FloatBuffer(count: pool.threads * T * T)
+        let scratch = attentionScratch
         pool.run { ith, nth in
             let ds = scratch.pointer + ith * T * T
             var job = ith

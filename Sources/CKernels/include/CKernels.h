@@ -86,6 +86,10 @@ typedef void (*st_task_fn)(void *ctx, int ith, int nth);
 st_pool *st_pool_create(int threads);
 void st_pool_destroy(st_pool *pool);
 int st_pool_size(const st_pool *pool);
+/// A scratch buffer of at least `bytes` for worker `slot` (0..size-1; slot size is the caller's
+/// shared one), kept and reused by the pool: the kernels allocate nothing per call. Not for use
+/// from two threads with the same slot.
+void *st_pool_scratch(st_pool *pool, int slot, size_t bytes);
 /// Runs fn(ctx, ith, nth) on every worker and returns when all are done. Not reentrant.
 void st_pool_run(st_pool *pool, st_task_fn fn, void *ctx);
 
