@@ -1,3 +1,4 @@
+import TestSupport
 import Adapters
 
 /// Small adapters with chosen or seeded factors, and the dense updates they stand for.
@@ -7,30 +8,18 @@ enum AdapterFactory {
     static let hashA = String(repeating: "a", count: 64)
     static let hashB = String(repeating: "b", count: 64)
 
-    struct Random {
-        var state: UInt64
-        mutating func next() -> Float {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Float(z >> 40) * 0x1p-24 * 2 - 1
-        }
-    }
-
     /// Every layer and target of `shape`, A and B uniform in [-1, 1] scaled to modest updates.
     static func random(seed: UInt64, rank: Int = 4, alpha: Double = 8, targets: [LoRAProjection] = [.q, .v, .down],
                        shape: LoRAModelShape = shape, coreHash: String? = hashA) -> LoRAAdapter
     {
-        var rng = Random(state: seed)
+        var rng = SplitMix64(seed: seed)
         let config = LoRAAdapterConfig(rank: rank, alpha: alpha, targets: targets)
         var adapter = LoRAAdapter.zeros(config: config, model: shape,
                                         provenance: coreHash.map { AdapterProvenance(coreHash: $0, swarmtuneVersion: "test", seed: seed) })
         for slot in adapter.slots {
             var f = adapter.factors[slot]!
-            f.a = f.a.map { _ in rng.next() * 0.5 }
-            f.b = f.b.map { _ in rng.next() * 0.1 }
+            f.a = f.a.map { _ in rng.nextSignedUnit() * 0.5 }
+            f.b = f.b.map { _ in rng.nextSignedUnit() * 0.1 }
             adapter.factors[slot] = f
         }
         return adapter

@@ -13,3 +13,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+extension SplitMix64 {
+    /// Uniform in [-1, 1) with 24 bits of precision.
+    public mutating func nextSignedUnit() -> Float { Float(next() >> 40) * 0x1p-24 * 2 - 1 }
+}

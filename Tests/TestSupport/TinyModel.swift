@@ -46,29 +46,16 @@ public struct TinyModel {
 
     public var vocabSize: Int { Self.tokens.count }
 
-    /// Deterministic pseudo-random values in [-scale, scale].
-    struct Random {
-        var state: UInt64
-        mutating func next() -> Float {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Float(z >> 40) * 0x1p-24 * 2 - 1
-        }
-    }
-
     /// The fp32 values of every tensor (before quantization), by GGUF name.
     public func values() -> [(name: String, shape: [Int], values: [Float], isMatrix: Bool)] {
-        var rng = Random(state: seed)
+        var rng = SplitMix64(seed: seed)
         let headDim = dim / heads, kvDim = kvHeads * headDim
         func m(_ name: String, _ rows: Int, _ cols: Int) -> (String, [Int], [Float], Bool) {
             let s = 1 / Float(cols).squareRoot()
-            return (name, [cols, rows], (0..<(rows * cols)).map { _ in rng.next() * s * 1.7 }, true)
+            return (name, [cols, rows], (0..<(rows * cols)).map { _ in rng.nextSignedUnit() * s * 1.7 }, true)
         }
         func v(_ name: String, _ n: Int) -> (String, [Int], [Float], Bool) {
-            (name, [n], (0..<n).map { _ in 1 + 0.2 * rng.next() }, false)
+            (name, [n], (0..<n).map { _ in 1 + 0.2 * rng.nextSignedUnit() }, false)
         }
         var out: [(String, [Int], [Float], Bool)] = []
         var embd = m("token_embd.weight", vocabSize, dim)
