@@ -19,14 +19,20 @@ let package = Package(
         .target(name: "COpenSSLShims", dependencies: ["COpenSSL"],
                 linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
+        // The base: what every layer shares and no layer owns (node ids, digests, the seeded
+        // generator, byte reader/writer, errno, atomic files, strict JSON, clocks, the condition).
+        .target(name: "SwarmBase", swiftSettings: strict),
+        // SHA-256 through OpenSSL: core hashes and node ids.
+        .target(name: "Hashing", dependencies: ["SwarmBase", "COpenSSL"], swiftSettings: strict),
+
         // Numerics, lowest first. CKernels is built with optimisation even in debug builds so the
         // test suite runs the real kernels at speed; each ISA variant carries its own target attribute.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=fast", "-Wno-psabi"])]),
         .target(name: "Quant", swiftSettings: strict),
         .target(name: "Tensor", dependencies: ["CKernels", "Quant"], swiftSettings: strict),
-        .target(name: "ModelIO", dependencies: ["Quant", "COpenSSL"], swiftSettings: strict),
+        .target(name: "ModelIO", dependencies: ["Quant", "Hashing", "SwarmBase"], swiftSettings: strict),
         .target(name: "Tokenizer", swiftSettings: strict),
-        .target(name: "LM", dependencies: ["ModelIO", "Tensor", "Quant", "Tokenizer"], swiftSettings: strict),
+        .target(name: "LM", dependencies: ["SwarmBase", "ModelIO", "Tensor", "Quant", "Tokenizer"], swiftSettings: strict),
 
         // Protocols: pure state machines, no I/O.
         .target(name: "Membership", swiftSettings: strict),
@@ -52,6 +58,7 @@ let package = Package(
         .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "SwarmNode", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
+        .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "ModelIO", "TestSupport"],
@@ -69,6 +76,6 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ModelIOTests", dependencies: ["Hashing", "ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -20,7 +20,7 @@ public struct CoreFit: Sendable {
         do { config = try LlamaConfig(metadata: core.metadata, path: core.path) } catch {
             throw .core(path: core.path, reason: error.description)
         }
-        coreHash = CoreHash.compute(core).hexString
+        coreHash = CoreHash.compute(core).hex
         guard !adapter.config.useDoRA else { throw .dora(path: adapterPath) }
         if let recorded = adapter.provenance?.coreHash, recorded != coreHash {
             throw .adapterDoesNotFitCore(adapter: adapterPath, core: core.path,

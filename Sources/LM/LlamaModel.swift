@@ -1,4 +1,5 @@
 import ModelIO
+import SwarmBase
 import Quant
 import Tensor
 
@@ -21,7 +22,7 @@ public struct LlamaLayer: Sendable {
 /// so rotary embeddings here rotate adjacent pairs; attention scores equal the original model's.
 public final class LlamaModel: Sendable {
     /// The core's identity (SHA-256 over architecture, tokenizer and tensors); reads the whole file.
-    public func computeCoreHash() -> [UInt8] { CoreHash.compute(file) }
+    public func computeCoreHash() -> Digest32 { CoreHash.compute(file) }
 
     public let config: LlamaConfig
     public let file: GGUFModelFile

@@ -1,3 +1,6 @@
+import Hashing
+import SwarmBase
+
 /// The identity of a core: SHA-256 over everything that decides what the model computes.
 ///
 /// Covered: the architecture key, every `<arch>.*` hyper-parameter, every `tokenizer.*` key (the
@@ -8,7 +11,7 @@
 public enum CoreHash {
     public static let domain = "swarmtune-core-v1"
 
-    public static func compute(_ model: GGUFModelFile) -> [UInt8] {
+    public static func compute(_ model: GGUFModelFile) -> Digest32 {
         var h = SHA256()
         h.update(Array(domain.utf8) + [0])
         let meta = model.metadata

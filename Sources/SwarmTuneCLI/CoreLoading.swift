@@ -21,7 +21,7 @@ enum CoreLoading {
         let adapter: LoRAAdapter
         do { adapter = try LoRAAdapter.read(directory: dir) } catch { throw .failure(error.description) }
         if let recorded = adapter.provenance?.coreHash, !recorded.isEmpty {
-            let actual = model.computeCoreHash().hexString
+            let actual = model.computeCoreHash().hex
             guard recorded == actual else {
                 throw .failure("\(dir): the adapter was trained on core \(recorded.prefix(16))…, but \(model.file.path) is \(actual.prefix(16))…")
             }

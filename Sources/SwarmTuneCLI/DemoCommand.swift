@@ -69,7 +69,7 @@ enum DemoCommand {
             core = try CoreTokenizer(metadata: model.file.metadata, path: path)
         } catch { throw .failure(error.description) }
         guard let template = core.chatTemplate else { throw .failure("\(path): \(core.chatTemplateError ?? "no chat template")") }
-        let hash = model.computeCoreHash().hexString
+        let hash = model.computeCoreHash().hex
         Output.err("core: \(path)\ncore hash: \(hash)")
 
         // The node's private data: written locally, never sent anywhere.

@@ -32,7 +32,7 @@ enum InfoCommand {
         }
         let totalBytes = file.tensors.reduce(0) { $0 + $1.byteCount }
         let totalElements = file.tensors.reduce(0) { $0 + $1.elementCount }
-        let hash = CoreHash.compute(file).hexString
+        let hash = CoreHash.compute(file).hex
         let config = try? LlamaConfig(metadata: meta, path: path)
 
         if json {

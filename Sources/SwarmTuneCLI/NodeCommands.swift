@@ -10,7 +10,7 @@ enum NodeCommands {
             let file: GGUFModelFile
             do { file = try GGUFModelFile(path: core) } catch { throw .failure(error.description) }
             var rest = args.takeAll()
-            rest += ["--core-hash", CoreHash.compute(file).hexString]
+            rest += ["--core-hash", CoreHash.compute(file).hex]
             var rebuilt = Arguments(command: "node", rest)
             try run("node", &rebuilt)
             return

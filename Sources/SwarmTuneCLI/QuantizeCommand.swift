@@ -39,7 +39,7 @@ enum QuantizeCommand {
             if let v = src.metadata[key] { writer.metadata.set(key, v) }
         }
         writer.metadata.set("swarmtune.quantization", .string(target.description))
-        writer.metadata.set("swarmtune.quantized_from", .string(CoreHash.compute(src).hexString))
+        writer.metadata.set("swarmtune.quantized_from", .string(CoreHash.compute(src).hex))
 
         var perKind: [String: QuantizationErrorStats] = [:]
         var total = QuantizationErrorStats()
@@ -89,7 +89,7 @@ enum QuantizeCommand {
         do { try writer.write(to: out) } catch { throw .failure(error.description) }
         let outFile: GGUFModelFile
         do { outFile = try GGUFModelFile(path: out) } catch { throw .failure("wrote \(out) but cannot read it back: \(error.description)") }
-        let hash = CoreHash.compute(outFile).hexString
+        let hash = CoreHash.compute(outFile).hex
         let seconds = Date().timeIntervalSince(start)
 
         func row(_ s: QuantizationErrorStats) -> [String: Double] {

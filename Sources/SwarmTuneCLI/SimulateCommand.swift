@@ -117,7 +117,7 @@ enum SimulateCommand {
             results["node0Alone"] = try exactMatch(alone.lora, label: "node 0 alone (no gossip)")
         }
 
-        let hash = model.computeCoreHash().hexString
+        let hash = model.computeCoreHash().hex
         do {
             for (i, t) in sim.trainers.enumerated() {
                 let dir = "\(out)/node-\(i)"

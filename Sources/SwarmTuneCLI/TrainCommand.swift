@@ -97,7 +97,7 @@ enum TrainCommand {
             guard FileManager.default.fileExists(atPath: dir) else { throw .failure("--resume: no checkpoint at \(dir)") }
             resumeFrom = dir
         }
-        let provenance = AdapterProvenance(coreHash: model.computeCoreHash().hexString, swarmtuneVersion: SwarmTuneCommand.version,
+        let provenance = AdapterProvenance(coreHash: model.computeCoreHash().hex, swarmtuneVersion: SwarmTuneCommand.version,
                                            seed: o.seed, extra: ["steps": String(o.steps)])
         let summary = try runLoop(model: model, tokenizer: core.tokenizer, options: o, train: train, eval: eval, evalEvery: evalEvery,
                                   json: json, checkpoint: out.map { ($0 + "-checkpoint", checkpointEvery, provenance) }, resumeFrom: resumeFrom)

@@ -28,7 +28,7 @@ import Train
             stored = try tiny.write(to: path)
             file = try GGUFModelFile(path: path)
             config = try LlamaConfig(metadata: file.metadata, path: path)
-            hash = CoreHash.compute(file).hexString
+            hash = CoreHash.compute(file).hex
         }
 
         func adapter(seed: UInt64 = 5, targets: [LoRAProjection] = LoRAProjection.allCases) -> LoRAAdapter {

@@ -1,6 +1,8 @@
 import COpenSSL
+import SwarmBase
 
-/// Incremental SHA-256 through OpenSSL's EVP interface.
+/// Incremental SHA-256 through OpenSSL's EVP interface: the one digest function of the project
+/// (core hashes, node ids from public keys, schema hashes).
 public struct SHA256: ~Copyable {
     private let ctx: OpaquePointer
 
@@ -21,30 +23,22 @@ public struct SHA256: ~Copyable {
         bytes.withUnsafeBytes { update($0) }
     }
 
-    public consuming func finalize() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
+    public consuming func finalize() -> Digest32 {
+        var out = [UInt8](repeating: 0, count: Digest32.byteCount)
         var len: UInt32 = 0
         out.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(ctx, $0.baseAddress, &len) }
-        return out
+        return Digest32(unchecked: out)
     }
 
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    /// The digest of `bytes` in one call.
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> Digest32 {
         var h = SHA256()
         h.update(bytes)
         return h.finalize()
     }
-}
 
-extension Array where Element == UInt8 {
-    /// Lower-case hexadecimal.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for b in self {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+    /// The digest of `bytes` in one call.
+    public static func hash(_ bytes: [UInt8]) -> Digest32 {
+        bytes.withUnsafeBytes { hash($0) }
     }
 }
