@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// One LoRA factor (or any named tensor) with its checksum.
 public struct FactorTensor: Hashable, Sendable {
     /// Largest tensor rank accepted.

@@ -1,3 +1,4 @@
+import enum SwarmBase.XXH64
 import Testing
 @testable import Transport
 
