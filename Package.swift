@@ -39,7 +39,10 @@ let package = Package(
         .target(name: "Consensus", swiftSettings: strict),
 
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
-        .target(name: "Transport", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["SwarmBase", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
+
+        // The node's durable state: one SQLite database (WAL) per node, checkpoints with checksums.
+        .target(name: "Store", dependencies: ["CSQLite", "SwarmBase"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
         .target(name: "SwarmNode", dependencies: ["Membership", "Transport"], swiftSettings: strict),
@@ -67,7 +70,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "MembershipTests", dependencies: ["Membership"], swiftSettings: strict),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "COpenSSL", "COpenSSLShims", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "SwarmBase", "COpenSSL", "COpenSSLShims", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TrainDataTests", dependencies: ["TrainData"], swiftSettings: strict),
         .testTarget(name: "TrainTests", dependencies: ["Train", "LM", "Tensor", "Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["Hashing", "ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
