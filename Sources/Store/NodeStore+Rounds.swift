@@ -1,7 +1,8 @@
 import SwarmBase
 
 extension NodeStore {
-    /// Records (or replaces) a round without a checkpoint.
+    /// Records a round without a checkpoint (a round recorded again replaces the earlier row,
+    /// as when a restarted node repeats the round it was killed in).
     public func recordRound(_ record: RoundRecord) throws(StoreError) {
         try write("round \(record.round)") { (db) throws(SQLiteError) in try Self.insert(record, into: db) }
     }
@@ -29,8 +30,11 @@ extension NodeStore {
 
     static func insert(_ record: RoundRecord, into db: Database) throws(SQLiteError) {
         try db.run("""
-            INSERT OR REPLACE INTO rounds (round, loss, consensus_estimate, neighbours, bytes_sent, bytes_received, seconds)
+            INSERT INTO rounds (round, loss, consensus_estimate, neighbours, bytes_sent, bytes_received, seconds)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT (round) DO UPDATE SET loss = excluded.loss, consensus_estimate = excluded.consensus_estimate,
+                neighbours = excluded.neighbours, bytes_sent = excluded.bytes_sent,
+                bytes_received = excluded.bytes_received, seconds = excluded.seconds
             """, [.integer(record.round), .real(record.loss), record.consensusEstimate.map(SQLValue.real) ?? .null,
                   .blob(record.neighbours.flatMap(\.digest.bytes)), .integer(record.bytesSent),
                   .integer(record.bytesReceived), .real(record.seconds)])

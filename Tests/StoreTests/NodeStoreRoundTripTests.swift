@@ -80,6 +80,10 @@ struct NodeStoreRoundTripTests {
         #expect(try store.latestCheckpoint()?.adapter == StoreFixtures.adapter(round: 5, count: 500))
         #expect(try store.checkpoint(round: 3)?.optimizer == StoreFixtures.optimizer(round: 3, count: 100))
         #expect(try store.checkpoint(round: 2) == nil)
+        // A round saved again (the node was killed after committing it and repeats it) replaces it.
+        try store.saveCheckpoint(round: StoreFixtures.round(5), adapter: [7, 8], optimizer: [5], keepLast: 3)
+        #expect(try store.latestCheckpoint() == Checkpoint(round: 5, adapter: [7, 8], optimizer: [5]))
+        #expect(try store.checkpointRounds() == [3, 4, 5])
         try store.saveCheckpoint(round: StoreFixtures.round(6), adapter: [1], optimizer: [], keepLast: 1)
         #expect(try store.checkpointRounds() == [6])
         #expect(try store.latestCheckpoint() == Checkpoint(round: 6, adapter: [1], optimizer: []))
