@@ -41,6 +41,11 @@ struct NodeStoreCrashTests {
             try FileIO.writeAtomically(database, to: NodeStore.databasePath(in: copy))
             if cut > 0 { try FileIO.writeAtomically(Array(log.prefix(cut)), to: NodeStore.databasePath(in: copy) + "-wal") }
             let expected = commits.last(where: { $0.logSize <= cut })?.round
+            if cut % 3 == 0 {
+                // `status` after the crash, before the node restarts: the reader recovers the log too.
+                let status = try NodeStore.openReadOnly(directory: copy)
+                #expect(try status.latestCheckpoint()?.round == expected, "read-only, log cut at byte \(cut)")
+            }
             let restarted = try NodeStore.open(directory: copy, identity: StoreFixtures.identity, config: StoreFixtures.config)
             let checkpoint = try restarted.latestCheckpoint()
             #expect(checkpoint?.round == expected, "log cut at byte \(cut) of \(log.count)")
