@@ -145,6 +145,25 @@ struct RoundMachineTests {
         #expect(totals.mixed == 2 && totals.late == 0)
     }
 
+    @Test("factors the driver refuses (FactorAcceptance) are not mixed; their weight stays with the node")
+    func refusedContent() {
+        var node = Self.machine()
+        _ = node.start(now: 0)
+        let early = node.factorsReceived(from: Self.id(4), round: 1, senderDegree: 2, digest: Self.digest(4, 1),
+                                         acceptable: false, now: 1)
+        #expect(early == [.dropped(DroppedFrame(sender: Self.id(4), round: 1, reason: .unacceptable))])
+        _ = node.localStepsDone(round: 1, now: 10)
+        #expect(node.waitingFor == [Self.id(1)])
+        #expect(Self.drops(Self.receive(&node, from: 4, round: 1, at: 11)) == [.duplicate])
+        let out = node.factorsReceived(from: Self.id(1), round: 1, senderDegree: 2, digest: Self.digest(1, 1),
+                                       acceptable: false, now: 12)
+        #expect(Self.drops(out) == [.unacceptable])
+        let mix = Self.mixes(out)[0]
+        #expect(mix.neighbours.isEmpty && mix.selfWeight == 1)
+        #expect(Self.summaries(out)[0].counts.refused == 2 && Self.summaries(out)[0].counts.mixed == 0)
+        #expect(!Self.summaries(out)[0].deadlineExpired)
+    }
+
     @Test("a neighbour that leaves mid-round stops being waited for and its weight returns to self")
     func neighbourLeavesMidRound() {
         var node = Self.machine()

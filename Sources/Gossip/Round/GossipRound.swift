@@ -66,6 +66,8 @@ public struct GossipRound: Sendable {
     private struct Frame {
         var degree: Int
         var digest: Digest32
+        /// False once the driver refused the payload (`factorsRefused`): heard, but not mixed.
+        var acceptable = true
     }
 
     /// The locked round being waited on.
@@ -147,8 +149,13 @@ public struct GossipRound: Sendable {
     /// - Parameters:
     ///   - senderDegree: the degree the frame carries (the sender's neighbour count for that round).
     ///   - digest: a digest of the frame's payload, to tell a replay from a conflicting second frame.
+    ///   - acceptable: false when the driver refused the payload's content on arrival (wrong length, not
+    ///     finite, norm out of bounds: `Consensus.FactorAcceptance`). Such a frame is classified like
+    ///     any other (a refused duplicate is still a duplicate), but where it would be kept it is dropped
+    ///     as `unacceptable` instead: never mixed, its sender no longer waited for that round (the
+    ///     weight stays with this node), and a later copy is a duplicate.
     public mutating func factorsReceived(from sender: NodeID, round frameRound: UInt64, senderDegree: Int,
-                                         digest: Digest32, now: UInt64) -> [RoundDirective] {
+                                         digest: Digest32, acceptable: Bool = true, now: UInt64) -> [RoundDirective] {
         var out: [RoundDirective] = []
         expireIfDue(now, &out)
         guard sender != id, senderDegree >= 1 else {
@@ -156,7 +163,7 @@ public struct GossipRound: Sendable {
             return out
         }
         if alive.contains(sender) { heard[sender] = max(heard[sender] ?? frameRound, frameRound) }
-        let frame = Frame(degree: senderDegree, digest: digest)
+        let frame = Frame(degree: senderDegree, digest: digest, acceptable: acceptable)
         if phase == .waiting, var current = wait, frameRound == current.round {
             if !current.neighbours.contains(sender) || current.departed.contains(sender) {
                 drop(sender, frameRound, .notNeighbour, &out)
@@ -165,7 +172,7 @@ public struct GossipRound: Sendable {
             } else {
                 current.arrived[sender] = frame
                 wait = current
-                out.append(.keep(from: sender, round: frameRound))
+                keep(frame, from: sender, frameRound, &out)
                 arrivals.record(round: frameRound, nanoseconds: elapsed(since: current.sentAt, now), window: window)
             }
         } else if frameRound > round || (frameRound == round && phase != .waiting) {
@@ -178,7 +185,7 @@ public struct GossipRound: Sendable {
             } else {
                 early[frameRound, default: [:]][sender] = frame
                 earlyCount += 1
-                out.append(.keep(from: sender, round: frameRound))
+                keep(frame, from: sender, frameRound, &out)
             }
             // A neighbour heard past the round being waited on will not send that round's factors.
             if phase == .waiting, var current = wait, frameRound > current.round,
@@ -254,7 +261,7 @@ public struct GossipRound: Sendable {
             if locked.contains(sender) {
                 current.arrived[sender] = frame
                 arrivals.record(round: round, nanoseconds: 0, window: window)
-            } else {
+            } else if frame.acceptable {
                 drop(sender, round, .notNeighbour, wasKept: true, &out)
             }
         }
@@ -279,7 +286,7 @@ public struct GossipRound: Sendable {
 
     private mutating func finish(_ now: UInt64, expired: Bool, _ out: inout [RoundDirective]) {
         guard let current = wait else { return }
-        let weights = current.arrived.sorted { $0.key < $1.key }.map { sender, frame in
+        let weights = current.arrived.filter(\.value.acceptable).sorted { $0.key < $1.key }.map { sender, frame in
             NeighbourWeight(id: sender, degree: frame.degree,
                             weight: NeighbourWeight.metropolis(current.degree, frame.degree))
         }
@@ -315,7 +322,9 @@ public struct GossipRound: Sendable {
         for skipped in early.keys.filter({ $0 < target }).sorted() {
             let held = early.removeValue(forKey: skipped) ?? [:]
             earlyCount -= held.count
-            for sender in held.keys.sorted() { drop(sender, skipped, .stale, wasKept: true, &out) }
+            for (sender, frame) in held.sorted(by: { $0.key < $1.key }) where frame.acceptable {
+                drop(sender, skipped, .stale, wasKept: true, &out)
+            }
         }
         out.append(.release(throughRound: target - 1))
         round = target
@@ -328,6 +337,14 @@ public struct GossipRound: Sendable {
     private mutating func updateDeadline() {
         guard let adaptive = settings.adaptiveDeadline else { return }
         deadline = arrivals.deadline(adaptive, fallback: settings.deadline)
+    }
+
+    private mutating func keep(_ frame: Frame, from sender: NodeID, _ round: UInt64, _ out: inout [RoundDirective]) {
+        if frame.acceptable {
+            out.append(.keep(from: sender, round: round))
+        } else {
+            drop(sender, round, .unacceptable, &out)
+        }
     }
 
     private mutating func drop(_ sender: NodeID, _ round: UInt64, _ reason: DropReason, wasKept: Bool = false,

@@ -60,6 +60,8 @@ public enum DropReason: String, Hashable, Sendable {
     case tooFarAhead
     /// `maxBufferedFrames` early frames are already held.
     case bufferFull
+    /// The driver refused the payload's content (`factorsReceived(acceptable: false)`).
+    case unacceptable
     /// The frame claims a degree below 1 (a sender always counts the receiver as a neighbour), or comes
     /// from this node itself.
     case invalid

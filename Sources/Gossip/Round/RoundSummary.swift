@@ -31,7 +31,7 @@ public struct RoundCounts: Hashable, Sendable {
     public var stale = 0
     public var duplicate = 0
     public var conflicting = 0
-    /// Not a neighbour, too far ahead, buffer full, or invalid.
+    /// Not a neighbour, too far ahead, buffer full, invalid, or content refused by the driver.
     public var refused = 0
 
     public init() {}
@@ -42,7 +42,7 @@ public struct RoundCounts: Hashable, Sendable {
         case .stale: stale += 1
         case .duplicate: duplicate += 1
         case .conflicting: conflicting += 1
-        case .notNeighbour, .tooFarAhead, .bufferFull, .invalid: refused += 1
+        case .notNeighbour, .tooFarAhead, .bufferFull, .invalid, .unacceptable: refused += 1
         }
     }
 }
