@@ -6,9 +6,14 @@ import SwarmBase
 
 /// Scratch directories, identities and records shared by the store tests.
 enum StoreFixtures {
-    /// A fresh empty directory under /tmp.
+    /// Where scratch directories go: /dev/shm when there is one. The store fsyncs every commit;
+    /// on tmpfs that costs nothing, so these tests do not load the disk under the rest of the
+    /// suite, and nothing they check (file contents after commits, refusals) depends on the medium.
+    static let scratchRoot = FileIO.kind(of: "/dev/shm") == .directory ? "/dev/shm" : "/tmp"
+
+    /// A fresh empty directory under `scratchRoot`.
     static func scratchDirectory(_ name: String) -> String {
-        var template = Array("/tmp/swarmtune-store-\(name)-XXXXXX".utf8CString)
+        var template = Array("\(scratchRoot)/swarmtune-store-\(name)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             preconditionFailure("mkdtemp failed: \(Errno.current)")
         }
