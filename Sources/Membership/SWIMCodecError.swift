@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// Why a SWIM payload could not be encoded or decoded. Offsets are byte offsets into the payload.
 public enum SWIMCodecError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The payload ended while reading `field`.
@@ -11,6 +13,20 @@ public enum SWIMCodecError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidNodeID(field: String, offset: Int)
     case invalidAddress(field: String, offset: Int, reason: PeerAddressError)
     case trailingBytes(offset: Int, count: Int)
+
+    /// The codec error for a field that could not be read.
+    public init(_ error: ByteReadError) {
+        switch error {
+        case let .truncated(field, offset, needed, available):
+            self = .truncated(field: field, offset: offset, needed: needed, available: available)
+        case let .limitExceeded(field, offset, value, limit):
+            self = .limitExceeded(field: field, offset: offset, value: Int(clamping: value), limit: Int(clamping: limit))
+        case let .invalidUTF8(field, offset):
+            self = .invalidUTF8(field: field, offset: offset)
+        case let .trailingBytes(offset, count):
+            self = .trailingBytes(offset: offset, count: count)
+        }
+    }
 
     public var description: String {
         switch self {
@@ -27,7 +43,7 @@ public enum SWIMCodecError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .invalidValue(field, offset, value):
             "SWIM \(field) at byte \(offset) has invalid value \(value)"
         case let .invalidNodeID(field, offset):
-            "SWIM \(field) at byte \(offset) is not a node id (1...\(NodeID.maxLength) printable ASCII bytes)"
+            "SWIM \(field) at byte \(offset) is the all-zero node id, which no key has"
         case let .invalidAddress(field, offset, reason):
             "SWIM \(field) at byte \(offset) is not a valid address: \(reason)"
         case let .trailingBytes(offset, count):

@@ -1,8 +1,10 @@
+import SwarmBase
 import Foundation
 import Glibc
 
 /// A node's secure transport: listens, dials, authenticates peers with mutual TLS 1.3 against
-/// the swarm CA, exchanges hellos, and then carries membership and factors frames.
+/// the swarm CA, exchanges hellos, and then carries opaque payloads (membership, factors...)
+/// whose sender it has checked against the verified peer.
 ///
 /// Events arrive on `handler`, called on the node's I/O thread in order; a handler should return
 /// quickly (hand heavy work to another thread), since it paces reading from every peer.
@@ -114,15 +116,21 @@ public final class TransportNode: Sendable {
         core.wake.signal()
     }
 
-    /// Queues `frame` (membership or factors) for `peer`.
+    /// Queues a payload of `kind` from this node for `peer`.
     ///
     /// The queue per peer is bounded (`maxQueuedBytesPerPeer`, `maxQueuedFramesPerPeer`): when it
-    /// is full, waits up to `timeout` for room, then throws `queueFull`. Encoding (and the
-    /// checksums) happens on the caller's thread.
+    /// is full, waits up to `timeout` for room, then throws `queueFull`.
+    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, timeout: Duration = .zero) throws(TransportError) {
+        try send(.payload(Payload(kind: kind, sender: nodeID, body: body)), to: peer, timeout: timeout)
+    }
+
+    /// Queues a payload frame for `peer` as it is (peers refuse one whose sender is not this node).
+    /// hello, reason and bye are the transport's own: they throw `reservedFrameKind`.
+    /// Encoding happens on the caller's thread.
     public func send(_ frame: Frame, to peer: NodeID, timeout: Duration = .zero) throws(TransportError) {
         switch frame.kind {
         case .hello, .reason, .bye: throw .reservedFrameKind(frame.kind)
-        case .membership, .factors: break
+        case .payload: break
         }
         let bytes: [UInt8]
         do {

@@ -1,3 +1,4 @@
+import SwarmBase
 import TestSupport
 import Foundation
 import Glibc
@@ -57,11 +58,11 @@ final class EventRecorder: Sendable {
         return nil
     }
 
-    func received(timeout: Duration = .seconds(5), _ predicate: (Frame) -> Bool) -> Frame? {
-        if case .received(let frame, _)? = wait(timeout: timeout, { event in
-            if case .received(let frame, _) = event { return predicate(frame) }
+    func received(timeout: Duration = .seconds(5), _ predicate: (Payload) -> Bool) -> Payload? {
+        if case .received(let payload, _)? = wait(timeout: timeout, { event in
+            if case .received(let payload, _) = event { return predicate(payload) }
             return false
-        }) { return frame }
+        }) { return payload }
         return nil
     }
 
