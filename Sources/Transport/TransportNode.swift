@@ -18,14 +18,17 @@ public final class TransportNode: Sendable {
 
     private let core: NodeCore
     private let context: TLSContext
+    private let clock: any NanosecondClock
     private let handler: @Sendable (TransportEvent) -> Void
 
     /// - Parameters:
     ///   - swarmID, coreHash, schemaHash: what this node announces in hello; peers must match.
+    ///   - clock: the time of every connection deadline (handshake, idle, read, write, linger);
+    ///     a `ManualClock` drives them in virtual time. Waits of API calls stay on real time.
     ///   - handler: receives every `TransportEvent`, on the I/O thread.
     public init(
         configuration: TransportConfiguration = TransportConfiguration(), identity: TLSIdentity,
-        swarmID: String, coreHash: Digest32, schemaHash: Digest32,
+        swarmID: String, coreHash: Digest32, schemaHash: Digest32, clock: any NanosecondClock = MonotonicClock(),
         handler: @escaping @Sendable (TransportEvent) -> Void
     ) throws(TransportError) {
         let limit = configuration.maxFrameLength
@@ -44,6 +47,7 @@ public final class TransportNode: Sendable {
         self.coreHash = coreHash
         self.schemaHash = schemaHash
         self.handler = handler
+        self.clock = clock
         do {
             context = try TLSContext(identity: identity)
         } catch {
@@ -77,7 +81,7 @@ public final class TransportNode: Sendable {
                           coreHash: coreHash, schemaHash: schemaHash)
         core.state.withLock { $0.localHello = hello }
         let loop = LoopStarter(configuration: configuration, core: core, context: context,
-                               listener: listener, hello: hello, handler: handler)
+                               listener: listener, hello: hello, clock: clock, handler: handler)
         let thread = Thread { loop.run() }
         thread.name = "swarmtune-transport"
         thread.start()
@@ -236,6 +240,7 @@ private struct LoopStarter: Sendable {
     let context: TLSContext
     let listener: Int32?
     let hello: Hello
+    let clock: any NanosecondClock
     let handler: @Sendable (TransportEvent) -> Void
 
     @TaskLocal static var isLoopThread = false
@@ -243,7 +248,7 @@ private struct LoopStarter: Sendable {
     func run() {
         LoopStarter.$isLoopThread.withValue(true) {
             EventLoop(configuration: configuration, core: core, context: context, listener: listener,
-                      localHello: hello, handler: handler).run()
+                      localHello: hello, clock: clock, handler: handler).run()
         }
     }
 }

@@ -81,7 +81,7 @@ struct HostileInputTests {
         let (bytes, closed, _) = client.readAll()
         #expect(closed)
         #expect(reasonCode(in: bytes) == .protocolError)
-        #expect(Self.protocolError(events.waitFailure()) == .frameTooLarge(length: 65536, limit: Connection.handshakeFrameLimit))
+        #expect(Self.protocolError(events.waitFailure()) == .frameTooLarge(length: 65536, limit: ConnectionStateMachine.handshakeFrameLimit))
     }
 
     @Test("a truncated frame times out (read timeout) with a reason frame")

@@ -91,11 +91,12 @@ struct TestSwarm {
     }
 
     func node(_ name: String, identity: TLSIdentity? = nil, swarmID: String? = nil, core: Digest32? = nil,
-              schema: Digest32? = nil, configuration: TransportConfiguration = quickConfiguration()) throws -> (TransportNode, EventRecorder, String) {
+              schema: Digest32? = nil, configuration: TransportConfiguration = quickConfiguration(),
+              clock: any NanosecondClock = MonotonicClock()) throws -> (TransportNode, EventRecorder, String) {
         let recorder = EventRecorder(name)
         let node = try TransportNode(configuration: configuration, identity: identity ?? ca.makeIdentity(name: name),
                                      swarmID: swarmID ?? self.swarmID, coreHash: core ?? self.core,
-                                     schemaHash: schema ?? self.schema, handler: recorder.handler)
+                                     schemaHash: schema ?? self.schema, clock: clock, handler: recorder.handler)
         let address = try node.start() ?? ""
         return (node, recorder, address)
     }
