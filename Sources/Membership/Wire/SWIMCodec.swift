@@ -48,12 +48,12 @@ public enum SWIMCodec {
         switch envelope.message {
         case let .ping(sequence, target):
             writer.u32(sequence)
-            try writeNodeID(target, &writer, "ping target")
+            writer.raw(target.digest.bytes)
         case let .ack(sequence):
             writer.u32(sequence)
         case let .pingRequest(sequence, target, targetAddress):
             writer.u32(sequence)
-            try writeNodeID(target, &writer, "ping-request target")
+            writer.raw(target.digest.bytes)
             try writeAddress(targetAddress, &writer, "ping-request target address")
         case let .nack(sequence):
             writer.u32(sequence)
@@ -89,10 +89,6 @@ public enum SWIMCodec {
         guard count <= limit else { throw .limitExceeded(field: field, offset: writer.count, value: count, limit: limit) }
     }
 
-    private static func writeNodeID(_ id: NodeID, _ writer: inout ByteWriter, _ field: String) throws(SWIMCodecError) {
-        writer.raw(id.digest.bytes)
-    }
-
     /// A string as u8 length + UTF-8 bytes, refused over `limit` (at most 255).
     private static func writeString(_ text: String, _ writer: inout ByteWriter, field: String, limit: Int) throws(SWIMCodecError) {
         let length = text.utf8.count
@@ -108,12 +104,12 @@ public enum SWIMCodec {
     }
 
     private static func writeUpdate(_ update: MembershipUpdate, _ writer: inout ByteWriter) throws(SWIMCodecError) {
-        try writeNodeID(update.id, &writer, "member id")
+        writer.raw(update.id.digest.bytes)
         try writeAddress(update.address, &writer, "member address")
         writer.u64(update.incarnation)
         writer.u8(update.status.rawValue)
         writer.u8((update.metadata != nil ? 1 : 0) | (update.suspector != nil ? 2 : 0))
-        if let suspector = update.suspector { try writeNodeID(suspector, &writer, "suspector") }
+        if let suspector = update.suspector { writer.raw(suspector.digest.bytes) }
         if let metadata = update.metadata {
             try writeString(metadata.coreHash, &writer, field: "core hash", limit: MemberMetadata.maxHashLength)
             try writeString(metadata.adapterSchemaHash, &writer, field: "adapter schema hash", limit: MemberMetadata.maxHashLength)
