@@ -37,8 +37,8 @@ let package = Package(
         // Protocols: pure state machines, no I/O.
         .target(name: "Membership", dependencies: ["SwarmBase"], swiftSettings: strict),
         .target(name: "Consensus", swiftSettings: strict),
-        // Gossip of LoRA factors: the factors message codec (Wire/) and the round state machine.
-        .target(name: "Gossip", dependencies: ["SwarmBase"], swiftSettings: strict),
+        // Gossip: the Dec-LoRA round state machine (pure) and the factor frame codec.
+        .target(name: "Gossip", dependencies: ["SwarmBase", "Consensus"], swiftSettings: strict),
 
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
         .target(name: "Transport", dependencies: ["SwarmBase", "Hashing", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
-        .testTarget(name: "GossipTests", dependencies: ["Gossip", "SwarmBase"], swiftSettings: strict),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip", "Consensus", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["Hashing", "ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )
