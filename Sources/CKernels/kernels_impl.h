@@ -268,6 +268,57 @@ static void SUFFIX(dot4_q8_0_tab)(const void *row, size_t rb, const float *d, co
     out[3] = SUFFIX(hsum16)(acc3);
 }
 
+// The row loops over one format's dot kernels: four rows at a time where the format has a dot4
+// kernel, then row by row. Inlined with constant kernels into one function per format (below),
+// so a matrix operation makes one indirect call, not one per row.
+typedef float (*SUFFIX(dot_fn))(const void *, const float *, const float *, int64_t);
+typedef void (*SUFFIX(dot4_fn))(const void *, size_t, const float *, const float *, int64_t, float *);
+typedef void (*SUFFIX(dot4_tab_fn))(const void *, size_t, const float *, const float *, int64_t, const float *,
+                                    const float *, float *);
+
+static inline __attribute__((always_inline)) void SUFFIX(dot_rows_using)(
+    SUFFIX(dot4_fn) dot4, SUFFIX(dot_fn) dot, const void *w, size_t rb, const float *x, const float *xsum, int64_t nb,
+    float *y, int64_t r0, int64_t r1) {
+    int64_t r = r0;
+    if (dot4)
+        for (; r + 4 <= r1; r += 4) dot4(ST_ROW(uint8_t, w, rb, r), rb, x, xsum, nb, y + r);
+    for (; r < r1; r++) y[r] = dot(ST_ROW(uint8_t, w, rb, r), x, xsum, nb);
+}
+
+static inline __attribute__((always_inline)) void SUFFIX(dot_rows_tab_using)(
+    SUFFIX(dot4_tab_fn) dot4_tab, SUFFIX(dot_fn) dot, const void *w, size_t rb, const float *dtab, const float *mtab,
+    int64_t nb, const float *x, const float *xsum, float *y, int64_t r0, int64_t r1) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4)
+        dot4_tab(ST_ROW(uint8_t, w, rb, r), rb, dtab + r * nb, mtab ? mtab + r * nb : NULL, nb, x, xsum, y + r);
+    for (; r < r1; r++) y[r] = dot(ST_ROW(uint8_t, w, rb, r), x, xsum, nb);
+}
+
+static void SUFFIX(dot_rows_q4_0)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
+                                  int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_using)(NULL, SUFFIX(dot_q4_0), w, rb, x, xsum, nb, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_q4_1)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
+                                  int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_using)(SUFFIX(dot4_q4_1), SUFFIX(dot_q4_1), w, rb, x, xsum, nb, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_q8_0)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
+                                  int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_using)(SUFFIX(dot4_q8_0), SUFFIX(dot_q8_0), w, rb, x, xsum, nb, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_tab_q4_1)(const void *w, size_t rb, const float *dtab, const float *mtab, int64_t nb,
+                                      const float *x, const float *xsum, float *y, int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_tab_using)(SUFFIX(dot4_q4_1_tab), SUFFIX(dot_q4_1), w, rb, dtab, mtab, nb, x, xsum, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_tab_q8_0)(const void *w, size_t rb, const float *dtab, const float *mtab, int64_t nb,
+                                      const float *x, const float *xsum, float *y, int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_tab_using)(SUFFIX(dot4_q8_0_tab), SUFFIX(dot_q8_0), w, rb, dtab, mtab, nb, x, xsum, y, r0, r1);
+}
+
 // Σ x over each 32-weight block: xsum[b] for the offset terms of Q4_0 and Q4_1.
 static void SUFFIX(block_sums)(const float *x, int64_t nb, float *xsum) {
     for (int64_t b = 0; b < nb; b++)
@@ -281,11 +332,7 @@ void SUFFIX(st_matvec_tab)(const st_format *f, const void *w, size_t row_bytes, 
     const int64_t nb = cols / ST_QK;
     float *xsum = scratch;
     if (k->wants_xsum) SUFFIX(block_sums)(x, nb, xsum);
-    int64_t r = r0;
-    for (; r + 4 <= r1; r += 4)
-        k->dot4_tab(ST_ROW(uint8_t, w, row_bytes, r), row_bytes, dtab + r * nb, mtab ? mtab + r * nb : NULL, nb, x, xsum,
-                    y + r);
-    for (; r < r1; r++) y[r] = k->dot(ST_ROW(uint8_t, w, row_bytes, r), x, xsum, nb);
+    k->dot_rows_tab(w, row_bytes, dtab, mtab, nb, x, xsum, y, r0, r1);
 }
 
 // ---- NT GEMM: C[i, j] = dot(A[i, :], B[j, :]) --------------------------------------------
@@ -386,18 +433,14 @@ void SUFFIX(st_qgemm)(const st_format *f, const void *w, size_t row_bytes, int64
         SUFFIX(st_sgemm_nt)(x, ldx, (const float *)w, (int64_t)(row_bytes / 4), y, ldy, m, r0, r1, cols, 0);
         return;
     }
-    if (m <= 2 && k->dot) {
+    if (m <= 2 && k->dot_rows) {
         // One or two rows of X (decode without scale tables): dot products straight off the blocks.
         const int64_t nb = cols / ST_QK;
         for (int64_t i = 0; i < m; i++) {
             const float *xi = x + i * ldx;
             float *xsum = scratch;
             if (k->wants_xsum) SUFFIX(block_sums)(xi, nb, xsum);
-            float *yi = y + i * ldy;
-            int64_t r = r0;
-            if (k->dot4)
-                for (; r + 4 <= r1; r += 4) k->dot4(ST_ROW(uint8_t, w, row_bytes, r), row_bytes, xi, xsum, nb, yi + r);
-            for (; r < r1; r++) yi[r] = k->dot(ST_ROW(uint8_t, w, row_bytes, r), xi, xsum, nb);
+            k->dot_rows(w, row_bytes, xi, xsum, nb, y + i * ldy, r0, r1);
         }
         return;
     }
@@ -570,12 +613,12 @@ double SUFFIX(st_softmax_xent)(float *row, int64_t n, int64_t target, float grad
 
 // This ISA's kernels per format, indexed by st_kind.
 const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {
-    [ST_KIND_F32] = {SUFFIX(dequant_row_f32), NULL, NULL, NULL, 0},
-    [ST_KIND_F16] = {SUFFIX(dequant_row_f16), NULL, NULL, NULL, 0},
-    [ST_KIND_BF16] = {SUFFIX(dequant_row_bf16), NULL, NULL, NULL, 0},
-    [ST_KIND_Q4_0] = {SUFFIX(dequant_row_q4_0), SUFFIX(dot_q4_0), NULL, NULL, 1},
-    [ST_KIND_Q4_1] = {SUFFIX(dequant_row_q4_1), SUFFIX(dot_q4_1), SUFFIX(dot4_q4_1), SUFFIX(dot4_q4_1_tab), 1},
-    [ST_KIND_Q8_0] = {SUFFIX(dequant_row_q8_0), SUFFIX(dot_q8_0), SUFFIX(dot4_q8_0), SUFFIX(dot4_q8_0_tab), 0},
+    [ST_KIND_F32] = {SUFFIX(dequant_row_f32), NULL, NULL, 0},
+    [ST_KIND_F16] = {SUFFIX(dequant_row_f16), NULL, NULL, 0},
+    [ST_KIND_BF16] = {SUFFIX(dequant_row_bf16), NULL, NULL, 0},
+    [ST_KIND_Q4_0] = {SUFFIX(dequant_row_q4_0), SUFFIX(dot_rows_q4_0), NULL, 1},
+    [ST_KIND_Q4_1] = {SUFFIX(dequant_row_q4_1), SUFFIX(dot_rows_q4_1), SUFFIX(dot_rows_tab_q4_1), 1},
+    [ST_KIND_Q8_0] = {SUFFIX(dequant_row_q8_0), SUFFIX(dot_rows_q8_0), SUFFIX(dot_rows_tab_q8_0), 0},
 };
 
 #undef vf

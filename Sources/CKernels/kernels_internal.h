@@ -46,20 +46,19 @@ static inline int st_format_has_scale_tables(const st_format *f) {
         assert((row_bytes) >= st_format_row_bytes((f), (cols)) && "rows overlap"); \
     } while (0)
 
-/// One ISA's kernels for one format. The block-format entries take a row (or four rows `rb`
-/// bytes apart) of `nb` blocks and x (nb * 32 floats); xsum[b] = Σ x over block b when
-/// `wants_xsum` (the offset term of Q4_0 and Q4_1), otherwise ignored.
+/// One ISA's kernels for one format. The block-format entries compute y[r] = dot(W row r, x) for
+/// r in [r0, r1) over rows of `nb` blocks, `rb` bytes apart; x holds nb * 32 floats and xsum[b] =
+/// Σ x over block b when `wants_xsum` (the offset term of Q4_0 and Q4_1), otherwise unread.
 typedef struct {
     /// Decodes `cols` weights (whole blocks) from `src` into `dst`.
     void (*dequant_row)(const void *src, int64_t cols, float *dst);
-    /// dot(W row, x); NULL for the dense formats.
-    float (*dot)(const void *row, const float *x, const float *xsum, int64_t nb);
-    /// out[0..4) = dot(W row k, x) for four rows; NULL where `dot` runs row by row.
-    void (*dot4)(const void *row, size_t rb, const float *x, const float *xsum, int64_t nb, float *out);
-    /// dot4 with the block scales read from fp32 tables d (and mt, Q4_1's minimums), nb per row;
-    /// NULL for formats without scale tables.
-    void (*dot4_tab)(const void *row, size_t rb, const float *d, const float *mt, int64_t nb, const float *x,
-                     const float *xsum, float *out);
+    /// The dot products off the blocks; NULL for the dense formats.
+    void (*dot_rows)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y, int64_t r0,
+                     int64_t r1);
+    /// The same with the block scales read from fp32 tables dtab (and mtab, Q4_1's minimums), nb
+    /// per row; NULL for formats without scale tables.
+    void (*dot_rows_tab)(const void *w, size_t rb, const float *dtab, const float *mtab, int64_t nb, const float *x,
+                         const float *xsum, float *y, int64_t r0, int64_t r1);
     int wants_xsum;
 } st_kernels;
 
