@@ -35,16 +35,16 @@ let package = Package(
         .target(name: "LM", dependencies: ["SwarmBase", "ModelIO", "Tensor", "Quant", "Tokenizer"], swiftSettings: strict),
 
         // Protocols: pure state machines, no I/O.
-        .target(name: "Membership", swiftSettings: strict),
+        .target(name: "Membership", dependencies: ["SwarmBase"], swiftSettings: strict),
         .target(name: "Consensus", swiftSettings: strict),
         // Gossip: the Dec-LoRA round state machine (pure) and the factor frame codec.
         .target(name: "Gossip", dependencies: ["SwarmBase", "Consensus"], swiftSettings: strict),
 
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
-        .target(name: "Transport", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["SwarmBase", "Hashing", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
-        .target(name: "SwarmNode", dependencies: ["Membership", "Transport"], swiftSettings: strict),
+        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport"], swiftSettings: strict),
 
         // Adapter files (safetensors, PEFT directories) and private datasets (JSONL).
         .target(name: "Adapters", swiftSettings: strict),
@@ -68,13 +68,13 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant"], swiftSettings: strict),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "MembershipTests", dependencies: ["Membership"], swiftSettings: strict),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "COpenSSL", "COpenSSLShims", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "MembershipTests", dependencies: ["Membership", "SwarmBase"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "SwarmBase", "Hashing", "Gossip", "COpenSSL", "COpenSSLShims", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TrainDataTests", dependencies: ["TrainData"], swiftSettings: strict),
         .testTarget(name: "TrainTests", dependencies: ["Train", "LM", "Tensor", "Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport"], swiftSettings: strict),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
