@@ -1,5 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Adapters
-import Foundation
 
 /// How adapters look and how far apart they are: the numbers `swarmtune inspect` prints.
 ///
