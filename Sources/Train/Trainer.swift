@@ -80,10 +80,7 @@ public final class Trainer {
     private func nextIndex(_ count: Int) -> Int {
         if cursor >= order.count || order.count != count {
             order = Array(0..<count)
-            for i in stride(from: count - 1, to: 0, by: -1) {
-                let j = Int(rng.next() % UInt64(i + 1))
-                order.swapAt(i, j)
-            }
+            rng.shuffle(&order)
             cursor = 0
         }
         defer { cursor += 1 }
