@@ -38,16 +38,16 @@ let package = Package(
         .target(name: "LM", dependencies: ["SwarmBase", "ModelIO", "Tensor", "Quant", "Tokenizer", "Adapters"], swiftSettings: strict),
 
         // Protocols: pure state machines, no I/O.
-        .target(name: "Membership", swiftSettings: strict),
+        .target(name: "Membership", dependencies: ["SwarmBase"], swiftSettings: strict),
         .target(name: "Consensus", swiftSettings: strict),
         // Gossip: the Dec-LoRA round state machine (pure) and the factor frame codec.
         .target(name: "Gossip", dependencies: ["SwarmBase", "Consensus"], swiftSettings: strict),
 
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
-        .target(name: "Transport", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: strict),
+        .target(name: "Transport", dependencies: ["SwarmBase", "Hashing", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
-        .target(name: "SwarmNode", dependencies: ["Membership", "Transport"], swiftSettings: strict),
+        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport"], swiftSettings: strict),
 
         // Training: optimizer, schedules, the chat rendering of dataset records, the trainer loop.
         .target(name: "Train", dependencies: ["SwarmBase", "LM", "Tensor", "Tokenizer", "Adapters", "TrainData"], swiftSettings: strict),
@@ -70,15 +70,15 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "MembershipTests", dependencies: ["Membership"], swiftSettings: strict),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "COpenSSL", "COpenSSLShims", "SwarmBase", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "MembershipTests", dependencies: ["Membership", "SwarmBase"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "SwarmBase", "Hashing", "Gossip", "COpenSSL", "COpenSSLShims", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SwarmBase", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TrainDataTests", dependencies: ["TrainData", "SwarmBase", "Tokenizer", "Train"], swiftSettings: strict),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport"], swiftSettings: strict),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Membership
+import SwarmBase
 import Transport
 
 /// Options of the membership-only node (`swarmnode-dev node ...`; later `swarmtune node`).

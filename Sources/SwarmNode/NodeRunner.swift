@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Membership
+import SwarmBase
 import Transport
 
 /// The membership-only node's commands (`node`, `members`, `certs`), kept in the library so the
@@ -81,13 +82,13 @@ public enum NodeRunner {
         let driver = try MembershipDriver(identity: identity, configuration: configuration) { change in
             switch change {
             case let .changed(member, previous):
-                log("member \(member.id.rawValue.prefix(12)) \(member.address) \(previous.map { "\($0) -> " } ?? "new: ")\(member.status) #\(member.incarnation)")
+                log("member \(member.id.short) \(member.address) \(previous.map { "\($0) -> " } ?? "new: ")\(member.status) #\(member.incarnation)")
             case .forgotten(let id):
-                log("member \(id.rawValue.prefix(12)) forgotten")
+                log("member \(id.short) forgotten")
             }
         }
         let myself = try driver.start(seeds: seeds)
-        log("node \(myself.id.rawValue.prefix(12)) listening on \(myself.address), incarnation \(myself.incarnation), period \(options.probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
+        log("node \(myself.id.short) listening on \(myself.address), incarnation \(myself.incarnation), period \(options.probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
 
         var received: Int32 = 0
         sigwait(&signals, &received)

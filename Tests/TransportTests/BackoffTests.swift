@@ -1,4 +1,4 @@
-import struct SwarmBase.SeededRandom
+import SwarmBase
 import Testing
 @testable import Transport
 

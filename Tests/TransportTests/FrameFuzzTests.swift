@@ -1,5 +1,6 @@
+import SwarmBase
 import Foundation
-import struct SwarmBase.SeededRandom
+import Gossip
 import Testing
 @testable import Transport
 
@@ -19,8 +20,9 @@ struct FrameFuzzTests {
         let frames: [Frame] = [
             .hello(Hello(nodeID: node, swarmID: "swarm", listenAddress: "127.0.0.1:7000", coreHash: .zero, schemaHash: .zero)),
             .reason(Reason(.coreHashMismatch, "core differs")),
-            .membership([1, 2, 3, 4, 5, 6, 7, 8]),
-            .factors(Factors(round: 3, sender: node, schemaHash: .zero, tensors: [small, half])),
+            .payload(Payload(kind: .membership, sender: node, body: [1, 2, 3, 4, 5, 6, 7, 8])),
+            .payload(Payload(kind: .factors, sender: node,
+                             body: try FactorsMessage(round: 3, sender: node, schemaHash: .zero, tensors: [small, half]).encoded())),
             .bye,
         ]
         var corpus = try frames.map { try $0.encoded() }
