@@ -1,4 +1,5 @@
 import Foundation
+import SwarmBase
 import Tensor
 
 /// Forward and backward passes for LoRA training on the frozen quantized core.
