@@ -1,3 +1,4 @@
+import SwarmBase
 import Tensor
 
 extension TrainingSession {
