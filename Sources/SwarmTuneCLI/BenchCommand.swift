@@ -5,55 +5,52 @@ import Quant
 import CKernels
 import Transport
 
-/// `swarmtune bench`: figures for the kernels and the forward pass, optionally side by side with
-/// the reference stack (transformers and llama.cpp) measured in the same run.
-enum BenchCommand {
-    static let help = """
-        USAGE: swarmtune bench forward [--model PATH] [--prompt-tokens N] [--decode-tokens N] [--threads N]
-                                       [--reference] [--python PATH] [--json]
-               swarmtune bench train [--model PATH] [--batch 4] [--seq-len 128] [--rank 8] [--targets q,k,v,o|all]
-                                     [--steps N] [--threads N] [--precision fp32|bf16] [--reference] [--python PATH] [--json]
-               swarmtune bench gemm [--threads N] [--json]
-               swarmtune bench transport [--frames 512] [--round-trips 2000] [--idle-peers 0]
-
-        forward  prefill and decode tokens/s and peak RSS on a core (default: the real core in models/).
-                 --reference also runs scripts/reference/bench_forward.py (transformers fp32 and
-                 llama-cpp-python on the same file, same token ids) and prints the ratios.
-        train    LoRA training tokens/s and peak RSS (forward, backward and the AdamW update);
-                 --reference runs scripts/reference/bench_train.py (PyTorch + PEFT, fp32) beside it.
-        transport factor-exchange throughput over mutually authenticated TLS 1.3 on loopback (2 MB
-                 frames) and small-frame round-trip latency (median, p99).
-        gemm     GFLOP/s of the quantized matmul for each instruction-set build and of a plain
-                 Swift SIMD loop, on the core's shapes.
-
-        EXAMPLES:
-          swift build -c release && .build/release/swarmtune bench forward --reference
-          .build/release/swarmtune bench gemm
+/// `swarmtune bench forward`: prefill and decode throughput on a core, optionally side by side
+/// with the reference stack (transformers and llama.cpp) measured in the same run.
+struct BenchForward: Command {
+    static let name = "bench forward"
+    static let summary = "prefill and decode tokens/s and peak RSS on a core"
+    static let discussion = """
+        --reference also runs scripts/reference/bench_forward.py (transformers fp32 and
+        llama-cpp-python on the same file, same token ids) and prints the ratios.
         """
+    static let examples = ["bench forward --reference"]
+    /// What `swarmtune bench` says of itself (the group's help).
+    static let groupDiscussion = """
+        Figures for the kernels, the forward pass, training and the transport. Measure release
+        builds: swift build -c release && .build/release/swarmtune bench forward --reference
+        """
+    static let defaultModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let what = try args.positional("what to benchmark (forward, train, gemm or transport)")
-        switch what {
-        case "forward": try forward(&args)
-        case "gemm": try gemm(&args)
-        case "train": try BenchTrain.run(&args)
-        case "transport": try transport(&args)
-        default: throw .usage(command: "bench", message: "unknown benchmark '\(what)' (forward, train, gemm, transport)")
-        }
+    struct Options: Declarations {
+        let model = Option.text("--model", "PATH", help: "the core", default: BenchForward.defaultModel)
+        let promptTokens = Option.integer("--prompt-tokens", help: "tokens of the prompt (prefill)", default: 128, range: 1...4096)
+        let decodeTokens = Option.integer("--decode-tokens", help: "tokens decoded after it", default: 128, range: 1...4096)
+        let threads = Option.threads
+        let reference = Flag("--reference", help: "also measure transformers and llama.cpp (reference venv)")
+        let python = Option.text("--python", "PATH", help: "the reference venv's Python (default: $SWARMTUNE_REFERENCE_PYTHON or .venv-ref/bin/python)")
+        let json = Flag("--json", help: "print the figures as JSON")
     }
 
-    static func defaultModel() -> String { "models/SmolLM2-135M-Instruct.Q4_1.gguf" }
+    let path: String
+    let promptTokens: Int
+    let decodeTokens: Int
+    let threads: Int?
+    let reference: Bool
+    let python: String?
+    let json: Bool
 
-    static func forward(_ args: inout Arguments) throws(CLIError) {
-        let path = try args.option("--model") ?? defaultModel()
-        let promptTokens = try args.int("--prompt-tokens", default: 128, range: 1...4096)!
-        let decodeTokens = try args.int("--decode-tokens", default: 128, range: 1...4096)!
-        let threads = try args.int("--threads", range: 1...256)
-        let reference = args.flag("--reference")
-        let python = try args.option("--python")
-        let json = args.flag("--json")
-        try args.finish()
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.value(d.model)
+        promptTokens = try p.value(d.promptTokens)
+        decodeTokens = try p.value(d.decodeTokens)
+        threads = try p.optional(d.threads)
+        reference = p.flag(d.reference)
+        python = try p.optional(d.python)
+        json = p.flag(d.json)
+    }
 
+    func run() throws(CLIError) {
         let model: LlamaModel
         do { model = try LlamaModel(path: path) } catch { throw .failure(error.description) }
         var rng = SeededRandom(seed: 1234)
@@ -81,7 +78,7 @@ enum BenchCommand {
                                       "decodeTokensPerSecond": decode, "peakRSSBytes": rss,
                                       "threads": pool.threads, "isa": pool.isaName]]
         if reference {
-            rows += try runReference(python: python, model: path, ids: ids, decodeTokens: decodeTokens, threads: pool.threads)
+            rows += try Self.runReference(python: python, model: path, ids: ids, decodeTokens: decodeTokens, threads: pool.threads)
         }
         if json {
             Output.out(Output.json(["model": path, "promptTokens": promptTokens, "decodeTokens": decodeTokens, "results": rows]))
@@ -135,19 +132,59 @@ enum BenchCommand {
         }
     }
 
-    static func transport(_ args: inout Arguments) throws(CLIError) {
-        var o = TransportBenchmark.Options()
-        o.frames = try args.int("--frames", default: 512, range: 1...1_000_000)!
-        o.roundTrips = try args.int("--round-trips", default: 2000, range: 1...10_000_000)!
-        o.idlePeers = try args.int("--idle-peers", default: 0, range: 0...1000)!
-        try args.finish()
-        do { Output.out(try TransportBenchmark.run(o).description) } catch { throw .failure("\(error)") }
+}
+
+/// `swarmtune bench transport`: factor-exchange throughput and round-trip latency over mutually
+/// authenticated TLS 1.3 on loopback.
+struct BenchTransport: Command {
+    static let name = "bench transport"
+    static let summary = "factor-exchange throughput (2 MB frames) and small-frame round-trip latency over TLS on loopback"
+    static let discussion = ""
+    static let examples = ["bench transport --frames 256 --round-trips 1000"]
+
+    struct Options: Declarations {
+        let frames = Option.integer("--frames", help: "2 MB frames sent for the throughput figure", default: 512, range: 1...1_000_000)
+        let roundTrips = Option.integer("--round-trips", help: "small-frame round trips for the latency figures (median, p99)", default: 2000, range: 1...10_000_000)
+        let idlePeers = Option.integer("--idle-peers", help: "extra connected peers that stay idle", default: 0, range: 0...1000)
     }
 
-    static func gemm(_ args: inout Arguments) throws(CLIError) {
-        let threads = try args.int("--threads", range: 1...256)
-        let json = args.flag("--json")
-        try args.finish()
+    let options: TransportBenchmark.Options
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        var o = TransportBenchmark.Options()
+        o.frames = try p.value(d.frames)
+        o.roundTrips = try p.value(d.roundTrips)
+        o.idlePeers = try p.value(d.idlePeers)
+        options = o
+    }
+
+    func run() throws(CLIError) {
+        do { Output.out(try TransportBenchmark.run(options).description) } catch { throw .failure("\(error)") }
+    }
+}
+
+/// `swarmtune bench gemm`: GFLOP/s of the quantized matmul for each instruction-set build and of
+/// a plain Swift SIMD loop, on the core's shapes.
+struct BenchGemm: Command {
+    static let name = "bench gemm"
+    static let summary = "GFLOP/s of the quantized matmul per instruction-set build and of a plain Swift SIMD loop"
+    static let discussion = ""
+    static let examples = ["bench gemm --threads 2"]
+
+    struct Options: Declarations {
+        let threads = Option.threads
+        let json = Flag("--json", help: "print the figures as JSON")
+    }
+
+    let threads: Int?
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        threads = try p.optional(d.threads)
+        json = p.flag(d.json)
+    }
+
+    func run() throws(CLIError) {
         let pool = ComputePool(threads: threads)
         var rng = SeededRandom(seed: 7)
         var results: [[String: Any]] = []
@@ -167,7 +204,7 @@ enum BenchCommand {
                 let x = (0..<(s.m * s.cols)).map { _ in rng.nextFloat() - 0.5 }
                 var y = [Float](repeating: 0, count: s.m * s.rows)
                 for isa in 0...Kernels.detectedISA {
-                    let seconds = time(minSeconds: 0.2) {
+                    let seconds = Self.time(minSeconds: 0.2) {
                         w.withUnsafeBytes { wp in
                             st_qgemm_mt(pool.raw, isa, Int32(type.rawValue), wp.baseAddress, rowBytes, Int64(s.rows), Int64(s.cols),
                                         x, Int64(s.cols), Int64(s.m), &y, Int64(s.rows))
@@ -178,7 +215,7 @@ enum BenchCommand {
                                     "kernel": "c-" + Kernels.isaName(isa), "gflops": gflops])
                 }
                 if type == .f32 {
-                    let seconds = time(minSeconds: 0.2) { swiftSIMDGemm(w, x, &y, rows: s.rows, cols: s.cols, m: s.m) }
+                    let seconds = Self.time(minSeconds: 0.2) { Self.swiftSIMDGemm(w, x, &y, rows: s.rows, cols: s.cols, m: s.m) }
                     results.append(["type": "F32", "rows": s.rows, "cols": s.cols, "m": s.m, "kernel": "swift-simd16",
                                     "gflops": 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9])
                 }

@@ -9,42 +9,68 @@ import Consensus
 import Export
 
 /// `swarmtune demo`: the README's main job, end to end on the real core.
-enum DemoCommand {
-    static let help = """
-        USAGE: swarmtune demo [--model PATH] [--nodes 4] [--rounds 6] [--local-steps 8] [--out runs/demo]
-                              [--threads N]
-               swarmtune demo --single [--examples 300] [--eval 40] [--steps 200] [--lr 1e-3] [--out runs/demo]
-
-        The main job. Fetches the core when it is missing (scripts/fetch-model), then runs a small
-        swarm on it in this process: --nodes nodes, each with private non-IID instruction data (dates,
-        units, sorting, e-mail extraction; answers checkable by exact match), train LoRA locally and
-        average their factors Dec-LoRA style over a ring, --rounds times. Reports the training loss and
-        the consensus distance per round, the exact match of the consensus adapter against the core and
-        against a node that trained alone, sample answers before and after, and writes every node's data
-        and adapter, report.json and inspect.html under --out.
-        --single instead fine-tunes one node on 300 examples and shows its answers before and after.
-
-        EXAMPLES:
-          swift run -c release swarmtune demo
-          swarmtune demo --rounds 3 --out runs/quick
-          swarmtune demo --single --steps 60
+struct DemoCommand: Command {
+    static let name = "demo"
+    static let summary = "the main job: fetch the core, fine-tune on a private sample set, report"
+    static let discussion = """
+        The main job (swift run -c release swarmtune demo). Fetches the core when it is missing
+        (scripts/fetch-model), then runs a small swarm on it in this process: --nodes nodes, each
+        with private non-IID instruction data (dates, units, sorting, e-mail extraction; answers
+        checkable by exact match), train LoRA locally and average their factors Dec-LoRA style over
+        a ring, --rounds times. Reports the training loss and the consensus distance per round, the
+        exact match of the consensus adapter against the core and against a node that trained
+        alone, sample answers before and after, and writes every node's data and adapter,
+        report.json and inspect.html under --out.
+        --single instead fine-tunes one node on --examples examples and shows its answers before and after.
         """
+    static let examples = [
+        "demo",
+        "demo --rounds 3 --out runs/quick",
+        "demo --single --steps 60",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let defaultModel = BenchCommand.defaultModel()
-        let path = try args.option("--model") ?? defaultModel
-        let single = args.flag("--single")
-        let nodes = try args.int("--nodes", default: 4, range: 2...16)!
-        let rounds = try args.int("--rounds", default: 6, range: 1...1000)!
-        let localSteps = try args.int("--local-steps", default: 8, range: 1...1000)!
-        let count = try args.int("--examples", default: 300, range: 8...100_000)!
-        let evalCount = try args.int("--eval", default: 40, range: 1...10_000)!
-        let steps = try args.int("--steps", default: 200, range: 1...1_000_000)!
-        let lr = try args.double("--lr", default: 1e-3, range: 0...1)!
-        let out = try args.option("--out") ?? "runs/demo"
-        let threads = try args.int("--threads", range: 1...256)
-        try args.finish()
+    struct Options: Declarations {
+        let model = Option.text("--model", "PATH", help: "the core (fetched when it is the default and missing)", default: BenchForward.defaultModel)
+        let single = Flag("--single", help: "fine-tune one node instead of running a swarm")
+        let nodes = Option.integer("--nodes", help: "swarm nodes", default: 4, range: 2...16)
+        let rounds = Option.integer("--rounds", help: "gossip rounds", default: 6, range: 1...1000)
+        let localSteps = Option.integer("--local-steps", help: "training steps of each node per round", default: 8, range: 1...1000)
+        let examples = Option.integer("--examples", help: "training examples (--single)", default: 300, range: 8...100_000)
+        let eval = Option.integer("--eval", help: "held-out examples (--single)", default: 40, range: 1...10_000)
+        let steps = Option.integer("--steps", help: "training steps (--single)", default: 200, range: 1...1_000_000)
+        let lr = Option.number("--lr", help: "learning rate (--single)", default: 1e-3, range: 0...1)
+        let out = Option.text("--out", "DIR", help: "where data, adapters and reports go", default: "runs/demo")
+        let threads = Option.threads
+    }
 
+    let path: String
+    let single: Bool
+    let nodes: Int
+    let rounds: Int
+    let localSteps: Int
+    let count: Int
+    let evalCount: Int
+    let steps: Int
+    let lr: Double
+    let out: String
+    let threads: Int?
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.value(d.model)
+        single = p.flag(d.single)
+        nodes = try p.value(d.nodes)
+        rounds = try p.value(d.rounds)
+        localSteps = try p.value(d.localSteps)
+        count = try p.value(d.examples)
+        evalCount = try p.value(d.eval)
+        steps = try p.value(d.steps)
+        lr = try p.value(d.lr)
+        out = try p.value(d.out)
+        threads = try p.optional(d.threads)
+    }
+
+    func run() throws(CLIError) {
+        let defaultModel = BenchForward.defaultModel
         if !FileManager.default.fileExists(atPath: path) {
             guard path == defaultModel else { throw .failure("core \(path) not found") }
             Output.err("demo: the core is missing; fetching it with scripts/fetch-model")
@@ -59,7 +85,7 @@ enum DemoCommand {
             throw .failure("cannot create \(out): \(error.localizedDescription)")
         }
         if !single {
-            try swarm(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)
+            try Self.swarm(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)
             return
         }
 

@@ -3,22 +3,32 @@ import LM
 import Quant
 
 /// `swarmtune info MODEL`: what a core file holds and its identity.
-enum InfoCommand {
-    static let help = """
-        USAGE: swarmtune info MODEL [--json]
-
+struct InfoCommand: Command {
+    static let name = "info"
+    static let summary = "show a core's architecture, tensor types and core hash"
+    static let discussion = """
         Shows a GGUF core's architecture, hyper-parameters, tensor types and sizes, and its core
         hash (the identity every node of a swarm must share).
-
-        EXAMPLES:
-          swarmtune info models/SmolLM2-135M-Instruct.Q4_1.gguf
-          swarmtune info models/SmolLM2-135M-Instruct.Q4_1.gguf --json | jq .coreHash
         """
+    static let examples = [
+        "info models/SmolLM2-135M-Instruct.Q4_1.gguf",
+        "info models/SmolLM2-135M-Instruct.Q4_1.gguf --json",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let json = args.flag("--json")
-        let path = try args.positional("MODEL (path to a .gguf file)")
-        try args.finish()
+    struct Options: Declarations {
+        let model = Positional("MODEL", help: "the core (a GGUF file)")
+        let json = Flag("--json", help: "print the description as JSON")
+    }
+
+    let path: String
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.positional(d.model)!
+        json = p.flag(d.json)
+    }
+
+    func run() throws(CLIError) {
         let file: GGUFModelFile
         do { file = try GGUFModelFile(path: path) } catch { throw .failure(error.description) }
         let meta = file.metadata

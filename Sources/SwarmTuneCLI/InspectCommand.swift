@@ -3,24 +3,42 @@ import Export
 import Foundation
 
 /// `swarmtune inspect`: what adapters hold and how far apart they are.
-enum InspectCommand {
-    static let help = """
-        USAGE: swarmtune inspect PATH... [--layers] [--json] [--html FILE]
-
+struct InspectCommand: Command {
+    static let name = "inspect"
+    static let summary = "inspect adapters: norms, spectra, distances, consensus, product gap (--html)"
+    static let discussion = """
         Each PATH is an adapter directory (PEFT layout), a run directory holding adapter/ (and
         report.json, whose learning curve is shown), or a directory whose subdirectories are those
         (one per node). For each adapter: per-module factor norms, the size ‖s·B·A‖ of its update,
-        the singular values and effective rank of B·A (--layers prints every layer). Across several
-        adapters: the pairwise distance matrices (factors and updates), the consensus distance
-        (1/n)Σ‖θ_i − θ̄‖², each one's drift from the mean, and the product gap ‖mean(B_iA_i) − B̄Ā‖
-        that averaging factors instead of updates loses. --html writes a single-file report with
-        inline SVG plots.
-
-        EXAMPLES:
-          swarmtune inspect runs/demo
-          swarmtune inspect runs/a/adapter runs/b/adapter --json
-          swarmtune inspect runs/swarm --html runs/swarm/inspect.html
+        the singular values and effective rank of B·A. Across several adapters: the pairwise
+        distance matrices (factors and updates), the consensus distance (1/n)Σ‖θ_i − θ̄‖², each
+        one's drift from the mean, and the product gap ‖mean(B_iA_i) − B̄Ā‖ that averaging factors
+        instead of updates loses.
         """
+    static let examples = [
+        "inspect runs/demo",
+        "inspect runs/a/adapter runs/b/adapter --json",
+        "inspect runs/swarm --html runs/swarm/inspect.html",
+    ]
+
+    struct Options: Declarations {
+        let paths = Positional("PATH", help: "adapter, run or swarm directories", repeatable: true)
+        let layers = Flag("--layers", help: "print every layer, not only the means per module")
+        let json = Flag("--json", help: "print the inspection as JSON")
+        let html = Option.text("--html", "FILE", help: "write a single-file HTML report with inline SVG plots")
+    }
+
+    let paths: [String]
+    let layers: Bool
+    let json: Bool
+    let html: String?
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        paths = try p.positionals(d.paths)
+        layers = p.flag(d.layers)
+        json = p.flag(d.json)
+        html = try p.optional(d.html)
+    }
 
     struct Input {
         var name: String
@@ -51,16 +69,9 @@ enum InspectCommand {
         return found
     }
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let json = args.flag("--json")
-        let layers = args.flag("--layers")
-        let html = try args.option("--html")
-        var paths: [String] = []
-        while let p = args.optionalPositional() { paths.append(p) }
-        try args.finish()
-        guard !paths.isEmpty else { throw .usage(command: "inspect", message: "give at least one PATH") }
+    func run() throws(CLIError) {
         var inputs: [Input] = []
-        for p in paths { inputs += try resolve(p) }
+        for p in paths { inputs += try Self.resolve(p) }
         var adapters: [LoRAAdapter] = []
         for i in inputs {
             do { adapters.append(try LoRAAdapter.read(directory: i.adapterDir)) } catch { throw .failure(error.description) }
@@ -83,13 +94,13 @@ enum InspectCommand {
             }
         }
         if json {
-            Output.out(Output.json(jsonObject(report, adapters: adapters, curves: inputs.map(\.curve))))
+            Output.out(Output.json(Self.jsonObject(report, adapters: adapters, curves: inputs.map(\.curve))))
             return
         }
         for (k, name) in report.names.enumerated() {
             let a = adapters[k], mods = report.modules[k]
             let total = mods.reduce(0) { $0 + $1.updateNorm * $1.updateNorm }.squareRoot()
-            Output.out("\(name): rank \(a.config.rank), alpha \(a.config.alpha), \(Set(mods.map(\.layer)).count) layers x \(a.config.targets.map(\.rawValue).joined(separator: ",")), ‖ΔW‖ = \(fmt(total))"
+            Output.out("\(name): rank \(a.config.rank), alpha \(a.config.alpha), \(Set(mods.map(\.layer)).count) layers x \(a.config.targets.map(\.rawValue).joined(separator: ",")), ‖ΔW‖ = \(Self.fmt(total))"
                        + (a.provenance.map { ", core \($0.coreHash.prefix(16))…" } ?? ""))
             let byModule = Dictionary(grouping: mods, by: \.module)
             Output.out("  module      ‖A‖ mean   ‖B‖ mean   ‖ΔW‖ mean   eff. rank   top σ (mean over layers)")
@@ -104,7 +115,7 @@ enum InspectCommand {
                 Output.out("  layer module      ‖ΔW‖      eff.rank  singular values")
                 for m in mods {
                     Output.out(String(format: "  %5d %-10@ %9.5f %8.2f  ", m.layer, m.module, m.updateNorm, m.effectiveRank)
-                               + m.singularValues.prefix(8).map { fmt($0) }.joined(separator: " "))
+                               + m.singularValues.prefix(8).map { Self.fmt($0) }.joined(separator: " "))
                 }
             }
             let curve = inputs[k].curve
@@ -122,9 +133,9 @@ enum InspectCommand {
         Output.out("adapters: " + report.names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: ", "))
         matrix("update distance ‖ΔW_i − ΔW_j‖:", report.updateDistance)
         if let f = report.factorDistance { matrix("factor distance ‖θ_i − θ_j‖:", f) }
-        if let c = report.consensusDistance { Output.out("consensus distance (1/n)Σ‖θ_i − θ̄‖²: \(fmt(c))") }
-        if let d = report.drift { Output.out("drift from the mean ‖θ_i − θ̄‖: " + d.map(fmt).joined(separator: ", ")) }
-        if let g = report.productGap { Output.out("product gap ‖mean(B_iA_i) − B̄Ā‖: \(fmt(g))") }
+        if let c = report.consensusDistance { Output.out("consensus distance (1/n)Σ‖θ_i − θ̄‖²: \(Self.fmt(c))") }
+        if let d = report.drift { Output.out("drift from the mean ‖θ_i − θ̄‖: " + d.map(Self.fmt).joined(separator: ", ")) }
+        if let g = report.productGap { Output.out("product gap ‖mean(B_iA_i) − B̄Ā‖: \(Self.fmt(g))") }
     }
 
     static func fmt(_ x: Double) -> String { String(format: x != 0 && (abs(x) < 1e-3 || abs(x) >= 1e4) ? "%.3e" : "%.5f", x) }
