@@ -50,6 +50,24 @@ struct BenchForward: Command {
         json = p.flag(d.json)
     }
 
+    /// One engine's figures (the reference scripts print the same fields, without threads and isa).
+    struct Row: Codable {
+        var engine: String
+        var prefillTokensPerSecond: Double
+        var decodeTokensPerSecond: Double
+        var peakRSSBytes: Int
+        var threads: Int?
+        var isa: String?
+    }
+
+    /// What `bench forward --json` prints.
+    struct Report: Codable {
+        var model: String
+        var promptTokens: Int
+        var decodeTokens: Int
+        var results: [Row]
+    }
+
     func run() throws(CLIError) {
         let model: LlamaModel
         do { model = try LlamaModel(path: path) } catch { throw .failure(error.description) }
@@ -74,37 +92,37 @@ struct BenchForward: Command {
         let decode = Double(decodeTokens) / (Double(t2 - t1) / 1e9)
         let rss = Output.peakRSS
 
-        var rows: [[String: Any]] = [["engine": "swarmtune", "prefillTokensPerSecond": prefill,
-                                      "decodeTokensPerSecond": decode, "peakRSSBytes": rss,
-                                      "threads": pool.threads, "isa": pool.isaName]]
+        var rows = [Row(engine: "swarmtune", prefillTokensPerSecond: prefill, decodeTokensPerSecond: decode,
+                        peakRSSBytes: rss, threads: pool.threads, isa: pool.isaName)]
         if reference {
             rows += try Self.runReference(python: python, model: path, ids: ids, decodeTokens: decodeTokens, threads: pool.threads)
         }
         if json {
-            Output.out(Output.json(["model": path, "promptTokens": promptTokens, "decodeTokens": decodeTokens, "results": rows]))
+            Output.out(try Output.json(Report(model: path, promptTokens: promptTokens, decodeTokens: decodeTokens, results: rows)))
             return
         }
         Output.out("forward pass on \(path): prompt \(promptTokens) tokens, decode \(decodeTokens) tokens, \(pool.threads) threads")
         Output.out("engine                    prefill tok/s   decode tok/s   peak RSS")
         for r in rows {
-            let name = (r["engine"] as? String ?? "?").padding(toLength: 24, withPad: " ", startingAt: 0)
-            let p = String(format: "%13.1f", r["prefillTokensPerSecond"] as? Double ?? 0)
-            let d = String(format: "%14.1f", r["decodeTokensPerSecond"] as? Double ?? 0)
-            Output.out("\(name)  \(p)  \(d)   \(Output.bytes(r["peakRSSBytes"] as? Int ?? 0))")
+            let name = r.engine.padding(toLength: 24, withPad: " ", startingAt: 0)
+            let p = String(format: "%13.1f", r.prefillTokensPerSecond)
+            let d = String(format: "%14.1f", r.decodeTokensPerSecond)
+            Output.out("\(name)  \(p)  \(d)   \(Output.bytes(r.peakRSSBytes))")
         }
         if rows.count > 1 {
             for r in rows.dropFirst() {
-                let d = r["decodeTokensPerSecond"] as? Double ?? 0, p = r["prefillTokensPerSecond"] as? Double ?? 0
-                Output.out(String(format: "swarmtune / %@: prefill %.2fx, decode %.2fx", r["engine"] as? String ?? "?",
+                let d = r.decodeTokensPerSecond, p = r.prefillTokensPerSecond
+                Output.out(String(format: "swarmtune / %@: prefill %.2fx, decode %.2fx", r.engine,
                                   p > 0 ? prefill / p : 0, d > 0 ? decode / d : 0))
             }
         }
     }
 
     /// Runs the reference forward benchmark on the same token ids.
-    static func runReference(python: String?, model: String, ids: [Int32], decodeTokens: Int, threads: Int) throws(CLIError) -> [[String: Any]] {
+    static func runReference(python: String?, model: String, ids: [Int32], decodeTokens: Int, threads: Int) throws(CLIError) -> [Row] {
         let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("swarmtune-bench-ids-\(getpid()).json")
-        do { try Data(Output.json(ids.map { Int($0) }).utf8).write(to: idsFile) } catch {
+        let text = try Output.json(ids.map { Int($0) })
+        do { try Data(text.utf8).write(to: idsFile) } catch {
             throw .failure("cannot write \(idsFile.path): \(error)")
         }
         defer { try? FileManager.default.removeItem(at: idsFile) }
@@ -113,7 +131,7 @@ struct BenchForward: Command {
     }
 
     /// Runs a reference script with the reference venv's Python and reads its JSON lines.
-    static func runScript(python: String?, script: String, arguments: [String]) throws(CLIError) -> [[String: Any]] {
+    static func runScript<Row: Decodable>(python: String?, script: String, arguments: [String]) throws(CLIError) -> [Row] {
         let py = python ?? ProcessInfo.processInfo.environment["SWARMTUNE_REFERENCE_PYTHON"] ?? ".venv-ref/bin/python"
         guard FileManager.default.isExecutableFile(atPath: py) else {
             throw .failure("reference Python \(py) not found: run scripts/reference/setup-venv, or pass --python PATH")
@@ -127,9 +145,14 @@ struct BenchForward: Command {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw .failure("\(script) failed (exit \(p.terminationStatus))") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        var rows: [Row] = []
+        // Libraries may log to stdout too; the script's results are the lines that are JSON objects.
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("{") {
+            do { rows.append(try JSONDecoder().decode(Row.self, from: Data(line.utf8))) } catch {
+                throw .failure("\(script) printed a line that is not a \(Row.self): \(line.prefix(200))")
+            }
         }
+        return rows
     }
 
 }
@@ -184,10 +207,26 @@ struct BenchGemm: Command {
         json = p.flag(d.json)
     }
 
+    /// One kernel on one shape.
+    struct Row: Codable {
+        var type: String
+        var rows: Int
+        var cols: Int
+        var m: Int
+        var kernel: String
+        var gflops: Double
+    }
+
+    /// What `bench gemm --json` prints.
+    struct Report: Codable {
+        var threads: Int
+        var results: [Row]
+    }
+
     func run() throws(CLIError) {
         let pool = ComputePool(threads: threads)
         var rng = SeededRandom(seed: 7)
-        var results: [[String: Any]] = []
+        var results: [Row] = []
         // The core's shapes: attention projections (576x576) and the MLP (1536x576).
         let shapes: [(rows: Int, cols: Int, m: Int)] = [(576, 576, 1), (1536, 576, 1), (576, 576, 128), (1536, 576, 512)]
         for type in [GGMLType.q4_1, .q8_0, .f32] {
@@ -211,28 +250,28 @@ struct BenchGemm: Command {
                         }
                     }
                     let gflops = 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9
-                    results.append(["type": type.description, "rows": s.rows, "cols": s.cols, "m": s.m,
-                                    "kernel": "c-" + Kernels.isaName(isa), "gflops": gflops])
+                    results.append(Row(type: type.description, rows: s.rows, cols: s.cols, m: s.m,
+                                       kernel: "c-" + Kernels.isaName(isa), gflops: gflops))
                 }
                 if type == .f32 {
                     let seconds = Self.time(minSeconds: 0.2) { Self.swiftSIMDGemm(w, x, &y, rows: s.rows, cols: s.cols, m: s.m) }
-                    results.append(["type": "F32", "rows": s.rows, "cols": s.cols, "m": s.m, "kernel": "swift-simd16",
-                                    "gflops": 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9])
+                    results.append(Row(type: "F32", rows: s.rows, cols: s.cols, m: s.m, kernel: "swift-simd16",
+                                       gflops: 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9))
                 }
             }
         }
         if json {
-            Output.out(Output.json(["threads": pool.threads, "results": results]))
+            Output.out(try Output.json(Report(threads: pool.threads, results: results)))
             return
         }
         Output.out("quantized matmul Y = X·Wᵀ, \(pool.threads) threads (swift-simd16 is single-threaded)")
         Output.out("type  rows x cols   m    kernel          GFLOP/s")
         for r in results {
-            let shape = "\(r["rows"]!)x\(r["cols"]!)".padding(toLength: 10, withPad: " ", startingAt: 0)
-            let t = (r["type"] as! String).padding(toLength: 5, withPad: " ", startingAt: 0)
-            let m = String(r["m"] as! Int).leftPad(4)
-            let k = (r["kernel"] as! String).padding(toLength: 14, withPad: " ", startingAt: 0)
-            Output.out("\(t) \(shape) \(m)   \(k) \(String(format: "%8.1f", r["gflops"] as! Double))")
+            let shape = "\(r.rows)x\(r.cols)".padding(toLength: 10, withPad: " ", startingAt: 0)
+            let t = r.type.padding(toLength: 5, withPad: " ", startingAt: 0)
+            let m = String(r.m).leftPad(4)
+            let k = r.kernel.padding(toLength: 14, withPad: " ", startingAt: 0)
+            Output.out("\(t) \(shape) \(m)   \(k) \(String(format: "%8.1f", r.gflops))")
         }
     }
 

@@ -51,6 +51,25 @@ struct BenchTrain: Command {
         json = p.flag(d.json)
     }
 
+    /// One engine's figures (the reference script prints the same fields).
+    struct Row: Codable {
+        var engine: String
+        var tokensPerSecond: Double
+        var secondsPerStep: Double
+        var peakRSSBytes: Int
+    }
+
+    /// What `bench train --json` prints.
+    struct Report: Codable {
+        var model: String
+        var batch: Int
+        var seqLen: Int
+        var rank: Int
+        var targets: [String]
+        var threads: Int
+        var results: [Row]
+    }
+
     func run() throws(CLIError) {
         let model: LlamaModel
         do { model = try LlamaModel(path: path, decodeTables: false) } catch { throw .failure(error.description) }
@@ -75,8 +94,8 @@ struct BenchTrain: Command {
         let t0 = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps { try step() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
-        var rows: [[String: Any]] = [["engine": "swarmtune", "tokensPerSecond": Double(batch * seqLen) / seconds,
-                                      "secondsPerStep": seconds, "peakRSSBytes": Output.peakRSS]]
+        var rows = [Row(engine: "swarmtune", tokensPerSecond: Double(batch * seqLen) / seconds,
+                        secondsPerStep: seconds, peakRSSBytes: Output.peakRSS)]
         if reference {
             rows += try BenchForward.runScript(python: python, script: "scripts/reference/bench_train.py", arguments: [
                 "--model", path, "--batch", String(batch), "--seq-len", String(seqLen), "--rank", String(rank),
@@ -84,23 +103,22 @@ struct BenchTrain: Command {
                 "--threads", String(pool.threads)])
         }
         if json {
-            Output.out(Output.json(["model": path, "batch": batch, "seqLen": seqLen, "rank": rank,
-                                    "targets": targets.map(\.rawValue), "threads": pool.threads, "results": rows]))
+            Output.out(try Output.json(Report(model: path, batch: batch, seqLen: seqLen, rank: rank,
+                                              targets: targets.map(\.rawValue), threads: pool.threads, results: rows)))
             return
         }
         let arithmetic = precision == .bf16 && !Precision.bf16Available ? "bf16 unavailable here, fp32" : precision.rawValue
         Output.out("LoRA training on \(path): batch \(batch) x \(seqLen), rank \(rank), targets \(targets.map(\.rawValue).joined(separator: ",")), \(pool.threads) threads (\(pool.isaName), \(arithmetic) frozen matmuls)")
         Output.out("engine            tokens/s   s/step   peak RSS")
         for r in rows {
-            Output.out((r["engine"] as! String).padding(toLength: 16, withPad: " ", startingAt: 0)
-                       + String(format: "%10.1f %8.3f   ", r["tokensPerSecond"] as! Double, r["secondsPerStep"] as! Double)
-                       + Output.bytes(r["peakRSSBytes"] as! Int))
+            Output.out(r.engine.padding(toLength: 16, withPad: " ", startingAt: 0)
+                       + String(format: "%10.1f %8.3f   ", r.tokensPerSecond, r.secondsPerStep)
+                       + Output.bytes(r.peakRSSBytes))
         }
         if rows.count > 1 {
             let ours = rows[0], ref = rows[1]
             Output.out(String(format: "swarmtune / pytorch+peft: %.2fx tokens/s at %.2fx the peak RSS",
-                              (ours["tokensPerSecond"] as! Double) / (ref["tokensPerSecond"] as! Double),
-                              Double(ours["peakRSSBytes"] as! Int) / Double(ref["peakRSSBytes"] as! Int)))
+                              ours.tokensPerSecond / ref.tokensPerSecond, Double(ours.peakRSSBytes) / Double(ref.peakRSSBytes)))
         }
     }
 }

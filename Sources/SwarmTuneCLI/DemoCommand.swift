@@ -103,12 +103,12 @@ struct DemoCommand: Command {
         let examples = SyntheticTasks.generate(count: count + evalCount, seed: seed)
         var jsonl = ""
         for e in examples.prefix(count) {
-            jsonl += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n"
+            jsonl += try Output.jsonLine(InstructionRecord(instruction: e.instruction, output: e.output)) + "\n"
         }
         let dataPath = out + "/private-data.jsonl"
         var evalJSONL = ""
         for e in examples.suffix(evalCount) {
-            evalJSONL += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n"
+            evalJSONL += try Output.jsonLine(InstructionRecord(instruction: e.instruction, output: e.output)) + "\n"
         }
         do {
             try AtomicFile.write(Array(jsonl.utf8), to: dataPath)
@@ -140,25 +140,25 @@ struct DemoCommand: Command {
             try AdapterConversion.adapter(from: summary.lora, provenance: provenance, baseModel: path)
                 .write(to: adapterDir, replacingExisting: true)
         } catch { throw .failure(error.description) }
-        let first = summary.curve.first ?? [:], last = summary.curve.last ?? [:]
-        let report: [String: Any] = [
-            "core": path, "coreHash": hash, "examples": count, "evalExamples": evalCount,
-            "options": ["rank": 8, "alpha": 16, "targets": "q,k,v,o", "lr": lr, "steps": steps, "batch": 4, "seqLen": seqLen],
-            "trainingSeconds": summary.seconds, "curve": summary.curve, "adapter": adapterDir,
-            "samples": zip(summary.samplesBefore, summary.samplesAfter).map {
-                ["prompt": $0.0.prompt, "expected": $0.0.expected, "before": $0.0.got, "after": $0.1.got]
-            },
-        ]
-        do { try AtomicFile.write(Array(Output.json(report).utf8), to: out + "/report.json") } catch { throw .failure(error.description) }
+        let first = summary.curve.first, last = summary.curve.last
+        let report = Report(
+            core: path, coreHash: hash, examples: count, evalExamples: evalCount,
+            options: .init(rank: 8, alpha: 16, targets: "q,k,v,o", lr: lr, steps: steps, batch: 4, seqLen: seqLen),
+            trainingSeconds: summary.seconds, curve: summary.curve, adapter: adapterDir,
+            samples: zip(summary.samplesBefore, summary.samplesAfter).map {
+                .init(prompt: $0.0.prompt, expected: $0.0.expected, before: $0.0.got, after: $0.1.got)
+            })
+        let text = try Output.json(report)
+        do { try AtomicFile.write(Array(text.utf8), to: out + "/report.json") } catch { throw .failure(error.description) }
 
         Output.out("")
         Output.out("SwarmTune demo report (\(out)/report.json)")
         Output.out(String(format: "  exact match on %d held-out examples: %.1f%% before -> %.1f%% after (%d steps, %.0f s)",
-                          evalCount, 100 * (first["exactMatch"] as? Double ?? 0), 100 * (last["exactMatch"] as? Double ?? 0),
+                          evalCount, 100 * (first?.exactMatch ?? 0), 100 * (last?.exactMatch ?? 0),
                           steps, summary.seconds))
-        Output.out(String(format: "  eval loss: %.3f -> %.3f", first["loss"] as? Double ?? 0, last["loss"] as? Double ?? 0))
+        Output.out(String(format: "  eval loss: %.3f -> %.3f", first?.loss ?? 0, last?.loss ?? 0))
         Output.out("  learning curve (step: exact match): " + summary.curve.map {
-            String(format: "%d: %.0f%%", $0["step"] as? Int ?? 0, 100 * ($0["exactMatch"] as? Double ?? 0))
+            String(format: "%d: %.0f%%", $0.step, 100 * $0.exactMatch)
         }.joined(separator: ", "))
         Output.out("  adapter (PEFT layout, loads with peft on transformers' model of this GGUF): \(adapterDir)")
         Output.out("  try it: swarmtune generate --model \(path) --adapter \(adapterDir) --chat --prompt \"Rewrite the date 2031-07-09 as DD/MM/YYYY.\"")
@@ -174,6 +174,34 @@ struct DemoCommand: Command {
 }
 
 extension DemoCommand {
+    /// The single-node demo's report.json.
+    struct Report: Codable {
+        struct Options: Codable {
+            var rank: Int
+            var alpha: Int
+            var targets: String
+            var lr: Double
+            var steps: Int
+            var batch: Int
+            var seqLen: Int
+        }
+        struct Sample: Codable {
+            var prompt: String
+            var expected: String
+            var before: String
+            var after: String
+        }
+        var core: String
+        var coreHash: String
+        var examples: Int
+        var evalExamples: Int
+        var options: Options
+        var trainingSeconds: Double
+        var curve: [EvalPoint]
+        var adapter: String
+        var samples: [Sample]
+    }
+
     /// The swarm demo: SimulateCommand on the real core, then answers before/after and the HTML report.
     static func swarm(path: String, nodes: Int, rounds: Int, localSteps: Int, out: String, threads: Int?) throws(CLIError) {
         var o = SwarmOptions()
@@ -205,8 +233,7 @@ extension DemoCommand {
         }
         do {
             let report = try AdapterInspection.inspect(adapters, names: names)
-            let rounds = (FileManager.default.contents(atPath: out + "/report.json")
-                .flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any])?["rounds"] as? [[String: Any]] ?? []
+            let rounds = RunReportFigures.read(directory: out).rounds ?? []
             try Data(InspectHTML.render(report, curves: Array(repeating: [], count: nodes), rounds: rounds).utf8)
                 .write(to: URL(fileURLWithPath: out + "/inspect.html"), options: .atomic)
             Output.out(String(format: "\nnodes' final drift from their mean: %@; product gap %.5f",

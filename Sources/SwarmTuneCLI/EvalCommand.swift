@@ -46,6 +46,16 @@ struct EvalCommand: Command {
         json = p.flag(d.json)
     }
 
+    /// What `eval --json` prints.
+    struct Report: Codable {
+        var examples: Int
+        var loss: Double
+        var perplexity: Double
+        var exactMatch: Double
+        var correct: Int
+        var total: Int
+    }
+
     func run() throws(CLIError) {
         let (model, core) = try CoreLoading.core(path)
         var examples = try CoreLoading.examples(dataPath, tokenizer: core.tokenizer, maxLength: seqLen)
@@ -67,8 +77,8 @@ struct EvalCommand: Command {
                                 contextLength: min(model.config.contextLength, seqLen + 64), pool: pool).run(examples)
         } catch { throw .failure(error.description) }
         if json {
-            Output.out(Output.json(["examples": examples.count, "loss": loss, "perplexity": exp(loss),
-                                    "exactMatch": em.rate, "correct": em.correct, "total": em.total]))
+            Output.out(try Output.json(Report(examples: examples.count, loss: loss, perplexity: exp(loss),
+                                              exactMatch: em.rate, correct: em.correct, total: em.total)))
             return
         }
         Output.out(String(format: "%d examples: loss %.4f, perplexity %.3f, exact match %d/%d (%.1f%%)",

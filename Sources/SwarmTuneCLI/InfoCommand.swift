@@ -28,6 +28,37 @@ struct InfoCommand: Command {
         json = p.flag(d.json)
     }
 
+    /// What `info --json` prints.
+    struct Report: Codable {
+        struct TypeFigures: Codable {
+            var tensors: Int
+            var bytes: Int
+            var elements: Int
+        }
+        struct Config: Codable {
+            var vocabSize: Int
+            var dim: Int
+            var hiddenDim: Int
+            var layers: Int
+            var heads: Int
+            var kvHeads: Int
+            var headDim: Int
+            var ropeBase: Double
+            var normEpsilon: Double
+            var contextLength: Int
+        }
+        var path: String
+        var ggufVersion: Int
+        var coreHash: String
+        var architecture: String
+        var name: String
+        var tensorCount: Int
+        var parameters: Int
+        var tensorBytes: Int
+        var tensorTypes: [String: TypeFigures]
+        var config: Config?
+    }
+
     func run() throws(CLIError) {
         let file: GGUFModelFile
         do { file = try GGUFModelFile(path: path) } catch { throw .failure(error.description) }
@@ -46,20 +77,19 @@ struct InfoCommand: Command {
         let config = try? LlamaConfig(metadata: meta, path: path)
 
         if json {
-            var obj: [String: Any] = [
-                "path": path, "ggufVersion": Int(file.gguf.version), "coreHash": hash,
-                "architecture": meta["general.architecture"]?.stringValue ?? "",
-                "name": meta["general.name"]?.stringValue ?? "",
-                "tensorCount": file.tensors.count, "parameters": totalElements, "tensorBytes": totalBytes,
-                "tensorTypes": byType.mapValues { ["tensors": $0.count, "bytes": $0.bytes, "elements": $0.elements] },
-            ]
-            if let c = config {
-                obj["config"] = ["vocabSize": c.vocabSize, "dim": c.dim, "hiddenDim": c.hiddenDim, "layers": c.layers,
-                                 "heads": c.heads, "kvHeads": c.kvHeads, "headDim": c.headDim,
-                                 "ropeBase": Double(c.ropeBase), "normEpsilon": Double(c.normEpsilon),
-                                 "contextLength": c.contextLength]
-            }
-            Output.out(Output.json(obj))
+            let report = Report(
+                path: path, ggufVersion: Int(file.gguf.version), coreHash: hash,
+                architecture: meta["general.architecture"]?.stringValue ?? "",
+                name: meta["general.name"]?.stringValue ?? "",
+                tensorCount: file.tensors.count, parameters: totalElements, tensorBytes: totalBytes,
+                tensorTypes: byType.mapValues { .init(tensors: $0.count, bytes: $0.bytes, elements: $0.elements) },
+                config: config.map { c in
+                    .init(vocabSize: c.vocabSize, dim: c.dim, hiddenDim: c.hiddenDim, layers: c.layers,
+                          heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+                          ropeBase: Double(c.ropeBase), normEpsilon: Double(c.normEpsilon),
+                          contextLength: c.contextLength)
+                })
+            Output.out(try Output.json(report))
             return
         }
         Output.out("file:          \(path)")

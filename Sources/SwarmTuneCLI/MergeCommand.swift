@@ -70,6 +70,21 @@ struct MergeCommand: Command {
         if paths.contains(out) { throw .usage(command: Self.name, message: "--out must differ from the inputs") }
     }
 
+    /// What `merge --json` prints.
+    struct Report: Codable {
+        struct Module: Codable {
+            var module: String
+            var relativeError: Double
+            var exactNorm: Double
+        }
+        var method: String
+        var rank: Int
+        var weights: [Double]
+        var out: String
+        var relativeError: Double
+        var modules: [Module]
+    }
+
     func run() throws(CLIError) {
         let result: (adapter: LoRAAdapter, report: MergeReport)
         do {
@@ -87,11 +102,10 @@ struct MergeCommand: Command {
         }
         let report = result.report
         if json {
-            Output.out(Output.json([
-                "method": method.rawValue, "rank": report.rank, "weights": report.weights, "out": out,
-                "relativeError": report.overallRelative,
-                "modules": report.slots.map { ["module": $0.slot, "relativeError": $0.relative, "exactNorm": $0.exactNorm] },
-            ]))
+            Output.out(try Output.json(Report(
+                method: method.rawValue, rank: report.rank, weights: report.weights, out: out,
+                relativeError: report.overallRelative,
+                modules: report.slots.map { .init(module: $0.slot, relativeError: $0.relative, exactNorm: $0.exactNorm) })))
             return
         }
         Output.out("merged \(paths.count) adapters (\(method.rawValue), rank \(report.rank), weights \(report.weights.map { String(format: "%.3g", $0) }.joined(separator: ","))) into \(out)")

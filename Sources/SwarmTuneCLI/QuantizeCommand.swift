@@ -44,6 +44,31 @@ struct QuantizeCommand: Command {
         guard out != path else { throw .usage(command: Self.name, message: "--out must differ from the input core") }
     }
 
+    /// What `quantize --json` prints.
+    struct Report: Codable {
+        struct ErrorFigures: Codable {
+            var maxAbs: Double
+            var rms: Double
+            var relativeFrobenius: Double
+            var snrDB: Double
+
+            init(_ s: QuantizationErrorStats) {
+                maxAbs = s.maxAbsError
+                rms = s.rmsError
+                relativeFrobenius = s.relativeFrobeniusError
+                snrDB = s.snrDecibels
+            }
+        }
+        var source: String
+        var output: String
+        var type: String
+        var coreHash: String
+        var bytes: Int
+        var seconds: Double
+        var total: ErrorFigures
+        var perKind: [String: ErrorFigures]
+    }
+
     func run() throws(CLIError) {
         let path = self.path, target = self.target, out = self.out
         let src: GGUFModelFile
@@ -107,13 +132,10 @@ struct QuantizeCommand: Command {
         let hash = CoreHash.compute(outFile).hex
         let seconds = Date().timeIntervalSince(start)
 
-        func row(_ s: QuantizationErrorStats) -> [String: Double] {
-            ["maxAbs": s.maxAbsError, "rms": s.rmsError, "relativeFrobenius": s.relativeFrobeniusError, "snrDB": s.snrDecibels]
-        }
         if json {
-            Output.out(Output.json(["source": path, "output": out, "type": target.description, "coreHash": hash,
-                                    "bytes": outFile.file.count, "seconds": seconds,
-                                    "total": row(total), "perKind": perKind.mapValues(row)]))
+            Output.out(try Output.json(Report(source: path, output: out, type: target.description, coreHash: hash,
+                                              bytes: outFile.file.count, seconds: seconds,
+                                              total: .init(total), perKind: perKind.mapValues(Report.ErrorFigures.init))))
             return
         }
         Output.out("wrote \(out) (\(Output.bytes(outFile.file.count)), \(target) matrices) in \(String(format: "%.1f", seconds)) s")

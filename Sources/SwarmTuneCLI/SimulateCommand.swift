@@ -79,6 +79,27 @@ struct SimulateCommand: Command {
                              precision: precision, out: out, threads: threads)
     }
 
+    /// simulate's report.json.
+    struct Report: Codable {
+        struct ExactMatch: Codable {
+            var exactMatch: Double
+            var perDomain: [String: Double]
+        }
+        struct Results: Codable {
+            var core: ExactMatch
+            var consensus: ExactMatch
+            var node0Alone: ExactMatch?
+        }
+        var core: String
+        var coreHash: String
+        var nodes: Int
+        var topology: String
+        var localSteps: Int
+        var rounds: [RoundFigures]
+        var results: Results
+        var privateData: [[String: Int]]
+    }
+
     /// Runs the simulation and writes OUT; returns the simulation and the consensus adapter.
     static func execute(path: String, options: SwarmOptions, topologyName: String, lr: Double, rank: Int, baseline: Bool,
                         precision: Precision, out: String, threads: Int?) throws(CLIError)
@@ -99,16 +120,16 @@ struct SimulateCommand: Command {
             Output.err("  node \(i) private data: " + c.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         Output.out("round   mean loss   consensus before -> after mixing   seconds")
-        var rounds: [[String: Any]] = []
+        var rounds: [RoundFigures] = []
         for r in 1...o.rounds {
             let rep: RoundReport
             do { rep = try sim.round(r) } catch { throw .failure(error.description) }
             Output.out(String(format: "%5d   %9.4f   %16.5f -> %-14.5f   %6.1f", r, rep.meanLoss, rep.consensusBefore, rep.consensusAfter, rep.seconds))
-            rounds.append(["round": r, "meanLoss": rep.meanLoss, "consensusBefore": rep.consensusBefore,
-                           "consensusAfter": rep.consensusAfter, "seconds": rep.seconds])
+            rounds.append(RoundFigures(round: r, meanLoss: rep.meanLoss, consensusBefore: rep.consensusBefore,
+                                       consensusAfter: rep.consensusAfter, seconds: rep.seconds))
         }
 
-        func exactMatch(_ lora: LoRAParameters?, label: String) throws(CLIError) -> [String: Any] {
+        func exactMatch(_ lora: LoRAParameters?, label: String) throws(CLIError) -> Report.ExactMatch {
             let matcher = ExactMatch(model: model, tokenizer: core.tokenizer, lora: lora, contextLength: 256, pool: pool)
             var perDomain: [String: Double] = [:]
             var total = 0
@@ -123,13 +144,12 @@ struct SimulateCommand: Command {
             let rate = Double(total) / Double(sim.eval.count)
             Output.out(label.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: " exact match %5.1f%%   ", 100 * rate)
                        + SyntheticTasks.domains.map { String(format: "%@ %.0f%%", $0, 100 * (perDomain[$0] ?? 0)) }.joined(separator: "  "))
-            return ["exactMatch": rate, "perDomain": perDomain]
+            return Report.ExactMatch(exactMatch: rate, perDomain: perDomain)
         }
         Output.out("")
         let consensus = sim.consensusAdapter()
-        var results: [String: Any] = [:]
-        results["core"] = try exactMatch(nil, label: "core alone")
-        results["consensus"] = try exactMatch(consensus, label: "swarm consensus adapter")
+        var results = Report.Results(core: try exactMatch(nil, label: "core alone"),
+                                     consensus: try exactMatch(consensus, label: "swarm consensus adapter"))
         if baseline {
             var bo = o.training
             bo.seed = o.seed &+ 1
@@ -138,25 +158,29 @@ struct SimulateCommand: Command {
             initial.initialize(seed: o.seed, model: model)
             let alone = Trainer(model: model, options: bo, padID: core.tokenizer.padID ?? 0, pool: pool, lora: initial)
             for _ in 0..<bo.steps { do { _ = try alone.trainStep(sim.data[0]) } catch { throw .failure(error.description) } }
-            results["node0Alone"] = try exactMatch(alone.lora, label: "node 0 alone (no gossip)")
+            results.node0Alone = try exactMatch(alone.lora, label: "node 0 alone (no gossip)")
         }
 
         let hash = model.computeCoreHash().hex
+        var records: [String] = []  // what each node trained on, kept beside its adapter (never sent)
+        for node in sim.records {
+            var jsonl = ""
+            for e in node { jsonl += try Output.jsonLine(InstructionRecord(instruction: e.instruction, output: e.output)) + "\n" }
+            records.append(jsonl)
+        }
+        let report = try Output.json(Report(core: path, coreHash: hash, nodes: o.nodes, topology: topologyName,
+                                            localSteps: o.localSteps, rounds: rounds, results: results,
+                                            privateData: sim.domainsOfNode))
         do {
             for (i, t) in sim.trainers.enumerated() {
                 let dir = "\(out)/node-\(i)"
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                var jsonl = ""  // what this node trained on, kept beside its adapter (never sent)
-                for e in sim.records[i] { jsonl += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n" }
-                try Data(jsonl.utf8).write(to: URL(fileURLWithPath: dir + "/private-data.jsonl"), options: .atomic)
+                try Data(records[i].utf8).write(to: URL(fileURLWithPath: dir + "/private-data.jsonl"), options: .atomic)
                 try AdapterConversion.adapter(from: t.lora, provenance: AdapterProvenance(
                     coreHash: hash, swarmtuneVersion: SwarmTuneCommand.version, seed: o.seed, extra: ["node": String(i)]))
                     .write(to: dir + "/adapter", replacingExisting: true)
             }
-            let report: [String: Any] = ["core": path, "coreHash": hash, "nodes": o.nodes, "topology": topologyName,
-                                         "localSteps": o.localSteps, "rounds": rounds, "results": results,
-                                         "privateData": sim.domainsOfNode]
-            try Data(Output.json(report).utf8).write(to: URL(fileURLWithPath: out + "/report.json"), options: .atomic)
+            try Data(report.utf8).write(to: URL(fileURLWithPath: out + "/report.json"), options: .atomic)
         } catch let e as LoRAAdapterError {
             throw .failure(e.description)
         } catch {

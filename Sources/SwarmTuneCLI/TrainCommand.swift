@@ -144,10 +144,26 @@ struct TrainCommand: Command {
         }
     }
 
+    /// One optimizer step as `--json` reports it.
+    struct StepFigures: Codable {
+        var step: Int
+        var loss: Double
+        var lr: Double
+        var gradNorm: Double
+        var seconds: Double
+    }
+
+    /// What `train --json` prints: every step and the evaluation curve.
+    struct Report: Codable {
+        var steps: [StepFigures]
+        var eval: [EvalPoint]
+        var seconds: Double
+    }
+
     /// What a training run did: per-step figures, the evaluation curve, the trained adapter.
     struct RunSummary {
-        var steps: [[String: Any]]
-        var curve: [[String: Any]]
+        var steps: [StepFigures]
+        var curve: [EvalPoint]
         var seconds: Double
         var lora: LoRAParameters
         var samplesBefore: [(prompt: String, expected: String, got: String)]
@@ -185,8 +201,8 @@ struct TrainCommand: Command {
         let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: trainer.lora,
                                  contextLength: min(model.config.contextLength, (eval.map(\.ids.count).max() ?? 0) + 64), pool: pool)
         var lastSamples: [(prompt: String, expected: String, got: String)] = []
-        func evaluate(_ label: String) throws(CLIError) -> [String: Any] {
-            guard !eval.isEmpty else { return [:] }
+        func evaluate(_ label: String, step: Int, elapsed: Double?) throws(CLIError) -> EvalPoint? {
+            guard !eval.isEmpty else { return nil }
             do {
                 let loss = try trainer.evaluateLoss(eval)
                 let em = try matcher.run(eval)
@@ -195,16 +211,15 @@ struct TrainCommand: Command {
                                   em.correct, em.total, 100 * em.rate)
                            + (em.skipped > 0 ? " (\(em.skipped) prompts fill the context and were not judged)" : ""))
                 for s in em.samples.prefix(2) { Output.err("  expected \(s.expected.debugDescription), got \(s.got.debugDescription)") }
-                return ["loss": loss, "exactMatch": em.rate, "correct": em.correct, "total": em.total]
+                return EvalPoint(step: step, elapsedSeconds: elapsed, loss: loss, exactMatch: em.rate, correct: em.correct, total: em.total)
             } catch { throw .failure(error.description) }
         }
-        var curve: [[String: Any]] = []
-        let before = try evaluate("before")
+        var curve: [EvalPoint] = []
+        if let before = try evaluate("before", step: 0, elapsed: nil) { curve.append(before) }
         let samplesBefore = lastSamples
-        if !before.isEmpty { curve.append(["step": 0] .merging(before) { a, _ in a }) }
         let progress = ProgressLine(total: o.steps)
         let start = Date()
-        var reports: [[String: Any]] = []
+        var reports: [StepFigures] = []
         while trainer.step < o.steps {
             let r: StepReport
             do { r = try trainer.trainStep(train) } catch { throw .failure(error.description) }
@@ -212,7 +227,7 @@ struct TrainCommand: Command {
             let tps = Double(r.step * o.batch * o.gradientAccumulation * o.seqLen) / elapsed
             progress.update(step: r.step, text: String(format: "loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s", r.loss, r.learningRate, r.gradientNorm, tps),
                             elapsed: elapsed)
-            reports.append(["step": r.step, "loss": r.loss, "lr": Double(r.learningRate), "gradNorm": Double(r.gradientNorm), "seconds": r.seconds])
+            reports.append(StepFigures(step: r.step, loss: r.loss, lr: Double(r.learningRate), gradNorm: Double(r.gradientNorm), seconds: r.seconds))
             if let checkpoint, checkpoint.every > 0, r.step % checkpoint.every == 0 {
                 do { try Checkpoint.save(to: checkpoint.dir, trainer: trainer, provenance: checkpoint.provenance) } catch {
                     throw .failure(error.description)
@@ -220,16 +235,14 @@ struct TrainCommand: Command {
             }
             if evalEvery > 0, r.step % evalEvery == 0, r.step < o.steps {
                 progress.finishLine()
-                let e = try evaluate("step \(r.step)")
-                curve.append(["step": r.step, "elapsedSeconds": elapsed].merging(e) { a, _ in a })
+                if let e = try evaluate("step \(r.step)", step: r.step, elapsed: elapsed) { curve.append(e) }
             }
         }
         progress.finishLine()
         let elapsed = Date().timeIntervalSince(start)
-        let after = try evaluate("after")
-        if !after.isEmpty { curve.append(["step": o.steps, "elapsedSeconds": elapsed].merging(after) { a, _ in a }) }
+        if let after = try evaluate("after", step: o.steps, elapsed: elapsed) { curve.append(after) }
         Output.err(String(format: "trained %d steps in %.1f s", o.steps, elapsed))
-        if json { Output.out(Output.json(["steps": reports, "eval": curve, "seconds": elapsed])) }
+        if json { Output.out(try Output.json(Report(steps: reports, eval: curve, seconds: elapsed))) }
         return RunSummary(steps: reports, curve: curve, seconds: elapsed, lora: trainer.lora,
                           samplesBefore: samplesBefore, samplesAfter: lastSamples)
     }
