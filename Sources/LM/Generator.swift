@@ -46,8 +46,10 @@ public struct Generator {
     }
 }
 
-/// Collects streamed bytes and releases only complete UTF-8 sequences, so a character split
-/// across tokens is never printed in halves.
+/// Collects streamed bytes and releases only complete, valid UTF-8, so a character split across
+/// tokens is never printed in halves and a stream never ends in a broken sequence: bytes that
+/// cannot form a character (a token holding half of one, the limit cutting a character) are
+/// replaced by U+FFFD, as Unicode's "substitution of maximal subparts" prescribes.
 public struct UTF8StreamBuffer {
     private var pending: [UInt8] = []
     public init() {}
@@ -69,14 +71,15 @@ public struct UTF8StreamBuffer {
             i -= 1
             back += 1
         }
-        let ready = Array(pending[..<cut])
+        let ready = Array(String(decoding: pending[..<cut], as: UTF8.self).utf8)
         pending.removeFirst(cut)
         return ready
     }
 
-    /// Whatever is left (an incomplete sequence at the very end).
+    /// Whatever is left at the end of the stream, as valid UTF-8 (an incomplete last sequence
+    /// becomes U+FFFD).
     public mutating func flush() -> [UInt8] {
         defer { pending = [] }
-        return pending
+        return Array(String(decoding: pending, as: UTF8.self).utf8)
     }
 }

@@ -22,8 +22,15 @@ public final class InferenceSession {
     public let logits: FloatBuffer
     /// LoRA adapters applied on top of the frozen projections (nil: the bare core). The
     /// parameters are read at every step, so a trainer may update them in place.
-    public var lora: LoRAParameters? { didSet { refreshAdapter() } }
-    private let loraU: FloatBuffer
+    public var lora: LoRAParameters? {
+        didSet {
+            // Scratch for x·Aᵀ: [maxBatch, rank], sized for the adapter attached (any rank).
+            let needed = maxBatch * (lora?.config.rank ?? 0)
+            if needed > loraU.count { loraU = FloatBuffer(count: needed) }
+            refreshAdapter()
+        }
+    }
+    private var loraU: FloatBuffer  // (maxBatch, rank)
     /// DoRA row norms per (layer, target), for the adapter's current values.
     private var doraNorms: [Int: FloatBuffer] = [:]
 
@@ -61,7 +68,7 @@ public final class InferenceSession {
         up = FloatBuffer(count: b * c.hiddenDim)
         scores = FloatBuffer(count: self.pool.threads * ctx)
         logits = FloatBuffer(count: c.vocabSize)
-        loraU = FloatBuffer(count: b * 1024)
+        loraU = FloatBuffer(count: b * 16)
         let half = c.headDim / 2
         ropeCos = FloatBuffer(count: ctx * half)
         ropeSin = FloatBuffer(count: ctx * half)
@@ -142,7 +149,7 @@ public final class InferenceSession {
         w.multiply(x, ldx: inputs, m: m, into: out, ldy: outputs, pool: pool)
         guard let lora, let slot = lora.slot(layer: layer, target: target) else { return }
         let r = lora.config.rank
-        precondition(m * r <= loraU.count, "LoRA rank \(r) too large for this session's scratch")
+        assert(m * r <= loraU.count, "the lora setter sizes the scratch for the rank")
         Linear.nt(x, lda: inputs, lora.a(slot), ldb: inputs, loraU.pointer, ldc: r, m: m, n: r, k: inputs,
                   accumulate: false, pool: pool)
         let s = lora.config.scale

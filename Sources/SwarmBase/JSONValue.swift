@@ -19,6 +19,15 @@ public enum JSONValue: Hashable, Sendable {
         return try parser.document()
     }
 
+    /// Parses like `parse`, and also returns where each value starts (by JSON path), so errors
+    /// found later, in a field's meaning, can name the line (`JSONDocument`).
+    public static func parseLocated(_ bytes: some Collection<UInt8>, maxDepth: Int = 128) throws(JSONError) -> (JSONValue, [JSONPath: JSONPosition]) {
+        var parser = JSONParser(Array(bytes), maxDepth: maxDepth)
+        parser.locations = [:]
+        let value = try parser.document()
+        return (value, parser.locations ?? [:])
+    }
+
     /// Parses UTF-8 text.
     public static func parse(_ text: String, maxDepth: Int = 128) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
@@ -146,6 +155,9 @@ struct JSONParser {
     let maxDepth: Int
     var index = 0
     var depth = 0
+    /// Where each value starts, when asked for (nil: not recorded).
+    var locations: [JSONPath: JSONPosition]? = nil
+    var path = JSONPath()
 
     init(_ bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes
@@ -164,11 +176,16 @@ struct JSONParser {
 
     func fail(_ message: String, at position: Int? = nil) -> JSONError {
         let at = min(position ?? index, bytes.count)
+        let p = self.position(of: at)
+        return JSONError(offset: at, line: p.line, column: p.column, message: message)
+    }
+
+    func position(of offset: Int) -> JSONPosition {
         var line = 1, column = 1
-        for b in bytes[0..<at] {
+        for b in bytes[0..<min(offset, bytes.count)] {
             if b == 0x0A { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
         }
-        return JSONError(offset: at, line: line, column: column, message: message)
+        return JSONPosition(line: line, column: column)
     }
 
     mutating func skipSpace() {
@@ -177,6 +194,7 @@ struct JSONParser {
 
     mutating func parseValue() throws(JSONError) -> JSONValue {
         guard index < bytes.count else { throw fail("unexpected end of input, expected a value") }
+        if locations != nil { locations![path] = position(of: index) }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -218,7 +236,9 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\"") }
             index += 1
             skipSpace()
+            path.components.append(.key(key))
             members[key] = try parseValue()
+            path.components.removeLast()
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -237,7 +257,9 @@ struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; depth -= 1; return .array(items) }
         while true {
             skipSpace()
+            path.components.append(.index(items.count))
             items.append(try parseValue())
+            path.components.removeLast()
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input in an array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -24,6 +24,49 @@ import TestSupport
         }
     }
 
+    /// Issue 12: `generate --max-tokens N` on a Japanese prompt ended its output with `e3 83 0a`.
+    @Test func streamCutInsideACharacterEndsInValidUTF8() {
+        var buffer = UTF8StreamBuffer()
+        var out = buffer.push([0x41, 0xE3, 0x83])  // "A" then the first two bytes of "ャ"
+        out += buffer.flush()
+        #expect(String(validating: out, as: UTF8.self) == "A\u{FFFD}")
+    }
+
+    @Test func arbitraryTokenBytesAlwaysStreamAsValidUTF8() {
+        var rng = SplitMix64(seed: 12)
+        for _ in 0..<2_000 {
+            var buffer = UTF8StreamBuffer()
+            var out: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 6) {
+                let piece = (0..<Int(rng.next() % 4)).map { _ in UInt8(truncatingIfNeeded: rng.next()) | (rng.next() % 2 == 0 ? 0x80 : 0) }
+                let ready = buffer.push(piece)
+                #expect(String(validating: ready, as: UTF8.self) != nil)
+                out += ready
+            }
+            out += buffer.flush()
+            #expect(String(validating: out, as: UTF8.self) != nil)
+        }
+    }
+
+    /// Issue 12: an adapter of rank above 1024 tripped a precondition (a fixed maxBatch x 1024
+    /// scratch); `merge --method cat` adds ranks up, so any rank must run.
+    @Test func adapterOfRankAbove1024RunsInInference() throws {
+        let dir = TemporaryDirectory()
+        try TinyModel().write(to: dir.file("tiny.gguf"))
+        let model = try LlamaModel(path: dir.file("tiny.gguf"))
+        let plain = InferenceSession(model: model, contextLength: 16)
+        let base = Array(try plain.append([1, 2, 3]).prefix(model.config.vocabSize))
+        let lora = LoRAParameters(config: LoRAConfig(rank: 1100, alpha: 1100, targets: [.q, .v]), model: model.config)
+        lora.initialize(seed: 3)
+        var rng = SplitMix64(seed: 5)
+        for s in lora.slots { for i in 0..<(1100 * s.outputs) { lora.bt(s)[i] = rng.nextSignedUnit() * 0.01 } }
+        let session = InferenceSession(model: model, contextLength: 16)
+        session.lora = lora
+        let adapted = Array(try session.append([1, 2, 3]).prefix(model.config.vocabSize))
+        #expect(adapted.allSatisfy { $0.isFinite })
+        #expect(adapted != base, "a non-zero adapter must change the logits")
+    }
+
     @Test func greedyGenerationOnATinyCoreIsDeterministicAndStreamed() throws {
         let dir = TemporaryDirectory()
         try TinyModel().write(to: dir.file("tiny.gguf"))

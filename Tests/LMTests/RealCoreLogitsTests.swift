@@ -35,7 +35,8 @@ struct RealCoreLogitsTests {
                 worst = max(worst, abs(Double(logits[idx]) - c.logits[j]))
             }
             print("logits max-abs difference vs transformers (\(c.kind), \(c.ids.count) tokens): \(worst)")
-            #expect(worst < 0.05, "prompt \(c.text.debugDescription)")
+            // Measured 2.5e-5 to 3.8e-5 (docs/STATUS.md); 1e-3 leaves a 25x margin for summation order.
+            #expect(worst < 1e-3, "prompt \(c.text.debugDescription)")
         }
     }
 

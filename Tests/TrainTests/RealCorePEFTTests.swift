@@ -57,7 +57,8 @@ struct RealCorePEFTTests {
             var worst = 0.0
             for (j, i) in row.indices.enumerated() { worst = max(worst, abs(Double(logits[i]) - row.logits[j])) }
             print("PEFT adapter logits, max-abs difference over \(row.indices.count) entries: \(worst)")
-            #expect(worst < 0.05)
+            // Measured 4.5e-5 (docs/STATUS.md); 1e-3 leaves a 20x margin.
+            #expect(worst < 1e-3)
         }
     }
 }
