@@ -37,6 +37,8 @@ let package = Package(
         // Protocols: pure state machines, no I/O.
         .target(name: "Membership", swiftSettings: strict),
         .target(name: "Consensus", swiftSettings: strict),
+        // Gossip: the Dec-LoRA round state machine (pure) and the factor frame codec.
+        .target(name: "Gossip", dependencies: ["SwarmBase", "Consensus"], swiftSettings: strict),
 
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
         .target(name: "Transport", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: strict),
@@ -76,6 +78,7 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip", "Consensus", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["Hashing", "ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
     ]
 )
