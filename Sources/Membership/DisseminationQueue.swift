@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// Membership updates waiting to be piggy-backed, at most one per member (the newest), each sent a bounded
 /// number of times, least-sent first.
 struct DisseminationQueue {

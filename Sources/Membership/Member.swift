@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// One member of the swarm as seen by a node.
 public struct Member: Hashable, Sendable, CustomStringConvertible {
     public var id: NodeID

@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// A membership fact carried on the wire: piggy-backed on SWIM messages (gossip) and in push-pull
 /// exchanges (full state).
 public struct MembershipUpdate: Hashable, Sendable {

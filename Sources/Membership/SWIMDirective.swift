@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// What the state machine asks its driver to do, in order.
 public enum SWIMDirective: Hashable, Sendable {
     /// Encode `envelope` (`SWIMCodec.encode`) and send it to `address`; delivery is best effort.

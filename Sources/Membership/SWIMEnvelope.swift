@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// A SWIM protocol message with its sender and piggy-backed gossip: the unit the codec encodes and the
 /// transport carries as one opaque frame payload.
 public struct SWIMEnvelope: Hashable, Sendable {

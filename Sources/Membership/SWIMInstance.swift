@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// The SWIM membership protocol with Lifeguard extensions, as a pure state machine.
 ///
 /// Events go in (`start`, `join`, `tick`, `receive`, `leave`), each with the current time; directives come
@@ -36,7 +38,7 @@ public struct SWIMInstance: Sendable {
     private var suspicions: [NodeID: Suspicion] = [:]
     private var tombstones: [NodeID: SWIMTime] = [:]
     private var gossip = DisseminationQueue()
-    private var random: SWIMRandom
+    private var random: SeededRandom
     private var sequence: UInt32 = 0
     private var started = false
     private var leaving = false
@@ -96,7 +98,7 @@ public struct SWIMInstance: Sendable {
                 settings: SWIMSettings = SWIMSettings(), seed: UInt64, knownMembers: [Member] = []) {
         self.settings = settings
         self.myself = Member(id: id, address: address, incarnation: incarnation, status: .alive, metadata: metadata)
-        self.random = SWIMRandom(seed: seed)
+        self.random = SeededRandom(seed: seed)
         probeIntervalNanoseconds = max(1, settings.probeInterval.nanoseconds)
         probeTimeoutNanoseconds = max(1, settings.probeTimeout.nanoseconds)
         relayTimeoutNanoseconds = max(1, settings.relayTimeout.nanoseconds)

@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// The SWIM message kinds.
 public enum SWIMMessage: Hashable, Sendable {
     /// Direct probe of `target`; answered with `ack(sequence)`.

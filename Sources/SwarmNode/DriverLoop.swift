@@ -1,4 +1,5 @@
 import Membership
+import SwarmBase
 import Transport
 
 /// The driver thread's state: the SWIM instance, the address router, timers and counters.
@@ -20,7 +21,7 @@ final class DriverLoop {
     private var swim: SWIMInstance
     private var router: PeerRouter
     private var timer: SWIMTime?
-    private var lastHeard: [Membership.NodeID: Int64] = [:]
+    private var lastHeard: [NodeID: Int64] = [:]
     private var statistics = MembershipDriverStatistics()
     private var persistedIncarnation: UInt64
     private var leaveDeadline: UInt64?
@@ -34,11 +35,11 @@ final class DriverLoop {
         self.inputs = inputs
         swim = inputs.swim
         router = PeerRouter(maxPendingPerAddress: max(1, inputs.configuration.maxPendingPerAddress),
-                            dialTimeout: Self.nanoseconds(inputs.configuration.dialTimeout))
+                            dialTimeout: inputs.configuration.dialTimeout.nanoseconds)
         persistedIncarnation = inputs.swim.myself.incarnation
-        epoch = Monotonic.now()
-        membersInterval = max(10_000_000, Self.nanoseconds(inputs.configuration.membersFileInterval
-                                                              ?? inputs.configuration.swim.probeInterval))
+        epoch = MonotonicClock.now()
+        membersInterval = max(10_000_000, (inputs.configuration.membersFileInterval
+                                               ?? inputs.configuration.swim.probeInterval).nanoseconds)
         nextMembersWrite = epoch
         coreHash = inputs.configuration.coreHash.hex
         schemaHash = inputs.configuration.schemaHash.hex
@@ -57,7 +58,7 @@ final class DriverLoop {
                 case .leave(let grace):
                     if leaveDeadline == nil {
                         execute(swim.leave(now: now()))
-                        leaveDeadline = Monotonic.now() &+ Self.nanoseconds(grace)
+                        leaveDeadline = MonotonicClock.now() &+ grace.nanoseconds
                     }
                 case .stop:
                     stopping = true
@@ -68,8 +69,8 @@ final class DriverLoop {
                 timer = nil
                 execute(swim.tick(now: now()))
             }
-            statistics.undeliverable += router.expire(now: Monotonic.now())
-            if let deadline = leaveDeadline, Monotonic.now() >= deadline { stopping = true }
+            statistics.undeliverable += router.expire(now: MonotonicClock.now())
+            if let deadline = leaveDeadline, MonotonicClock.now() >= deadline { stopping = true }
             housekeeping(running: !stopping)
         }
         inputs.transport.stop()
@@ -88,24 +89,20 @@ final class DriverLoop {
             router.disconnected(info)
         case .refused(let attempt, _):
             if attempt.direction == .outbound { dialFailed(attempt.remoteAddress) }
-        case .received(let frame, let info):
-            guard case .membership(let bytes) = frame else {
+        case .received(let payload, _):
+            guard payload.kind == .membership else {
                 statistics.ignoredFrames += 1
                 return
             }
-            receive(bytes, from: info)
+            receive(payload)
         }
     }
 
-    private func receive(_ bytes: [UInt8], from info: PeerInfo) {
+    /// A SWIM message from `payload.sender`, which the transport has checked is the TLS-verified peer.
+    private func receive(_ payload: Payload) {
         var envelope: SWIMEnvelope
-        do { envelope = try SWIMCodec.decode(bytes) } catch {
+        do { envelope = try SWIMCodec.decode(payload.body, sender: payload.sender) } catch {
             statistics.undecodable += 1
-            return
-        }
-        // The TLS-verified id is the only identity a peer can prove.
-        guard envelope.sender.rawValue == info.nodeID.hex else {
-            statistics.forgedSender += 1
             return
         }
         removeForeignUpdates(&envelope)
@@ -159,7 +156,7 @@ final class DriverLoop {
     }
 
     private func send(_ payload: [UInt8], to address: String) {
-        switch router.route(payload, to: address, now: Monotonic.now()) {
+        switch router.route(payload, to: address, now: MonotonicClock.now()) {
         case .send(let peer):
             transmit(payload, to: peer)
         case .dial:
@@ -184,9 +181,9 @@ final class DriverLoop {
         }
     }
 
-    private func transmit(_ payload: [UInt8], to peer: Transport.NodeID) {
+    private func transmit(_ payload: [UInt8], to peer: NodeID) {
         do {
-            try inputs.transport.send(.membership(payload), to: peer)
+            try inputs.transport.send(.membership, payload, to: peer)
             statistics.sent += 1
         } catch {
             statistics.sendFailures += 1
@@ -197,7 +194,7 @@ final class DriverLoop {
     // MARK: Time and state
 
     private func now() -> SWIMTime {
-        SWIMTime(nanoseconds: Int64(clamping: Monotonic.now() &- epoch))
+        SWIMTime(nanoseconds: Int64(clamping: MonotonicClock.now() &- epoch))
     }
 
     private func wakeTime() -> UInt64 {
@@ -212,7 +209,7 @@ final class DriverLoop {
     private func housekeeping(running: Bool) {
         if swim.myself.incarnation > persistedIncarnation, let store = inputs.store {
             do {
-                try store.save(.init(nodeID: swim.myself.id.rawValue, incarnation: swim.myself.incarnation))
+                try store.save(.init(nodeID: swim.myself.id.hex, incarnation: swim.myself.incarnation))
                 persistedIncarnation = swim.myself.incarnation
             } catch {
                 statistics.stateWriteFailures += 1
@@ -226,7 +223,7 @@ final class DriverLoop {
             view.members = records
             view.statistics = counters
         }
-        let monotonicNow = Monotonic.now()
+        let monotonicNow = MonotonicClock.now()
         guard monotonicNow >= nextMembersWrite else { return }
         nextMembersWrite = monotonicNow &+ membersInterval
         guard let directory = inputs.configuration.stateDirectory else { return }
@@ -236,14 +233,8 @@ final class DriverLoop {
     }
 
     private static func entry(_ member: Member, lastHeard: Int64?) -> MembersFile.Entry {
-        MembersFile.Entry(id: member.id.rawValue, address: member.address.description, status: member.status.description,
+        MembersFile.Entry(id: member.id.hex, address: member.address.description, status: member.status.description,
                           incarnation: member.incarnation, lastHeardMs: lastHeard,
                           coreHash: member.metadata.coreHash, adapterSchemaHash: member.metadata.adapterSchemaHash)
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        if seconds < 0 { return 0 }
-        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
     }
 }

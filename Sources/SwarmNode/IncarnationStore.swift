@@ -25,7 +25,7 @@ public struct IncarnationStore: Sendable {
 
     /// The stored record, or nil when the node never ran with this state directory.
     public func load() throws(NodeError) -> Record? {
-        guard let bytes = try AtomicFile.read(path, limit: 64 << 10) else { return nil }
+        guard let bytes = try StateFile.read(path, limit: 64 << 10) else { return nil }
         do {
             return try JSONDecoder().decode(Record.self, from: Data(bytes))
         } catch {
@@ -41,7 +41,7 @@ public struct IncarnationStore: Sendable {
         do { data = try encoder.encode(record) } catch {
             throw .corruptStateFile(path: path, detail: "cannot encode: \(error)")
         }
-        try AtomicFile.write(Array(data) + [0x0A], to: path)
+        try StateFile.write(Array(data) + [0x0A], to: path)
     }
 
     /// The incarnation a starting node with `nodeID` should use: one above the stored value (0 when

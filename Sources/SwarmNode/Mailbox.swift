@@ -1,5 +1,4 @@
-import Glibc
-import Transport
+import SwarmBase
 
 /// A multi-producer, single-consumer queue with a timed wait on the monotonic clock: the transport's
 /// I/O thread and API callers post, the driver thread takes.
@@ -45,18 +44,4 @@ final class Mailbox<Item: Sendable>: @unchecked Sendable {
 
     /// Items refused because the queue was full.
     var dropped: Int { condition.withLock { droppedCount } }
-}
-
-/// Monotonic nanoseconds (the transport's clock, so deadlines agree across both modules).
-enum Monotonic {
-    static func now() -> UInt64 { MonotonicCondition.now() }
-}
-
-/// Wall-clock milliseconds since the Unix epoch (for files people read).
-enum WallClock {
-    static func milliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
 }

@@ -1,4 +1,5 @@
 import Membership
+import SwarmBase
 
 /// One member in a driver's published view: SWIM's state plus when this node last heard from it.
 public struct MemberRecord: Sendable, Hashable {

@@ -57,12 +57,12 @@ public struct MembersFile: Codable, Equatable, Sendable {
         do { data = try encoder.encode(self) } catch {
             throw .corruptStateFile(path: path, detail: "cannot encode: \(error)")
         }
-        try AtomicFile.write(Array(data) + [0x0A], to: path)
+        try StateFile.write(Array(data) + [0x0A], to: path)
     }
 
     public static func read(stateDirectory: String) throws(NodeError) -> MembersFile {
         let path = path(stateDirectory: stateDirectory)
-        guard let bytes = try AtomicFile.read(path) else {
+        guard let bytes = try StateFile.read(path) else {
             throw .missingStateFile(path: path, hint: "is a node running (or did one run) with --state \(stateDirectory)?")
         }
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Membership
+import SwarmBase
 import Synchronization
 import Transport
 
@@ -7,10 +8,11 @@ import Transport
 ///
 /// The state machine is owned by one dedicated driver thread. Transport callbacks (on the transport's
 /// I/O thread) and API calls only post events to the driver's mailbox; the driver thread decodes SWIM
-/// frames, feeds them and the protocol timer to `SWIMInstance`, and executes its directives: encode and
-/// send over the connection to the member's address, dialing on demand. A SWIM message whose claimed
-/// sender differs from the TLS-verified peer id is dropped and counted, and updates advertising another
-/// core or adapter schema are removed (the transport hello already refuses such peers).
+/// payloads, feeds them and the protocol timer to `SWIMInstance`, and executes its directives: encode and
+/// send over the connection to the member's address, dialing on demand. A SWIM message is attributed to
+/// its payload's sender, which the transport has checked against the TLS-verified peer (a forgery closes
+/// the connection and is counted), and updates advertising another core or adapter schema are removed
+/// (the transport hello already refuses such peers).
 ///
 /// With a state directory the driver keeps `membership.json` (node id, highest incarnation; a restart
 /// starts one above it) and rewrites `members.json` (the view) every period.
@@ -18,8 +20,8 @@ import Transport
 /// Call `leave()` (graceful) or `stop()` (abrupt) before dropping the driver: its thread runs until then.
 public final class MembershipDriver: Sendable {
     public let configuration: MembershipDriverConfiguration
-    /// This node's id: the hex node id of its certificate.
-    public let nodeID: Membership.NodeID
+    /// This node's id: the key digest of its certificate.
+    public let nodeID: NodeID
 
     private let transport: TransportNode
     private let mailbox: Mailbox<DriverEvent>
@@ -31,15 +33,12 @@ public final class MembershipDriver: Sendable {
     /// - Parameter onChange: told of every membership change, on the driver thread (return quickly).
     public init(identity: TLSIdentity, configuration: MembershipDriverConfiguration,
                 onChange: (@Sendable (MemberChange) -> Void)? = nil) throws(NodeError) {
-        guard let id = Membership.NodeID(identity.nodeID.hex) else {
-            throw .invalidState("certificate node id \(identity.nodeID.hex) is not a valid membership id")
-        }
         guard configuration.transport.listenAddress != nil else {
             throw .invalidState("the membership driver needs a listen address: members must be reachable")
         }
         self.configuration = configuration
         self.identity = identity
-        self.nodeID = id
+        self.nodeID = identity.nodeID
         self.onChange = onChange
         let mailbox = Mailbox<DriverEvent>(limit: max(16, configuration.mailboxLimit))
         self.mailbox = mailbox
@@ -73,11 +72,11 @@ public final class MembershipDriver: Sendable {
         var incarnation: UInt64 = 0
         var store: IncarnationStore?
         if let directory = configuration.stateDirectory {
-            try AtomicFile.makeDirectory(directory)
+            try StateFile.makeDirectory(directory)
             let opened = IncarnationStore(stateDirectory: directory)
-            incarnation = try opened.startingIncarnation(for: nodeID.rawValue)
+            incarnation = try opened.startingIncarnation(for: nodeID.hex)
             // Persist before sending anything: a crash right after start still comes back higher.
-            try opened.save(.init(nodeID: nodeID.rawValue, incarnation: incarnation))
+            try opened.save(.init(nodeID: nodeID.hex, incarnation: incarnation))
             store = opened
         }
 
@@ -127,13 +126,14 @@ public final class MembershipDriver: Sendable {
     public var members: [MemberRecord] { view.state.withLock { $0.members } }
 
     /// This node's view of `id`.
-    public func member(_ id: Membership.NodeID) -> Member? {
+    public func member(_ id: NodeID) -> Member? {
         view.state.withLock { view in view.members.first { $0.member.id == id }?.member }
     }
 
     public var statistics: MembershipDriverStatistics {
         var statistics = view.state.withLock { $0.statistics }
         statistics.mailboxDropped = mailbox.dropped
+        statistics.forgedSender = transport.statistics.forgedSender
         return statistics
     }
 

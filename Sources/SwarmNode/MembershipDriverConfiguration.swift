@@ -1,4 +1,5 @@
 import Membership
+import SwarmBase
 import Transport
 
 /// Everything a `MembershipDriver` needs besides the node's TLS identity.

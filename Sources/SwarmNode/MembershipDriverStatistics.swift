@@ -4,7 +4,8 @@ public struct MembershipDriverStatistics: Sendable, Equatable {
     public var received = 0
     /// SWIM messages handed to the transport.
     public var sent = 0
-    /// Messages whose SWIM sender differs from the TLS-verified peer id: dropped.
+    /// Payloads whose sender differed from the TLS-verified peer: refused by the transport, which
+    /// closes such a connection (the transport's count).
     public var forgedSender = 0
     /// Membership updates about members with another core or adapter schema hash: removed before use.
     public var foreignMetadata = 0

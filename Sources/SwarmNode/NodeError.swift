@@ -1,10 +1,11 @@
 import Membership
+import SwarmBase
 import Transport
 
 /// Why the node runtime could not start or keep its state.
 public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A state file could not be read or written.
-    case stateFile(path: String, operation: String, errno: Int32)
+    /// A state file (or the state directory) could not be read or written.
+    case stateFile(FileError)
     /// A state file that should exist does not (e.g. `members.json` of a node that never ran).
     case missingStateFile(path: String, hint: String)
     /// A state file exists but does not parse.
@@ -20,8 +21,8 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .stateFile(path, operation, code):
-            return "\(path): \(operation) failed (errno \(code)); check the state directory exists and is writable"
+        case let .stateFile(error):
+            return "\(error); check the state directory exists and is writable"
         case let .missingStateFile(path, hint):
             return "\(path) does not exist: \(hint)"
         case let .corruptStateFile(path, detail):

@@ -1,3 +1,4 @@
+import SwarmBase
 import Transport
 
 /// Maps SWIM's addresses to transport connections, and holds messages for addresses being dialed.
@@ -17,7 +18,7 @@ struct PeerRouter {
     /// What to do with one outgoing payload.
     enum Route: Equatable {
         /// Send over the established connection to this peer.
-        case send(Transport.NodeID)
+        case send(NodeID)
         /// Queued; dial the address now (first message for it).
         case dial
         /// Queued behind a dial already in progress.
@@ -28,8 +29,8 @@ struct PeerRouter {
 
     let maxPendingPerAddress: Int
     let dialTimeout: UInt64
-    private var byAddress: [String: Transport.NodeID] = [:]
-    private var connections: [Transport.NodeID: PeerInfo] = [:]
+    private var byAddress: [String: NodeID] = [:]
+    private var connections: [NodeID: PeerInfo] = [:]
     private var pending: [String: Pending] = [:]
 
     init(maxPendingPerAddress: Int, dialTimeout: UInt64) {
@@ -68,7 +69,7 @@ struct PeerRouter {
     }
 
     /// A send failed because the peer is gone: forget it so the next message dials again.
-    mutating func forget(_ peer: Transport.NodeID) {
+    mutating func forget(_ peer: NodeID) {
         connections[peer] = nil
         byAddress = byAddress.filter { $0.value != peer }
     }
@@ -76,7 +77,7 @@ struct PeerRouter {
     /// An outbound dial ended without a connection. When the address is reachable through another
     /// connection anyway (both sides dialed at once and the transport kept the other one), returns the
     /// waiting messages for it; otherwise drops them and returns how many were dropped.
-    mutating func dialFailed(_ address: String) -> (redirect: (peer: Transport.NodeID, payloads: [[UInt8]])?, dropped: Int) {
+    mutating func dialFailed(_ address: String) -> (redirect: (peer: NodeID, payloads: [[UInt8]])?, dropped: Int) {
         guard let waiting = pending.removeValue(forKey: address) else { return (nil, 0) }
         if let peer = byAddress[address], connections[peer] != nil { return ((peer, waiting.payloads), 0) }
         return (nil, waiting.payloads.count)

@@ -1,5 +1,6 @@
 import Foundation
 import Membership
+import SwarmBase
 import ModelIO
 import SwarmNode
 import Transport
@@ -102,7 +103,7 @@ struct NodeCommand: Command {
             if let corePath {
                 let file: GGUFModelFile
                 do { file = try GGUFModelFile(path: corePath) } catch { throw CLIError.failure(error.description) }
-                hash = Digest32(hex: CoreHash.compute(file).hex)!
+                hash = CoreHash.compute(file)
             }
             let identity: TLSIdentity
             do { identity = try TLSIdentity.load(certsDirectory: certsDirectory, node: nodeName) } catch {
@@ -117,13 +118,13 @@ struct NodeCommand: Command {
             let driver = try MembershipDriver(identity: identity, configuration: configuration(coreHash: hash)) { change in
                 switch change {
                 case let .changed(member, previous):
-                    Self.log("member \(member.id.rawValue.prefix(12)) \(member.address) \(previous.map { "\($0) -> " } ?? "new: ")\(member.status) #\(member.incarnation)")
+                    Self.log("member \(member.id.short) \(member.address) \(previous.map { "\($0) -> " } ?? "new: ")\(member.status) #\(member.incarnation)")
                 case .forgotten(let id):
-                    Self.log("member \(id.rawValue.prefix(12)) forgotten")
+                    Self.log("member \(id.short) forgotten")
                 }
             }
             let myself = try driver.start(seeds: seeds)
-            Self.log("node \(myself.id.rawValue.prefix(12)) listening on \(myself.address), incarnation \(myself.incarnation), period \(probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
+            Self.log("node \(myself.id.short) listening on \(myself.address), incarnation \(myself.incarnation), period \(probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
             let received = signals.wait()
             Self.log("signal \(received): leaving")
             driver.leave()

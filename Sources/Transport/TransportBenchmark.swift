@@ -1,13 +1,14 @@
+import SwarmBase
 import Glibc
 import Synchronization
 
-/// Loopback measurements of the transport: factor-exchange throughput over TLS and small-frame
-/// round-trip latency. Two in-process nodes, each with its own I/O thread, fresh in-memory certificates.
+/// Loopback measurements of the transport: bulk payload throughput over TLS (frames the size of a
+/// round's factors) and small-frame round-trip latency. Two in-process nodes, each with its own I/O thread, fresh in-memory certificates.
 public enum TransportBenchmark {
     public struct Options: Sendable {
-        /// Bytes of tensor data per factors frame.
+        /// Body bytes per bulk payload frame.
         public var payloadBytes = 2 << 20
-        /// Factors frames sent one way for the throughput figure.
+        /// Bulk frames sent one way for the throughput figure.
         public var frames = 512
         /// Round trips for the latency figure.
         public var roundTrips = 2000
@@ -23,7 +24,7 @@ public enum TransportBenchmark {
         public var payloadBytes: Int
         public var frames: Int
         public var seconds: Double
-        /// Tensor bytes delivered (decoded and checksummed) per second.
+        /// Payload body bytes delivered per second.
         public var bytesPerSecond: Double
         public var roundTrips: Int
         public var idlePeers: Int
@@ -36,7 +37,7 @@ public enum TransportBenchmark {
         public var description: String {
             let gbps = bytesPerSecond / 1e9
             return """
-            factors throughput: \(frames) frames x \(payloadBytes) B in \(format(seconds)) s = \(format(gbps)) GB/s (CPU \(format(cpuSecondsPerGB)) s/GB)
+            payload throughput: \(frames) frames x \(payloadBytes) B in \(format(seconds)) s = \(format(gbps)) GB/s (CPU \(format(cpuSecondsPerGB)) s/GB)
             small-frame round trip (\(roundTrips), \(idlePeers) idle peers on the receiver): median \(format(medianRoundTripMicroseconds)) us, p99 \(format(p99RoundTripMicroseconds)) us
             """
         }
@@ -62,7 +63,7 @@ public enum TransportBenchmark {
     /// Counts what the receiving side got; signals round trips.
     private final class Sink: Sendable {
         struct State {
-            var tensorBytes = 0
+            var bodyBytes = 0
             var frames = 0
             var pongs = 0
             var connected = false
@@ -105,18 +106,17 @@ public enum TransportBenchmark {
         configuration.maxFrameLength = max(Frame.defaultMaxLength, options.payloadBytes + 4096)
         configuration.maxQueuedBytesPerPeer = 2 * configuration.maxFrameLength + 64
 
-        // The receiver echoes membership frames, so the sender can time round trips.
+        // Bulk payloads carry a 0 first byte; the receiver echoes the others, so the sender can time round trips.
         let echo = Mutex<TransportNode?>(nil)
         let b = try TransportNode(configuration: configuration, identity: ca.makeIdentity(name: "bench-b"),
                                   swarmID: "bench", coreHash: core, schemaHash: schema) { event in
             switch event {
             case .connected:
                 receiver.update { $0.connected = true }
-            case .received(.factors(let factors), _):
-                let bytes = factors.tensors.reduce(0) { $0 + $1.data.count }
-                receiver.update { $0.tensorBytes += bytes; $0.frames += 1 }
-            case .received(.membership(let bytes), let peer):
-                if let node = echo.withLock({ $0 }) { try? node.send(.membership(bytes), to: peer.nodeID) }
+            case .received(let payload, _) where payload.body.first == 0:
+                receiver.update { $0.bodyBytes += payload.body.count; $0.frames += 1 }
+            case .received(let payload, let peer):
+                if let node = echo.withLock({ $0 }) { try? node.send(.benchmark, payload.body, to: peer.nodeID) }
             default:
                 break
             }
@@ -126,7 +126,7 @@ public enum TransportBenchmark {
                                   swarmID: "bench", coreHash: core, schemaHash: schema) { event in
             switch event {
             case .connected: sender.update { $0.connected = true }
-            case .received(.membership, _): sender.update { $0.pongs += 1 }
+            case .received: sender.update { $0.pongs += 1 }
             default: break
             }
         }
@@ -142,29 +142,24 @@ public enum TransportBenchmark {
             throw Failure.timedOut("nodes did not connect")
         }
 
-        // Throughput: a fixed set of distinct payloads, so each frame is encoded and hashed for real.
-        var state: UInt64 = 0x1234_5678
-        let elements = max(1, options.payloadBytes / 4)
-        var tensors = [FactorTensor]()
-        for index in 0..<4 {
-            var data = [UInt8](repeating: 0, count: elements * 4)
-            for i in stride(from: 0, to: data.count, by: 8) {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                data[i] = UInt8(truncatingIfNeeded: state >> 56)
-            }
-            tensors.append(try FactorTensor(name: "bench.\(index)", dtype: .f32, shape: [elements], data: data))
+        // Throughput: a fixed set of distinct bodies, so each frame is framed and encrypted for real.
+        var random = SeededRandom(seed: 0x1234_5678)
+        var bodies = [[UInt8]]()
+        for _ in 0..<4 {
+            var data = [UInt8](repeating: 0, count: max(1, options.payloadBytes))
+            for i in stride(from: 8, to: data.count, by: 8) { data[i] = UInt8(truncatingIfNeeded: random.next()) }
+            bodies.append(data)
         }
         let cpuStart = processCPUSeconds()
         let start = MonotonicClock.now()
         for round in 0..<options.frames {
-            let factors = Factors(round: UInt64(round), sender: a.nodeID, schemaHash: schema, tensors: [tensors[round % tensors.count]])
-            try a.send(.factors(factors), to: b.nodeID, timeout: .seconds(30))
+            try a.send(.benchmark, bodies[round % bodies.count], to: b.nodeID, timeout: .seconds(30))
         }
         guard receiver.wait(seconds: 120, { $0.frames >= options.frames }) else {
             throw Failure.timedOut("receiver got \(receiver.state.withLock { $0.frames }) of \(options.frames) frames")
         }
         let seconds = Double(MonotonicClock.now() - start) / 1e9
-        let delivered = receiver.state.withLock { $0.tensorBytes }
+        let delivered = receiver.state.withLock { $0.bodyBytes }
         let cpu = processCPUSeconds() - cpuStart
 
         // Idle peers: each its own node (and thread), connected to the receiver and silent.
@@ -186,10 +181,10 @@ public enum TransportBenchmark {
         // Latency: one small frame out, its echo back, one at a time.
         var samples = [Double]()
         samples.reserveCapacity(options.roundTrips)
-        let small = [UInt8](repeating: 7, count: options.smallFrameBytes)
+        let small = [UInt8](repeating: 7, count: max(1, options.smallFrameBytes))
         for trip in 0..<options.roundTrips {
             let t0 = MonotonicClock.now()
-            try a.send(.membership(small), to: b.nodeID, timeout: .seconds(5))
+            try a.send(.benchmark, small, to: b.nodeID, timeout: .seconds(5))
             guard sender.wait(seconds: 5, { $0.pongs > trip }) else { throw Failure.timedOut("round trip \(trip)") }
             samples.append(Double(MonotonicClock.now() - t0) / 1000)
         }

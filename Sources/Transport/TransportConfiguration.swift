@@ -1,3 +1,4 @@
+import SwarmBase
 /// Limits and timeouts of a `TransportNode`. Defaults suit a swarm of tens of nodes on a LAN.
 public struct TransportConfiguration: Sendable {
     /// Address to listen on ("host:port"; port 0 picks a free one). nil: dial only.

@@ -1,3 +1,4 @@
+import SwarmBase
 import Glibc
 /// Failures of the transport API calls (not of individual connections: see `CloseReason`).
 public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import SwarmBase
 /// Which side opened a connection.
 public enum ConnectionDirection: String, Sendable {
     case inbound
@@ -78,8 +79,8 @@ public enum CloseReason: Sendable, Equatable, CustomStringConvertible {
 public enum TransportEvent: Sendable {
     /// TLS verified the peer against the swarm CA and both hellos matched.
     case connected(PeerInfo)
-    /// A membership or factors frame from a connected peer.
-    case received(Frame, from: PeerInfo)
+    /// A payload from a connected peer; its sender is `from.nodeID` (the transport checked).
+    case received(Payload, from: PeerInfo)
     /// A connected peer went away.
     case disconnected(PeerInfo, CloseReason)
     /// A connection failed before it was established (bad certificate, hello mismatch, timeout...).

@@ -1,8 +1,10 @@
+import SwarmBase
 import Foundation
 import Glibc
 
 /// A node's secure transport: listens, dials, authenticates peers with mutual TLS 1.3 against
-/// the swarm CA, exchanges hellos, and then carries membership and factors frames.
+/// the swarm CA, exchanges hellos, and then carries opaque payloads (membership, factors...)
+/// whose sender it has checked against the verified peer.
 ///
 /// Events arrive on `handler`, called on the node's I/O thread in order; a handler should return
 /// quickly (hand heavy work to another thread), since it paces reading from every peer.
@@ -16,14 +18,17 @@ public final class TransportNode: Sendable {
 
     private let core: NodeCore
     private let context: TLSContext
+    private let clock: any NanosecondClock
     private let handler: @Sendable (TransportEvent) -> Void
 
     /// - Parameters:
     ///   - swarmID, coreHash, schemaHash: what this node announces in hello; peers must match.
+    ///   - clock: the time of every connection deadline (handshake, idle, read, write, linger);
+    ///     a `ManualClock` drives them in virtual time. Waits of API calls stay on real time.
     ///   - handler: receives every `TransportEvent`, on the I/O thread.
     public init(
         configuration: TransportConfiguration = TransportConfiguration(), identity: TLSIdentity,
-        swarmID: String, coreHash: Digest32, schemaHash: Digest32,
+        swarmID: String, coreHash: Digest32, schemaHash: Digest32, clock: any NanosecondClock = MonotonicClock(),
         handler: @escaping @Sendable (TransportEvent) -> Void
     ) throws(TransportError) {
         let limit = configuration.maxFrameLength
@@ -42,6 +47,7 @@ public final class TransportNode: Sendable {
         self.coreHash = coreHash
         self.schemaHash = schemaHash
         self.handler = handler
+        self.clock = clock
         do {
             context = try TLSContext(identity: identity)
         } catch {
@@ -75,7 +81,7 @@ public final class TransportNode: Sendable {
                           coreHash: coreHash, schemaHash: schemaHash)
         core.state.withLock { $0.localHello = hello }
         let loop = LoopStarter(configuration: configuration, core: core, context: context,
-                               listener: listener, hello: hello, handler: handler)
+                               listener: listener, hello: hello, clock: clock, handler: handler)
         let thread = Thread { loop.run() }
         thread.name = "swarmtune-transport"
         thread.start()
@@ -114,15 +120,21 @@ public final class TransportNode: Sendable {
         core.wake.signal()
     }
 
-    /// Queues `frame` (membership or factors) for `peer`.
+    /// Queues a payload of `kind` from this node for `peer`.
     ///
     /// The queue per peer is bounded (`maxQueuedBytesPerPeer`, `maxQueuedFramesPerPeer`): when it
-    /// is full, waits up to `timeout` for room, then throws `queueFull`. Encoding (and the
-    /// checksums) happens on the caller's thread.
+    /// is full, waits up to `timeout` for room, then throws `queueFull`.
+    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, timeout: Duration = .zero) throws(TransportError) {
+        try send(.payload(Payload(kind: kind, sender: nodeID, body: body)), to: peer, timeout: timeout)
+    }
+
+    /// Queues a payload frame for `peer` as it is (peers refuse one whose sender is not this node).
+    /// hello, reason and bye are the transport's own: they throw `reservedFrameKind`.
+    /// Encoding happens on the caller's thread.
     public func send(_ frame: Frame, to peer: NodeID, timeout: Duration = .zero) throws(TransportError) {
         switch frame.kind {
         case .hello, .reason, .bye: throw .reservedFrameKind(frame.kind)
-        case .membership, .factors: break
+        case .payload: break
         }
         let bytes: [UInt8]
         do {
@@ -228,6 +240,7 @@ private struct LoopStarter: Sendable {
     let context: TLSContext
     let listener: Int32?
     let hello: Hello
+    let clock: any NanosecondClock
     let handler: @Sendable (TransportEvent) -> Void
 
     @TaskLocal static var isLoopThread = false
@@ -235,7 +248,7 @@ private struct LoopStarter: Sendable {
     func run() {
         LoopStarter.$isLoopThread.withValue(true) {
             EventLoop(configuration: configuration, core: core, context: context, listener: listener,
-                      localHello: hello, handler: handler).run()
+                      localHello: hello, clock: clock, handler: handler).run()
         }
     }
 }

@@ -1,3 +1,4 @@
+import SwarmBase
 /// Counters for monitoring and tests.
 public struct TransportStatistics: Sendable, Equatable {
     public var accepted = 0
@@ -10,6 +11,8 @@ public struct TransportStatistics: Sendable, Equatable {
     public var framesReceived = 0
     public var bytesSent = 0
     public var bytesReceived = 0
+    /// Payloads whose sender was not the TLS-verified peer (each closed its connection).
+    public var forgedSender = 0
     /// Highest number of simultaneous connections / handshakes seen.
     public var peakConnections = 0
     public var peakHandshakes = 0

@@ -1,4 +1,5 @@
 import Membership
+import SwarmBase
 
 /// Runs N `SWIMInstance`s against a virtual network in virtual time, deterministically from a seed.
 ///
@@ -36,7 +37,8 @@ struct MembershipSimulation {
 
     private enum Payload {
         case envelope(SWIMEnvelope)
-        case bytes([UInt8])
+        /// Encoded bytes and the sender the transport frame carries.
+        case bytes([UInt8], sender: NodeID)
     }
 
     private enum Event {
@@ -72,7 +74,7 @@ struct MembershipSimulation {
     private var slots: [Event?] = []
     private var freeSlots: [Int] = []
     private var order: UInt64 = 0
-    private var random: SWIMRandom
+    private var random: SeededRandom
     private var indexOfAddress: [PeerAddress: Int] = [:]
 
     init(count: Int, settings: SWIMSettings = SWIMSettings(), seed: UInt64, latency: Duration = .milliseconds(5),
@@ -83,7 +85,7 @@ struct MembershipSimulation {
         self.jitter = Self.nanoseconds(jitter)
         self.loss = loss
         self.encodeMessages = encodeMessages
-        self.random = SWIMRandom(seed: seed)
+        self.random = SeededRandom(seed: seed)
         let identities = (0..<count).map { (Self.id(of: $0), Self.address(of: $0)) }
         let everyone = identities.map { Member(id: $0.0, address: $0.1) }
         for (index, (id, address)) in identities.enumerated() {
@@ -108,7 +110,7 @@ struct MembershipSimulation {
     }
 
     static func id(of index: Int) -> NodeID {
-        NodeID("node-\(index)")!
+        NodeID.named("node-\(index)")
     }
 
     static func address(of index: Int) -> PeerAddress {
@@ -178,8 +180,8 @@ struct MembershipSimulation {
                 let envelope: SWIMEnvelope
                 switch payload {
                 case let .envelope(value): envelope = value
-                case let .bytes(bytes):
-                    guard let decoded = try? SWIMCodec.decode(bytes) else { decodeFailures += 1; continue }
+                case let .bytes(bytes, sender):
+                    guard let decoded = try? SWIMCodec.decode(bytes, sender: sender) else { decodeFailures += 1; continue }
                     envelope = decoded
                 }
                 handle(nodes[index].instance.receive(envelope, now: now), from: index)
@@ -201,7 +203,7 @@ struct MembershipSimulation {
                     continue
                 }
                 let delay = latency + (jitter > 0 ? Int64.random(in: 0...jitter, using: &random) : 0) + nodes[index].sendDelay
-                let payload: Payload = encodeMessages ? .bytes((try? SWIMCodec.encode(envelope)) ?? []) : .envelope(envelope)
+                let payload: Payload = encodeMessages ? .bytes((try? SWIMCodec.encode(envelope)) ?? [], sender: envelope.sender) : .envelope(envelope)
                 schedule(.deliver(to: target, payload), at: now.nanoseconds + delay)
             case let .setTimer(time):
                 nodes[index].timerGeneration += 1

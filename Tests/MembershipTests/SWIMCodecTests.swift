@@ -1,11 +1,12 @@
 import Membership
+import SwarmBase
 import Testing
 
 /// Seeded generator of arbitrary valid envelopes.
 struct EnvelopeGenerator {
-    var random: SWIMRandom
+    var random: SeededRandom
 
-    init(seed: UInt64) { random = SWIMRandom(seed: seed) }
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
     mutating func bool() -> Bool { Bool.random(using: &random) }
@@ -15,8 +16,9 @@ struct EnvelopeGenerator {
     }
 
     mutating func nodeID() -> NodeID {
-        let printable = (0x21...0x7E).map { Character(Unicode.Scalar(UInt8($0))) }
-        return NodeID(text(1...NodeID.maxLength, alphabet: printable))!
+        var bytes = (0..<Digest32.byteCount).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        bytes[0] |= 1  // never the all-zero id
+        return NodeID(digest: Digest32(unchecked: bytes))
     }
 
     mutating func address() throws -> PeerAddress {
@@ -73,7 +75,7 @@ struct SWIMCodecTests {
         for iteration in 0..<3_000 {
             let envelope = try generator.envelope(kind: iteration % EnvelopeGenerator.kindCount)
             let bytes = try SWIMCodec.encode(envelope)
-            #expect(try SWIMCodec.decode(bytes) == envelope)
+            #expect(try SWIMCodec.decode(bytes, sender: envelope.sender) == envelope)
         }
     }
 
@@ -81,9 +83,10 @@ struct SWIMCodecTests {
     func truncationAtEveryOffset() throws {
         var generator = EnvelopeGenerator(seed: 2)
         for iteration in 0..<60 {
-            let bytes = try SWIMCodec.encode(try generator.envelope(kind: iteration % EnvelopeGenerator.kindCount))
+            let envelope = try generator.envelope(kind: iteration % EnvelopeGenerator.kindCount)
+            let bytes = try SWIMCodec.encode(envelope)
             for length in 0..<bytes.count {
-                #expect(throws: SWIMCodecError.self) { try SWIMCodec.decode(Array(bytes[0..<length])) }
+                #expect(throws: SWIMCodecError.self) { try SWIMCodec.decode(Array(bytes[0..<length]), sender: envelope.sender) }
             }
         }
     }
@@ -91,11 +94,12 @@ struct SWIMCodecTests {
     @Test("random and mutated bytes never crash the decoder (100k inputs)")
     func fuzzRandomAndMutatedBytes() throws {
         var generator = EnvelopeGenerator(seed: 3)
-        var random = SWIMRandom(seed: 4)
+        var random = SeededRandom(seed: 4)
         var samples: [[UInt8]] = []
         for kind in 0..<(EnvelopeGenerator.kindCount * 8) {
             samples.append(try SWIMCodec.encode(try generator.envelope(kind: kind % EnvelopeGenerator.kindCount)))
         }
+        let sender = generator.nodeID()
         var decoded = 0
         var rejected = 0
         for iteration in 0..<100_000 {
@@ -113,9 +117,9 @@ struct SWIMCodecTests {
                 }
             }
             do {
-                let envelope = try SWIMCodec.decode(bytes)
+                let envelope = try SWIMCodec.decode(bytes, sender: sender)
                 // Whatever decodes must re-encode to something that decodes to the same value.
-                #expect(try SWIMCodec.decode(SWIMCodec.encode(envelope)) == envelope)
+                #expect(try SWIMCodec.decode(SWIMCodec.encode(envelope), sender: sender) == envelope)
                 decoded += 1
             } catch {
                 rejected += 1
@@ -127,65 +131,70 @@ struct SWIMCodecTests {
 
     @Test("huge declared counts are rejected before allocating")
     func hugeCountsAreRejected() throws {
-        let sender = NodeID("a")!
+        let sender = NodeID.named("a")
         let address = try PeerAddress(host: "10.0.0.1", port: 1)
         let base = try SWIMCodec.encode(SWIMEnvelope(sender: sender, senderAddress: address,
                                                      message: .pushPull(.init(isResponse: false, join: false, members: []))))
-        // Layout: version, kind, sender (2), address (1 + 8 + 2), flags, u32 count, u16 gossip count.
-        let countOffset = 2 + 2 + 11 + 1
+        // Layout: version, kind, address (1 + 8 + 2), flags, u32 count, u16 gossip count (the sender
+        // travels in the transport frame).
+        let countOffset = 2 + 11 + 1
         var hugeMembers = base
         hugeMembers.replaceSubrange(countOffset..<countOffset + 4, with: [0xFF, 0xFF, 0xFF, 0xFF])
         #expect(throws: SWIMCodecError.limitExceeded(field: "push-pull member count", offset: countOffset,
                                                      value: 0xFFFF_FFFF, limit: SWIMCodec.Limits.maxPushPullMembers)) {
-            try SWIMCodec.decode(hugeMembers)
+            try SWIMCodec.decode(hugeMembers, sender: sender)
         }
         var plausibleMembers = base
         plausibleMembers.replaceSubrange(countOffset..<countOffset + 4, with: [0x00, 0x10, 0x00, 0x00])
-        #expect(throws: SWIMCodecError.self) { try SWIMCodec.decode(plausibleMembers) }
+        #expect(throws: SWIMCodecError.self) { try SWIMCodec.decode(plausibleMembers, sender: sender) }
         var hugeGossip = base
         hugeGossip.replaceSubrange(countOffset + 4..<countOffset + 6, with: [0xFF, 0xFF])
         #expect(throws: SWIMCodecError.limitExceeded(field: "gossip count", offset: countOffset + 4,
                                                      value: 0xFFFF, limit: SWIMCodec.Limits.maxGossip)) {
-            try SWIMCodec.decode(hugeGossip)
+            try SWIMCodec.decode(hugeGossip, sender: sender)
         }
         var smallGossip = base
         smallGossip.replaceSubrange(countOffset + 4..<countOffset + 6, with: [0x05, 0x00])
         #expect(throws: SWIMCodecError.truncated(field: "gossip count", offset: countOffset + 6,
-                                                 needed: 5 * 16, available: 0)) {
-            try SWIMCodec.decode(smallGossip)
+                                                 needed: 5 * (32 + 4 + 8 + 1 + 1), available: 0)) {
+            try SWIMCodec.decode(smallGossip, sender: sender)
         }
     }
 
     @Test("wrong version, unknown kind, bad status and trailing bytes are typed errors")
     func malformedHeadersAndValues() throws {
-        let update = MembershipUpdate(id: NodeID("m")!, address: try PeerAddress(host: "h", port: 2), incarnation: 7,
+        let update = MembershipUpdate(id: NodeID.named("m"), address: try PeerAddress(host: "h", port: 2), incarnation: 7,
                                       status: .suspect)
-        let envelope = SWIMEnvelope(sender: NodeID("s")!, senderAddress: try PeerAddress(host: "h", port: 1),
+        let envelope = SWIMEnvelope(sender: NodeID.named("s"), senderAddress: try PeerAddress(host: "h", port: 1),
                                     message: .ack(sequence: 9), gossip: [update])
         let bytes = try SWIMCodec.encode(envelope)
         var badVersion = bytes
-        badVersion[0] = 2
-        #expect(throws: SWIMCodecError.unsupportedVersion(2)) { try SWIMCodec.decode(badVersion) }
+        badVersion[0] = SWIMCodec.version + 1
+        #expect(throws: SWIMCodecError.unsupportedVersion(SWIMCodec.version + 1)) { try SWIMCodec.decode(badVersion, sender: envelope.sender) }
         var badKind = bytes
         badKind[1] = 99
-        #expect(throws: SWIMCodecError.unknownMessageKind(99)) { try SWIMCodec.decode(badKind) }
+        #expect(throws: SWIMCodecError.unknownMessageKind(99)) { try SWIMCodec.decode(badKind, sender: envelope.sender) }
         var badStatus = bytes
         let statusOffset = bytes.count - 2
         badStatus[statusOffset] = 4
         #expect(throws: SWIMCodecError.invalidValue(field: "member status", offset: statusOffset, value: 4)) {
-            try SWIMCodec.decode(badStatus)
+            try SWIMCodec.decode(badStatus, sender: envelope.sender)
         }
-        #expect(throws: SWIMCodecError.trailingBytes(offset: bytes.count, count: 1)) { try SWIMCodec.decode(bytes + [0]) }
+        #expect(throws: SWIMCodecError.trailingBytes(offset: bytes.count, count: 1)) { try SWIMCodec.decode(bytes + [0], sender: envelope.sender) }
+        // The gossiped member's id follows version, kind, address (1 + 1 + 2), ack sequence and gossip count.
+        let idOffset = 2 + 4 + 4 + 2
         var badID = bytes
-        badID[3] = 0x20 // a space inside the sender id
-        #expect(throws: SWIMCodecError.invalidNodeID(field: "sender", offset: 2)) { try SWIMCodec.decode(badID) }
+        badID.replaceSubrange(idOffset..<idOffset + 32, with: [UInt8](repeating: 0, count: 32)) // the all-zero id
+        #expect(throws: SWIMCodecError.invalidNodeID(field: "member id", offset: idOffset)) {
+            try SWIMCodec.decode(badID, sender: envelope.sender)
+        }
     }
 
     @Test("encoding more gossip than the limit is refused")
     func encodeRefusesOversizedGossip() throws {
-        let update = MembershipUpdate(id: NodeID("m")!, address: try PeerAddress(host: "h", port: 2), incarnation: 0,
+        let update = MembershipUpdate(id: NodeID.named("m"), address: try PeerAddress(host: "h", port: 2), incarnation: 0,
                                       status: .alive)
-        let envelope = SWIMEnvelope(sender: NodeID("s")!, senderAddress: try PeerAddress(host: "h", port: 1),
+        let envelope = SWIMEnvelope(sender: NodeID.named("s"), senderAddress: try PeerAddress(host: "h", port: 1),
                                     message: .ack(sequence: 1),
                                     gossip: Array(repeating: update, count: SWIMCodec.Limits.maxGossip + 1))
         #expect(throws: SWIMCodecError.self) { try SWIMCodec.encode(envelope) }

@@ -1,5 +1,6 @@
 import Foundation
 import Membership
+import SwarmBase
 import Testing
 
 /// Direct event-by-event tests of one state machine.
@@ -119,7 +120,7 @@ struct SWIMInstanceTests {
         let settings = SWIMSettings()
         var node = Self.instance(count: 50, settings: settings)
         let me = MembershipSimulation.id(of: 0)
-        let newcomer = MembershipUpdate(id: NodeID("newcomer")!, address: try! PeerAddress(host: "newcomer", port: 1),
+        let newcomer = MembershipUpdate(id: NodeID.named("newcomer"), address: try! PeerAddress(host: "newcomer", port: 1),
                                         incarnation: 0, status: .alive, metadata: MemberMetadata())
         _ = node.receive(Self.envelope(from: 1, .ack(sequence: 0), gossip: [newcomer]), now: .zero)
         let limit = settings.retransmitMultiplier * Int(ceil(log2(Double(node.liveMemberCount + 1))))
@@ -171,7 +172,7 @@ struct SWIMInstanceTests {
                 if case let .setTimer(time) = directive { timer = time }
                 if case let .send(envelope, _) = directive, case let .ping(sequence, target) = envelope.message {
                     targets.append(target)
-                    acks.append(Self.envelope(from: Int(target.rawValue.dropFirst(5))!, .ack(sequence: sequence)))
+                    acks.append(Self.envelope(from: Int(target.name.dropFirst(5))!, .ack(sequence: sequence)))
                 }
             }
             // Answer every probe at once so that nobody is suspected.

@@ -1,5 +1,6 @@
 import Foundation
 import Membership
+import SwarmBase
 import Testing
 
 /// Whole-cluster behaviour in virtual time. Figures are printed so that they can be quoted.

@@ -1,3 +1,4 @@
+import SwarmBase
 import Foundation
 import Membership
 import SwarmNode
@@ -98,7 +99,7 @@ struct MembershipDriverLoopbackTests {
         for driver in swarm.drivers { driver.stop() }
     }
 
-    @Test("a SWIM message claiming another sender than the TLS-verified peer is dropped and counted")
+    @Test("a SWIM message claiming another sender than the TLS-verified peer is refused and counted")
     func forgedSenderIsDropped() throws {
         let swarm = try LoopbackSwarm()
         try swarm.startNodes(1)
@@ -112,32 +113,30 @@ struct MembershipDriverLoopbackTests {
         try raw.dial(address.description, reconnect: false)
         try #require(waitUntil(timeout: .seconds(3)) { raw.connectedPeers.count == 1 } != nil)
 
-        let claimedID: Membership.NodeID? = Membership.NodeID(String(repeating: "ab", count: 32))
-        let honestID: Membership.NodeID? = Membership.NodeID(impostorIdentity.nodeID.hex)
-        let claimed = try #require(claimedID)
-        let honest = try #require(honestID)
+        let claimed = try #require(NodeID(hex: String(repeating: "ab", count: 32)))
+        let honest = impostorIdentity.nodeID
         let myAddress = try PeerAddress(parsing: rawAddress)
-        func pushPull(as sender: Membership.NodeID) throws -> [UInt8] {
+        func pushPull(as sender: NodeID) throws -> [UInt8] {
             let update = MembershipUpdate(id: sender, address: myAddress, incarnation: 0, status: .alive,
                                           metadata: MemberMetadata(coreHash: LoopbackSwarm.core.hex,
                                                                    adapterSchemaHash: LoopbackSwarm.schema.hex))
             let message = SWIMMessage.pushPull(.init(isResponse: true, join: false, members: [update]))
             return try SWIMCodec.encode(SWIMEnvelope(sender: sender, senderAddress: myAddress, message: message))
         }
-        try raw.send(.membership(try pushPull(as: claimed)), to: try #require(target.nodeID.transportID))
+        // The payload claims another sender than the certificate: the target's transport refuses it
+        // (and closes the connection).
+        try raw.send(.payload(Payload(kind: .membership, sender: claimed, body: try pushPull(as: claimed))), to: target.nodeID)
         #expect(waitUntil(timeout: .seconds(3)) { target.statistics.forgedSender == 1 } != nil)
         #expect(target.member(claimed) == nil)
 
         // The same message with the true sender is accepted: the check is on identity, not content.
-        try raw.send(.membership(try pushPull(as: honest)), to: try #require(target.nodeID.transportID))
+        try #require(waitUntil(timeout: .seconds(3)) { raw.connectedPeers.isEmpty } != nil)
+        try raw.dial(address.description, reconnect: false)
+        try #require(waitUntil(timeout: .seconds(3)) { raw.connectedPeers.count == 1 } != nil)
+        try raw.send(.membership, try pushPull(as: honest), to: target.nodeID)
         #expect(waitUntil(timeout: .seconds(3)) { target.member(honest)?.status == .alive } != nil)
         #expect(target.statistics.forgedSender == 1)
         raw.stop()
         target.stop()
     }
-}
-
-extension Membership.NodeID {
-    /// The transport id this membership id stands for.
-    var transportID: Transport.NodeID? { Transport.NodeID(hex: rawValue) }
 }

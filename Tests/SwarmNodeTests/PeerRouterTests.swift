@@ -1,13 +1,14 @@
+import SwarmBase
 @testable import SwarmNode
 import Testing
 @testable import Transport
 
 /// The address-to-connection bookkeeping, without sockets.
 @Suite struct PeerRouterTests {
-    private let peerA = Transport.NodeID(digest: Digest32(bytes: [UInt8](repeating: 0xA1, count: 32))!)
-    private let peerB = Transport.NodeID(digest: Digest32(bytes: [UInt8](repeating: 0xB2, count: 32))!)
+    private let peerA = NodeID(digest: Digest32(bytes: [UInt8](repeating: 0xA1, count: 32))!)
+    private let peerB = NodeID(digest: Digest32(bytes: [UInt8](repeating: 0xB2, count: 32))!)
 
-    private func info(_ id: Transport.NodeID, listen: String, remote: String, _ direction: ConnectionDirection,
+    private func info(_ id: NodeID, listen: String, remote: String, _ direction: ConnectionDirection,
                       connection: UInt64) -> PeerInfo {
         let hello = Hello(nodeID: id, swarmID: "s", listenAddress: listen, coreHash: .zero, schemaHash: .zero)
         return PeerInfo(nodeID: id, hello: hello, remoteAddress: remote, direction: direction, connectionID: connection)

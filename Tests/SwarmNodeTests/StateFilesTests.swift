@@ -1,3 +1,4 @@
+import SwarmBase
 import Foundation
 import SwarmNode
 import Testing

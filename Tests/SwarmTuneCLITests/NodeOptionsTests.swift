@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 @testable import SwarmTuneCLI
 

@@ -1,3 +1,6 @@
+import SwarmBase
+import Glibc
+import Gossip
 import Testing
 @testable import Transport
 
@@ -11,7 +14,9 @@ struct AttributionTests {
         let client = try HostileInputTests.helloedClient(swarm, to: address)
         #expect(events.waitConnected() != nil)
         let tensor = try FactorTensor(name: "a", shape: [1], floats: [1])
-        client.write(try Frame.factors(Factors(round: 1, sender: node.nodeID, schemaHash: swarm.schema, tensors: [tensor])).encoded())
+        let factors = try FactorsMessage(round: 1, sender: node.nodeID, schemaHash: swarm.schema, tensors: [tensor]).encoded()
+        // The client claims to be the node it talks to.
+        client.write(try Frame.payload(Payload(kind: .factors, sender: node.nodeID, body: factors)).encoded())
         let (bytes, _, _) = client.readAll()
         #expect(reasonCode(in: bytes) == .protocolError)
         guard case .disconnected(_, .rejectedByUs(let reason))? = events.wait(timeout: .seconds(5), { if case .disconnected = $0 { return true }; return false }) else {
@@ -20,5 +25,16 @@ struct AttributionTests {
         }
         #expect(reason.code == .protocolError)
         #expect(!events.all.contains { if case .received = $0 { return true }; return false })
+        #expect(waitUntilForged(node, 1))
+    }
+
+    /// The statistics are published by the I/O thread: wait until they show `count` forgeries.
+    private func waitUntilForged(_ node: TransportNode, _ count: Int) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if node.statistics.forgedSender == count { return true }
+            usleep(2_000)
+        }
+        return node.statistics.forgedSender == count
     }
 }

@@ -1,7 +1,9 @@
+import SwarmBase
 import COpenSSL
 import COpenSSLShims
 import Foundation
 import Glibc
+import Hashing
 import Testing
 @testable import Transport
 
@@ -142,7 +144,7 @@ struct CertificateTests {
             return i2d_PUBKEY(key.pointer, &cursor)
         }
         #expect(written == 44)
-        #expect(try key.nodeID.digest.bytes == PublicKeyDigest.sha256(der))
+        #expect(try key.nodeID.digest == SHA256.hash(der))
         #expect(try key.nodeID.hex.count == 64)
     }
 }

@@ -1,3 +1,4 @@
+import SwarmBase
 import Foundation
 import Glibc
 import Testing
@@ -16,14 +17,14 @@ struct ConnectionManagementTests {
         defer { node.stop() }
         let reader = try HostileInputTests.helloedClient(swarm, to: address)  // never reads again
         let peer = try #require(events.waitConnected()).nodeID
-        let payload = [UInt8](repeating: 0xAB, count: (1 << 20) - 16)
+        let payload = [UInt8](repeating: 0xAB, count: (1 << 20) - 64)  // a whole frame within the limit
         var sent = 0
         var refused: (any Error)?
         while sent < 1000 {
             do {
                 // Waiting a little lets the loop drain into kernel buffers; once those are full too,
                 // the queue stays full and send gives up.
-                try node.send(.membership(payload), to: peer, timeout: .milliseconds(200))
+                try node.send(.membership, payload, to: peer, timeout: .milliseconds(200))
                 sent += 1
             } catch {
                 refused = error
@@ -53,8 +54,8 @@ struct ConnectionManagementTests {
         defer { a.stop(); b.stop() }
         try a.dial(address, reconnect: false)
         #expect(aEvents.waitConnected() != nil && bEvents.waitConnected() != nil)
-        let payload = [UInt8](repeating: 1, count: (1 << 20) - 16)
-        for _ in 0..<40 { try a.send(.membership(payload), to: b.nodeID, timeout: .seconds(5)) }
+        let payload = [UInt8](repeating: 1, count: (1 << 20) - 64)  // a whole frame within the limit
+        for _ in 0..<40 { try a.send(.membership, payload, to: b.nodeID, timeout: .seconds(5)) }
         #expect(bEvents.wait(timeout: .seconds(10)) { _ in
             bEvents.all.filter { if case .received = $0 { return true }; return false }.count == 40
         } != nil)
@@ -111,10 +112,10 @@ struct ConnectionManagementTests {
         #expect(aEvents.waitConnected() != nil && bEvents.waitConnected() != nil)
         usleep(500_000)
         #expect(a.connectedPeers.count == 1 && b.connectedPeers.count == 1)
-        try a.send(.membership([5]), to: b.nodeID)
-        try b.send(.membership([6]), to: a.nodeID)
-        #expect(bEvents.received { $0 == .membership([5]) } != nil)
-        #expect(aEvents.received { $0 == .membership([6]) } != nil)
+        try a.send(.membership, [5], to: b.nodeID)
+        try b.send(.membership, [6], to: a.nodeID)
+        #expect(bEvents.received { $0.kind == .membership && $0.body == [5] } != nil)
+        #expect(aEvents.received { $0.kind == .membership && $0.body == [6] } != nil)
     }
 
     @Test("stop says bye to every peer")
@@ -127,7 +128,7 @@ struct ConnectionManagementTests {
         #expect(aEvents.waitConnected() != nil && bEvents.waitConnected() != nil)
         a.stop()
         #expect(bEvents.waitDisconnected() == .bye)
-        #expect(throws: TransportError.self) { try a.send(.membership([1]), to: b.nodeID) }
+        #expect(throws: TransportError.self) { try a.send(.membership, [1], to: b.nodeID) }
     }
 
     @Test("send refuses reserved kinds, oversized frames and unknown peers")
@@ -140,9 +141,10 @@ struct ConnectionManagementTests {
         defer { a.stop() }
         let stranger = try swarm.ca.makeIdentity(name: "x").nodeID
         #expect(throws: TransportError.reservedFrameKind(.bye)) { try a.send(.bye, to: stranger) }
-        #expect(throws: TransportError.frameTooLarge(length: 5001, limit: 4096)) {
-            try a.send(.membership([UInt8](repeating: 0, count: 5000)), to: stranger)
+        // The length counts the kind byte, the payload header (kind, sender) and the body.
+        #expect(throws: TransportError.frameTooLarge(length: 1 + 33 + 5000, limit: 4096)) {
+            try a.send(.membership, [UInt8](repeating: 0, count: 5000), to: stranger)
         }
-        #expect(throws: TransportError.notConnected(stranger)) { try a.send(.membership([1]), to: stranger) }
+        #expect(throws: TransportError.notConnected(stranger)) { try a.send(.membership, [1], to: stranger) }
     }
 }

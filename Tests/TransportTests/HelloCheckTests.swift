@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 @testable import Transport
 
@@ -21,7 +22,7 @@ struct HelloCheckTests {
             edit(&hello)
             return HelloCheck.validate(peer: hello, local: Self.local, certifiedID: certified)?.code
         }
-        #expect(code { $0.version = 2 } == .versionMismatch)
+        #expect(code { $0.version = Hello.currentVersion + 1 } == .versionMismatch)
         #expect(code({ _ in }, certified: Self.a) == .nodeIDMismatch)
         #expect(code({ $0.nodeID = Self.a }, certified: Self.a) == .unexpectedPeer)
         #expect(code { $0.swarmID = "t" } == .swarmMismatch)

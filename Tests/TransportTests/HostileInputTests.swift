@@ -1,3 +1,4 @@
+import SwarmBase
 import Foundation
 import Glibc
 import Testing
@@ -29,8 +30,8 @@ struct HostileInputTests {
         // Retries while the node sheds leftovers of the attack (its handshake timeouts are short here).
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if (try? peer.send(.membership([42]), to: node.nodeID)) != nil,
-               events.received(timeout: .seconds(1), { $0 == .membership([42]) }) != nil {
+            if (try? peer.send(.membership, [42], to: node.nodeID)) != nil,
+               events.received(timeout: .seconds(1), { $0.kind == .membership && $0.body == [42] }) != nil {
                 return true
             }
             usleep(50_000)
@@ -44,7 +45,7 @@ struct HostileInputTests {
         let (node, events, address) = try swarm.node("node")
         defer { node.stop() }
         let client = try RawTLSClient(connectingTo: address, identity: swarm.ca.makeIdentity(name: "noise"))
-        var random = SplitMix64(seed: 99)
+        var random = SeededRandom(seed: 99)
         var garbage = (0..<65536).map { _ in UInt8.random(in: 0...255, using: &random) }
         garbage[4] = 0xEE  // whatever the length says, the kind is never valid
         client.write(garbage)
@@ -62,7 +63,7 @@ struct HostileInputTests {
         defer { node.stop() }
         let client = try Self.helloedClient(swarm, to: address)
         #expect(events.waitConnected() != nil)
-        client.write([0xFF, 0xFF, 0xFF, 0xFF, FrameKind.membership.rawValue])
+        client.write([0xFF, 0xFF, 0xFF, 0xFF, FrameKind.payload.rawValue])
         let (bytes, closed, _) = client.readAll()
         #expect(closed)
         #expect(reasonCode(in: bytes) == .protocolError)
@@ -80,7 +81,7 @@ struct HostileInputTests {
         let (bytes, closed, _) = client.readAll()
         #expect(closed)
         #expect(reasonCode(in: bytes) == .protocolError)
-        #expect(Self.protocolError(events.waitFailure()) == .frameTooLarge(length: 65536, limit: Connection.handshakeFrameLimit))
+        #expect(Self.protocolError(events.waitFailure()) == .frameTooLarge(length: 65536, limit: ConnectionStateMachine.handshakeFrameLimit))
     }
 
     @Test("a truncated frame times out (read timeout) with a reason frame")
@@ -93,7 +94,7 @@ struct HostileInputTests {
         let client = try Self.helloedClient(swarm, to: address)
         #expect(events.waitConnected() != nil)
         // Announces 100 bytes, sends 10.
-        client.write([100, 0, 0, 0, FrameKind.membership.rawValue] + [UInt8](repeating: 1, count: 9))
+        client.write([100, 0, 0, 0, FrameKind.payload.rawValue] + [UInt8](repeating: 1, count: 9))
         let start = ContinuousClock.now
         let (bytes, closed, _) = client.readAll()
         #expect(closed)
@@ -109,12 +110,12 @@ struct HostileInputTests {
         defer { node.stop() }
         let client = try Self.helloedClient(swarm, to: address)
         #expect(events.waitConnected() != nil)
-        // A factors frame whose length covers only the round number.
-        client.write([9, 0, 0, 0, FrameKind.factors.rawValue, 1, 0, 0, 0, 0, 0, 0, 0])
+        // A factors payload frame whose length ends inside the sender id.
+        client.write([9, 0, 0, 0, FrameKind.payload.rawValue, PayloadKind.factors.rawValue, 1, 0, 0, 0, 0, 0, 0])
         let (bytes, _, _) = client.readAll()
         #expect(reasonCode(in: bytes) == .protocolError)
-        guard case .truncated(kind: .factors, field: "sender", _, _, _)? = Self.protocolError(events.waitFailure()) else {
-            Issue.record("expected a truncated-factors error, got \(String(describing: events.waitFailure()))")
+        guard case .truncated(kind: .payload, field: "sender", _, _, _)? = Self.protocolError(events.waitFailure()) else {
+            Issue.record("expected a truncated-payload error, got \(String(describing: events.waitFailure()))")
             return
         }
     }

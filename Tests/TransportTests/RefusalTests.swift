@@ -1,3 +1,4 @@
+import SwarmBase
 import COpenSSL
 import Foundation
 import Glibc

@@ -1,3 +1,4 @@
+import SwarmBase
 import TestSupport
 import Foundation
 import Glibc
@@ -57,11 +58,11 @@ final class EventRecorder: Sendable {
         return nil
     }
 
-    func received(timeout: Duration = .seconds(5), _ predicate: (Frame) -> Bool) -> Frame? {
-        if case .received(let frame, _)? = wait(timeout: timeout, { event in
-            if case .received(let frame, _) = event { return predicate(frame) }
+    func received(timeout: Duration = .seconds(5), _ predicate: (Payload) -> Bool) -> Payload? {
+        if case .received(let payload, _)? = wait(timeout: timeout, { event in
+            if case .received(let payload, _) = event { return predicate(payload) }
             return false
-        }) { return frame }
+        }) { return payload }
         return nil
     }
 
@@ -90,16 +91,15 @@ struct TestSwarm {
     }
 
     func node(_ name: String, identity: TLSIdentity? = nil, swarmID: String? = nil, core: Digest32? = nil,
-              schema: Digest32? = nil, configuration: TransportConfiguration = quickConfiguration()) throws -> (TransportNode, EventRecorder, String) {
+              schema: Digest32? = nil, configuration: TransportConfiguration = quickConfiguration(),
+              clock: any NanosecondClock = MonotonicClock()) throws -> (TransportNode, EventRecorder, String) {
         let recorder = EventRecorder(name)
         let node = try TransportNode(configuration: configuration, identity: identity ?? ca.makeIdentity(name: name),
                                      swarmID: swarmID ?? self.swarmID, coreHash: core ?? self.core,
-                                     schemaHash: schema ?? self.schema, handler: recorder.handler)
+                                     schemaHash: schema ?? self.schema, clock: clock, handler: recorder.handler)
         let address = try node.start() ?? ""
         return (node, recorder, address)
     }
 }
 
 
-/// The shared test generator (Tests/TestSupport), visible to every file of this target.
-typealias SplitMix64 = TestSupport.SplitMix64

@@ -1,4 +1,6 @@
+import SwarmBase
 import Foundation
+import Gossip
 import Testing
 @testable import Transport
 
@@ -18,17 +20,20 @@ struct TransportNodeTests {
         #expect(bAtA.hello.listenAddress == bAddress)
         #expect(aAtB.direction == .inbound && bAtA.direction == .outbound)
 
-        try a.send(.membership([1, 2, 3]), to: b.nodeID)
-        try b.send(.membership([9]), to: a.nodeID)
+        try a.send(.membership, [1, 2, 3], to: b.nodeID)
+        try b.send(.membership, [9], to: a.nodeID)
         let tensor = try FactorTensor(name: "layers.0.q.lora_A", shape: [2, 3], floats: [1, 2, 3, 4, 5, 6])
-        let factors = Factors(round: 7, sender: a.nodeID, schemaHash: swarm.schema, tensors: [tensor])
-        try a.send(.factors(factors), to: b.nodeID)
-        try b.send(.factors(Factors(round: 8, sender: b.nodeID, schemaHash: swarm.schema, tensors: [tensor])), to: a.nodeID)
+        let factors = FactorsMessage(round: 7, sender: a.nodeID, schemaHash: swarm.schema, tensors: [tensor])
+        try a.send(.factors, try factors.encoded(), to: b.nodeID)
+        try b.send(.factors, try FactorsMessage(round: 8, sender: b.nodeID, schemaHash: swarm.schema, tensors: [tensor]).encoded(), to: a.nodeID)
 
-        #expect(bEvents.received { $0 == .membership([1, 2, 3]) } != nil)
-        #expect(aEvents.received { $0 == .membership([9]) } != nil)
-        #expect(bEvents.received { $0 == .factors(factors) } != nil)
-        #expect(aEvents.received { if case .factors(let f) = $0 { return f.round == 8 && f.sender == b.nodeID }; return false } != nil)
+        #expect(bEvents.received { $0.kind == .membership && $0.body == [1, 2, 3] } != nil)
+        #expect(aEvents.received { $0.kind == .membership && $0.body == [9] } != nil)
+        #expect(bEvents.received { $0.kind == .factors && (try? FactorsMessage.decode($0.body, sender: $0.sender)) == factors } != nil)
+        #expect(aEvents.received {
+            guard $0.kind == .factors, let f = try? FactorsMessage.decode($0.body, sender: $0.sender) else { return false }
+            return f.round == 8 && f.sender == b.nodeID
+        } != nil)
 
         try a.disconnect(b.nodeID)
         #expect(bEvents.waitDisconnected() == .bye)

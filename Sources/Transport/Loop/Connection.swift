@@ -1,0 +1,48 @@
+import SwarmBase
+import Glibc
+
+/// One socket of the event loop: its protocol state machine, TLS session, frame decoder and
+/// output. Owned and touched only by the event loop thread.
+final class Connection {
+    let id: UInt64
+    let fd: Int32
+    let dialTargetID: UInt64?
+
+    /// Phase, peer, close reason, timers (see `ConnectionStateMachine`).
+    var machine: ConnectionStateMachine
+    var tls: TLSSession?
+    var decoder: FrameDecoder
+    var output = OutputQueue()
+
+    /// The shared outbox may hold frames for this connection.
+    var outboxMayHaveMore = false
+    /// An SSL_read asked for writability (TLS-level write needed before reading again).
+    var readWantsWrite = false
+    /// TLS holds decrypted bytes we have not read yet (read budget ran out).
+    var readPending = false
+
+    init(id: UInt64, fd: Int32, machine: ConnectionStateMachine, dialTargetID: UInt64?, maxFrameLength: Int) {
+        self.id = id
+        self.fd = fd
+        self.machine = machine
+        self.dialTargetID = dialTargetID
+        // Until hellos match, nothing larger than a hello or reason is legitimate.
+        self.decoder = FrameDecoder(maxFrameLength: min(maxFrameLength, ConnectionStateMachine.handshakeFrameLimit))
+    }
+
+    /// Anything left to put on the socket, plaintext or already encrypted.
+    var hasOutput: Bool { output.hasFrames || (tls?.hasPendingOutput ?? false) }
+
+    var attempt: ConnectionAttempt {
+        ConnectionAttempt(remoteAddress: machine.remoteAddress, direction: machine.direction, connectionID: id,
+                          certifiedID: machine.certifiedID)
+    }
+
+    /// Releases TLS, then the socket. Queued TLS output (such as an alert telling the peer why the
+    /// handshake failed) gets one last non-blocking chance to go out.
+    func release() {
+        tls?.flushOutput()
+        tls = nil
+        close(fd)
+    }
+}

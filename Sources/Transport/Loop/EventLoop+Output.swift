@@ -1,0 +1,100 @@
+import SwarmBase
+import Glibc
+
+extension EventLoop {
+    func encode(_ frame: Frame) -> [UInt8] {
+        // Transport-made frames are built from validated values; an encoding failure is a bug,
+        // reported to the peer as an empty bye rather than a crash.
+        (try? frame.encoded()) ?? [1, 0, 0, 0, FrameKind.bye.rawValue]
+    }
+
+    /// Marks the connections whose peer's outbox gained frames since the last turn.
+    func pullDirtyOutboxes() {
+        let dirty: Set<NodeID> = core.state.withLock { state in
+            let taken = state.dirty
+            state.dirty.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for peer in dirty {
+            if let id = established[peer], let connection = connections[id] { connection.outboxMayHaveMore = true }
+        }
+    }
+
+    /// Refills the current output buffer from control frames, then from the peer's outbox
+    /// (small frames coalesced up to `coalesceBudget`). False when there is nothing to write.
+    func refill(_ connection: Connection) -> Bool {
+        if connection.output.takeControl() { return true }
+        guard case .established(let peer) = connection.machine.state, connection.outboxMayHaveMore else { return false }
+        let (frames, wakeSenders) = core.state.withLock { state -> ([[UInt8]], Bool) in
+            guard state.peers[peer.nodeID]?.info.connectionID == connection.id else { return ([], false) }
+            let frames = state.peers[peer.nodeID]?.outbox.pop(budget: coalesceBudget) ?? []
+            return (frames, state.waitingSenders > 0 && !frames.isEmpty)
+        }
+        if wakeSenders { core.spaceGate.advance() }
+        guard !frames.isEmpty else {
+            connection.outboxMayHaveMore = false
+            return false
+        }
+        statistics.framesSent += frames.count
+        if frames.count == 1 {
+            connection.output.setCurrent(frames[0])
+        } else {
+            var joined = [UInt8]()
+            joined.reserveCapacity(frames.reduce(0) { $0 + $1.count })
+            for frame in frames { joined.append(contentsOf: frame) }
+            connection.output.setCurrent(joined)
+        }
+        return true
+    }
+
+    /// Encrypts and writes queued output until TLS or the socket would block.
+    func flush(_ connection: Connection) {
+        guard let tls = connection.tls, connection.machine.canSendFrames else { return }
+        while connections[connection.id] != nil {
+            if connection.output.currentIsDone {
+                guard refill(connection) else {
+                    switch tls.flushOutput() {
+                    case .done:
+                        connection.machine.outputDrained()
+                    case .failed(let detail):
+                        if connection.machine.closeReason != nil { finalize(connection) } else { close(connection, .ioError(detail), graceful: false) }
+                    default:
+                        break
+                    }
+                    return
+                }
+                connection.machine.outputPending(now: now)
+            }
+            let offset = connection.output.offset
+            let status = connection.output.current.withUnsafeBytes { bytes in
+                tls.write(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            }
+            switch status {
+            case .done(let count):
+                connection.output.advance(by: count)
+                connection.machine.wrote(now: now)
+                statistics.bytesSent += count
+            case .wantWrite, .wantRead:
+                return
+            case .closed:
+                if connection.machine.closeReason != nil { finalize(connection) } else { close(connection, .peerClosed, graceful: false) }
+                return
+            case .failed(let detail):
+                if connection.machine.closeReason != nil { finalize(connection) } else { close(connection, .ioError(detail), graceful: false) }
+                return
+            }
+        }
+    }
+
+    /// While closing: once the last frame is encrypted, queue close_notify; once all of it is on
+    /// the socket, half-close it so the peer sees EOF.
+    func finishClosing(_ connection: Connection) {
+        guard connection.machine.isClosing, connections[connection.id] != nil, let tls = connection.tls else { return }
+        if connection.machine.closeNotifyDue(hasFrameOutput: connection.output.hasFrames) {
+            tls.shutdown()
+        }
+        if connection.machine.writeShutdownDue(tlsHasPendingOutput: tls.hasPendingOutput) {
+            Glibc.shutdown(connection.fd, Int32(SHUT_WR))
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import SwarmBase
+import Synchronization
+
+/// What the API threads and the loop thread share.
+final class NodeCore: Sendable {
+    let state = Mutex(SharedState())
+    let spaceGate = Gate()
+    let finishGate = Gate()
+    let wake: WakeSignal
+
+    init() throws(TransportError) {
+        wake = try WakeSignal()
+    }
+}

@@ -1,0 +1,35 @@
+import SwarmBase
+/// Frames waiting to be written to one peer, oldest first.
+struct Outbox {
+    private var frames: [[UInt8]] = []
+    private var head = 0
+    private(set) var queuedBytes = 0
+
+    var count: Int { frames.count - head }
+
+    mutating func push(_ frame: [UInt8]) {
+        frames.append(frame)
+        queuedBytes += frame.count
+    }
+
+    /// Takes frames up to about `budget` bytes (always at least one if any).
+    mutating func pop(budget: Int) -> [[UInt8]] {
+        var out = [[UInt8]]()
+        var taken = 0
+        while head < frames.count && (out.isEmpty || taken + frames[head].count <= budget) {
+            taken += frames[head].count
+            out.append(frames[head])
+            frames[head] = []
+            head += 1
+        }
+        queuedBytes -= taken
+        if head == frames.count {
+            frames.removeAll(keepingCapacity: frames.capacity <= 1024)
+            head = 0
+        } else if head >= 64 && head * 2 >= frames.count {
+            frames.removeFirst(head)
+            head = 0
+        }
+        return out
+    }
+}

@@ -1,0 +1,20 @@
+import SwarmBase
+/// State shared between API threads and the event loop, always under the node's Mutex.
+struct SharedState: Sendable {
+    struct PeerEntry: Sendable {
+        var info: PeerInfo
+        var outbox = Outbox()
+    }
+
+    var started = false
+    var stopping = false
+    var finished = false
+    var localHello: Hello?
+    var commands: [LoopCommand] = []
+    /// Established peers and their send queues.
+    var peers: [NodeID: PeerEntry] = [:]
+    /// Peers whose outbox gained frames since the loop last looked.
+    var dirty: Set<NodeID> = []
+    var waitingSenders = 0
+    var statistics = TransportStatistics()
+}
