@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["SwarmBase", "ModelIO", "Quant", "LM"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "SwarmBase"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "Quant", "SwarmBase", "TestSupport"],
+        .testTarget(name: "LMTests", dependencies: ["LM", "ModelIO", "Tokenizer", "Tensor", "Quant", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "SwarmBase", "TestSupport"],
