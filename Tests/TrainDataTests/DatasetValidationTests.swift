@@ -177,3 +177,12 @@ import Testing
 
     static func isBlank(_ line: ArraySlice<UInt8>) -> Bool { line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
 }
+
+extension DatasetValidationTests {
+    @Test func aBinaryFileIsRefusedAsAWholeNamingTheOffset() {
+        let bytes = Array("{\"text\":\"a\"}\n".utf8) + [0x47, 0x47, 0x55, 0x46, 0x03, 0x00, 0x00]
+        #expect(throws: TrainDataError.unreadable(path: "m.gguf", reason: "a binary file (a NUL byte at offset 18), not JSONL text")) {
+            try Dataset(jsonl: bytes, path: "m.gguf")
+        }
+    }
+}
