@@ -94,19 +94,20 @@ public enum Checkpoint {
         do { data = try FileIO.readAll(dir + "/" + file, limit: 1 << 20) } catch { throw .invalid(path: dir, reason: "\(file): \(error)") }
         let obj: JSONValue
         do { obj = try JSONValue.parse(data) } catch { throw .invalid(path: dir, reason: "\(file): \(error)") }
-        func integer(_ key: String, in range: ClosedRange<Int>, required: Bool = true) throws(Error) -> Int? {
-            guard let value = obj[key] else {
-                if required { throw .invalid(path: dir, reason: "\(file): '\(key)' is missing") }
-                return nil
-            }
+        func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(Error) -> Int? {
+            guard let value = obj[key] else { return nil }
             guard let i = value.intValue, range.contains(i) else {
                 throw .invalid(path: dir, reason: "\(file): '\(key)' is \(String(decoding: value.serialized(), as: UTF8.self)); it must be an integer from \(range.lowerBound) to \(range.upperBound)")
             }
             return i
         }
-        let step = try integer("step", in: 0...maxStep)!
-        let optimizerStep = try integer("optimizerStep", in: 0...step)!
-        let microSteps = try integer("microSteps", in: 0...(step * 1024 * 1024), required: false)
+        func integer(_ key: String, in range: ClosedRange<Int>) throws(Error) -> Int {
+            guard let i = try optionalInteger(key, in: range) else { throw .invalid(path: dir, reason: "\(file): '\(key)' is missing") }
+            return i
+        }
+        let step = try integer("step", in: 0...maxStep)
+        let optimizerStep = try integer("optimizerStep", in: 0...step)
+        let microSteps = try optionalInteger("microSteps", in: 0...(step * 1024 * 1024))
         guard let seedText = obj["seed"]?.stringValue, let seed = UInt64(seedText) else {
             throw .invalid(path: dir, reason: "\(file): 'seed' must be a decimal string of an unsigned 64-bit integer")
         }
