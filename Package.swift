@@ -32,7 +32,10 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CKernels", "Quant"], swiftSettings: strict),
         .target(name: "ModelIO", dependencies: ["Quant", "Hashing", "SwarmBase"], swiftSettings: strict),
         .target(name: "Tokenizer", swiftSettings: strict),
-        .target(name: "LM", dependencies: ["SwarmBase", "ModelIO", "Tensor", "Quant", "Tokenizer"], swiftSettings: strict),
+        // Adapter files (safetensors, PEFT directories) and private datasets (JSONL).
+        .target(name: "Adapters", dependencies: ["SwarmBase"], swiftSettings: strict),
+        .target(name: "TrainData", dependencies: ["SwarmBase"], swiftSettings: strict),
+        .target(name: "LM", dependencies: ["SwarmBase", "ModelIO", "Tensor", "Quant", "Tokenizer", "Adapters"], swiftSettings: strict),
 
         // Protocols: pure state machines, no I/O.
         .target(name: "Membership", dependencies: ["SwarmBase"], swiftSettings: strict),
@@ -46,39 +49,40 @@ let package = Package(
         // The node runtime: the membership driver over the transport, state files, the node command.
         .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport"], swiftSettings: strict),
 
-        // Adapter files (safetensors, PEFT directories) and private datasets (JSONL).
-        .target(name: "Adapters", swiftSettings: strict),
-        .target(name: "TrainData", swiftSettings: strict),
+        // Training: optimizer, schedules, the chat rendering of dataset records, the trainer loop.
+        .target(name: "Train", dependencies: ["SwarmBase", "LM", "Tensor", "Tokenizer", "Adapters", "TrainData"], swiftSettings: strict),
 
-        // Training: optimizer, schedules, data, the trainer loop.
-        .target(name: "Train", dependencies: ["LM", "Tensor", "Tokenizer", "ModelIO", "Adapters", "TrainData", "Consensus"], swiftSettings: strict),
+        // Dec-LoRA in one process: trainers on one core, mixed over a topology each round.
+        .target(name: "Simulation", dependencies: ["SwarmBase", "Train", "Consensus", "LM", "Tensor", "Tokenizer", "TrainData"], swiftSettings: strict),
 
         // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
-        .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM", "Train"], swiftSettings: strict),
+        .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["LM", "Train", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "SwarmNode", "ModelIO", "Tensor", "Quant", "CKernels"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
-        .target(name: "TestSupport", dependencies: ["ModelIO", "Quant"], path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "QuantTests", dependencies: ["Quant", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "ModelIO", "TestSupport"],
+        .target(name: "TestSupport", dependencies: ["SwarmBase", "ModelIO", "Quant", "LM"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "QuantTests", dependencies: ["Quant", "SwarmBase"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "Quant", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant"], swiftSettings: strict),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "TestSupport"],
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant", "SwarmBase"], swiftSettings: strict),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "MembershipTests", dependencies: ["Membership", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "SwarmBase", "Hashing", "Gossip", "COpenSSL", "COpenSSLShims", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "TrainDataTests", dependencies: ["TrainData"], swiftSettings: strict),
-        .testTarget(name: "TrainTests", dependencies: ["Train", "LM", "Tensor", "Adapters", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "AdaptersTests", dependencies: ["Adapters", "SwarmBase", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "TrainDataTests", dependencies: ["TrainData", "SwarmBase", "Tokenizer", "Train"], swiftSettings: strict),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
-                                                      "Tensor", "Tokenizer", "TestSupport"], swiftSettings: strict),
+                                                      "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Consensus", "SwarmBase"], swiftSettings: strict),
-        .testTarget(name: "ModelIOTests", dependencies: ["Hashing", "ModelIO", "Quant", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ModelIOTests", dependencies: ["Hashing", "ModelIO", "Quant", "SwarmBase", "TestSupport"], swiftSettings: strict),
     ]
 )

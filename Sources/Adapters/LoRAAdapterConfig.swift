@@ -1,4 +1,4 @@
-import Foundation
+import SwarmBase
 
 /// The hyper-parameters of a LoRA (or DoRA) adapter: the subset of PEFT's `LoraConfig` that
 /// decides what the adapter computes on a Llama model.
@@ -42,12 +42,12 @@ public struct LoRAAdapterConfig: Sendable, Hashable {
     private enum Neutral: Sendable {
         case null, nullOrEmptyObject, falseValue, noneString
 
-        func accepts(_ value: Any) -> Bool {
+        func accepts(_ value: JSONValue) -> Bool {
             switch self {
-            case .null: return JSONValue.isNull(value)
-            case .nullOrEmptyObject: return JSONValue.isNull(value) || (value as? [String: Any])?.isEmpty == true
-            case .falseValue: return JSONValue.bool(value) == false
-            case .noneString: return JSONValue.string(value) == "none"
+            case .null: return value.isNull
+            case .nullOrEmptyObject: return value.isNull || value.objectValue?.isEmpty == true
+            case .falseValue: return value.boolValue == false
+            case .noneString: return value.stringValue == "none"
             }
         }
     }
@@ -72,58 +72,55 @@ public struct LoRAAdapterConfig: Sendable, Hashable {
     /// Parses adapter_config.json as PEFT writes it. Unknown fields are ignored (PEFT writes
     /// dozens); fields that would change the computation are refused unless neutral.
     public init(json bytes: [UInt8], path: String) throws(LoRAAdapterError) {
-        let object: [String: Any]
+        let parsed: JSONValue
         do {
-            guard let parsed = try JSONValue.parse(bytes) as? [String: Any] else {
-                throw LoRAAdapterError.invalidConfig(path: path, field: "(file)", reason: "is not a JSON object")
-            }
-            object = parsed
-        } catch let error as LoRAAdapterError {
-            throw error
+            parsed = try JSONValue.parse(bytes)
         } catch {
-            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw .invalidConfig(path: path, field: "(file)", reason: "is not valid JSON: \(reason)")
+            throw .invalidConfig(path: path, field: "(file)", reason: "is not valid JSON: \(error.description)")
+        }
+        guard let object = parsed.objectValue else {
+            throw .invalidConfig(path: path, field: "(file)", reason: "is not a JSON object")
         }
         func invalid(_ field: String, _ reason: String) -> LoRAAdapterError {
             .invalidConfig(path: path, field: field, reason: reason)
         }
         func found(_ field: String) -> String {
-            object[field].map { JSONValue.typeName($0) } ?? "nothing"
+            object[field]?.typeName ?? "nothing"
         }
 
-        guard let peftType = object["peft_type"].flatMap(JSONValue.string) else {
+        guard let peftType = object["peft_type"]?.stringValue else {
             throw invalid("peft_type", "must be the string \"LORA\", found \(found("peft_type"))")
         }
         guard peftType == "LORA" else {
             throw .unsupportedConfig(path: path, field: "peft_type", reason: "\"\(peftType)\" adapters are not LoRA")
         }
-        if let task = object["task_type"], !JSONValue.isNull(task) {
-            guard let name = JSONValue.string(task) else { throw invalid("task_type", "must be a string or null, found \(JSONValue.typeName(task))") }
+        if let task = object["task_type"], !task.isNull {
+            guard let name = task.stringValue else { throw invalid("task_type", "must be a string or null, found \(task.typeName)") }
             guard name == "CAUSAL_LM" else {
                 throw .unsupportedConfig(path: path, field: "task_type", reason: "\"\(name)\"; only CAUSAL_LM adapters apply to a causal language model")
             }
         }
-        guard let rank = object["r"].flatMap(JSONValue.integer), rank > 0 else {
+        guard let rank = object["r"]?.intValue, rank > 0 else {
             throw invalid("r", "must be a positive integer, found \(found("r"))")
         }
-        guard let alpha = object["lora_alpha"].flatMap(JSONValue.number), alpha.isFinite else {
+        guard let alpha = object["lora_alpha"]?.doubleValue, alpha.isFinite else {
             throw invalid("lora_alpha", "must be a finite number, found \(found("lora_alpha"))")
         }
         var dropout = 0.0
-        if let value = object["lora_dropout"], !JSONValue.isNull(value) {
-            guard let d = JSONValue.number(value), d >= 0, d < 1 else { throw invalid("lora_dropout", "must be a number in [0, 1)") }
+        if let value = object["lora_dropout"], !value.isNull {
+            guard let d = value.doubleValue, d >= 0, d < 1 else { throw invalid("lora_dropout", "must be a number in [0, 1)") }
             dropout = d
         }
         guard let targetsValue = object["target_modules"] else { throw invalid("target_modules", "is missing") }
-        if JSONValue.string(targetsValue) != nil {
+        if targetsValue.stringValue != nil {
             throw .unsupportedConfig(path: path, field: "target_modules", reason: "a regular expression; list the module names instead")
         }
-        guard let targetNames = targetsValue as? [Any], !targetNames.isEmpty else {
-            throw invalid("target_modules", "must be a non-empty array of module names, found \(JSONValue.typeName(targetsValue))")
+        guard let targetNames = targetsValue.arrayValue, !targetNames.isEmpty else {
+            throw invalid("target_modules", "must be a non-empty array of module names, found \(targetsValue.typeName)")
         }
         var targets: [LoRAProjection] = []
         for value in targetNames {
-            guard let name = JSONValue.string(value) else { throw invalid("target_modules", "must hold strings, found \(JSONValue.typeName(value))") }
+            guard let name = value.stringValue else { throw invalid("target_modules", "must hold strings, found \(value.typeName)") }
             guard let projection = LoRAProjection(rawValue: name) else {
                 let known = LoRAProjection.allCases.map(\.rawValue).joined(separator: ", ")
                 throw .unsupportedConfig(path: path, field: "target_modules", reason: "unknown module \"\(name)\" (known: \(known))")
@@ -131,20 +128,20 @@ public struct LoRAAdapterConfig: Sendable, Hashable {
             targets.append(projection)
         }
         func flag(_ field: String) throws(LoRAAdapterError) -> Bool {
-            guard let value = object[field], !JSONValue.isNull(value) else { return false }
-            guard let bool = JSONValue.bool(value) else { throw invalid(field, "must be true or false, found \(JSONValue.typeName(value))") }
+            guard let value = object[field], !value.isNull else { return false }
+            guard let bool = value.boolValue else { throw invalid(field, "must be true or false, found \(value.typeName)") }
             return bool
         }
         let useRSLoRA = try flag("use_rslora")
         let useDoRA = try flag("use_dora")
         var base: String?
-        if let value = object["base_model_name_or_path"], !JSONValue.isNull(value) {
-            guard let name = JSONValue.string(value) else { throw invalid("base_model_name_or_path", "must be a string or null") }
+        if let value = object["base_model_name_or_path"], !value.isNull {
+            guard let name = value.stringValue else { throw invalid("base_model_name_or_path", "must be a string or null") }
             base = name
         }
         for field in Self.neutralFields {
             if let value = object[field.name], !field.neutral.accepts(value) {
-                throw .unsupportedConfig(path: path, field: field.name, reason: "\(field.why) (found \(JSONValue.typeName(value)) with a non-default value)")
+                throw .unsupportedConfig(path: path, field: field.name, reason: "\(field.why) (found \(value.typeName) with a non-default value)")
             }
         }
         self.init(rank: rank, alpha: alpha, dropout: dropout, targets: targets,
@@ -154,30 +151,29 @@ public struct LoRAAdapterConfig: Sendable, Hashable {
     /// adapter_config.json as PEFT 0.21 writes it for a causal LM (the fields PEFT needs to
     /// load it, with neutral values for the features not used), sorted and indented.
     public func jsonBytes() -> [UInt8] {
-        let alphaValue: Any = alpha.rounded() == alpha && abs(alpha) < 1e15 ? Int(alpha) : alpha
-        let object: [String: Any] = [
-            "alpha_pattern": [String: Any](),
-            "base_model_name_or_path": baseModelNameOrPath.map { $0 as Any } ?? NSNull(),
-            "bias": "none",
-            "fan_in_fan_out": false,
-            "inference_mode": true,
-            "init_lora_weights": true,
-            "layers_pattern": NSNull(),
-            "layers_to_transform": NSNull(),
+        let alphaValue: JSONValue = alpha.rounded() == alpha && abs(alpha) < 1e15 ? .integer(Int(alpha)) : .number(alpha)
+        let object: [String: JSONValue] = [
+            "alpha_pattern": .object([:]),
+            "base_model_name_or_path": baseModelNameOrPath.map { .string($0) } ?? .null,
+            "bias": .string("none"),
+            "fan_in_fan_out": .bool(false),
+            "inference_mode": .bool(true),
+            "init_lora_weights": .bool(true),
+            "layers_pattern": .null,
+            "layers_to_transform": .null,
             "lora_alpha": alphaValue,
-            "lora_bias": false,
-            "lora_dropout": dropout,
-            "modules_to_save": NSNull(),
-            "peft_type": "LORA",
-            "r": rank,
-            "rank_pattern": [String: Any](),
-            "revision": NSNull(),
-            "target_modules": targets.map(\.rawValue),
-            "task_type": "CAUSAL_LM",
-            "use_dora": useDoRA,
-            "use_rslora": useRSLoRA,
+            "lora_bias": .bool(false),
+            "lora_dropout": .number(dropout),
+            "modules_to_save": .null,
+            "peft_type": .string("LORA"),
+            "r": .integer(rank),
+            "rank_pattern": .object([:]),
+            "revision": .null,
+            "target_modules": .array(targets.map { .string($0.rawValue) }),
+            "task_type": .string("CAUSAL_LM"),
+            "use_dora": .bool(useDoRA),
+            "use_rslora": .bool(useRSLoRA),
         ]
-        // Only JSON-compatible values above: serialization cannot fail.
-        return (try? JSONValue.serialize(object, pretty: true)).map { $0 + [0x0A] } ?? []
+        return JSONValue.object(object).serialized(pretty: true) + [0x0A]
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwarmBase
 
 extension LoRAAdapter {
     /// The files of a PEFT adapter directory.
@@ -153,7 +154,7 @@ extension LoRAAdapter {
             guard replacingExisting else {
                 throw .destinationExists(path: target, reason: "already exists; pass replacingExisting to overwrite it")
             }
-            guard let names = FileIO.entries(of: target) else {
+            guard let names = try? FileIO.entries(of: target) else {
                 throw .destinationExists(path: target, reason: "exists and cannot be listed, so it is not replaced")
             }
             let foreign = names.filter { !Self.replaceableFileNames.contains($0) }
@@ -168,27 +169,26 @@ extension LoRAAdapter {
         let base = target.split(separator: "/").last.map(String.init) ?? "adapter"
         let staging = FileIO.join(parent, ".\(base).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         guard mkdir(staging, 0o755) == 0 else {
-            throw .writeFailed(path: target, reason: FileIOFailure.errno("mkdir \(staging)").reason)
+            throw .writeFailed(path: target, reason: FileError(path: staging, operation: .createDirectory, errno: .current).description)
         }
-        do throws(FileIOFailure) {
-            try FileIO.writeDurably(config, to: FileIO.join(staging, Self.configFileName))
-            try FileIO.writeDurably(weights, to: FileIO.join(staging, Self.weightsFileName))
-            FileIO.syncDirectory(staging)
+        do throws(FileError) {
+            try FileIO.writeDurably(config, to: FileIO.join(staging, Self.configFileName), exclusive: true)
+            try FileIO.writeDurably(weights, to: FileIO.join(staging, Self.weightsFileName), exclusive: true)
             if existing == .missing {
-                guard rename(staging, target) == 0 else { throw FileIOFailure.errno("rename") }
+                guard rename(staging, target) == 0 else { throw FileError(path: target, operation: .rename, errno: .current) }
             } else {
                 try DirectorySwap.replace(target, with: staging)
             }
         } catch {
             Self.removeAdapterDirectory(staging)
-            throw .writeFailed(path: target, reason: error.reason)
+            throw .writeFailed(path: target, reason: error.description)
         }
-        FileIO.syncDirectory(parent)
+        FileIO.syncDirectory(containing: target)
     }
 
     /// Deletes a directory that holds only adapter files (best effort).
     static func removeAdapterDirectory(_ path: String) {
-        for name in FileIO.entries(of: path) ?? [] where replaceableFileNames.contains(name) {
+        for name in (try? FileIO.entries(of: path)) ?? [] where replaceableFileNames.contains(name) {
             unlink(FileIO.join(path, name))
         }
         rmdir(path)
@@ -203,16 +203,18 @@ enum DirectorySwap {
     /// Puts `staging` at `target` and deletes the old `target`. Uses an atomic exchange
     /// (renameat2 RENAME_EXCHANGE) when the kernel and file system offer it; otherwise moves
     /// the old directory aside first, so `target` is briefly absent but never partial.
-    static func replace(_ target: String, with staging: String) throws(FileIOFailure) {
+    static func replace(_ target: String, with staging: String) throws(FileError) {
         if let exchange = renameAt2(), exchange(AT_FDCWD, target, AT_FDCWD, staging, renameExchange) == 0 {
             // `staging` now holds the old adapter.
             LoRAAdapter.removeAdapterDirectory(staging)
             return
         }
         let aside = staging + ".old"
-        guard rename(target, aside) == 0 else { throw .errno("rename old adapter aside") }
+        guard rename(target, aside) == 0 else {
+            throw FileError(path: target, operation: .rename, errno: .current, detail: "cannot move the old adapter aside: \(Errno.current)")
+        }
         guard rename(staging, target) == 0 else {
-            let failure = FileIOFailure.errno("rename")
+            let failure = FileError(path: target, operation: .rename, errno: .current)
             _ = rename(aside, target)
             throw failure
         }

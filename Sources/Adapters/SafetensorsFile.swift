@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import SwarmBase
 
 /// Where one tensor lives in a safetensors file.
 public struct SafetensorsTensorInfo: Sendable, Hashable {
@@ -45,13 +48,15 @@ public struct SafetensorsFile: Sendable {
 
     /// Reads and validates the file at `path`.
     public static func read(path: String, limits: SafetensorsLimits = SafetensorsLimits()) throws(SafetensorsError) -> SafetensorsFile {
+        // The size is checked here too, so an oversized file is refused with its size.
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > limits.maxFileBytes {
+            throw .fileTooLarge(path: path, size: Int(info.st_size), limit: limits.maxFileBytes)
+        }
         let bytes: [UInt8]
         do {
             bytes = try FileIO.readAll(path, limit: limits.maxFileBytes)
         } catch {
-            if case .tooLarge(let size) = error {
-                throw .fileTooLarge(path: path, size: size, limit: limits.maxFileBytes)
-            }
             throw .unreadable(path: path, reason: error.reason)
         }
         return try SafetensorsFile(bytes: bytes, path: path, limits: limits)
@@ -133,25 +138,22 @@ public struct SafetensorsFile: Sendable {
         guard header.first == UInt8(ascii: "{") else {
             throw .invalidJSON(path: path, reason: "the header must start with '{'")
         }
-        let object: [String: Any]
+        let object: [String: JSONValue]
         do {
-            guard let parsed = try JSONValue.parse(header) as? [String: Any] else {
+            guard let parsed = try JSONValue.parse(header).objectValue else {
                 throw SafetensorsError.invalidJSON(path: path, reason: "the header is not a JSON object")
             }
             object = parsed
         } catch let error as SafetensorsError {
             throw error
+        } catch let error as JSONError {
+            // The strict parser refuses repeated keys; at the top level they are tensor names.
+            if let duplicate = error.duplicateKey, duplicate.depth == 1 {
+                throw .duplicateName(path: path, tensor: duplicate.key)
+            }
+            throw .invalidJSON(path: path, reason: error.description)
         } catch {
-            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw .invalidJSON(path: path, reason: reason)
-        }
-        guard let keys = JSONTopLevelKeys.keys(of: header) else {
-            throw .invalidJSON(path: path, reason: "cannot list the header's keys")
-        }
-        if keys.count != object.count {
-            var seen = Set<String>()
-            let duplicate = keys.first { !seen.insert($0).inserted } ?? "?"
-            throw .duplicateName(path: path, tensor: duplicate)
+            throw .invalidJSON(path: path, reason: "\(error)")
         }
 
         var metadata: [String: String] = [:]
@@ -168,46 +170,46 @@ public struct SafetensorsFile: Sendable {
         return (metadata, tensors)
     }
 
-    private static func parseMetadata(_ value: Any, path: String) throws(SafetensorsError) -> [String: String] {
-        guard let object = value as? [String: Any] else {
-            throw .invalidField(path: path, tensor: metadataKey, field: metadataKey, reason: "must be an object, found \(JSONValue.typeName(value))")
+    private static func parseMetadata(_ value: JSONValue, path: String) throws(SafetensorsError) -> [String: String] {
+        guard let object = value.objectValue else {
+            throw .invalidField(path: path, tensor: metadataKey, field: metadataKey, reason: "must be an object, found \(value.typeName)")
         }
         var metadata: [String: String] = [:]
         for (key, entry) in object {
-            guard let string = JSONValue.string(entry) else {
-                throw .invalidField(path: path, tensor: metadataKey, field: key, reason: "must be a string, found \(JSONValue.typeName(entry))")
+            guard let string = entry.stringValue else {
+                throw .invalidField(path: path, tensor: metadataKey, field: key, reason: "must be a string, found \(entry.typeName)")
             }
             metadata[key] = string
         }
         return metadata
     }
 
-    private static func parseTensor(name: String, _ value: Any, path: String, bufferSize: Int) throws(SafetensorsError)
+    private static func parseTensor(name: String, _ value: JSONValue, path: String, bufferSize: Int) throws(SafetensorsError)
         -> SafetensorsTensorInfo
     {
         func invalid(_ field: String, _ reason: String) -> SafetensorsError {
             .invalidField(path: path, tensor: name, field: field, reason: reason)
         }
-        guard let entry = value as? [String: Any] else {
-            throw invalid("(entry)", "must be an object with dtype, shape and data_offsets, found \(JSONValue.typeName(value))")
+        guard let entry = value.objectValue else {
+            throw invalid("(entry)", "must be an object with dtype, shape and data_offsets, found \(value.typeName)")
         }
         guard let dtypeValue = entry["dtype"] else { throw invalid("dtype", "is missing") }
-        guard let dtypeName = JSONValue.string(dtypeValue) else {
-            throw invalid("dtype", "must be a string, found \(JSONValue.typeName(dtypeValue))")
+        guard let dtypeName = dtypeValue.stringValue else {
+            throw invalid("dtype", "must be a string, found \(dtypeValue.typeName)")
         }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
             throw .unknownDType(path: path, tensor: name, dtype: dtypeName)
         }
         guard let shapeValue = entry["shape"] else { throw invalid("shape", "is missing") }
-        guard let shapeArray = shapeValue as? [Any] else {
-            throw invalid("shape", "must be an array of integers, found \(JSONValue.typeName(shapeValue))")
+        guard let shapeArray = shapeValue.arrayValue else {
+            throw invalid("shape", "must be an array of integers, found \(shapeValue.typeName)")
         }
         var shape: [Int] = []
         var elements = 1
         var overflow = false
         for dim in shapeArray {
-            guard let n = JSONValue.integer(dim), n >= 0 else {
-                throw invalid("shape", "must contain non-negative integers, found \(JSONValue.typeName(dim))")
+            guard let n = dim.intValue, n >= 0 else {
+                throw invalid("shape", "must contain non-negative integers, found \(dim.typeName)")
             }
             shape.append(n)
             let (product, o) = elements.multipliedReportingOverflow(by: n)
@@ -215,8 +217,8 @@ public struct SafetensorsFile: Sendable {
             overflow = overflow || o
         }
         guard let offsetsValue = entry["data_offsets"] else { throw invalid("data_offsets", "is missing") }
-        guard let offsets = offsetsValue as? [Any], offsets.count == 2,
-              let begin = JSONValue.integer(offsets[0]), let end = JSONValue.integer(offsets[1]),
+        guard let offsets = offsetsValue.arrayValue, offsets.count == 2,
+              let begin = offsets[0].intValue, let end = offsets[1].intValue,
               begin >= 0, end >= 0
         else {
             throw invalid("data_offsets", "must be an array of two non-negative integers [begin, end]")

@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// Builds a safetensors file from Float tensors.
 ///
 /// Tensors are laid out by decreasing element size, then by name, and the header is padded
@@ -45,19 +47,18 @@ public struct SafetensorsWriter: Sendable {
     /// The complete file.
     public func serialize() -> [UInt8] {
         let ordered = entries.values.sorted { ($0.dtype.size, $1.name) > ($1.dtype.size, $0.name) }
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var header: [String: JSONValue] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues { .string($0) }) }
         var offset = 0
         for entry in ordered {
-            header[entry.name] = [
-                "dtype": entry.dtype.rawValue,
-                "shape": entry.shape,
-                "data_offsets": [offset, offset + entry.bytes.count],
-            ] as [String: Any]
+            header[entry.name] = .object([
+                "dtype": .string(entry.dtype.rawValue),
+                "shape": .array(entry.shape.map { .integer($0) }),
+                "data_offsets": .array([.integer(offset), .integer(offset + entry.bytes.count)]),
+            ])
             offset += entry.bytes.count
         }
-        // Only strings, integers, arrays and objects: serialization cannot fail.
-        var json = (try? JSONValue.serialize(header, pretty: false)) ?? Array("{}".utf8)
+        var json = JSONValue.object(header).serialized()
         while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
         var out: [UInt8] = []
         out.reserveCapacity(8 + json.count + offset)

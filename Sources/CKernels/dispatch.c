@@ -32,26 +32,6 @@ const char *st_isa_name(int isa) {
     }
 }
 
-int st_type_supported(int type) {
-    switch (type) {
-    case ST_TYPE_F32: case ST_TYPE_F16: case ST_TYPE_BF16: case ST_TYPE_Q4_0: case ST_TYPE_Q4_1: case ST_TYPE_Q8_0:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-size_t st_row_bytes(int type, int64_t cols) {
-    switch (type) {
-    case ST_TYPE_F32: return (size_t)cols * 4;
-    case ST_TYPE_F16: case ST_TYPE_BF16: return (size_t)cols * 2;
-    case ST_TYPE_Q4_0: return (size_t)(cols / 32) * 18;
-    case ST_TYPE_Q4_1: return (size_t)(cols / 32) * 20;
-    case ST_TYPE_Q8_0: return (size_t)(cols / 32) * 34;
-    default: return 0;
-    }
-}
-
 size_t st_qgemm_scratch_floats(int64_t cols) { return (size_t)33 * (size_t)cols + 64; }
 
 #if defined(__x86_64__)
@@ -69,51 +49,81 @@ float st_sdot(int isa, const float *a, const float *b, int64_t n) { ST_DISPATCH(
 
 void st_saxpy(int isa, float alpha, const float *x, float *y, int64_t n) { ST_DISPATCH(isa, st_saxpy, alpha, x, y, n) }
 
+// Each public matrix entry point resolves its ggml type once (st_format_of), checks the shapes in
+// debug builds, and hands the format to the ISA's kernel; the *_format variants are what the
+// multithreaded drivers in pool.c call per worker with a format they resolved once.
+
+void st_dequant_rows_format(int isa, const st_format *f, const void *w, size_t row_bytes, int64_t cols, int64_t r0,
+                            int64_t r1, float *dst) {
+    ST_DISPATCH(isa, st_dequant_rows, f, w, row_bytes, cols, r0, r1, dst)
+}
+
 void st_dequant_rows(int isa, int type, const void *w, size_t row_bytes, int64_t cols, int64_t r0, int64_t r1,
                      float *dst) {
-    ST_DISPATCH(isa, st_dequant_rows, type, w, row_bytes, cols, r0, r1, dst)
+    const st_format *f = st_format_of(type);
+    ST_ASSERT_MATRIX(f, row_bytes, cols);
+    assert(0 <= r0 && r0 <= r1);
+    if (!f) return;
+    st_dequant_rows_format(isa, f, w, row_bytes, cols, r0, r1, dst);
 }
 
 void st_sgemm_nt(int isa, const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc, int64_t m,
                  int64_t j0, int64_t j1, int64_t k, int accumulate) {
+    assert(m >= 0 && 0 <= j0 && j0 <= j1 && k >= 0);
+    assert((m <= 1 || (lda >= k && ldc >= j1)) && (j1 <= 1 || ldb >= k));
     ST_DISPATCH(isa, st_sgemm_nt, a, lda, b, ldb, c, ldc, m, j0, j1, k, accumulate)
+}
+
+void st_qgemm_format(int isa, const st_format *f, const void *w, size_t row_bytes, int64_t cols, const float *x,
+                     int64_t ldx, int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1, float *scratch) {
+    ST_DISPATCH(isa, st_qgemm, f, w, row_bytes, cols, x, ldx, m, y, ldy, r0, r1, scratch)
 }
 
 void st_qgemm(int isa, int type, const void *w, size_t row_bytes, int64_t cols, const float *x, int64_t ldx,
               int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1, float *scratch) {
-    ST_DISPATCH(isa, st_qgemm, type, w, row_bytes, cols, x, ldx, m, y, ldy, r0, r1, scratch)
+    const st_format *f = st_format_of(type);
+    ST_ASSERT_MATRIX(f, row_bytes, cols);
+    assert(m >= 0 && 0 <= r0 && r0 <= r1 && (m <= 1 || (ldx >= cols && ldy >= r1)));
+    if (!f) return;
+    st_qgemm_format(isa, f, w, row_bytes, cols, x, ldx, m, y, ldy, r0, r1, scratch);
 }
 
 void st_sgemm_nn(int isa, const float *a, int64_t rsa, int64_t csa, const float *b, int64_t ldb, float *c, int64_t ldc,
                  int64_t m, int64_t n, int64_t k, int accumulate) {
+    assert(m >= 0 && n >= 0 && k >= 0 && (k <= 1 || ldb >= n) && (m <= 1 || ldc >= n));
     ST_DISPATCH(isa, st_sgemm_nn, a, rsa, csa, b, ldb, c, ldc, m, n, k, accumulate)
+}
+
+void st_qgemm_nn_format(int isa, const st_format *f, const void *w, size_t row_bytes, int64_t rows, int64_t c0,
+                        int64_t c1, const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate,
+                        float *scratch) {
+    ST_DISPATCH(isa, st_qgemm_nn, f, w, row_bytes, rows, c0, c1, dy, lddy, m, dx, lddx, accumulate, scratch)
 }
 
 void st_qgemm_nn(int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
                  const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate, float *scratch) {
-    ST_DISPATCH(isa, st_qgemm_nn, type, w, row_bytes, rows, c0, c1, dy, lddy, m, dx, lddx, accumulate, scratch)
+    const st_format *f = st_format_of(type);
+    ST_ASSERT_MATRIX(f, row_bytes, c1);
+    assert(0 <= c0 && c0 <= c1 && c0 % f->block == 0 && "columns start on a block boundary");
+    assert(rows >= 0 && m >= 0 && (m <= 1 || (lddy >= rows && lddx >= c1)));
+    if (!f) return;
+    st_qgemm_nn_format(isa, f, w, row_bytes, rows, c0, c1, dy, lddy, m, dx, lddx, accumulate, scratch);
+}
+
+void st_matvec_tab_format(int isa, const st_format *f, const void *w, size_t row_bytes, int64_t cols,
+                          const float *dtab, const float *mtab, const float *x, float *y, int64_t r0, int64_t r1,
+                          float *scratch) {
+    ST_DISPATCH(isa, st_matvec_tab, f, w, row_bytes, cols, dtab, mtab, x, y, r0, r1, scratch)
 }
 
 void st_matvec_tab(int isa, int type, const void *w, size_t row_bytes, int64_t cols, const float *dtab, const float *mtab,
                    const float *x, float *y, int64_t r0, int64_t r1, float *scratch) {
-    ST_DISPATCH(isa, st_matvec_tab, type, w, row_bytes, cols, dtab, mtab, x, y, r0, r1, scratch)
-}
-
-void st_build_scale_tables(int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols, float *dtab, float *mtab) {
-    const int64_t nb = cols / 32;
-    for (int64_t r = 0; r < rows; r++) {
-        const uint8_t *row = (const uint8_t *)w + (size_t)r * row_bytes;
-        for (int64_t b = 0; b < nb; b++) {
-            const uint8_t *blk = row + b * (type == ST_TYPE_Q4_1 ? 20 : 34);
-            float d, m;
-            st_dequant_rows(ST_ISA_GENERIC, ST_TYPE_F16, blk, 2, 1, 0, 1, &d);
-            dtab[r * nb + b] = d;
-            if (type == ST_TYPE_Q4_1 && mtab) {
-                st_dequant_rows(ST_ISA_GENERIC, ST_TYPE_F16, blk + 2, 2, 1, 0, 1, &m);
-                mtab[r * nb + b] = m;
-            }
-        }
-    }
+    const st_format *f = st_format_of(type);
+    ST_ASSERT_MATRIX(f, row_bytes, cols);
+    assert(st_format_has_scale_tables(f) && "scale tables are for Q4_1 and Q8_0");
+    assert(dtab && (f->kind != ST_KIND_Q4_1 || mtab) && 0 <= r0 && r0 <= r1);
+    if (!f || !st_format_has_scale_tables(f)) return;
+    st_matvec_tab_format(isa, f, w, row_bytes, cols, dtab, mtab, x, y, r0, r1, scratch);
 }
 
 void st_swiglu(int isa, const float *gate, const float *up, float *out, int64_t n) {

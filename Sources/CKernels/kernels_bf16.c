@@ -87,14 +87,15 @@ static void gemm_panel_bf16(const uint16_t *xb, int64_t ldx, int64_t m, const ui
     }
 }
 
-// Forward: Y[:, r0:r1] = X·W[r0:r1]ᵀ; xb is X in bf16 (m x cols, cols even). scratch: cols floats +
-// cols*NR bf16.
-void st_qgemm_bf16_avx512bf16(int type, const void *w, size_t row_bytes, int64_t cols, const uint16_t *xb, int64_t m,
-                              float *y, int64_t ldy, int64_t r0, int64_t r1, float *rowbuf, uint16_t *panel) {
+// Forward: Y[:, r0:r1] = X·W[r0:r1]ᵀ; xb is X in bf16 (m x cols, cols even). W is one of the
+// 32-weight block formats (f->block == ST_QK). scratch: cols floats + cols*NR bf16.
+void st_qgemm_bf16_avx512bf16(const st_format *f, const void *w, size_t row_bytes, int64_t cols, const uint16_t *xb,
+                              int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1, float *rowbuf, uint16_t *panel) {
+    void (*const dequant_row)(const void *, int64_t, float *) = st_kernels_avx512[f->kind].dequant_row;
     for (int64_t r = r0; r < r1; r += NR) {
         int64_t n = r1 - r < NR ? r1 - r : NR;
         for (int64_t rr = 0; rr < NR; rr++) {
-            if (rr < n) st_dequant_rows(ST_ISA_AVX512, type, w, row_bytes, cols, r + rr, r + rr + 1, rowbuf);
+            if (rr < n) dequant_row(ST_ROW(uint8_t, w, row_bytes, r + rr), cols, rowbuf);
             for (int64_t k = 0; k < cols; k++) panel[(k / 2) * 2 * NR + rr * 2 + (k & 1)] = rr < n ? st_bf16(rowbuf[k]) : 0;
         }
         gemm_panel_bf16(xb, cols, m, panel, cols, y + r, ldy, n, 0);
@@ -103,18 +104,19 @@ void st_qgemm_bf16_avx512bf16(int type, const void *w, size_t row_bytes, int64_t
 
 // Backward: dX[:, c0:c1] (+)= dY·W[:, c0:c1]; dyb is dY in bf16 (m x rows, rows even), width a
 // multiple of NR. scratch: width floats + 128*width bf16.
-void st_qgemm_nn_bf16_avx512bf16(int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
-                                 const uint16_t *dyb, int64_t m, float *dx, int64_t lddx, int accumulate,
+void st_qgemm_nn_bf16_avx512bf16(const st_format *f, const void *w, size_t row_bytes, int64_t rows, int64_t c0,
+                                 int64_t c1, const uint16_t *dyb, int64_t m, float *dx, int64_t lddx, int accumulate,
                                  float *rowbuf, uint16_t *panel) {
+    void (*const dequant_row)(const void *, int64_t, float *) = st_kernels_avx512[f->kind].dequant_row;
     const int64_t width = c1 - c0, P = 128;
-    const size_t skip = (size_t)(c0 / 32) * (type == ST_TYPE_Q4_0 ? 18 : type == ST_TYPE_Q4_1 ? 20 : 34);
+    const size_t skip = (size_t)(c0 / f->block) * f->block_bytes;
     if (!accumulate)
         for (int64_t i = 0; i < m; i++) memset(dx + i * lddx + c0, 0, (size_t)width * sizeof(float));
     for (int64_t r = 0; r < rows; r += P) {
         int64_t n = rows - r < P ? rows - r : P;  // rows is even, so n is even
         // Pack: panel[k/2][col][2] over the panel's rows k, columns c0..c1.
         for (int64_t k = 0; k < n; k++) {
-            st_dequant_rows(ST_ISA_AVX512, type, (const uint8_t *)w + (size_t)(r + k) * row_bytes + skip, row_bytes, width, 0, 1, rowbuf);
+            dequant_row(ST_ROW(uint8_t, w, row_bytes, r + k) + skip, width, rowbuf);
             for (int64_t j = 0; j < width; j++) panel[((k / 2) * width + j) * 2 + (k & 1)] = st_bf16(rowbuf[j]);
         }
         // dX[i, c0 + j..] += Σ_pairs dY pair (i, r + 2kk) · panel pair (kk, j)

@@ -1,13 +1,11 @@
 // The kernel bodies, written once with clang vector extensions and compiled three times by
 // kernels_generic.c, kernels_avx2.c and kernels_avx512.c with different target attributes.
 // The including file defines: SUFFIX(name), VL (fp32 lanes per vector), TM and TN (register
-// tile of the NT GEMM), and H2F(ptr) (fp16 bytes -> float).
+// tile of the NT GEMM), and H2F(bits) (fp16 bits -> float).
 //
-// ggml block layouts read here (little-endian):
-//   Q4_0: f16 d, 16 bytes nibbles;          w[j] = d * (q[j] - 8)
-//   Q4_1: f16 d, f16 m, 16 bytes nibbles;   w[j] = d * q[j] + m
-//   Q8_0: f16 d, 32 int8;                   w[j] = d * q[j]
-// with nibble j (j < 16) in the low half of byte j and nibble j+16 in its high half.
+// Weights are read as the block structs of kernels_blocks.h (block_q4_0, block_q4_1,
+// block_q8_0). The per-format functions are collected in this ISA's st_kernels table at the end
+// of the file; an entry point picks its row from the table once per call (st_format.kind).
 
 #include <string.h>
 #include <math.h>
@@ -54,6 +52,7 @@ void SUFFIX(st_saxpy)(float alpha, const float *x, float *y, int64_t n) {
 
 // ---- dequantization ------------------------------------------------------------------------
 
+// The 32 nibbles of a 4-bit block: lo = weights 0..15, hi = weights 16..31.
 static inline void SUFFIX(unpack_nibbles)(const uint8_t *qs, vf16 *lo, vf16 *hi) {
     vu8 raw = *(const vu8 *)qs;
     vu8 l = raw & (uint8_t)0x0F;
@@ -62,55 +61,59 @@ static inline void SUFFIX(unpack_nibbles)(const uint8_t *qs, vf16 *lo, vf16 *hi)
     *hi = __builtin_convertvector(h, vf16);
 }
 
-static void SUFFIX(dequant_row)(int type, const uint8_t *src, int64_t cols, float *dst) {
-    switch (type) {
-    case ST_TYPE_F32:
-        memcpy(dst, src, (size_t)cols * 4);
-        return;
-    case ST_TYPE_F16:
-        for (int64_t k = 0; k < cols; k++) dst[k] = H2F(src + 2 * k);
-        return;
-    case ST_TYPE_BF16:
-        for (int64_t k = 0; k < cols; k++) {
-            uint32_t bits = (uint32_t)(src[2 * k] | (src[2 * k + 1] << 8)) << 16;
-            memcpy(dst + k, &bits, 4);
-        }
-        return;
-    case ST_TYPE_Q4_0:
-        for (int64_t b = 0; b < cols / 32; b++, src += 18, dst += 32) {
-            float d = H2F(src);
-            vf16 lo, hi;
-            SUFFIX(unpack_nibbles)(src + 2, &lo, &hi);
-            *(vf16 *)dst = d * (lo - 8.0f);
-            *(vf16 *)(dst + 16) = d * (hi - 8.0f);
-        }
-        return;
-    case ST_TYPE_Q4_1:
-        for (int64_t b = 0; b < cols / 32; b++, src += 20, dst += 32) {
-            float d = H2F(src), m = H2F(src + 2);
-            vf16 lo, hi;
-            SUFFIX(unpack_nibbles)(src + 4, &lo, &hi);
-            *(vf16 *)dst = d * lo + m;
-            *(vf16 *)(dst + 16) = d * hi + m;
-        }
-        return;
-    case ST_TYPE_Q8_0:
-        for (int64_t b = 0; b < cols / 32; b++, src += 34, dst += 32) {
-            float d = H2F(src);
-            vi8 q0 = *(const vi8 *)(src + 2), q1 = *(const vi8 *)(src + 18);
-            *(vf16 *)dst = d * __builtin_convertvector(q0, vf16);
-            *(vf16 *)(dst + 16) = d * __builtin_convertvector(q1, vf16);
-        }
-        return;
-    default:
-        return;
+static void SUFFIX(dequant_row_f32)(const void *src, int64_t cols, float *dst) {
+    memcpy(dst, src, (size_t)cols * 4);
+}
+
+static void SUFFIX(dequant_row_f16)(const void *src, int64_t cols, float *dst) {
+    const uint16_t *h = src;
+    for (int64_t k = 0; k < cols; k++) dst[k] = H2F(h[k]);
+}
+
+static void SUFFIX(dequant_row_bf16)(const void *src, int64_t cols, float *dst) {
+    const uint16_t *h = src;
+    for (int64_t k = 0; k < cols; k++) dst[k] = st_bf16_to_fp32(h[k]);
+}
+
+static void SUFFIX(dequant_row_q4_0)(const void *src, int64_t cols, float *dst) {
+    const block_q4_0 *blk = src;
+    for (int64_t b = 0; b < cols / ST_QK; b++, blk++, dst += ST_QK) {
+        float d = H2F(blk->d);
+        vf16 lo, hi;
+        SUFFIX(unpack_nibbles)(blk->qs, &lo, &hi);
+        *(vf16 *)dst = d * (lo - 8.0f);
+        *(vf16 *)(dst + 16) = d * (hi - 8.0f);
     }
 }
 
-void SUFFIX(st_dequant_rows)(int type, const void *w, size_t row_bytes, int64_t cols,
+static void SUFFIX(dequant_row_q4_1)(const void *src, int64_t cols, float *dst) {
+    const block_q4_1 *blk = src;
+    for (int64_t b = 0; b < cols / ST_QK; b++, blk++, dst += ST_QK) {
+        float d = H2F(blk->d), m = H2F(blk->m);
+        vf16 lo, hi;
+        SUFFIX(unpack_nibbles)(blk->qs, &lo, &hi);
+        *(vf16 *)dst = d * lo + m;
+        *(vf16 *)(dst + 16) = d * hi + m;
+    }
+}
+
+static void SUFFIX(dequant_row_q8_0)(const void *src, int64_t cols, float *dst) {
+    const block_q8_0 *blk = src;
+    for (int64_t b = 0; b < cols / ST_QK; b++, blk++, dst += ST_QK) {
+        float d = H2F(blk->d);
+        vi8 q0 = *(const vi8 *)blk->qs, q1 = *(const vi8 *)(blk->qs + 16);
+        *(vf16 *)dst = d * __builtin_convertvector(q0, vf16);
+        *(vf16 *)(dst + 16) = d * __builtin_convertvector(q1, vf16);
+    }
+}
+
+extern const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT];
+
+void SUFFIX(st_dequant_rows)(const st_format *f, const void *w, size_t row_bytes, int64_t cols,
                               int64_t r0, int64_t r1, float *dst) {
+    void (*const dequant_row)(const void *, int64_t, float *) = SUFFIX(st_kernels)[f->kind].dequant_row;
     for (int64_t r = r0; r < r1; r++)
-        SUFFIX(dequant_row)(type, (const uint8_t *)w + (size_t)r * row_bytes, cols, dst + (r - r0) * cols);
+        dequant_row((const uint8_t *)w + (size_t)r * row_bytes, cols, dst + (r - r0) * cols);
 }
 
 // ---- fused matrix-vector products (decode) -------------------------------------------------
@@ -118,21 +121,23 @@ void SUFFIX(st_dequant_rows)(int type, const void *w, size_t row_bytes, int64_t 
 // accumulators hide the FMA latency that a single running sum would serialise on.
 
 // dot(W row, x) for Q4_1: sum_b d_b * dot(q_b, x_b) + m_b * sum(x_b); xsum holds sum(x_b).
-static void SUFFIX(dot4_q4_1)(const uint8_t *row, size_t rb, const float *x, const float *xsum, int64_t nb, float *out) {
+static void SUFFIX(dot4_q4_1)(const void *row, size_t rb, const float *x, const float *xsum, int64_t nb, float *out) {
+    const block_q4_1 *w0 = ST_ROW(block_q4_1, row, rb, 0), *w1 = ST_ROW(block_q4_1, row, rb, 1);
+    const block_q4_1 *w2 = ST_ROW(block_q4_1, row, rb, 2), *w3 = ST_ROW(block_q4_1, row, rb, 3);
     vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
     float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
         const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
         const float xs = xsum[b];
         vf16 lo, hi;
-#define ST_Q41_ROW(k, acc, macc)                                      \
-        SUFFIX(unpack_nibbles)(row + (k) * rb + 4, &lo, &hi);         \
-        acc += H2F(row + (k) * rb) * (lo * xl + hi * xh);             \
-        macc += H2F(row + (k) * rb + 2) * xs;
-        ST_Q41_ROW(0, acc0, m0)
-        ST_Q41_ROW(1, acc1, m1)
-        ST_Q41_ROW(2, acc2, m2)
-        ST_Q41_ROW(3, acc3, m3)
+#define ST_Q41_ROW(w, acc, macc)                          \
+        SUFFIX(unpack_nibbles)(w[b].qs, &lo, &hi);        \
+        acc += H2F(w[b].d) * (lo * xl + hi * xh);         \
+        macc += H2F(w[b].m) * xs;
+        ST_Q41_ROW(w0, acc0, m0)
+        ST_Q41_ROW(w1, acc1, m1)
+        ST_Q41_ROW(w2, acc2, m2)
+        ST_Q41_ROW(w3, acc3, m3)
 #undef ST_Q41_ROW
     }
     out[0] = SUFFIX(hsum16)(acc0) + m0;
@@ -141,43 +146,49 @@ static void SUFFIX(dot4_q4_1)(const uint8_t *row, size_t rb, const float *x, con
     out[3] = SUFFIX(hsum16)(acc3) + m3;
 }
 
-static float SUFFIX(dot_q4_1)(const uint8_t *row, const float *x, const float *xsum, int64_t nb) {
+static float SUFFIX(dot_q4_1)(const void *row, const float *x, const float *xsum, int64_t nb) {
+    const block_q4_1 *w = row;
     vf16 acc = {0};
     float macc = 0;
-    for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
         vf16 lo, hi;
-        SUFFIX(unpack_nibbles)(row + 4, &lo, &hi);
-        acc += H2F(row) * (lo * *(const vf16 *)x + hi * *(const vf16 *)(x + 16));
-        macc += H2F(row + 2) * xsum[b];
+        SUFFIX(unpack_nibbles)(w[b].qs, &lo, &hi);
+        acc += H2F(w[b].d) * (lo * *(const vf16 *)x + hi * *(const vf16 *)(x + 16));
+        macc += H2F(w[b].m) * xsum[b];
     }
     return SUFFIX(hsum16)(acc) + macc;
 }
 
-static float SUFFIX(dot_q4_0)(const uint8_t *row, const float *x, const float *xsum, int64_t nb) {
+static float SUFFIX(dot_q4_0)(const void *row, const float *x, const float *xsum, int64_t nb) {
+    const block_q4_0 *w = row;
     vf16 acc = {0};
     float macc = 0;
-    for (int64_t b = 0; b < nb; b++, row += 18, x += 32) {
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
         vf16 lo, hi;
-        SUFFIX(unpack_nibbles)(row + 2, &lo, &hi);
+        SUFFIX(unpack_nibbles)(w[b].qs, &lo, &hi);
         vf16 t = lo * *(const vf16 *)x + hi * *(const vf16 *)(x + 16);
-        float d = H2F(row);
+        float d = H2F(w[b].d);
         acc += d * t;
         macc -= 8.0f * d * xsum[b];
     }
     return SUFFIX(hsum16)(acc) + macc;
 }
 
-static void SUFFIX(dot4_q8_0)(const uint8_t *row, size_t rb, const float *x, int64_t nb, float *out) {
+// Q8_0 has no offset term: xsum is not read.
+static void SUFFIX(dot4_q8_0)(const void *row, size_t rb, const float *x, const float *xsum, int64_t nb, float *out) {
+    (void)xsum;
+    const block_q8_0 *w0 = ST_ROW(block_q8_0, row, rb, 0), *w1 = ST_ROW(block_q8_0, row, rb, 1);
+    const block_q8_0 *w2 = ST_ROW(block_q8_0, row, rb, 2), *w3 = ST_ROW(block_q8_0, row, rb, 3);
     vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-    for (int64_t b = 0; b < nb; b++, row += 34, x += 32) {
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
         const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
-#define ST_Q80_ROW(k, acc)                                                                   \
-        acc += H2F(row + (k) * rb) * (__builtin_convertvector(*(const vi8 *)(row + (k) * rb + 2), vf16) * xl \
-                                    + __builtin_convertvector(*(const vi8 *)(row + (k) * rb + 18), vf16) * xh);
-        ST_Q80_ROW(0, acc0)
-        ST_Q80_ROW(1, acc1)
-        ST_Q80_ROW(2, acc2)
-        ST_Q80_ROW(3, acc3)
+#define ST_Q80_ROW(w, acc)                                                                    \
+        acc += H2F(w[b].d) * (__builtin_convertvector(*(const vi8 *)w[b].qs, vf16) * xl        \
+                            + __builtin_convertvector(*(const vi8 *)(w[b].qs + 16), vf16) * xh);
+        ST_Q80_ROW(w0, acc0)
+        ST_Q80_ROW(w1, acc1)
+        ST_Q80_ROW(w2, acc2)
+        ST_Q80_ROW(w3, acc3)
 #undef ST_Q80_ROW
     }
     out[0] = SUFFIX(hsum16)(acc0);
@@ -186,13 +197,15 @@ static void SUFFIX(dot4_q8_0)(const uint8_t *row, size_t rb, const float *x, int
     out[3] = SUFFIX(hsum16)(acc3);
 }
 
-static float SUFFIX(dot_q8_0)(const uint8_t *row, const float *x, int64_t nb) {
+static float SUFFIX(dot_q8_0)(const void *row, const float *x, const float *xsum, int64_t nb) {
+    (void)xsum;
+    const block_q8_0 *w = row;
     vf16 acc = {0};
-    for (int64_t b = 0; b < nb; b++, row += 34, x += 32) {
-        vi8 q0 = *(const vi8 *)(row + 2), q1 = *(const vi8 *)(row + 18);
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
+        vi8 q0 = *(const vi8 *)w[b].qs, q1 = *(const vi8 *)(w[b].qs + 16);
         vf16 t = __builtin_convertvector(q0, vf16) * *(const vf16 *)x
                + __builtin_convertvector(q1, vf16) * *(const vf16 *)(x + 16);
-        acc += H2F(row) * t;
+        acc += H2F(w[b].d) * t;
     }
     return SUFFIX(hsum16)(acc);
 }
@@ -200,24 +213,26 @@ static float SUFFIX(dot_q8_0)(const uint8_t *row, const float *x, int64_t nb) {
 // Decode with scale tables: d (and m) of every block already decoded to fp32 in side tables
 // [rows][blocks] (built once when a core is loaded), so the inner loop does no fp16 conversion
 // and the Q4_1 offset term becomes one contiguous dot product, sum_b m_b * xsum_b.
-static void SUFFIX(dot4_q4_1_tab)(const uint8_t *row, size_t rb, const float *d, const float *mt, int64_t nb,
+static void SUFFIX(dot4_q4_1_tab)(const void *row, size_t rb, const float *d, const float *mt, int64_t nb,
                                   const float *x, const float *xsum, float *out) {
+    const block_q4_1 *w0 = ST_ROW(block_q4_1, row, rb, 0), *w1 = ST_ROW(block_q4_1, row, rb, 1);
+    const block_q4_1 *w2 = ST_ROW(block_q4_1, row, rb, 2), *w3 = ST_ROW(block_q4_1, row, rb, 3);
     vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-    for (int64_t b = 0; b < nb; b++, row += 20, x += 32) {
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
         const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
         vf16 lo, hi;
         // The next four rows: short matrices end before the hardware prefetcher ramps up.
-        __builtin_prefetch(row + 4 * rb + 64);
-        __builtin_prefetch(row + 5 * rb + 64);
-        __builtin_prefetch(row + 6 * rb + 64);
-        __builtin_prefetch(row + 7 * rb + 64);
-        SUFFIX(unpack_nibbles)(row + 4, &lo, &hi);
+        __builtin_prefetch((const uint8_t *)&w0[b] + 4 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w0[b] + 5 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w0[b] + 6 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w0[b] + 7 * rb + 64);
+        SUFFIX(unpack_nibbles)(w0[b].qs, &lo, &hi);
         acc0 += d[b] * (lo * xl + hi * xh);
-        SUFFIX(unpack_nibbles)(row + rb + 4, &lo, &hi);
+        SUFFIX(unpack_nibbles)(w1[b].qs, &lo, &hi);
         acc1 += d[nb + b] * (lo * xl + hi * xh);
-        SUFFIX(unpack_nibbles)(row + 2 * rb + 4, &lo, &hi);
+        SUFFIX(unpack_nibbles)(w2[b].qs, &lo, &hi);
         acc2 += d[2 * nb + b] * (lo * xl + hi * xh);
-        SUFFIX(unpack_nibbles)(row + 3 * rb + 4, &lo, &hi);
+        SUFFIX(unpack_nibbles)(w3[b].qs, &lo, &hi);
         acc3 += d[3 * nb + b] * (lo * xl + hi * xh);
     }
     out[0] = SUFFIX(hsum16)(acc0) + SUFFIX(st_sdot)(mt, xsum, nb);
@@ -226,21 +241,25 @@ static void SUFFIX(dot4_q4_1_tab)(const uint8_t *row, size_t rb, const float *d,
     out[3] = SUFFIX(hsum16)(acc3) + SUFFIX(st_sdot)(mt + 3 * nb, xsum, nb);
 }
 
-static void SUFFIX(dot4_q8_0_tab)(const uint8_t *row, size_t rb, const float *d, int64_t nb, const float *x, float *out) {
+static void SUFFIX(dot4_q8_0_tab)(const void *row, size_t rb, const float *d, const float *mt, int64_t nb,
+                                  const float *x, const float *xsum, float *out) {
+    (void)mt, (void)xsum;
+    const block_q8_0 *w0 = ST_ROW(block_q8_0, row, rb, 0), *w1 = ST_ROW(block_q8_0, row, rb, 1);
+    const block_q8_0 *w2 = ST_ROW(block_q8_0, row, rb, 2), *w3 = ST_ROW(block_q8_0, row, rb, 3);
     vf16 acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
-    for (int64_t b = 0; b < nb; b++, row += 34, x += 32) {
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
         const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
-        __builtin_prefetch(row + 4 * rb + 64);
-        __builtin_prefetch(row + 5 * rb + 64);
-        __builtin_prefetch(row + 6 * rb + 64);
-        __builtin_prefetch(row + 7 * rb + 64);
-#define ST_Q80_TAB(k, acc)                                                                                 \
-        acc += d[(k) * nb + b] * (__builtin_convertvector(*(const vi8 *)(row + (k) * rb + 2), vf16) * xl   \
-                                + __builtin_convertvector(*(const vi8 *)(row + (k) * rb + 18), vf16) * xh);
-        ST_Q80_TAB(0, acc0)
-        ST_Q80_TAB(1, acc1)
-        ST_Q80_TAB(2, acc2)
-        ST_Q80_TAB(3, acc3)
+        __builtin_prefetch((const uint8_t *)&w0[b] + 4 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w0[b] + 5 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w0[b] + 6 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w0[b] + 7 * rb + 64);
+#define ST_Q80_TAB(w, k, acc)                                                                         \
+        acc += d[(k) * nb + b] * (__builtin_convertvector(*(const vi8 *)w[b].qs, vf16) * xl           \
+                                + __builtin_convertvector(*(const vi8 *)(w[b].qs + 16), vf16) * xh);
+        ST_Q80_TAB(w0, 0, acc0)
+        ST_Q80_TAB(w1, 1, acc1)
+        ST_Q80_TAB(w2, 2, acc2)
+        ST_Q80_TAB(w3, 3, acc3)
 #undef ST_Q80_TAB
     }
     out[0] = SUFFIX(hsum16)(acc0);
@@ -249,25 +268,71 @@ static void SUFFIX(dot4_q8_0_tab)(const uint8_t *row, size_t rb, const float *d,
     out[3] = SUFFIX(hsum16)(acc3);
 }
 
-// y[r] = dot(W row r, x) for r in [r0, r1) using scale tables (dtab, and mtab for Q4_1).
-void SUFFIX(st_matvec_tab)(int type, const void *w, size_t row_bytes, int64_t cols, const float *dtab,
-                            const float *mtab, const float *x, float *y, int64_t r0, int64_t r1, float *scratch) {
-    const int64_t nb = cols / 32;
-    const uint8_t *base = (const uint8_t *)w;
-    float *xsum = scratch;
-    if (type == ST_TYPE_Q4_1)
-        for (int64_t b = 0; b < nb; b++) xsum[b] = SUFFIX(hsum16)(*(const vf16 *)(x + 32 * b) + *(const vf16 *)(x + 32 * b + 16));
+// The row loops over one format's dot kernels: four rows at a time where the format has a dot4
+// kernel, then row by row. Inlined with constant kernels into one function per format (below),
+// so a matrix operation makes one indirect call, not one per row.
+typedef float (*SUFFIX(dot_fn))(const void *, const float *, const float *, int64_t);
+typedef void (*SUFFIX(dot4_fn))(const void *, size_t, const float *, const float *, int64_t, float *);
+typedef void (*SUFFIX(dot4_tab_fn))(const void *, size_t, const float *, const float *, int64_t, const float *,
+                                    const float *, float *);
+
+static inline __attribute__((always_inline)) void SUFFIX(dot_rows_using)(
+    SUFFIX(dot4_fn) dot4, SUFFIX(dot_fn) dot, const void *w, size_t rb, const float *x, const float *xsum, int64_t nb,
+    float *y, int64_t r0, int64_t r1) {
     int64_t r = r0;
-    for (; r + 4 <= r1; r += 4) {
-        if (type == ST_TYPE_Q4_1)
-            SUFFIX(dot4_q4_1_tab)(base + (size_t)r * row_bytes, row_bytes, dtab + r * nb, mtab + r * nb, nb, x, xsum, y + r);
-        else
-            SUFFIX(dot4_q8_0_tab)(base + (size_t)r * row_bytes, row_bytes, dtab + r * nb, nb, x, y + r);
-    }
-    for (; r < r1; r++) {
-        const uint8_t *row = base + (size_t)r * row_bytes;
-        y[r] = type == ST_TYPE_Q4_1 ? SUFFIX(dot_q4_1)(row, x, xsum, nb) : SUFFIX(dot_q8_0)(row, x, nb);
-    }
+    if (dot4)
+        for (; r + 4 <= r1; r += 4) dot4(ST_ROW(uint8_t, w, rb, r), rb, x, xsum, nb, y + r);
+    for (; r < r1; r++) y[r] = dot(ST_ROW(uint8_t, w, rb, r), x, xsum, nb);
+}
+
+static inline __attribute__((always_inline)) void SUFFIX(dot_rows_tab_using)(
+    SUFFIX(dot4_tab_fn) dot4_tab, SUFFIX(dot_fn) dot, const void *w, size_t rb, const float *dtab, const float *mtab,
+    int64_t nb, const float *x, const float *xsum, float *y, int64_t r0, int64_t r1) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4)
+        dot4_tab(ST_ROW(uint8_t, w, rb, r), rb, dtab + r * nb, mtab ? mtab + r * nb : NULL, nb, x, xsum, y + r);
+    for (; r < r1; r++) y[r] = dot(ST_ROW(uint8_t, w, rb, r), x, xsum, nb);
+}
+
+static void SUFFIX(dot_rows_q4_0)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
+                                  int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_using)(NULL, SUFFIX(dot_q4_0), w, rb, x, xsum, nb, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_q4_1)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
+                                  int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_using)(SUFFIX(dot4_q4_1), SUFFIX(dot_q4_1), w, rb, x, xsum, nb, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_q8_0)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
+                                  int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_using)(SUFFIX(dot4_q8_0), SUFFIX(dot_q8_0), w, rb, x, xsum, nb, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_tab_q4_1)(const void *w, size_t rb, const float *dtab, const float *mtab, int64_t nb,
+                                      const float *x, const float *xsum, float *y, int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_tab_using)(SUFFIX(dot4_q4_1_tab), SUFFIX(dot_q4_1), w, rb, dtab, mtab, nb, x, xsum, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_tab_q8_0)(const void *w, size_t rb, const float *dtab, const float *mtab, int64_t nb,
+                                      const float *x, const float *xsum, float *y, int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_tab_using)(SUFFIX(dot4_q8_0_tab), SUFFIX(dot_q8_0), w, rb, dtab, mtab, nb, x, xsum, y, r0, r1);
+}
+
+// Σ x over each 32-weight block: xsum[b] for the offset terms of Q4_0 and Q4_1.
+static void SUFFIX(block_sums)(const float *x, int64_t nb, float *xsum) {
+    for (int64_t b = 0; b < nb; b++)
+        xsum[b] = SUFFIX(hsum16)(*(const vf16 *)(x + ST_QK * b) + *(const vf16 *)(x + ST_QK * b + 16));
+}
+
+// y[r] = dot(W row r, x) for r in [r0, r1) using scale tables (dtab, and mtab for Q4_1).
+void SUFFIX(st_matvec_tab)(const st_format *f, const void *w, size_t row_bytes, int64_t cols, const float *dtab,
+                            const float *mtab, const float *x, float *y, int64_t r0, int64_t r1, float *scratch) {
+    const st_kernels *k = &SUFFIX(st_kernels)[f->kind];
+    const int64_t nb = cols / ST_QK;
+    float *xsum = scratch;
+    if (k->wants_xsum) SUFFIX(block_sums)(x, nb, xsum);
+    k->dot_rows_tab(w, row_bytes, dtab, mtab, nb, x, xsum, y, r0, r1);
 }
 
 // ---- NT GEMM: C[i, j] = dot(A[i, :], B[j, :]) --------------------------------------------
@@ -359,37 +424,23 @@ static void SUFFIX(gemm_packed)(const float *x, int64_t ldx, int64_t m, const fl
     }
 }
 
-
-void SUFFIX(st_qgemm)(int type, const void *w, size_t row_bytes, int64_t cols,
+// Y[i, r] = dot(X row i, W row r) for i < m, r in [r0, r1).
+void SUFFIX(st_qgemm)(const st_format *f, const void *w, size_t row_bytes, int64_t cols,
                        const float *x, int64_t ldx, int64_t m,
                        float *y, int64_t ldy, int64_t r0, int64_t r1, float *scratch) {
-    const uint8_t *base = (const uint8_t *)w;
-    if (type == ST_TYPE_F32) {
+    const st_kernels *k = &SUFFIX(st_kernels)[f->kind];
+    if (f->kind == ST_KIND_F32) {
         SUFFIX(st_sgemm_nt)(x, ldx, (const float *)w, (int64_t)(row_bytes / 4), y, ldy, m, r0, r1, cols, 0);
         return;
     }
-    if (m <= 2 && (type == ST_TYPE_Q4_1 || type == ST_TYPE_Q4_0 || type == ST_TYPE_Q8_0)) {
-        const int64_t nb = cols / 32;
+    if (m <= 2 && k->dot_rows) {
+        // One or two rows of X (decode without scale tables): dot products straight off the blocks.
+        const int64_t nb = cols / ST_QK;
         for (int64_t i = 0; i < m; i++) {
             const float *xi = x + i * ldx;
             float *xsum = scratch;
-            if (type != ST_TYPE_Q8_0)
-                for (int64_t b = 0; b < nb; b++) {
-                    vf16 s = *(const vf16 *)(xi + 32 * b) + *(const vf16 *)(xi + 32 * b + 16);
-                    xsum[b] = SUFFIX(hsum16)(s);
-                }
-            float *yi = y + i * ldy;
-            int64_t r = r0;
-            if (type == ST_TYPE_Q4_1)
-                for (; r + 4 <= r1; r += 4) SUFFIX(dot4_q4_1)(base + (size_t)r * row_bytes, row_bytes, xi, xsum, nb, yi + r);
-            if (type == ST_TYPE_Q8_0)
-                for (; r + 4 <= r1; r += 4) SUFFIX(dot4_q8_0)(base + (size_t)r * row_bytes, row_bytes, xi, nb, yi + r);
-            for (; r < r1; r++) {
-                const uint8_t *row = base + (size_t)r * row_bytes;
-                yi[r] = type == ST_TYPE_Q4_1 ? SUFFIX(dot_q4_1)(row, xi, xsum, nb)
-                      : type == ST_TYPE_Q4_0 ? SUFFIX(dot_q4_0)(row, xi, xsum, nb)
-                                             : SUFFIX(dot_q8_0)(row, xi, nb);
-            }
+            if (k->wants_xsum) SUFFIX(block_sums)(xi, nb, xsum);
+            k->dot_rows(w, row_bytes, xi, xsum, nb, y + i * ldy, r0, r1);
         }
         return;
     }
@@ -399,9 +450,9 @@ void SUFFIX(st_qgemm)(int type, const void *w, size_t row_bytes, int64_t cols,
     for (int64_t r = r0; r < r1; r += ST_NR) {
         int64_t n = r1 - r < ST_NR ? r1 - r : ST_NR;
         for (int64_t rr = 0; rr < ST_NR; rr++) {
-            if (rr < n) SUFFIX(dequant_row)(type, base + (size_t)(r + rr) * row_bytes, cols, rowbuf);
+            if (rr < n) k->dequant_row(ST_ROW(uint8_t, w, row_bytes, r + rr), cols, rowbuf);
             else memset(rowbuf, 0, (size_t)cols * sizeof(float));
-            for (int64_t k = 0; k < cols; k++) scratch[k * ST_NR + rr] = rowbuf[k];
+            for (int64_t kk = 0; kk < cols; kk++) scratch[kk * ST_NR + rr] = rowbuf[kk];
         }
         SUFFIX(gemm_packed)(x, ldx, m, scratch, cols, y + r, ldy, n);
     }
@@ -458,19 +509,17 @@ void SUFFIX(st_sgemm_nn)(const float *a, int64_t rsa, int64_t csa, const float *
 
 // dX[:, c0:c1] (+)= dY · W[:, c0:c1] for a quantized W of `rows` x `cols`: the backward product
 // through a frozen projection. Columns [c0, c1) start and end on block boundaries; W's rows are
-// dequantized 64 at a time (only the blocks covering c0..c1) into scratch.
-void SUFFIX(st_qgemm_nn)(int type, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
+// dequantized ST_NN_PANEL_ROWS at a time (only the blocks covering c0..c1) into scratch.
+void SUFFIX(st_qgemm_nn)(const st_format *f, const void *w, size_t row_bytes, int64_t rows, int64_t c0, int64_t c1,
                           const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate,
                           float *scratch) {
+    void (*const dequant_row)(const void *, int64_t, float *) = SUFFIX(st_kernels)[f->kind].dequant_row;
     const int64_t width = c1 - c0;
-    const int block = type == ST_TYPE_F32 || type == ST_TYPE_F16 || type == ST_TYPE_BF16 ? 1 : 32;
-    const size_t block_bytes = type == ST_TYPE_F32 ? 4 : type == ST_TYPE_F16 || type == ST_TYPE_BF16 ? 2
-                             : type == ST_TYPE_Q4_0 ? 18 : type == ST_TYPE_Q4_1 ? 20 : 34;
-    const size_t skip = (size_t)(c0 / block) * block_bytes;
+    const size_t skip = (size_t)(c0 / f->block) * f->block_bytes;
     for (int64_t r = 0; r < rows; r += ST_NN_PANEL_ROWS) {
         int64_t n = rows - r < ST_NN_PANEL_ROWS ? rows - r : ST_NN_PANEL_ROWS;
         for (int64_t rr = 0; rr < n; rr++)
-            SUFFIX(dequant_row)(type, (const uint8_t *)w + (size_t)(r + rr) * row_bytes + skip, width, scratch + rr * width);
+            dequant_row(ST_ROW(uint8_t, w, row_bytes, r + rr) + skip, width, scratch + rr * width);
         SUFFIX(st_sgemm_nn)(dy + r, lddy, 1, scratch, width, dx + c0, lddx, m, width, n, accumulate || r > 0);
     }
 }
@@ -560,6 +609,17 @@ double SUFFIX(st_softmax_xent)(float *row, int64_t n, int64_t target, float grad
     }
     return loss;
 }
+
+
+// This ISA's kernels per format, indexed by st_kind.
+const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {
+    [ST_KIND_F32] = {SUFFIX(dequant_row_f32), NULL, NULL, 0},
+    [ST_KIND_F16] = {SUFFIX(dequant_row_f16), NULL, NULL, 0},
+    [ST_KIND_BF16] = {SUFFIX(dequant_row_bf16), NULL, NULL, 0},
+    [ST_KIND_Q4_0] = {SUFFIX(dequant_row_q4_0), SUFFIX(dot_rows_q4_0), NULL, 1},
+    [ST_KIND_Q4_1] = {SUFFIX(dequant_row_q4_1), SUFFIX(dot_rows_q4_1), SUFFIX(dot_rows_tab_q4_1), 1},
+    [ST_KIND_Q8_0] = {SUFFIX(dequant_row_q8_0), SUFFIX(dot_rows_q8_0), SUFFIX(dot_rows_tab_q8_0), 0},
+};
 
 #undef vf
 #undef vf16

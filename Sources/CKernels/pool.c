@@ -2,12 +2,12 @@
 // hundreds of small matmuls, so waking threads through the kernel each time would cost more than
 // the work), then sleep on a condition variable when idle.
 #include "CKernels.h"
+#include "kernels_internal.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sched.h>
 #include <string.h>
-#include "kernels_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define ST_PAUSE() _mm_pause()
@@ -134,7 +134,8 @@ void st_pool_run(st_pool *p, st_task_fn fn, void *ctx) {
 }
 
 typedef struct {
-    int isa, type;
+    int isa;
+    const st_format *format;
     const void *w;
     size_t row_bytes;
     int64_t rows, cols;
@@ -154,17 +155,22 @@ static void st_qgemm_task(void *raw, int ith, int nth) {
     if (r0 >= r1) return;
     float *scratch = st_pool_scratch(j->pool, ith, st_qgemm_scratch_floats(j->cols) * sizeof(float));
     if (!scratch) return;
-    st_qgemm(j->isa, j->type, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1, scratch);
+    st_qgemm_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1, scratch);
 }
 
 void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                  const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy) {
-    st_qgemm_job job = {isa, type, w, row_bytes, rows, cols, x, ldx, m, y, ldy, pool};
+    const st_format *f = st_format_of(type);
+    ST_ASSERT_MATRIX(f, row_bytes, cols);
+    assert(rows >= 0 && m >= 0 && (m <= 1 || (ldx >= cols && ldy >= rows)));
+    if (!f) return;
+    st_qgemm_job job = {isa, f, w, row_bytes, rows, cols, x, ldx, m, y, ldy, pool};
     st_pool_run(pool, st_qgemm_task, &job);
 }
 
 typedef struct {
-    int isa, type;
+    int isa;
+    const st_format *format;
     const void *w;
     size_t row_bytes;
     int64_t rows, cols, block;
@@ -185,19 +191,25 @@ static void st_qgemm_nn_task(void *raw, int ith, int nth) {
     int64_t c0 = b0 * j->block, c1 = b1 * j->block;
     float *scratch = st_pool_scratch(j->pool, ith, (size_t)128 * (size_t)(c1 - c0) * sizeof(float));
     if (!scratch) return;
-    st_qgemm_nn(j->isa, j->type, j->w, j->row_bytes, j->rows, c0, c1, j->dy, j->lddy, j->m, j->dx, j->lddx,
-                j->accumulate, scratch);
+    st_qgemm_nn_format(j->isa, j->format, j->w, j->row_bytes, j->rows, c0, c1, j->dy, j->lddy, j->m, j->dx, j->lddx,
+                       j->accumulate, scratch);
 }
 
 void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                     const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate) {
-    int64_t block = type == ST_TYPE_F32 || type == ST_TYPE_F16 || type == ST_TYPE_BF16 ? 16 : 32;
-    st_qgemm_nn_job job = {isa, type, w, row_bytes, rows, cols, block, dy, lddy, m, dx, lddx, accumulate, pool};
+    const st_format *f = st_format_of(type);
+    ST_ASSERT_MATRIX(f, row_bytes, cols);
+    assert(rows >= 0 && m >= 0 && (m <= 1 || (lddy >= rows && lddx >= cols)));
+    if (!f) return;
+    // Workers' column ranges: whole blocks, and at least 16 columns for the dense formats.
+    int64_t block = f->block > 1 ? f->block : 16;
+    st_qgemm_nn_job job = {isa, f, w, row_bytes, rows, cols, block, dy, lddy, m, dx, lddx, accumulate, pool};
     st_pool_run(pool, st_qgemm_nn_task, &job);
 }
 
 typedef struct {
-    int isa, type;
+    int isa;
+    const st_format *format;
     const void *w;
     size_t row_bytes;
     int64_t rows, cols;
@@ -214,13 +226,17 @@ static void st_matvec_task(void *raw, int ith, int nth) {
     float xsum[512];
     float *scratch = j->cols / 32 <= 512 ? xsum : malloc((size_t)(j->cols / 32) * sizeof(float));
     if (!scratch) return;
-    st_matvec_tab(j->isa, j->type, j->w, j->row_bytes, j->cols, j->dtab, j->mtab, j->x, j->y, r0, r1, scratch);
+    st_matvec_tab_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->dtab, j->mtab, j->x, j->y, r0, r1, scratch);
     if (scratch != xsum) free(scratch);
 }
 
 void st_matvec_tab_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                       const float *dtab, const float *mtab, const float *x, float *y) {
-    st_matvec_job job = {isa, type, w, row_bytes, rows, cols, dtab, mtab, x, y};
+    const st_format *f = st_format_of(type);
+    ST_ASSERT_MATRIX(f, row_bytes, cols);
+    assert(st_format_has_scale_tables(f) && dtab && (f->kind != ST_KIND_Q4_1 || mtab) && "scale tables are for Q4_1 and Q8_0");
+    if (!f || !st_format_has_scale_tables(f)) return;
+    st_matvec_job job = {isa, f, w, row_bytes, rows, cols, dtab, mtab, x, y};
     st_pool_run(pool, st_matvec_task, &job);
 }
 
@@ -249,7 +265,7 @@ static void st_bf16_convert_task(void *raw, int ith, int nth) {
 }
 
 typedef struct {
-    int type;
+    const st_format *format;
     const void *w;
     size_t row_bytes;
     int64_t rows, cols, m;
@@ -269,7 +285,7 @@ static void st_qgemm_bf16_task(void *raw, int ith, int nth) {
     const size_t rowbytes = ((size_t)j->cols * sizeof(float) + 63) / 64 * 64;
     char *s = st_pool_scratch(j->pool, ith, rowbytes + (size_t)j->cols * 32 * sizeof(uint16_t) + 64);
     if (!s) return;
-    st_qgemm_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->cols, j->xb, j->m, j->y, j->ldy, r0, r1, (float *)s,
+    st_qgemm_bf16_avx512bf16(j->format, j->w, j->row_bytes, j->cols, j->xb, j->m, j->y, j->ldy, r0, r1, (float *)s,
                              (uint16_t *)(s + rowbytes));
 }
 
@@ -281,24 +297,26 @@ static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
     const size_t rowbytes = ((size_t)(c1 - c0) * sizeof(float) + 63) / 64 * 64;
     char *s = st_pool_scratch(j->pool, ith, rowbytes + (size_t)(c1 - c0) * 128 * sizeof(uint16_t) + 64);
     if (!s) return;
-    st_qgemm_nn_bf16_avx512bf16(j->type, j->w, j->row_bytes, j->rows, c0, c1, j->xb, j->m, j->dx, j->ldy, j->accumulate,
+    st_qgemm_nn_bf16_avx512bf16(j->format, j->w, j->row_bytes, j->rows, c0, c1, j->xb, j->m, j->dx, j->ldy, j->accumulate,
                                 (float *)s, (uint16_t *)(s + rowbytes));
 }
 #endif
 
-static int st_bf16_usable(int type, int64_t k) {
-    return st_cpu_has_bf16() && (type == ST_TYPE_Q4_0 || type == ST_TYPE_Q4_1 || type == ST_TYPE_Q8_0) && k % 32 == 0;
+// The bf16 kernels read the 32-weight block formats (Q4_0, Q4_1, Q8_0).
+static int st_bf16_usable(const st_format *f, int64_t k) {
+    return st_cpu_has_bf16() && f && f->block == ST_QK && k % 32 == 0;
 }
 
 void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                       const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy) {
 #if defined(__x86_64__)
     // The converted activations live in the caller's shared slot (index n), reused across calls.
-    uint16_t *xb = st_bf16_usable(type, cols) && m > 2 ? st_pool_scratch(pool, st_pool_size(pool), (size_t)(m * cols) * sizeof(uint16_t)) : NULL;
+    const st_format *f = st_format_of(type);
+    uint16_t *xb = st_bf16_usable(f, cols) && m > 2 ? st_pool_scratch(pool, st_pool_size(pool), (size_t)(m * cols) * sizeof(uint16_t)) : NULL;
     if (xb) {
         st_bf16_convert_job cj = {x, m, cols, ldx, xb};
         st_pool_run(pool, st_bf16_convert_task, &cj);
-        st_bf16_job job = {type, w, row_bytes, rows, cols, m, xb, y, NULL, ldy, 0, pool};
+        st_bf16_job job = {f, w, row_bytes, rows, cols, m, xb, y, NULL, ldy, 0, pool};
         st_pool_run(pool, st_qgemm_bf16_task, &job);
         return;
     }
@@ -309,11 +327,12 @@ void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, 
 void st_qgemm_nn_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                          const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate) {
 #if defined(__x86_64__)
-    uint16_t *dyb = st_bf16_usable(type, cols) && rows % 2 == 0 ? st_pool_scratch(pool, st_pool_size(pool), (size_t)(m * rows) * sizeof(uint16_t)) : NULL;
+    const st_format *f = st_format_of(type);
+    uint16_t *dyb = st_bf16_usable(f, cols) && rows % 2 == 0 ? st_pool_scratch(pool, st_pool_size(pool), (size_t)(m * rows) * sizeof(uint16_t)) : NULL;
     if (dyb) {
         st_bf16_convert_job cj = {dy, m, rows, lddy, dyb};
         st_pool_run(pool, st_bf16_convert_task, &cj);
-        st_bf16_job job = {type, w, row_bytes, rows, cols, m, dyb, NULL, dx, lddx, accumulate, pool};
+        st_bf16_job job = {f, w, row_bytes, rows, cols, m, dyb, NULL, dx, lddx, accumulate, pool};
         st_pool_run(pool, st_qgemm_nn_bf16_task, &job);
         return;
     }

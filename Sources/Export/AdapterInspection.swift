@@ -1,5 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Adapters
-import Foundation
 
 /// How adapters look and how far apart they are: the numbers `swarmtune inspect` prints.
 ///
@@ -63,9 +65,14 @@ public enum AdapterInspection {
         var updateDistance = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
         for i in 0..<n {
             for j in (i + 1)..<max(i + 1, n) {
+                // ‖U_i − U_j‖² = ⟨U_i, U_i⟩ + ⟨U_j, U_j⟩ − 2⟨U_i, U_j⟩: identical adapters give
+                // exactly 0 (the three inner products are the same operations on the same values).
                 var sq = 0.0
                 for slot in slots {
-                    sq += productNormSquared([(adapters[i], 1), (adapters[j], -1)], slot: slot, meanFactors: false)
+                    let ii = productInner(adapters[i], adapters[i], slot: slot)
+                    let jj = productInner(adapters[j], adapters[j], slot: slot)
+                    let ij = productInner(adapters[i], adapters[j], slot: slot)
+                    sq += max(0, ii + jj - 2 * ij)
                 }
                 updateDistance[i][j] = sq.squareRoot()
                 updateDistance[j][i] = updateDistance[i][j]
@@ -98,6 +105,23 @@ public enum AdapterInspection {
     }
 
     static func norm(_ v: [Float]) -> Double { v.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+
+    /// ⟨s_x·B_x·A_x, s_y·B_y·A_y⟩_F for one module, through the small Gram matrices:
+    /// s_x·s_y·trace((B_xᵀB_y)(A_y·A_xᵀ)).
+    static func productInner(_ x: LoRAAdapter, _ y: LoRAAdapter, slot: LoRASlot) -> Double {
+        let fx = x.factors[slot]!, fy = y.factors[slot]!
+        let out = fx.outFeatures, inp = fx.inFeatures
+        var sum = 0.0
+        for k in 0..<fx.rank {
+            for l in 0..<fy.rank {
+                var b = 0.0, a = 0.0
+                for o in 0..<out { b += Double(fx.b[o * fx.rank + k]) * Double(fy.b[o * fy.rank + l]) }
+                for i in 0..<inp { a += Double(fy.a[l * inp + i]) * Double(fx.a[k * inp + i]) }
+                sum += b * a
+            }
+        }
+        return sum * Double(x.config.scale) * Double(y.config.scale)
+    }
 
     /// ‖Σ_i c_i·s_i·B_i·A_i (− s·B̄·Ā when meanFactors)‖²_F for one module, through the Gram matrices
     /// of the stacked factors L = [c_1 s_1 B_1, …] (out x R) and Q = [A_1; …] (R x in):

@@ -1,7 +1,6 @@
 import Adapters
 import LM
 import ModelIO
-import Train
 
 /// What an export needs to know about the core an adapter is applied to.
 public struct CoreFit: Sendable {
@@ -26,7 +25,7 @@ public struct CoreFit: Sendable {
             throw .adapterDoesNotFitCore(adapter: adapterPath, core: core.path,
                                          reason: "the adapter was trained on core \(recorded.prefix(16))…, this core is \(coreHash.prefix(16))…")
         }
-        do { try adapter.validate(against: AdapterConversion.modelShape(config), path: adapterPath) } catch {
+        do { try adapter.validate(against: config.loraModelShape, path: adapterPath) } catch {
             throw .adapterDoesNotFitCore(adapter: adapterPath, core: core.path, reason: error.description)
         }
     }

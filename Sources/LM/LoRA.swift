@@ -1,3 +1,4 @@
+import SwarmBase
 import Tensor
 
 /// The projections a LoRA adapter can attach to.

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmBase
 import Tensor
 
 /// How the next token is chosen from logits.

@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// Everything that can be wrong with a GGUF file, with the field and byte offset at fault.
 public indirect enum GGUFError: Error, Equatable, CustomStringConvertible {
     /// A parse error in a named file.
@@ -56,5 +58,27 @@ public indirect enum GGUFError: Error, Equatable, CustomStringConvertible {
         case let .writeFailed(path, reason):
             return "cannot write GGUF file \(path): \(reason)"
         }
+    }
+}
+
+extension GGUFError {
+    /// A reader failure in GGUF terms: a short field is `truncated`, an over-limit length or
+    /// count is `tooLarge` (GGUF strings are read repairing UTF-8, so nothing else occurs).
+    init(_ error: ByteReadError) {
+        switch error {
+        case let .truncated(field, offset, needed, available):
+            self = .truncated(field: field, offset: offset, needed: needed, available: available)
+        case let .limitExceeded(field, offset, value, limit):
+            self = .tooLarge(field: field, offset: offset, value: value, limit: limit)
+        case let .invalidUTF8(field, offset):
+            self = .tooLarge(field: "\(field) (not UTF-8)", offset: offset, value: 0, limit: 0)
+        case let .trailingBytes(offset, count):
+            self = .truncated(field: "end of file", offset: offset, needed: 0, available: count)
+        }
+    }
+
+    /// A file that could not be written, keeping the step that failed and the system's reason.
+    init(writing error: FileError) {
+        self = .writeFailed(path: error.path, reason: "\(error.operation.rawValue) failed: \(error.reason)")
     }
 }

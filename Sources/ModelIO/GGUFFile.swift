@@ -1,4 +1,5 @@
 import Quant
+import SwarmBase
 
 /// A parsed GGUF header: metadata and tensor directory. Tensor bytes stay where they are (in the
 /// mapped file); `dataOffset` says where their section starts.
@@ -23,29 +24,43 @@ public struct GGUFFile: Sendable {
     /// Parses a whole GGUF file held in memory. Never traps or allocates in proportion to a count
     /// the file claims before checking it against the bytes that are actually there.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(GGUFError) -> GGUFFile {
-        var cur = ByteCursor(bytes)
-        let magic = try cur.read(UInt32.self, field: "magic")
-        guard magic == GGUFFile.magic else { throw .badMagic(found: magic) }
-        let version = try cur.read(UInt32.self, field: "version")
-        guard version == 2 || version == 3 else { throw .unsupportedVersion(version) }
+        do {
+            return try parseFields(bytes)
+        } catch let error as ByteReadError {
+            throw GGUFError(error)
+        } catch let error as GGUFError {
+            throw error
+        } catch {
+            fatalError("unreachable: GGUF parsing throws only ByteReadError and GGUFError, got \(error)")
+        }
+    }
+
+    private typealias Reader = ByteReader<UnsafeRawBufferPointer>
+
+    private static func parseFields(_ bytes: UnsafeRawBufferPointer) throws -> GGUFFile {
+        var cur = Reader(bytes)
+        let magic = try cur.integer(UInt32.self, "magic")
+        guard magic == GGUFFile.magic else { throw GGUFError.badMagic(found: magic) }
+        let version = try cur.integer(UInt32.self, "version")
+        guard version == 2 || version == 3 else { throw GGUFError.unsupportedVersion(version) }
 
         let tensorCountOffset = cur.offset
-        let tensorCount = try cur.read(UInt64.self, field: "tensor count")
+        let tensorCount = try cur.integer(UInt64.self, "tensor count")
         let kvCountOffset = cur.offset
-        let kvCount = try cur.read(UInt64.self, field: "metadata count")
+        let kvCount = try cur.integer(UInt64.self, "metadata count")
         // Each metadata entry needs at least a key length (8), a type (4) and one byte of value.
         let kvLimit = UInt64(cur.remaining / 13)
         guard kvCount <= kvLimit else {
-            throw .tooLarge(field: "metadata count", offset: kvCountOffset, value: kvCount, limit: kvLimit)
+            throw GGUFError.tooLarge(field: "metadata count", offset: kvCountOffset, value: kvCount, limit: kvLimit)
         }
 
         var metadata = GGUFMetadata()
         for _ in 0..<Int(kvCount) {
-            let key = try cur.readString(field: "metadata key", limit: 65_536)
+            let key = try cur.string("metadata key", length: UInt64.self, limit: 65_536, utf8: .repairing)
             let typeOffset = cur.offset
-            let rawType = try cur.read(UInt32.self, field: "type of \(key)")
+            let rawType = try cur.integer(UInt32.self, "type of \(key)")
             guard let type = GGUFValueType(rawValue: rawType) else {
-                throw .unknownValueType(key: key, offset: typeOffset, type: rawType)
+                throw GGUFError.unknownValueType(key: key, offset: typeOffset, type: rawType)
             }
             let value = try readValue(type, key: key, cursor: &cur, depth: 0)
             try metadata.insertNew(key, value)
@@ -54,7 +69,7 @@ public struct GGUFFile: Sendable {
         var alignment = defaultAlignment
         if let a = metadata["general.alignment"] {
             guard let ai = a.intValue, ai > 0, ai & (ai - 1) == 0, ai <= 1 << 20 else {
-                throw .badAlignment(UInt64(a.intValue ?? 0))
+                throw GGUFError.badAlignment(UInt64(a.intValue ?? 0))
             }
             alignment = ai
         }
@@ -62,7 +77,7 @@ public struct GGUFFile: Sendable {
         // Each tensor entry needs a name length (8), n_dims (4), one dim (8), type (4), offset (8).
         let tensorLimit = UInt64(cur.remaining / 32)
         guard tensorCount <= tensorLimit else {
-            throw .tooLarge(field: "tensor count", offset: tensorCountOffset, value: tensorCount, limit: tensorLimit)
+            throw GGUFError.tooLarge(field: "tensor count", offset: tensorCountOffset, value: tensorCount, limit: tensorLimit)
         }
         var infos: [GGUFTensorInfo] = []
         infos.reserveCapacity(Int(tensorCount))
@@ -70,36 +85,36 @@ public struct GGUFFile: Sendable {
         var index: [String: Int] = [:]
         for _ in 0..<Int(tensorCount) {
             let entryOffset = cur.offset
-            let name = try cur.readString(field: "tensor name", limit: 65_536)
-            let nDims = try cur.read(UInt32.self, field: "n_dims of \(name)")
+            let name = try cur.string("tensor name", length: UInt64.self, limit: 65_536, utf8: .repairing)
+            let nDims = try cur.integer(UInt32.self, "n_dims of \(name)")
             guard nDims >= 1, nDims <= UInt32(maxDimensions) else {
-                throw .badTensorShape(tensor: name, offset: entryOffset, reason: "\(nDims) dimensions (1 to \(maxDimensions) allowed)")
+                throw GGUFError.badTensorShape(tensor: name, offset: entryOffset, reason: "\(nDims) dimensions (1 to \(maxDimensions) allowed)")
             }
             var shape: [Int] = []
             var elements = 1
             for d in 0..<Int(nDims) {
-                let dim = try cur.read(UInt64.self, field: "dimension \(d) of \(name)")
+                let dim = try cur.integer(UInt64.self, "dimension \(d) of \(name)")
                 guard dim >= 1, dim <= UInt64(Int32.max) else {
-                    throw .badTensorShape(tensor: name, offset: entryOffset, reason: "dimension \(d) is \(dim)")
+                    throw GGUFError.badTensorShape(tensor: name, offset: entryOffset, reason: "dimension \(d) is \(dim)")
                 }
                 let (product, overflow) = elements.multipliedReportingOverflow(by: Int(dim))
                 guard !overflow, product <= 1 << 40 else {
-                    throw .badTensorShape(tensor: name, offset: entryOffset, reason: "element count overflows")
+                    throw GGUFError.badTensorShape(tensor: name, offset: entryOffset, reason: "element count overflows")
                 }
                 elements = product
                 shape.append(Int(dim))
             }
             let typeOffset = cur.offset
-            let rawType = try cur.read(UInt32.self, field: "type of \(name)")
+            let rawType = try cur.integer(UInt32.self, "type of \(name)")
             guard let type = GGMLType(rawValue: rawType) else {
-                throw .unknownTensorType(tensor: name, offset: typeOffset, type: rawType)
+                throw GGUFError.unknownTensorType(tensor: name, offset: typeOffset, type: rawType)
             }
             guard shape[0] % type.blockSize == 0, let byteCount = type.byteCount(elements: elements) else {
-                throw .badTensorShape(tensor: name, offset: entryOffset,
+                throw GGUFError.badTensorShape(tensor: name, offset: entryOffset,
                                       reason: "row length \(shape[0]) is not a multiple of the \(type) block size \(type.blockSize)")
             }
-            let dataOffset = try cur.read(UInt64.self, field: "data offset of \(name)")
-            guard index[name] == nil else { throw .duplicateTensor(name) }
+            let dataOffset = try cur.integer(UInt64.self, "data offset of \(name)")
+            guard index[name] == nil else { throw GGUFError.duplicateTensor(name) }
             index[name] = infos.count
             rawOffsets.append(dataOffset)
             infos.append(GGUFTensorInfo(name: name, shape: shape, type: type, offset: 0, byteCount: byteCount))
@@ -112,10 +127,10 @@ public struct GGUFFile: Sendable {
             let raw = rawOffsets[i]
             let info = infos[i]
             guard raw % UInt64(alignment) == 0 else {
-                throw .badTensorOffset(tensor: info.name, offset: raw, reason: "not a multiple of the alignment \(alignment)")
+                throw GGUFError.badTensorOffset(tensor: info.name, offset: raw, reason: "not a multiple of the alignment \(alignment)")
             }
             guard raw <= UInt64(dataSize), UInt64(info.byteCount) <= UInt64(dataSize) - raw else {
-                throw .badTensorOffset(tensor: info.name, offset: raw,
+                throw GGUFError.badTensorOffset(tensor: info.name, offset: raw,
                                        reason: "\(info.byteCount) bytes from there run past the end of the file (data section holds \(dataSize) bytes)")
             }
             infos[i] = GGUFTensorInfo(name: info.name, shape: info.shape, type: info.type, offset: Int(raw), byteCount: info.byteCount)
@@ -124,41 +139,41 @@ public struct GGUFFile: Sendable {
                         dataOffset: dataStart, index: index)
     }
 
-    private static func readValue(_ type: GGUFValueType, key: String, cursor cur: inout ByteCursor,
-                                  depth: Int) throws(GGUFError) -> GGUFValue {
+    private static func readValue(_ type: GGUFValueType, key: String, cursor cur: inout Reader,
+                                  depth: Int) throws -> GGUFValue {
         switch type {
-        case .uint8: return .uint8(try cur.read(UInt8.self, field: key))
-        case .int8: return .int8(try cur.read(Int8.self, field: key))
-        case .uint16: return .uint16(try cur.read(UInt16.self, field: key))
-        case .int16: return .int16(try cur.read(Int16.self, field: key))
-        case .uint32: return .uint32(try cur.read(UInt32.self, field: key))
-        case .int32: return .int32(try cur.read(Int32.self, field: key))
-        case .uint64: return .uint64(try cur.read(UInt64.self, field: key))
-        case .int64: return .int64(try cur.read(Int64.self, field: key))
-        case .float32: return .float32(try cur.readFloat(field: key))
-        case .float64: return .float64(try cur.readDouble(field: key))
+        case .uint8: return .uint8(try cur.integer(UInt8.self, key))
+        case .int8: return .int8(try cur.integer(Int8.self, key))
+        case .uint16: return .uint16(try cur.integer(UInt16.self, key))
+        case .int16: return .int16(try cur.integer(Int16.self, key))
+        case .uint32: return .uint32(try cur.integer(UInt32.self, key))
+        case .int32: return .int32(try cur.integer(Int32.self, key))
+        case .uint64: return .uint64(try cur.integer(UInt64.self, key))
+        case .int64: return .int64(try cur.integer(Int64.self, key))
+        case .float32: return .float32(try cur.float32(key))
+        case .float64: return .float64(try cur.float64(key))
         case .bool:
             let at = cur.offset
-            let b = try cur.read(UInt8.self, field: key)
-            guard b <= 1 else { throw .tooLarge(field: "bool \(key)", offset: at, value: UInt64(b), limit: 1) }
+            let b = try cur.integer(UInt8.self, key)
+            guard b <= 1 else { throw GGUFError.tooLarge(field: "bool \(key)", offset: at, value: UInt64(b), limit: 1) }
             return .bool(b == 1)
         case .string:
-            return .string(try cur.readString(field: key, limit: 64 << 20))
+            return .string(try cur.string(key, length: UInt64.self, limit: 64 << 20, utf8: .repairing))
         case .array:
             let typeOffset = cur.offset
-            let rawElement = try cur.read(UInt32.self, field: "element type of \(key)")
+            let rawElement = try cur.integer(UInt32.self, "element type of \(key)")
             guard let element = GGUFValueType(rawValue: rawElement) else {
-                throw .unknownValueType(key: key, offset: typeOffset, type: rawElement)
+                throw GGUFError.unknownValueType(key: key, offset: typeOffset, type: rawElement)
             }
             guard depth < 4 || element != .array else {
-                throw .tooLarge(field: "array nesting of \(key)", offset: typeOffset, value: UInt64(depth + 1), limit: 4)
+                throw GGUFError.tooLarge(field: "array nesting of \(key)", offset: typeOffset, value: UInt64(depth + 1), limit: 4)
             }
             let countOffset = cur.offset
-            let count = try cur.read(UInt64.self, field: "element count of \(key)")
+            let count = try cur.integer(UInt64.self, "element count of \(key)")
             let minSize = element.scalarSize ?? (element == .string ? 8 : 12)
             let limit = UInt64(cur.remaining / minSize)
             guard count <= limit else {
-                throw .tooLarge(field: "element count of \(key)", offset: countOffset, value: count, limit: limit)
+                throw GGUFError.tooLarge(field: "element count of \(key)", offset: countOffset, value: count, limit: limit)
             }
             var items: [GGUFValue] = []
             items.reserveCapacity(Int(count))

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Quant
+import SwarmBase
 
 /// Builds a GGUF v3 file: metadata in insertion order, tensors laid out aligned in the order added.
 ///
@@ -44,61 +42,58 @@ public struct GGUFWriter {
 
     /// The whole file as bytes.
     public func serialize() -> [UInt8] {
-        var out: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        func str(_ s: String) { let u = Array(s.utf8); u64(UInt64(u.count)); out.append(contentsOf: u) }
+        var out = ByteWriter(capacity: 4096 + entries.reduce(0) { $0 + $1.data.count + alignment })
         func value(_ v: GGUFValue) {
             switch v {
-            case let .uint8(x): out.append(x)
-            case let .int8(x): out.append(UInt8(bitPattern: x))
-            case let .uint16(x): withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) }
-            case let .int16(x): withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) }
-            case let .uint32(x): u32(x)
-            case let .int32(x): u32(UInt32(bitPattern: x))
-            case let .float32(x): u32(x.bitPattern)
-            case let .bool(x): out.append(x ? 1 : 0)
-            case let .string(x): str(x)
-            case let .uint64(x): u64(x)
-            case let .int64(x): u64(UInt64(bitPattern: x))
-            case let .float64(x): u64(x.bitPattern)
+            case let .uint8(x): out.u8(x)
+            case let .int8(x): out.integer(x)
+            case let .uint16(x): out.u16(x)
+            case let .int16(x): out.integer(x)
+            case let .uint32(x): out.u32(x)
+            case let .int32(x): out.integer(x)
+            case let .float32(x): out.float32(x)
+            case let .bool(x): out.u8(x ? 1 : 0)
+            case let .string(x): out.string(x, length: UInt64.self)
+            case let .uint64(x): out.u64(x)
+            case let .int64(x): out.integer(x)
+            case let .float64(x): out.float64(x)
             case let .array(t, items):
-                u32(t.rawValue)
-                u64(UInt64(items.count))
+                out.u32(t.rawValue)
+                out.u64(UInt64(items.count))
                 for item in items { value(item) }
             }
         }
-        func pad() { while out.count % alignment != 0 { out.append(0) } }
+        func pad() { while out.count % alignment != 0 { out.u8(0) } }
 
-        u32(GGUFFile.magic)
-        u32(3)
-        u64(UInt64(entries.count))
-        u64(UInt64(metadata.count))
+        out.u32(GGUFFile.magic)
+        out.u32(3)
+        out.u64(UInt64(entries.count))
+        out.u64(UInt64(metadata.count))
         for key in metadata.keys {
             guard let v = metadata[key] else { continue }
-            str(key)
-            u32(v.type.rawValue)
+            out.string(key, length: UInt64.self)
+            out.u32(v.type.rawValue)
             value(v)
         }
         var offset = 0
         for e in entries {
-            str(e.name)
-            u32(UInt32(e.shape.count))
-            for d in e.shape { u64(UInt64(d)) }
-            u32(e.type.rawValue)
-            u64(UInt64(offset))
+            out.string(e.name, length: UInt64.self)
+            out.u32(UInt32(e.shape.count))
+            for d in e.shape { out.u64(UInt64(d)) }
+            out.u32(e.type.rawValue)
+            out.u64(UInt64(offset))
             offset += (e.data.count + alignment - 1) / alignment * alignment
         }
         pad()
         for e in entries {
-            out.append(contentsOf: e.data)
+            out.raw(e.data)
             pad()
         }
-        return out
+        return out.finish()
     }
 
-    /// Writes the file atomically (temporary file, fsync, rename).
+    /// Writes the file atomically (temporary file, fsync, rename, fsync of the directory).
     public func write(to path: String) throws(GGUFError) {
-        try AtomicFile.write(serialize(), to: path)
+        do { try FileIO.writeAtomically(serialize(), to: path) } catch { throw GGUFError(writing: error) }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwarmBase
 
 /// A read-only memory mapping of a whole file. The mapping lives exactly as long as this object,
 /// so every tensor view into a model is valid while its model holds on to the file.
@@ -11,11 +12,14 @@ public final class MappedFile: Sendable {
 
     public init(path: String) throws(GGUFError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        let fd: Int32
+        switch retryingOnInterrupt({ open(path, O_RDONLY | O_CLOEXEC) }) {
+        case .success(let opened): fd = opened
+        case .failure(let e): throw .cannotOpen(path: path, reason: e.description)
+        }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &st) == 0 else { throw .cannotOpen(path: path, reason: Errno.current.description) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw .cannotOpen(path: path, reason: "not a regular file") }
         count = Int(st.st_size)
         if count == 0 {
@@ -23,7 +27,7 @@ public final class MappedFile: Sendable {
             return
         }
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let p, p != MAP_FAILED else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard let p, p != MAP_FAILED else { throw .cannotOpen(path: path, reason: Errno.current.description) }
         base = UnsafeRawPointer(p)
     }
 

@@ -12,11 +12,11 @@ public enum Dequantize {
         }
         switch type {
         case .f32:
-            for i in 0..<dst.count { dst[i] = src.float32LE(at: 4 * i) }
+            for i in 0..<dst.count { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
         case .f16:
-            for i in 0..<dst.count { dst[i] = FP16.decode(src.uint16LE(at: 2 * i)) }
+            for i in 0..<dst.count { dst[i] = FP16.decode(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
         case .bf16:
-            for i in 0..<dst.count { dst[i] = BF16.decode(src.uint16LE(at: 2 * i)) }
+            for i in 0..<dst.count { dst[i] = BF16.decode(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
         case .q4_0:
             forEachBlock(src, dst, type, decode: Q4_0.dequantizeBlock)
         case .q4_1:

@@ -1,4 +1,6 @@
 /// Tensor element formats as numbered by GGUF (ggml's `ggml_type`), plus SwarmTune's own NF4.
+/// The raw values are the only list of these ids on the Swift side; the C kernels take them as
+/// they are (CKernels' formats.c maps the fused ones to block layouts).
 ///
 /// Block formats store `blockSize` elements in `typeSize` bytes; a row's element count must be a
 /// multiple of `blockSize`. NF4 is the exception: it is a whole-tensor layout with a per-tensor

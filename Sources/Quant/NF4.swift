@@ -114,8 +114,8 @@ public enum NF4 {
             var deviation: Float = 0
             for b in blocks { deviation = max(deviation, abs(absmax[b] - mean)) }
             let scale = deviation / 127
-            out.storeUInt32LE(scale.bitPattern, at: layout.groupsOffset + 8 * g)
-            out.storeUInt32LE(mean.bitPattern, at: layout.groupsOffset + 8 * g + 4)
+            out.storeBytes(of: scale.bitPattern.littleEndian, toByteOffset: layout.groupsOffset + 8 * g, as: UInt32.self)
+            out.storeBytes(of: mean.bitPattern.littleEndian, toByteOffset: layout.groupsOffset + 8 * g + 4, as: UInt32.self)
             for b in blocks {
                 let q = scale > 0 ? roundedInt((absmax[b] - mean) / scale, clampedTo: -127...127) : 0
                 out[layout.absmaxOffset + b] = UInt8(bitPattern: Int8(q))
@@ -143,8 +143,8 @@ public enum NF4 {
     @inline(__always)
     static func decodedAbsmax(block b: Int, in bytes: UnsafeRawBufferPointer, layout: Layout) -> Float {
         let group = layout.groupsOffset + 8 * (b / groupSize)
-        let scale = bytes.float32LE(at: group)
-        let mean = bytes.float32LE(at: group + 4)
+        let scale = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: group, as: UInt32.self)))
+        let mean = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: group + 4, as: UInt32.self)))
         let q = Int8(bitPattern: bytes[layout.absmaxOffset + b])
         return Float(q) * scale + mean
     }

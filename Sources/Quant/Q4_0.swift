@@ -12,7 +12,7 @@ public enum Q4_0 {
 
     /// Decodes one block (`typeSize` bytes) into `blockSize` floats.
     static func dequantizeBlock(_ block: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<Float>) {
-        let d = block.fp16(at: 0)
+        let d = FP16.decode(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 0, as: UInt16.self)))
         for j in 0..<16 {
             let byte = block[2 + j]
             out[j] = d * Float(Int(byte & 0x0F) - 8)
@@ -33,7 +33,7 @@ public enum Q4_0 {
         let d = extreme / -8
         let inverse: Float = d == 0 ? 0 : 1 / d
         let dBits = FP16.encode(d)
-        block.storeUInt16LE(dBits, at: 0)
+        block.storeBytes(of: dBits.littleEndian, toByteOffset: 0, as: UInt16.self)
         for j in 0..<16 {
             let low = truncatedInt(x[j] * inverse + 8.5, clampedTo: 0...15)
             let high = truncatedInt(x[j + 16] * inverse + 8.5, clampedTo: 0...15)

@@ -13,8 +13,8 @@ public enum Q4_1 {
 
     /// Decodes one block (`typeSize` bytes) into `blockSize` floats.
     static func dequantizeBlock(_ block: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<Float>) {
-        let d = block.fp16(at: 0)
-        let m = block.fp16(at: 2)
+        let d = FP16.decode(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 0, as: UInt16.self)))
+        let m = FP16.decode(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
         for j in 0..<16 {
             let byte = block[4 + j]
             out[j] = d * Float(byte & 0x0F) + m
@@ -35,8 +35,8 @@ public enum Q4_1 {
         let inverse: Float = d == 0 ? 0 : 1 / d
         let dBits = FP16.encode(d)
         let mBits = FP16.encode(low)
-        block.storeUInt16LE(dBits, at: 0)
-        block.storeUInt16LE(mBits, at: 2)
+        block.storeBytes(of: dBits.littleEndian, toByteOffset: 0, as: UInt16.self)
+        block.storeBytes(of: mBits.littleEndian, toByteOffset: 2, as: UInt16.self)
         for j in 0..<16 {
             let q0 = truncatedInt((x[j] - low) * inverse + 0.5, clampedTo: 0...15)
             let q1 = truncatedInt((x[j + 16] - low) * inverse + 0.5, clampedTo: 0...15)

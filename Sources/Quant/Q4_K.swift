@@ -32,8 +32,8 @@ public enum Q4_K {
 
     /// Decodes one super-block (`typeSize` bytes) into `blockSize` floats.
     static func dequantizeBlock(_ block: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<Float>) {
-        let d = block.fp16(at: 0)
-        let dmin = block.fp16(at: 2)
+        let d = FP16.decode(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 0, as: UInt16.self)))
+        let dmin = FP16.decode(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
         for pair in 0..<4 {
             let (sc0, m0) = scaleAndMin(2 * pair, block, offset: 4)
             let (sc1, m1) = scaleAndMin(2 * pair + 1, block, offset: 4)
@@ -87,8 +87,8 @@ public enum Q4_K {
             scales[j] = d > 0 ? ceiledInt(needed[j] / d, clampedTo: 0...63) : 0
         }
 
-        block.storeUInt16LE(dBits, at: 0)
-        block.storeUInt16LE(dminBits, at: 2)
+        block.storeBytes(of: dBits.littleEndian, toByteOffset: 0, as: UInt16.self)
+        block.storeBytes(of: dminBits.littleEndian, toByteOffset: 2, as: UInt16.self)
         for j in 0..<4 {
             block[4 + j] = UInt8(scales[j] | (scales[j + 4] >> 4) << 6)
             block[8 + j] = UInt8(mins[j] | (mins[j + 4] >> 4) << 6)

@@ -18,7 +18,7 @@ public enum Q6_K {
 
     /// Decodes one super-block (`typeSize` bytes) into `blockSize` floats.
     static func dequantizeBlock(_ block: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<Float>) {
-        let d = block.fp16(at: 208)
+        let d = FP16.decode(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 208, as: UInt16.self)))
         func weight(_ i: Int, _ q: Int) -> Float {
             d * Float(scale(i / 16, block)) * Float(q - 32)
         }
@@ -68,7 +68,7 @@ public enum Q6_K {
                 store(UInt8(q + 32), element: i, in: block)
             }
         }
-        block.storeUInt16LE(dBits, at: 208)
+        block.storeBytes(of: dBits.littleEndian, toByteOffset: 208, as: UInt16.self)
         return d.isFinite
     }
 

@@ -12,7 +12,7 @@ public enum Q8_0 {
 
     /// Decodes one block (`typeSize` bytes) into `blockSize` floats.
     static func dequantizeBlock(_ block: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<Float>) {
-        let d = block.fp16(at: 0)
+        let d = FP16.decode(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 0, as: UInt16.self)))
         for i in 0..<32 {
             out[i] = d * Float(Int8(bitPattern: block[2 + i]))
         }
@@ -26,7 +26,7 @@ public enum Q8_0 {
         let d = absMax / 127
         let inverse: Float = d == 0 ? 0 : 1 / d
         let dBits = FP16.encode(d)
-        block.storeUInt16LE(dBits, at: 0)
+        block.storeBytes(of: dBits.littleEndian, toByteOffset: 0, as: UInt16.self)
         for i in 0..<32 {
             let q = roundedInt(x[i] * inverse, clampedTo: -127...127)
             block[2 + i] = UInt8(bitPattern: Int8(q))

@@ -14,11 +14,11 @@ public enum Quantize {
         }
         switch type {
         case .f32:
-            for i in 0..<src.count { dst.storeUInt32LE(src[i].bitPattern, at: 4 * i) }
+            for i in 0..<src.count { dst.storeBytes(of: (src[i].bitPattern).littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
         case .f16:
-            for i in 0..<src.count { dst.storeUInt16LE(FP16.encode(src[i]), at: 2 * i) }
+            for i in 0..<src.count { dst.storeBytes(of: (FP16.encode(src[i])).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
         case .bf16:
-            for i in 0..<src.count { dst.storeUInt16LE(BF16.encode(src[i]), at: 2 * i) }
+            for i in 0..<src.count { dst.storeBytes(of: (BF16.encode(src[i])).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
         case .q4_0:
             try forEachBlock(src, dst, type, encode: Q4_0.quantizeBlock)
         case .q4_1:

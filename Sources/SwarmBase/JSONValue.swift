@@ -145,6 +145,8 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
     public let line: Int
     public let column: Int
     public let message: String
+    /// Set when the error is a repeated object key (see `JSONDuplicateKey`).
+    public var duplicateKey: JSONDuplicateKey? = nil
 
     public var description: String { "line \(line), column \(column): \(message)" }
 }
@@ -231,7 +233,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             let keyStart = index
             let key = try parseString()
-            if members[key] != nil { throw fail("duplicate key \"\(key)\"", at: keyStart) }
+            if members[key] != nil {
+                var error = fail("duplicate key \"\(key)\"", at: keyStart)
+                error.duplicateKey = JSONDuplicateKey(key: key, depth: depth)
+                throw error
+            }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after key \"\(key)\"") }
             index += 1

@@ -1,8 +1,8 @@
 import Foundation
 import LM
+import SwarmBase
 import Tensor
 import Quant
-import CKernels
 import Transport
 
 /// `swarmtune bench`: figures for the kernels and the forward pass, optionally side by side with
@@ -169,8 +169,8 @@ enum BenchCommand {
                 for isa in 0...Kernels.detectedISA {
                     let seconds = time(minSeconds: 0.2) {
                         w.withUnsafeBytes { wp in
-                            st_qgemm_mt(pool.raw, isa, Int32(type.rawValue), wp.baseAddress, rowBytes, Int64(s.rows), Int64(s.cols),
-                                        x, Int64(s.cols), Int64(s.m), &y, Int64(s.rows))
+                            Kernels.quantizedMatmul(pool: pool, isa: isa, type: type, weights: wp.baseAddress!, rowBytes: rowBytes,
+                                                    rows: s.rows, cols: s.cols, x: x, m: s.m, y: &y)
                         }
                     }
                     let gflops = 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9

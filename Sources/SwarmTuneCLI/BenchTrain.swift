@@ -1,5 +1,6 @@
 import Foundation
 import LM
+import SwarmBase
 import Tensor
 import Train
 

@@ -32,11 +32,12 @@ enum CoreLoading {
     }
 
     /// Examples from a JSONL file ({"instruction","input","output"}, {"messages"} or {"text"}).
-    static func examples(_ path: String, tokenizer: BPETokenizer, maxLength: Int) throws(CLIError) -> [TrainingExample] {
+    static func examples(_ path: String, tokenizer: BPETokenizer, maxLength: Int) throws(CLIError) -> [TokenizedExample] {
+        let template = ChatTemplate.smolLM2
         let data: Dataset
         do { data = try Dataset.load(path: path) } catch { throw .failure(error.description) }
         let prepared: PreparedExamples
-        do { prepared = try data.prepare(renderer: .smolLM2, maxSequenceLength: maxLength) { tokenizer.encode($0) } } catch {
+        do { prepared = try data.prepare(maxSequenceLength: maxLength, segments: template.segments(for:)) { tokenizer.encode($0) } } catch {
             throw .failure(error.description)
         }
         if prepared.truncatedCount > 0 {
@@ -45,12 +46,6 @@ enum CoreLoading {
         if prepared.droppedCount > 0 {
             Output.err("note: \(path): \(prepared.droppedCount) examples lost every trained token to truncation and were dropped (lines \(prepared.droppedLines.prefix(10).map(String.init).joined(separator: ", ")))")
         }
-        let end = ChatTemplate.messageEnd
-        return prepared.examples.map { e in
-            let first = e.labels.firstIndex { $0 != ignoredLabel } ?? e.ids.count
-            var expected = tokenizer.decode(e.labels.filter { $0 != ignoredLabel })
-            if let r = expected.range(of: end, options: .backwards) { expected = String(expected[..<r.lowerBound]) }
-            return TrainingExample(ids: e.ids, labels: e.labels, promptCount: first, expected: expected)
-        }
+        return prepared.examples
     }
 }

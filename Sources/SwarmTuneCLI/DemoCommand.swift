@@ -1,12 +1,15 @@
 import Foundation
 import LM
 import ModelIO
+import Simulation
+import SwarmBase
 import Tensor
 import Tokenizer
 import Train
 import Adapters
 import Consensus
 import Export
+import TrainData
 
 /// `swarmtune demo`: the README's main job, end to end on the real core.
 enum DemoCommand {
@@ -85,13 +88,13 @@ enum DemoCommand {
             evalJSONL += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n"
         }
         do {
-            try AtomicFile.write(Array(jsonl.utf8), to: dataPath)
-            try AtomicFile.write(Array(evalJSONL.utf8), to: out + "/eval-data.jsonl")
+            try FileIO.writeAtomically(Array(jsonl.utf8), to: dataPath)
+            try FileIO.writeAtomically(Array(evalJSONL.utf8), to: out + "/eval-data.jsonl")
         } catch { throw .failure(error.description) }
         Output.err("private data: \(count) examples in \(dataPath), \(evalCount) held out for evaluation")
 
         let tokenized = examples.map {
-            TrainingExample.chat(instruction: $0.instruction, response: $0.output, template: template, tokenizer: core.tokenizer)
+            template.example($0.record, tokenizer: core.tokenizer)
         }
         let seqLen = min(256, ((tokenized.map(\.ids.count).max() ?? 64) + 7) / 8 * 8)
         var o = TrainingOptions()
@@ -123,7 +126,7 @@ enum DemoCommand {
                 ["prompt": $0.0.prompt, "expected": $0.0.expected, "before": $0.0.got, "after": $0.1.got]
             },
         ]
-        do { try AtomicFile.write(Array(Output.json(report).utf8), to: out + "/report.json") } catch { throw .failure(error.description) }
+        do { try FileIO.writeAtomically(Array(Output.json(report).utf8), to: out + "/report.json") } catch { throw .failure(error.description) }
 
         Output.out("")
         Output.out("SwarmTune demo report (\(out)/report.json)")

@@ -2,6 +2,7 @@ import Adapters
 import Consensus
 import Foundation
 import LM
+import Simulation
 import Tensor
 import Train
 

@@ -1,9 +1,11 @@
 import Foundation
 import LM
+import SwarmBase
 import Tensor
 import Tokenizer
 import Train
 import Adapters
+import TrainData
 
 /// `swarmtune train`: local LoRA fine-tuning on private data.
 enum TrainCommand {
@@ -74,10 +76,10 @@ enum TrainCommand {
         }
         let (model, core) = try CoreLoading.core(path)
         guard let template = core.chatTemplate else { throw .failure("\(path): \(core.chatTemplateError ?? "no chat template")") }
-        var all: [TrainingExample]
+        var all: [TokenizedExample]
         if let synthetic {
             all = SyntheticTasks.generate(count: synthetic + evalCount, seed: o.seed &+ 17).map {
-                TrainingExample.chat(instruction: $0.instruction, response: $0.output, template: template, tokenizer: core.tokenizer)
+                template.example($0.record, tokenizer: core.tokenizer)
             }
         } else {
             all = try CoreLoading.examples(dataPath!, tokenizer: core.tokenizer, maxLength: o.seqLen)
@@ -119,8 +121,8 @@ enum TrainCommand {
     }
 
     @discardableResult
-    static func runLoop(model: LlamaModel, tokenizer: BPETokenizer, options o: TrainingOptions, train: [TrainingExample],
-                        eval: [TrainingExample], evalEvery: Int, json: Bool,
+    static func runLoop(model: LlamaModel, tokenizer: BPETokenizer, options o: TrainingOptions, train: [TokenizedExample],
+                        eval: [TokenizedExample], evalEvery: Int, json: Bool,
                         checkpoint: (dir: String, every: Int, provenance: AdapterProvenance)? = nil,
                         resumeFrom: String? = nil) throws(CLIError) -> RunSummary {
         let pool = ComputePool(threads: o.threads)

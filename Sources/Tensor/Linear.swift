@@ -49,13 +49,14 @@ extension WeightMatrix {
     public func multiplyTransposed(_ dy: UnsafePointer<Float>, lddy: Int, m: Int,
                                    into dx: UnsafeMutablePointer<Float>, lddx: Int, accumulate: Bool, pool: ComputePool,
                                    precision: Precision = .fp32) {
-        if precision == .bf16, Self.isFused(type) {
-            st_qgemm_nn_bf16_mt(pool.raw, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
+        assert(m >= 0 && (m <= 1 || (lddy >= rows && lddx >= columns)), "dY or dX rows overlap: lddy \(lddy), lddx \(lddx)")
+        if precision == .bf16, isFused {
+            st_qgemm_nn_bf16_mt(pool.raw, kernelType, base, rowBytes, Int64(rows), Int64(columns),
                                 dy, Int64(lddy), Int64(m), dx, Int64(lddx), accumulate ? 1 : 0)
             return
         }
-        if Self.isFused(type) {
-            st_qgemm_nn_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
+        if isFused {
+            st_qgemm_nn_mt(pool.raw, pool.isa, kernelType, base, rowBytes, Int64(rows), Int64(columns),
                            dy, Int64(lddy), Int64(m), dx, Int64(lddx), accumulate ? 1 : 0)
             return
         }

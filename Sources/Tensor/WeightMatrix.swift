@@ -10,6 +10,12 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     /// Bytes per row for block formats; 0 for tensor-level layouts (NF4).
     public let rowBytes: Int
+    /// True when the C kernels read this type directly (they look its block layout up once per
+    /// call from the ggml id); other types are decoded panel by panel with the Quant module's
+    /// scalar decoders.
+    public let isFused: Bool
+    /// The ggml type id the C kernels take.
+    let kernelType: Int32
     /// The whole tensor's bytes.
     public let bytes: UnsafeRawBufferPointer
     let owner: AnyObject
@@ -25,6 +31,10 @@ public struct WeightMatrix: @unchecked Sendable {
         self.rowBytes = type.isTensorLevelLayout ? 0 : (type.byteCount(elements: columns) ?? 0)
         self.bytes = bytes
         self.owner = owner
+        kernelType = Int32(type.rawValue)
+        isFused = st_type_supported(kernelType) != 0
+        assert(!isFused || st_row_bytes(kernelType, Int64(columns)) == rowBytes,
+               "the C block layout of \(type) disagrees with GGMLType.typeSize")
     }
 
     /// Builds the decode scale tables (Q4_1 and Q8_0 only; 4-8 bytes per 32 weights).
@@ -32,29 +42,26 @@ public struct WeightMatrix: @unchecked Sendable {
         guard type == .q4_1 || type == .q8_0 else { return }
         let blocks = rows * (columns / 32)
         let t = ScaleTables(d: FloatBuffer(count: blocks), m: type == .q4_1 ? FloatBuffer(count: blocks) : nil)
-        st_build_scale_tables(Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns), t.d.pointer, t.m?.pointer)
+        st_build_scale_tables(kernelType, base, rowBytes, Int64(rows), Int64(columns), t.d.pointer, t.m?.pointer)
         scaleTables = t
     }
-
-    /// True when the C kernels read this type directly; other types are decoded panel by panel
-    /// with the Quant module's scalar decoders.
-    public static func isFused(_ type: GGMLType) -> Bool { st_type_supported(Int32(type.rawValue)) != 0 }
 
     /// Y[i, :] = W · X[i, :] for i in 0..<m (Y = X Wᵀ), multithreaded over output rows.
     /// `.bf16` rounds X and W to bf16 for the products (fp32 sums) where the CPU has AVX512_BF16.
     public func multiply(_ x: UnsafePointer<Float>, ldx: Int, m: Int, into y: UnsafeMutablePointer<Float>, ldy: Int,
                          pool: ComputePool, precision: Precision = .fp32) {
-        if precision == .bf16, m > 2, Self.isFused(type) {
-            st_qgemm_bf16_mt(pool.raw, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns), x, Int64(ldx), Int64(m), y, Int64(ldy))
+        assert(m >= 0 && (m <= 1 || (ldx >= columns && ldy >= rows)), "X or Y rows overlap: ldx \(ldx), ldy \(ldy)")
+        if precision == .bf16, m > 2, isFused {
+            st_qgemm_bf16_mt(pool.raw, kernelType, base, rowBytes, Int64(rows), Int64(columns), x, Int64(ldx), Int64(m), y, Int64(ldy))
             return
         }
         if m == 1, let t = scaleTables {
-            st_matvec_tab_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
+            st_matvec_tab_mt(pool.raw, pool.isa, kernelType, base, rowBytes, Int64(rows), Int64(columns),
                              t.d.pointer, t.m?.pointer, x, y)
             return
         }
-        if Self.isFused(type) {
-            st_qgemm_mt(pool.raw, pool.isa, Int32(type.rawValue), base, rowBytes, Int64(rows), Int64(columns),
+        if isFused {
+            st_qgemm_mt(pool.raw, pool.isa, kernelType, base, rowBytes, Int64(rows), Int64(columns),
                         x, Int64(ldx), Int64(m), y, Int64(ldy))
             return
         }
@@ -74,8 +81,9 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Dequantizes `rows` into `dst` (`rows.count * columns` floats, row-major).
     public func dequantizeRows(_ rows: Range<Int>, into dst: UnsafeMutablePointer<Float>, isa: Int32) {
-        if Self.isFused(type) {
-            st_dequant_rows(isa, Int32(type.rawValue), base, rowBytes, Int64(columns), Int64(rows.lowerBound),
+        assert(rows.lowerBound >= 0 && rows.upperBound <= self.rows, "rows \(rows) outside 0..<\(self.rows)")
+        if isFused {
+            st_dequant_rows(isa, kernelType, base, rowBytes, Int64(columns), Int64(rows.lowerBound),
                             Int64(rows.upperBound), dst)
             return
         }

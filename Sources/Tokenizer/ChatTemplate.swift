@@ -71,15 +71,22 @@ public struct ChatTemplate: Sendable, Hashable {
     /// The prompt text for `messages`, with the opening of an assistant turn appended when
     /// `addGenerationPrompt` is set. Contents are inserted verbatim.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> String {
-        var out = ""
+        pieces(messages).map(\.text).joined() + (addGenerationPrompt ? Self.generationPrompt : "")
+    }
+
+    /// The rendering of `messages` in order, each piece marked when it is an assistant's reply
+    /// (its content and the `<|im_end|>` that ends it: what training teaches the model to
+    /// produce). Everything else (the default system turn, role headers, other turns, the
+    /// newline after each `<|im_end|>`) is prompt. Concatenated, the texts are `render`'s output.
+    public func pieces(_ messages: [ChatMessage]) -> [(text: String, isReply: Bool)] {
+        var out: [(text: String, isReply: Bool)] = []
         if let defaultSystemMessage, let first = messages.first, first.role != "system" {
-            out += Self.messageStart + "system\n" + defaultSystemMessage + Self.messageEnd + "\n"
+            out.append((Self.messageStart + "system\n" + defaultSystemMessage + Self.messageEnd + "\n", false))
         }
         for message in messages {
-            out += Self.messageStart + message.role + "\n" + message.content + Self.messageEnd + "\n"
-        }
-        if addGenerationPrompt {
-            out += Self.generationPrompt
+            out.append((Self.messageStart + message.role + "\n", false))
+            out.append((message.content + Self.messageEnd, message.role == "assistant"))
+            out.append(("\n", false))
         }
         return out
     }

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Tensor
 
 /// AdamW with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW computes it:

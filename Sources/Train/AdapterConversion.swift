@@ -19,11 +19,6 @@ public enum AdapterConversion {
         }
     }
 
-    public static func modelShape(_ c: LlamaConfig) -> LoRAModelShape {
-        LoRAModelShape(layerCount: c.layers, hiddenSize: c.dim, intermediateSize: c.hiddenDim,
-                       attentionHeadCount: c.heads, keyValueHeadCount: c.kvHeads, headDimension: c.headDim)
-    }
-
     static func projection(_ t: LoRATarget) -> LoRAProjection { LoRAProjection(rawValue: t.peftName)! }
 
     /// The adapter as PEFT would hold it.
@@ -52,7 +47,7 @@ public enum AdapterConversion {
     /// Engine parameters from a PEFT adapter, checked against the core's shape.
     public static func parameters(from adapter: LoRAAdapter, model: LlamaConfig, path: String) throws(Error) -> LoRAParameters {
         guard !(adapter.config.useDoRA && adapter.config.dropout > 0) else { throw .dora(path: path) }
-        do { try adapter.validate(against: modelShape(model), path: path) } catch {
+        do { try adapter.validate(against: model.loraModelShape, path: path) } catch {
             throw .mismatch(path: path, reason: error.description)
         }
         let targets = adapter.config.targets.compactMap { LoRATarget(peftName: $0.rawValue) }

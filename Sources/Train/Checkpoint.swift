@@ -1,6 +1,6 @@
 import Adapters
-import Foundation
 import LM
+import SwarmBase
 
 /// A resumable training state in one directory: the adapter (PEFT layout), the optimizer's
 /// moments and step (optimizer.safetensors), and the trainer's step (trainer_state.json).
@@ -26,23 +26,21 @@ public enum Checkpoint {
     }
 
     public static func save(to dir: String, trainer: Trainer, provenance: AdapterProvenance) throws(Error) {
-        let fm = FileManager.default
         let staging = dir + ".staging"
-        try? fm.removeItem(atPath: staging)
         do {
-            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            try FileIO.removeTree(staging)
+            try FileIO.makeDirectories(staging)
             let adapter = AdapterConversion.adapter(from: trainer.lora, provenance: provenance)
             try adapter.write(to: staging + "/adapter")
             var w = SafetensorsWriter(metadata: ["step": String(trainer.optimizer.step)])
             try w.add("m", shape: [trainer.lora.count], values: Array(trainer.optimizer.m.buffer))
             try w.add("v", shape: [trainer.lora.count], values: Array(trainer.optimizer.v.buffer))
             try w.write(to: staging + "/optimizer.safetensors")
-            let state: [String: Any] = ["step": trainer.step, "optimizerStep": trainer.optimizer.step,
-                                        "seed": String(trainer.options.seed), "format": "swarmtune-checkpoint-1"]
-            let data = try JSONSerialization.data(withJSONObject: state, options: [.sortedKeys, .prettyPrinted])
-            try data.write(to: URL(fileURLWithPath: staging + "/trainer_state.json"), options: .atomic)
-            if fm.fileExists(atPath: dir) { try fm.removeItem(atPath: dir) }
-            try fm.moveItem(atPath: staging, toPath: dir)
+            let state: JSONValue = .object(["step": .integer(trainer.step), "optimizerStep": .integer(trainer.optimizer.step),
+                                            "seed": .string(String(trainer.options.seed)), "format": .string("swarmtune-checkpoint-1")])
+            try FileIO.writeAtomically(state.serialized(pretty: true), to: staging + "/trainer_state.json")
+            try FileIO.removeTree(dir)
+            try FileIO.move(staging, to: dir)
         } catch {
             throw .io(path: dir, reason: "\(error)")
         }
@@ -58,10 +56,10 @@ public enum Checkpoint {
         do { params = try AdapterConversion.parameters(from: adapter, model: model, path: dir + "/adapter") } catch {
             throw .invalid(path: dir, reason: error.description)
         }
-        guard let data = FileManager.default.contents(atPath: dir + "/trainer_state.json"),
-              let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let step = obj["step"] as? Int, let optStep = obj["optimizerStep"] as? Int,
-              let seedText = obj["seed"] as? String, let seed = UInt64(seedText) else {
+        guard let data = try? FileIO.readAll(dir + "/trainer_state.json", limit: 1 << 20),
+              let obj = try? JSONValue.parse(data),
+              let step = obj["step"]?.intValue, let optStep = obj["optimizerStep"]?.intValue,
+              let seedText = obj["seed"]?.stringValue, let seed = UInt64(seedText) else {
             throw .invalid(path: dir, reason: "trainer_state.json is missing or malformed")
         }
         let opt: SafetensorsFile

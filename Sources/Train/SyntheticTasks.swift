@@ -1,4 +1,6 @@
+import SwarmBase
 import Tensor
+import TrainData
 
 /// Small instruction tasks whose answers are checkable by exact match, generated from a seed:
 /// the bundled sample data for the demo, the learning test and swarm scenarios (each node can
@@ -8,6 +10,9 @@ public enum SyntheticTasks {
         public var domain: String
         public var instruction: String
         public var output: String
+
+        /// The example as a dataset record (an instruction without input).
+        public var record: TrainingRecord { .instruction(instruction: instruction, input: "", output: output) }
     }
 
     public static let domains = ["dates", "units", "sort", "extract"]

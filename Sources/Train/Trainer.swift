@@ -1,7 +1,9 @@
 import Foundation
 import LM
+import SwarmBase
 import Tensor
 import Tokenizer
+import TrainData
 
 /// Options of a LoRA training run (PEFT semantics for the adapter; AdamW, warm-up + cosine).
 public struct TrainingOptions: Sendable, Equatable {
@@ -42,7 +44,8 @@ public final class Trainer {
     public let session: TrainingSession
     public var optimizer: AdamW
     public let schedule: LearningRateSchedule
-    public let batcher: PaddedBatcher
+    /// The geometry of every batch (one example per row, padded).
+    public let batching: BatchingOptions
     public private(set) var step = 0
     private var order: [Int] = []
     private var cursor = 0
@@ -62,7 +65,7 @@ public final class Trainer {
         session.precision = options.precision
         optimizer = AdamW(count: params.count, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
-        batcher = PaddedBatcher(batch: options.batch, seqLen: options.seqLen, padID: padID)
+        batching = BatchingOptions(batchSize: options.batch, sequenceLength: options.seqLen, padID: padID)
         rng = SeededRandom(seed: options.seed &+ 0x5EED)
     }
 
@@ -77,10 +80,7 @@ public final class Trainer {
     private func nextIndex(_ count: Int) -> Int {
         if cursor >= order.count || order.count != count {
             order = Array(0..<count)
-            for i in stride(from: count - 1, to: 0, by: -1) {
-                let j = Int(rng.next() % UInt64(i + 1))
-                order.swapAt(i, j)
-            }
+            rng.shuffle(&order)
             cursor = 0
         }
         defer { cursor += 1 }
@@ -88,15 +88,15 @@ public final class Trainer {
     }
 
     /// One optimizer step over the next examples (shuffled each epoch by the seed).
-    public func trainStep(_ data: [TrainingExample]) throws(LMError) -> StepReport {
+    public func trainStep(_ data: [TokenizedExample]) throws(LMError) -> StepReport {
         precondition(!data.isEmpty, "no training examples")
         let start = Date()
-        var micro: [(ids: [Int32], labels: [Int32], labelled: Int)] = []
+        var micro: [Batch] = []
         for _ in 0..<options.gradientAccumulation {
             let picked = (0..<options.batch).map { _ in data[nextIndex(data.count)] }
-            micro.append(batcher.make(picked[...]))
+            micro.append(Batch(examples: picked, options: batching))
         }
-        let total = micro.reduce(0) { $0 + $1.labelled }
+        let total = micro.reduce(0) { $0 + $1.trainableTokenCount }
         session.zeroGradients()
         var lossSum = 0.0
         for mb in micro where total > 0 {
@@ -112,11 +112,11 @@ public final class Trainer {
     }
 
     /// Mean loss over examples (forward only), in batches.
-    public func evaluateLoss(_ data: [TrainingExample]) throws(LMError) -> Double {
+    public func evaluateLoss(_ data: [TokenizedExample]) throws(LMError) -> Double {
         var sum = 0.0, tokens = 0
         var i = 0
         while i < data.count {
-            let b = batcher.make(data[i..<min(data.count, i + options.batch)])
+            let b = Batch(examples: data[i..<min(data.count, i + options.batch)], options: batching)
             let l = try session.evaluate(ids: b.ids, labels: b.labels)
             sum += l.sum
             tokens += l.tokens
@@ -146,7 +146,7 @@ public struct ExactMatch {
         public var rate: Double { total > 0 ? Double(correct) / Double(total) : 0 }
     }
 
-    public func run(_ examples: [TrainingExample], maxNewTokens: Int = 48, keepSamples: Int = 3) throws(LMError) -> Outcome {
+    public func run(_ examples: [TokenizedExample], maxNewTokens: Int = 48, keepSamples: Int = 3) throws(LMError) -> Outcome {
         var correct = 0
         var samples: [(String, String, String)] = []
         session.refreshAdapter()

@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// The geometry and policy of training batches.
 public struct BatchingOptions: Sendable, Hashable {
     /// Rows per batch.
@@ -41,6 +43,41 @@ public struct Batch: Sendable, Hashable {
     public var trainableTokenCount: Int { labels.lazy.filter { $0 != ignoredLabel }.count }
 }
 
+extension Batch {
+    /// A batch of `options.batchSize` rows holding `rows[r]`'s examples one after another in
+    /// row r (cut at the row's end), padding after them and in rows past `rows`. Each example's
+    /// first token is unlabelled: nothing of its own example precedes it.
+    init(rows: [[TokenizedExample]], options: BatchingOptions) {
+        let (b, t) = (options.batchSize, options.sequenceLength)
+        self.init(batchSize: b, sequenceLength: t,
+                  ids: [Int32](repeating: options.padID, count: b * t),
+                  labels: [Int32](repeating: ignoredLabel, count: b * t),
+                  rowLengths: [Int](repeating: 0, count: b),
+                  exampleStarts: [[Int]](repeating: [], count: b), lines: [])
+        for (r, row) in rows.prefix(b).enumerated() {
+            var position = 0
+            for example in row where position < t {
+                let base = r * t + position
+                let count = min(example.ids.count, t - position)
+                for k in 0..<count {
+                    ids[base + k] = example.ids[k]
+                    labels[base + k] = k == 0 ? ignoredLabel : example.labels[k]
+                }
+                exampleStarts[r].append(position)
+                lines.append(example.line)
+                position += count
+            }
+            rowLengths[r] = position
+        }
+    }
+
+    /// One example per row, in order, each cut to the row length: the trainer's batches, whose
+    /// examples it picks itself (up to `options.batchSize`; later rows are padding).
+    public init(examples: some Collection<TokenizedExample>, options: BatchingOptions) {
+        self.init(rows: examples.map { [$0] }, options: options)
+    }
+}
+
 /// Turns tokenized examples into fixed-shape batches, in an order shuffled per epoch.
 ///
 /// Each example's first token is unlabelled in a batch: nothing of its own example precedes
@@ -78,7 +115,7 @@ public struct Batcher: Sendable {
     /// The example order of `epoch`: a permutation of all examples, fixed by (seed, epoch).
     public func order(epoch: Int) -> [Int] {
         var order = Array(examples.indices)
-        var rng = SplitMix64.derived(seed: seed, stream: 0xE90C_0000 &+ UInt64(truncatingIfNeeded: epoch))
+        var rng = SeededRandom.derived(seed: seed, stream: 0xE90C_0000 &+ UInt64(truncatingIfNeeded: epoch))
         rng.shuffle(&order)
         return order
     }
@@ -118,27 +155,6 @@ public struct Batcher: Sendable {
     }
 
     private func makeBatch(_ rows: [[Int]]) -> Batch {
-        let (b, t) = (options.batchSize, options.sequenceLength)
-        var batch = Batch(batchSize: b, sequenceLength: t,
-                          ids: [Int32](repeating: options.padID, count: b * t),
-                          labels: [Int32](repeating: ignoredLabel, count: b * t),
-                          rowLengths: [Int](repeating: 0, count: b),
-                          exampleStarts: [[Int]](repeating: [], count: b), lines: [])
-        for (r, row) in rows.enumerated() {
-            var position = 0
-            for index in row {
-                let example = examples[index]
-                let base = r * t + position
-                for (k, id) in example.ids.enumerated() {
-                    batch.ids[base + k] = id
-                    batch.labels[base + k] = k == 0 ? ignoredLabel : example.labels[k]
-                }
-                batch.exampleStarts[r].append(position)
-                batch.lines.append(example.line)
-                position += example.ids.count
-            }
-            batch.rowLengths[r] = position
-        }
-        return batch
+        Batch(rows: rows.map { $0.map { examples[$0] } }, options: options)
     }
 }

@@ -1,7 +1,7 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwarmBase
 
 /// Bounds the loader enforces on untrusted dataset files.
 public struct DatasetLimits: Sendable, Hashable {
@@ -91,29 +91,16 @@ public struct Dataset: Sendable, Hashable {
     }
 
     private static func readFile(_ path: String, limit: Int) throws(TrainDataError) -> [UInt8] {
-        func failure(_ what: String) -> TrainDataError {
-            .unreadable(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
-        }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("open") }
-        defer { close(fd) }
+        // The size is checked here first so an oversized file is refused with its size.
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw failure("stat") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
-        let size = Int(info.st_size)
-        guard size <= limit else { throw .fileTooLarge(path: path, size: size, limit: limit) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        while filled < size {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, size - filled) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("read")
-            }
-            if n == 0 { bytes.removeSubrange(filled...); break }
-            filled += n
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > limit {
+            throw .fileTooLarge(path: path, size: Int(info.st_size), limit: limit)
         }
-        return bytes
+        do {
+            return try FileIO.readAll(path, limit: limit)
+        } catch {
+            throw .unreadable(path: path, reason: error.reason)
+        }
     }
 }
 
@@ -125,14 +112,14 @@ enum RecordParser {
     }
 
     static func parse(_ line: ArraySlice<UInt8>) -> Result<TrainingRecord, Message> {
-        let value: Any
+        let value: JSONValue
         do {
-            value = try JSONSerialization.jsonObject(with: Data(line), options: [])
+            value = try JSONValue.parse(line)
         } catch {
-            return .failure(Message("not valid JSON: \(JSONValue.reason(error))"))
+            return .failure(Message("not valid JSON: column \(error.column): \(error.message)"))
         }
-        guard let object = value as? [String: Any] else {
-            return .failure(Message("must be a JSON object, found \(JSONValue.typeName(value))"))
+        guard let object = value.objectValue else {
+            return .failure(Message("must be a JSON object, found \(value.typeName)"))
         }
         let isChat = object["messages"] != nil
         let isInstruction = object["instruction"] != nil || object["output"] != nil
@@ -148,25 +135,25 @@ enum RecordParser {
         }
     }
 
-    private static func requiredString(_ object: [String: Any], _ key: String) -> Result<String, Message> {
+    private static func requiredString(_ object: [String: JSONValue], _ key: String) -> Result<String, Message> {
         guard let value = object[key] else { return .failure(Message("missing field '\(key)'")) }
-        guard let string = JSONValue.string(value) else {
-            return .failure(Message("field '\(key)' must be a string, found \(JSONValue.typeName(value))"))
+        guard let string = value.stringValue else {
+            return .failure(Message("field '\(key)' must be a string, found \(value.typeName)"))
         }
         guard !isBlank(string) else { return .failure(Message("field '\(key)' is empty")) }
         return .success(string)
     }
 
-    private static func instruction(_ object: [String: Any]) -> Result<TrainingRecord, Message> {
+    private static func instruction(_ object: [String: JSONValue]) -> Result<TrainingRecord, Message> {
         let instruction: String, output: String
         switch requiredString(object, "instruction") {
         case .success(let s): instruction = s
         case .failure(let m): return .failure(m)
         }
         var input = ""
-        if let value = object["input"], !JSONValue.isNull(value) {
-            guard let string = JSONValue.string(value) else {
-                return .failure(Message("field 'input' must be a string or null, found \(JSONValue.typeName(value))"))
+        if let value = object["input"], !value.isNull {
+            guard let string = value.stringValue else {
+                return .failure(Message("field 'input' must be a string or null, found \(value.typeName)"))
             }
             input = string
         }
@@ -177,27 +164,27 @@ enum RecordParser {
         return .success(.instruction(instruction: instruction, input: input, output: output))
     }
 
-    private static func chat(_ object: [String: Any]) -> Result<TrainingRecord, Message> {
-        guard let list = object["messages"] as? [Any] else {
-            return .failure(Message("field 'messages' must be an array, found \(JSONValue.typeName(object["messages"]))"))
+    private static func chat(_ object: [String: JSONValue]) -> Result<TrainingRecord, Message> {
+        guard let list = object["messages"]?.arrayValue else {
+            return .failure(Message("field 'messages' must be an array, found \(object["messages"]?.typeName ?? "nothing")"))
         }
         guard !list.isEmpty else { return .failure(Message("field 'messages' is empty")) }
         var turns: [ChatTurn] = []
         for (i, item) in list.enumerated() {
             let at = "messages[\(i)]"
-            guard let message = item as? [String: Any] else {
-                return .failure(Message("\(at) must be an object, found \(JSONValue.typeName(item))"))
+            guard let message = item.objectValue else {
+                return .failure(Message("\(at) must be an object, found \(item.typeName)"))
             }
             guard let roleValue = message["role"] else { return .failure(Message("\(at) is missing 'role'")) }
-            guard let roleName = JSONValue.string(roleValue) else {
-                return .failure(Message("\(at).role must be a string, found \(JSONValue.typeName(roleValue))"))
+            guard let roleName = roleValue.stringValue else {
+                return .failure(Message("\(at).role must be a string, found \(roleValue.typeName)"))
             }
             guard let role = ChatRole(rawValue: roleName) else {
                 return .failure(Message("\(at).role \"\(roleName.prefix(40))\" is not one of system, user, assistant"))
             }
             guard let contentValue = message["content"] else { return .failure(Message("\(at) is missing 'content'")) }
-            guard let content = JSONValue.string(contentValue) else {
-                return .failure(Message("\(at).content must be a string, found \(JSONValue.typeName(contentValue))"))
+            guard let content = contentValue.stringValue else {
+                return .failure(Message("\(at).content must be a string, found \(contentValue.typeName)"))
             }
             if role == .assistant && isBlank(content) {
                 return .failure(Message("\(at) is an assistant message with empty content"))
@@ -210,7 +197,7 @@ enum RecordParser {
         return .success(.chat(turns))
     }
 
-    private static func text(_ object: [String: Any]) -> Result<TrainingRecord, Message> {
+    private static func text(_ object: [String: JSONValue]) -> Result<TrainingRecord, Message> {
         requiredString(object, "text").map { .text($0) }
     }
 

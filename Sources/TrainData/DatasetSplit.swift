@@ -1,3 +1,5 @@
+import SwarmBase
+
 /// How much of a dataset to hold out for evaluation.
 public enum EvalSize: Sendable, Hashable {
     /// A fraction in [0, 1] of the examples, rounded to the nearest count.
@@ -25,7 +27,7 @@ public enum DatasetSplit {
             evalCount = n
         }
         var order = Array(items.indices)
-        var rng = SplitMix64.derived(seed: seed, stream: 0x5B1)
+        var rng = SeededRandom.derived(seed: seed, stream: 0x5B1)
         rng.shuffle(&order)
         var isEval = [Bool](repeating: false, count: items.count)
         for i in order.prefix(evalCount) { isEval[i] = true }

@@ -37,6 +37,27 @@ public enum TrainingRecord: Sendable, Hashable {
         case .text: return .text
         }
     }
+
+    /// The conversation a chat template renders: an instruction record is a user turn (the
+    /// instruction, plus "\n\n" and the input when the input is non-empty) and an assistant
+    /// turn (the output); nil for plain text, which is trained on as it is.
+    public var turns: [ChatTurn]? {
+        switch self {
+        case let .instruction(instruction, input, output):
+            let user = input.isEmpty ? instruction : instruction + "\n\n" + input
+            return [ChatTurn(role: .user, content: user), ChatTurn(role: .assistant, content: output)]
+        case let .chat(turns):
+            return turns
+        case .text:
+            return nil
+        }
+    }
+
+    /// The reply that follows the prompt (everything before the first assistant turn): what
+    /// exact-match evaluation compares a greedy generation with. Empty for plain text.
+    public var expectedReply: String {
+        turns?.first { $0.role == .assistant }?.content ?? ""
+    }
 }
 
 /// A record and where it came from.

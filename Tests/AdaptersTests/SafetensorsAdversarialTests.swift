@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 @testable import Adapters
 
@@ -126,7 +127,7 @@ import Testing
 
     @Test func everyTruncationAndRandomCorruptionIsHandledWithoutCrashing() throws {
         var writer = SafetensorsWriter(metadata: ["format": "pt"])
-        var rng = TestRandom(11)
+        var rng = SeededRandom(seed: 11)
         try writer.add("a", shape: [3, 4], values: rng.floats(12))
         try writer.add("b", shape: [5], values: rng.floats(5), dtype: .bf16)
         try writer.add("c", shape: [2], values: rng.floats(2), dtype: .f16)

@@ -1,9 +1,10 @@
+import SwarmBase
 import Testing
 @testable import Adapters
 
 @Suite struct SafetensorsRoundTripTests {
     @Test func float32TensorsAndMetadataRoundTripExactly() throws {
-        var rng = TestRandom(7)
+        var rng = SeededRandom(seed: 7)
         var writer = SafetensorsWriter(metadata: ["format": "pt", "note": "héllo \"quoted\" / slash"])
         let a = rng.floats(6 * 5)
         let b = [Float.leastNonzeroMagnitude, -0.0, Float.greatestFiniteMagnitude, 1e-38, 3]
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func halfPrecisionRoundsToNearestWithinHalfAnUlp() throws {
-        var rng = TestRandom(3)
+        var rng = SeededRandom(seed: 3)
         let values = rng.floats(1000, scale: 8)
         for (dtype, mantissaBits) in [(SafetensorsDType.f16, 10), (.bf16, 7)] {
             var writer = SafetensorsWriter()

@@ -1,3 +1,4 @@
+import SwarmBase
 import TestSupport
 import Foundation
 @testable import Adapters
@@ -25,15 +26,10 @@ func listDirectory(_ path: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
 }
 
-/// A deterministic generator for test data (splitmix64).
-typealias TestRandom = SplitMix64
-
-extension SplitMix64 {
-    init(_ seed: UInt64) { self.init(seed: seed) }
+extension SeededRandom {
     /// Uniform in [-1, 1).
     mutating func float() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
     mutating func floats(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in float() * scale } }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// The tiny Llama the PEFT fixtures were made for (see scripts/reference/peft_fixture.py).
@@ -43,7 +39,7 @@ let tinyModel = LoRAModelShape(layerCount: 2, hiddenSize: 16, intermediateSize: 
 func randomAdapter(_ config: LoRAAdapterConfig, model: LoRAModelShape = tinyModel, seed: UInt64 = 1,
                    provenance: AdapterProvenance? = nil) -> LoRAAdapter
 {
-    var rng = TestRandom(seed)
+    var rng = SeededRandom(seed: seed)
     var adapter = LoRAAdapter.zeros(config: config, model: model, provenance: provenance)
     for slot in adapter.slots {
         var f = adapter.factors[slot]!

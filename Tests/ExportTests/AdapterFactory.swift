@@ -1,3 +1,4 @@
+import SwarmBase
 import TestSupport
 import Adapters
 
@@ -12,7 +13,7 @@ enum AdapterFactory {
     static func random(seed: UInt64, rank: Int = 4, alpha: Double = 8, targets: [LoRAProjection] = [.q, .v, .down],
                        shape: LoRAModelShape = shape, coreHash: String? = hashA) -> LoRAAdapter
     {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let config = LoRAAdapterConfig(rank: rank, alpha: alpha, targets: targets)
         var adapter = LoRAAdapter.zeros(config: config, model: shape,
                                         provenance: coreHash.map { AdapterProvenance(coreHash: $0, swarmtuneVersion: "test", seed: seed) })

@@ -32,7 +32,7 @@ import Train
         }
 
         func adapter(seed: UInt64 = 5, targets: [LoRAProjection] = LoRAProjection.allCases) -> LoRAAdapter {
-            F.random(seed: seed, rank: 4, alpha: 8, targets: targets, shape: AdapterConversion.modelShape(config), coreHash: hash)
+            F.random(seed: seed, rank: 4, alpha: 8, targets: targets, shape: config.loraModelShape, coreHash: hash)
         }
     }
 

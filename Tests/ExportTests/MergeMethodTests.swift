@@ -1,3 +1,4 @@
+import SwarmBase
 import TestSupport
 import Testing
 import Adapters
@@ -137,7 +138,7 @@ import Adapters
     }
 
     @Test func lowRankSVDMatchesTheDenseProduct() {
-        var rng = SplitMix64(seed: 99)
+        var rng = SeededRandom(seed: 99)
         let left = Matrix(rows: 30, cols: 6, values: (0..<180).map { _ in Double(rng.nextSignedUnit()) })
         let right = Matrix(rows: 6, cols: 20, values: (0..<120).map { _ in Double(rng.nextSignedUnit()) })
         let svd = SVD.lowRank(left: left, right: right)

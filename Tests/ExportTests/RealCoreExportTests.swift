@@ -5,6 +5,7 @@ import LM
 import ModelIO
 import TestSupport
 import Train
+import TrainData
 @testable import Export
 
 /// Second tier, on demand: exports a real trained adapter for the real core (GGUF LoRA and merged
@@ -45,7 +46,7 @@ struct RealCoreExportTests {
         var sequences: [[Int32]] = []
         var total = 0
         for e in SyntheticTasks.generate(count: 200, seed: 4242) where total < 1000 {
-            let ids = TrainingExample.chat(instruction: e.instruction, response: e.output, template: template, tokenizer: core.tokenizer).ids
+            let ids = template.example(e.record, tokenizer: core.tokenizer).ids
             let seq = Array(ids.prefix(min(ids.count, 1000 - total)))
             sequences.append(seq)
             total += seq.count

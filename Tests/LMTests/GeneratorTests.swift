@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 @testable import LM
 import Tensor
@@ -33,7 +34,7 @@ import TestSupport
     }
 
     @Test func arbitraryTokenBytesAlwaysStreamAsValidUTF8() {
-        var rng = SplitMix64(seed: 12)
+        var rng = SeededRandom(seed: 12)
         for _ in 0..<2_000 {
             var buffer = UTF8StreamBuffer()
             var out: [UInt8] = []
@@ -58,7 +59,7 @@ import TestSupport
         let base = Array(try plain.append([1, 2, 3]).prefix(model.config.vocabSize))
         let lora = LoRAParameters(config: LoRAConfig(rank: 1100, alpha: 1100, targets: [.q, .v]), model: model.config)
         lora.initialize(seed: 3)
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededRandom(seed: 5)
         for s in lora.slots { for i in 0..<(1100 * s.outputs) { lora.bt(s)[i] = rng.nextSignedUnit() * 0.01 } }
         let session = InferenceSession(model: model, contextLength: 16)
         session.lora = lora

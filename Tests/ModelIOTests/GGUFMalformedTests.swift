@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 import Quant
 import TestSupport
@@ -77,7 +78,7 @@ import TestSupport
     /// truncation over valid files. Each mutant must either parse or throw a GGUFError.
     @Test func survivesAHundredThousandMutants() throws {
         let seeds = [try Self.sample(), Self.smallSample()]
-        var rng = SplitMix(seed: 0x5157_4152_4d54)
+        var rng = SeededRandom(seed: 0x5157_4152_4d54)
         var parsed = 0, refused = 0
         for i in 0..<100_000 {
             var b = seeds[i % seeds.count]
@@ -116,4 +117,3 @@ import TestSupport
     }
 }
 
-typealias SplitMix = TestSupport.SplitMix64

@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 @testable import Quant
 
@@ -71,7 +72,7 @@ import Testing
     #if arch(x86_64) || arch(arm64)
     /// Random floats across the whole range agree with the compiler's Float16 conversion.
     @Test func encodeAgreesWithCompilerFloat16() {
-        var rng = SeededGenerator(seed: 16)
+        var rng = SeededRandom(seed: 16)
         var failures = 0
         for _ in 0..<100_000 {
             let x = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))

@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 @testable import Quant
 
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func nearestCodeIsTheNearestLevel() {
-        var rng = SeededGenerator(seed: 44)
+        var rng = SeededRandom(seed: 44)
         for _ in 0..<20_000 {
             let t = Float.random(in: -1.3...1.3, using: &rng)
             let chosen = NF4.codebook[Int(NF4.nearestCode(t))]
@@ -103,7 +104,7 @@ import Testing
         let full = try NF4.dequantize(bytes, elementCount: n)
         // Rows of a 520 x 64 matrix, rows of a 65 x 512 matrix, and arbitrary unaligned spans.
         var ranges = (0..<520).map { 64 * $0..<64 * $0 + 64 } + (0..<65).map { 512 * $0..<512 * $0 + 512 }
-        var rng = SeededGenerator(seed: 48)
+        var rng = SeededRandom(seed: 48)
         for _ in 0..<50 {
             let start = Int.random(in: 0..<n, using: &rng)
             ranges.append(start..<Int.random(in: start...n, using: &rng))

@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 @testable import Quant
 
@@ -5,7 +6,7 @@ import Testing
 /// seeded random blocks: random payload bytes with random (finite, mostly sane) fp16 scales.
 @Suite struct SpecReferenceTests {
     /// Random tensor bytes of `blocks` blocks; fp16 scale fields get random finite halves.
-    static func randomTensor(_ type: GGMLType, blocks: Int, rng: inout SeededGenerator) -> [UInt8] {
+    static func randomTensor(_ type: GGMLType, blocks: Int, rng: inout SeededRandom) -> [UInt8] {
         var bytes = rng.bytes(blocks * type.typeSize)
         let scaleOffsets: [Int]
         switch type {
@@ -27,7 +28,7 @@ import Testing
 
     @Test(arguments: ggmlTypes)
     func decodeMatchesSpecReference(type: GGMLType) throws {
-        var rng = SeededGenerator(seed: 0x5EED_0000 + UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 0x5EED_0000 + UInt64(type.rawValue))
         let blocks = type.blockSize == 1 ? 512 : 12
         let bytes = Self.randomTensor(type, blocks: blocks, rng: &rng)
         let elements = blocks * type.blockSize
@@ -40,7 +41,7 @@ import Testing
     /// Decoding any bytes at all must not trap: NaN/Inf scales, extreme codes.
     @Test(arguments: GGMLType.allCases)
     func arbitraryBytesDecodeWithoutTrapping(type: GGMLType) throws {
-        var rng = SeededGenerator(seed: 0xBAD_B17E5 + UInt64(type.rawValue))
+        var rng = SeededRandom(seed: 0xBAD_B17E5 + UInt64(type.rawValue))
         let elements = type == .nf4 ? 64 * 300 : 4 * 256
         let count = try #require(type.byteCount(elements: elements))
         for _ in 0..<3 {

@@ -1,11 +1,8 @@
-import TestSupport
+import SwarmBase
 import Foundation
 @testable import Quant
 
-/// SplitMix64: a tiny seeded generator so every test input is reproducible.
-typealias SeededGenerator = SplitMix64
-
-extension SplitMix64 {
+extension SeededRandom {
 
     /// A standard normal sample (Box-Muller).
     mutating func normal() -> Float {
@@ -21,7 +18,7 @@ extension SplitMix64 {
 
 /// Gaussian weights whose scale changes from block to block, like a real weight matrix's rows.
 func gaussianWeights(count: Int, blockSize: Int, seed: UInt64) -> [Float] {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SeededRandom(seed: seed)
     var values = [Float]()
     values.reserveCapacity(count)
     var scale: Float = 0.02

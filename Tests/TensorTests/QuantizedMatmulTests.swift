@@ -1,4 +1,5 @@
 import Foundation
+import SwarmBase
 import Testing
 import CKernels
 import Quant

@@ -1,5 +1,6 @@
 import ModelIO
 import Quant
+import SwarmBase
 
 /// Writes small random Llama-family GGUF files for unit tests, so `swift test` needs no download.
 ///
@@ -48,7 +49,7 @@ public struct TinyModel {
 
     /// The fp32 values of every tensor (before quantization), by GGUF name.
     public func values() -> [(name: String, shape: [Int], values: [Float], isMatrix: Bool)] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let headDim = dim / heads, kvDim = kvHeads * headDim
         func m(_ name: String, _ rows: Int, _ cols: Int) -> (String, [Int], [Float], Bool) {
             let s = 1 / Float(cols).squareRoot()

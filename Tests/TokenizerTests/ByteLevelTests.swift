@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 import Tokenizer
 
@@ -24,7 +25,7 @@ struct ByteLevelTests {
     }
 
     @Test func bytesRoundTripThroughTheAlphabet() {
-        var rng = SplitMix64(seed: 11)
+        var rng = SeededRandom(seed: 11)
         for _ in 0..<200 {
             let bytes = (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let spelled = ByteLevel.encode(bytes)

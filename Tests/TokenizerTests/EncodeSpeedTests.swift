@@ -1,4 +1,5 @@
 import Foundation
+import SwarmBase
 import Testing
 import Tokenizer
 
@@ -14,7 +15,7 @@ struct EncodeSpeedTests {
             corpus += fixtures.cases[index % fixtures.cases.count].text + "\n"
             index += 1
         }
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         var random = ""
         while random.utf8.count < 1 << 20 { random += randomText(using: &rng) }
 

@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 import Tokenizer
 
@@ -75,7 +76,7 @@ struct PreTokenizerTests {
     }
 
     @Test func piecesJoinBackToTheInput() {
-        var rng = SplitMix64(seed: 3)
+        var rng = SeededRandom(seed: 3)
         for _ in 0..<300 {
             let text = randomText(using: &rng)
             for splitter in [smol, gpt2] {

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmBase
 import Testing
 import Tokenizer
 import TestSupport
@@ -88,7 +89,7 @@ struct RealVocabularyTests {
     }
 
     @Test func randomTextRoundTripsThroughTheRealVocabulary() {
-        var rng = SplitMix64(seed: 0x5EED_0002)
+        var rng = SeededRandom(seed: 0x5EED_0002)
         let unencodable = Set(tokenizer.unencodableBytes)
         for _ in 0..<300 {
             let text = randomText(using: &rng)

@@ -1,3 +1,4 @@
+import SwarmBase
 import Testing
 import Tokenizer
 
@@ -24,7 +25,7 @@ struct RoundTripTests {
     }
 
     @Test func randomStringsRoundTrip() {
-        var rng = SplitMix64(seed: 0x5EED_0001)
+        var rng = SeededRandom(seed: 0x5EED_0001)
         for _ in 0..<1000 {
             let text = randomText(using: &rng)
             #expect(tokenizer.decode(tokenizer.encode(text)) == text, "\(text.debugDescription)")
@@ -34,7 +35,7 @@ struct RoundTripTests {
 
     @Test func randomScalarsRoundTrip() {
         // Any scalar at all, not only the hand-picked pools.
-        var rng = SplitMix64(seed: 0x5EED_0003)
+        var rng = SeededRandom(seed: 0x5EED_0003)
         for _ in 0..<300 {
             var text = String.UnicodeScalarView()
             for _ in 0..<Int.random(in: 1...30, using: &rng) {
@@ -48,7 +49,7 @@ struct RoundTripTests {
     }
 
     @Test func streamingBytesRebuildTheText() {
-        var rng = SplitMix64(seed: 0x5EED_0004)
+        var rng = SeededRandom(seed: 0x5EED_0004)
         for _ in 0..<300 {
             let text = randomText(using: &rng)
             let bytes = tokenizer.encode(text).flatMap { tokenizer.decodeBytes($0) }

@@ -1,3 +1,4 @@
+import SwarmBase
 import TestSupport
 import Foundation
 import Tokenizer
@@ -41,7 +42,7 @@ struct TinyVocabulary {
 /// Random strings that stress the tokenizer: ASCII, control characters, whitespace of every
 /// kind, combining marks, digits of several scripts, CJK, emoji with ZWJ and variation
 /// selectors, and special-token markup.
-func randomText(using rng: inout SplitMix64, maxPieces: Int = 24) -> String {
+func randomText(using rng: inout SeededRandom, maxPieces: Int = 24) -> String {
     let pools: [[Unicode.Scalar]] = [
         Array("abcXYZ'sltdmrve".unicodeScalars),
         Array(" \t\n\r\u{0B}\u{0C}\u{85}\u{A0}\u{2028}\u{3000}\u{200B}\u{FEFF}".unicodeScalars),
@@ -96,5 +97,3 @@ struct GoldenFixtures: Decodable {
     }
 }
 
-/// The shared test generator (Tests/TestSupport), visible to every file of this target.
-typealias SplitMix64 = TestSupport.SplitMix64

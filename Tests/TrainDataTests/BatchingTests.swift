@@ -1,4 +1,7 @@
+import SwarmBase
 import Testing
+import Tokenizer
+import Train
 @testable import TrainData
 
 @Suite struct BatchingTests {
@@ -52,7 +55,7 @@ import Testing
     }
 
     @Test func packingPlacesEveryExampleWholeOnceWithinRowBounds() throws {
-        var rng = SplitMix64(seed: 3)
+        var rng = SeededRandom(seed: 3)
         let lengths = (0..<200).map { _ in 1 + rng.below(30) }
         let data = examples(lengths)
         let options = BatchingOptions(batchSize: 4, sequenceLength: 32, padID: -1, packing: true)
@@ -108,13 +111,13 @@ import Testing
         let (train, eval) = try dataset.split(eval: .fraction(0.2), seed: 5)
         #expect(train.examples.count == 16 && eval.examples.count == 4)
         #expect(Set(train.examples.map(\.line)).isDisjoint(with: eval.examples.map(\.line)))
-        let prepared = try train.prepare(renderer: ChatMLRenderer(defaultSystemPrompt: nil), maxSequenceLength: 64, encode: toyEncode)
+        let prepared = try train.prepare(maxSequenceLength: 64, segments: ChatTemplate(defaultSystemMessage: nil).segments(for:), encode: toyEncode)
         #expect(prepared.truncatedCount == 0 && prepared.droppedCount == 0)
         let batcher = try Batcher(examples: prepared.examples, options: BatchingOptions(batchSize: 4, sequenceLength: 64, padID: 0, packing: true), seed: 5)
         let batches = batcher.batches(epoch: 0)
         let decoded = batches.flatMap { b in (0..<4).map { r in toyDecode(Array(b.ids[(r * 64)..<(r * 64 + b.rowLengths[r])])) } }.joined()
         for example in train.examples {
-            #expect(decoded.contains(ChatMLRenderer(defaultSystemPrompt: nil).render(example.record)))
+            #expect(decoded.contains(ChatTemplate(defaultSystemMessage: nil).render(example.record)))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmBase
 import Testing
 @testable import TrainData
 
@@ -122,7 +123,7 @@ import Testing
     }
 
     @Test func arbitraryBytesNeverCrashTheLoader() {
-        var rng = SplitMix64(seed: 99)
+        var rng = SeededRandom(seed: 99)
         let alphabet = Array(#"{}[]":,\ntextinstructionoutputmessagesroleassistant0123 -"#.utf8) + [0xFF, 0xC3, 0x0D]
         for _ in 0..<300 {
             let bytes = (0..<rng.below(200)).map { _ in alphabet[rng.below(alphabet.count)] }

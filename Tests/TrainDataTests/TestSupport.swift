@@ -1,4 +1,5 @@
 import Foundation
+import Tokenizer
 @testable import TrainData
 
 /// A stand-in tokenizer: `<|im_start|>` -> 1, `<|im_end|>` -> 2, every other Unicode scalar ->
@@ -7,12 +8,12 @@ func toyEncode(_ text: String) -> [Int32] {
     var ids: [Int32] = []
     var rest = Substring(text)
     while let scalar = rest.unicodeScalars.first {
-        if rest.hasPrefix(ChatMLRenderer.messageStart) {
+        if rest.hasPrefix(ChatTemplate.messageStart) {
             ids.append(1)
-            rest = rest.dropFirst(ChatMLRenderer.messageStart.count)
-        } else if rest.hasPrefix(ChatMLRenderer.messageEnd) {
+            rest = rest.dropFirst(ChatTemplate.messageStart.count)
+        } else if rest.hasPrefix(ChatTemplate.messageEnd) {
             ids.append(2)
-            rest = rest.dropFirst(ChatMLRenderer.messageEnd.count)
+            rest = rest.dropFirst(ChatTemplate.messageEnd.count)
         } else {
             ids.append(Int32(scalar.value) + 10)
             rest = Substring(rest.unicodeScalars.dropFirst())
@@ -25,8 +26,8 @@ func toyEncode(_ text: String) -> [Int32] {
 func toyDecode(_ ids: [Int32]) -> String {
     ids.map { id -> String in
         switch id {
-        case 1: return ChatMLRenderer.messageStart
-        case 2: return ChatMLRenderer.messageEnd
+        case 1: return ChatTemplate.messageStart
+        case 2: return ChatTemplate.messageEnd
         default: return String(UnicodeScalar(UInt32(id - 10)).map(Character.init) ?? "?")
         }
     }.joined()

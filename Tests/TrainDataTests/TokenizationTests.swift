@@ -1,4 +1,6 @@
 import Testing
+import Tokenizer
+import Train
 @testable import TrainData
 
 @Suite struct TokenizationTests {
@@ -14,9 +16,9 @@ import Testing
             ChatTurn(role: .user, content: "Hi"), ChatTurn(role: .assistant, content: "Hello"),
             ChatTurn(role: .user, content: "More"), ChatTurn(role: .assistant, content: "Sure"),
         ])
-        let (ids, labels) = tokenize(ChatMLRenderer.smolLM2.segments(for: record), encode: toyEncode)
+        let (ids, labels) = tokenize(ChatTemplate.smolLM2.segments(for: record), encode: toyEncode)
         #expect(ids.count == labels.count)
-        #expect(toyDecode(ids) == ChatMLRenderer.smolLM2.render(record))
+        #expect(toyDecode(ids) == ChatTemplate.smolLM2.render(record))
         // Runs of labelled tokens, decoded.
         var runs: [String] = []
         var current: [Int32] = []
@@ -37,11 +39,11 @@ import Testing
             #"{"instruction":"a fairly long question here","output":"long answer text"}"#, // cut inside the answer
             #"{"instruction":"\#(String(repeating: "q", count: 200))","output":"lost"}"#,  // answer cut off entirely
         ]), path: "d.jsonl")
-        let system = ChatMLRenderer(defaultSystemPrompt: nil)
+        let system = ChatTemplate(defaultSystemMessage: nil)
         let lengths = dataset.examples.map { toyEncode(system.render($0.record)).count }
         let limit = 60
         #expect(lengths[0] <= limit && lengths[1] > limit && lengths[2] > limit)
-        let prepared = try dataset.prepare(renderer: system, maxSequenceLength: limit, encode: toyEncode)
+        let prepared = try dataset.prepare(maxSequenceLength: limit, segments: system.segments(for:), encode: toyEncode)
         #expect(prepared.truncatedCount == 2)
         #expect(prepared.droppedCount == 1 && prepared.droppedLines == [3])
         #expect(prepared.examples.map(\.line) == [1, 2])
@@ -49,12 +51,12 @@ import Testing
         #expect(cut.ids == Array(toyEncode(system.render(dataset.examples[1].record)).prefix(limit)))
         #expect(cut.labels.count == limit && cut.trainableTokenCount > 0)
         #expect(prepared.examples[0].ids == toyEncode(system.render(dataset.examples[0].record)))
-        #expect(throws: TrainDataError.self) { try dataset.prepare(maxSequenceLength: 0, encode: toyEncode) }
+        #expect(throws: TrainDataError.self) { try dataset.prepare(maxSequenceLength: 0, segments: ChatTemplate.smolLM2.segments(for:), encode: toyEncode) }
     }
 
     @Test func textRecordsAreEntirelyTrainable() throws {
         let dataset = try Dataset(jsonl: jsonl([#"{"text":"hello world"}"#]), path: "t.jsonl")
-        let prepared = try dataset.prepare(maxSequenceLength: 100, encode: toyEncode)
+        let prepared = try dataset.prepare(maxSequenceLength: 100, segments: ChatTemplate.smolLM2.segments(for:), encode: toyEncode)
         #expect(prepared.examples[0].labels == toyEncode("hello world"))
     }
 }

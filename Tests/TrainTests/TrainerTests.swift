@@ -1,27 +1,22 @@
 import Foundation
+import SwarmBase
 import Testing
 import Adapters
 import LM
 import Tensor
 import TestSupport
+import TrainData
 @testable import Train
 
 @Suite struct TrainerTests {
-    static func tiny() throws -> (LlamaModel, CoreTokenizer, TemporaryDirectory) {
-        let dir = TemporaryDirectory()
-        try TinyModel().write(to: dir.file("tiny.gguf"))
-        let model = try LlamaModel(path: dir.file("tiny.gguf"))
-        return (model, try CoreTokenizer(metadata: model.file.metadata, path: dir.file("tiny.gguf")), dir)
-    }
-
-    static func examples(_ core: CoreTokenizer, count: Int) -> [TrainingExample] {
+    static func examples(_ core: CoreTokenizer, count: Int) -> [TokenizedExample] {
         SyntheticTasks.generate(count: count, seed: 1).map {
-            TrainingExample.chat(instruction: $0.instruction, response: $0.output, template: core.chatTemplate!, tokenizer: core.tokenizer)
+            core.chatTemplate!.example($0.record, tokenizer: core.tokenizer)
         }
     }
 
     @Test func sameSeedGivesBitIdenticalAdapters() throws {
-        let (model, core, dir) = try Self.tiny()
+        let (model, core, dir) = try TinyModel.loaded()
         _ = dir
         var o = TrainingOptions()
         o.batch = 2
@@ -41,7 +36,7 @@ import TestSupport
     }
 
     @Test func lossFallsOnARepeatedBatch() throws {
-        let (model, core, dir) = try Self.tiny()
+        let (model, core, dir) = try TinyModel.loaded()
         _ = dir
         var o = TrainingOptions()
         o.batch = 2
@@ -58,7 +53,7 @@ import TestSupport
 
     @Test(arguments: [false, true])
     func adapterRoundTripsThroughAPEFTDirectory(dora: Bool) throws {
-        let (model, _, dir) = try Self.tiny()
+        let (model, _, dir) = try TinyModel.loaded()
         let p = LoRAParameters(config: LoRAConfig(rank: 3, alpha: 6, targets: LoRATarget.allCases, rsLoRA: true, dora: dora),
                                model: model.config)
         var rng = SeededRandom(seed: 4)
@@ -75,7 +70,7 @@ import TestSupport
     }
 
     @Test func adapterForAnotherShapeIsRefused() throws {
-        let (model, _, dir) = try Self.tiny()
+        let (model, _, dir) = try TinyModel.loaded()
         _ = dir
         var other = model.config
         other.hiddenDim = 96

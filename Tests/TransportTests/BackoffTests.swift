@@ -7,7 +7,7 @@ struct BackoffTests {
     @Test("delays double up to the cap, stay within [ceiling/2, ceiling], and reset after success")
     func schedule() {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 2)
-        var random = SplitMix64(seed: 1)
+        var random = SeededRandom(seed: 1)
         let expectedCeilings: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800),
                                             .milliseconds(1600), .seconds(2), .seconds(2)]
         for ceiling in expectedCeilings {
@@ -21,7 +21,7 @@ struct BackoffTests {
 
     @Test("jitter spreads delays across the window")
     func jitterSpreads() {
-        var random = SplitMix64(seed: 7)
+        var random = SeededRandom(seed: 7)
         var delays = Set<Duration>()
         for _ in 0..<50 {
             var backoff = Backoff(initial: .seconds(1), maximum: .seconds(1))

@@ -30,7 +30,7 @@ struct FrameFuzzTests {
         return corpus
     }
 
-    static func mutate(_ input: [UInt8], corpus: [[UInt8]], random: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ input: [UInt8], corpus: [[UInt8]], random: inout SeededRandom) -> [UInt8] {
         var bytes = input
         let rounds = Int.random(in: 1...4, using: &random)
         for _ in 0..<rounds {
@@ -69,7 +69,7 @@ struct FrameFuzzTests {
     }
 
     /// Feeds `input` in random chunks; returns how many frames decoded. Checks the round-trip property.
-    static func run(_ input: [UInt8], random: inout SplitMix64) -> (frames: Int, failed: Bool) {
+    static func run(_ input: [UInt8], random: inout SeededRandom) -> (frames: Int, failed: Bool) {
         var decoder = FrameDecoder(maxFrameLength: 1 << 20)
         var offset = 0
         var count = 0
@@ -100,7 +100,7 @@ struct FrameFuzzTests {
     @Test("the decoder survives seeded mutations of valid frames")
     func fuzz() throws {
         let corpus = try Self.corpus()
-        var random = SplitMix64(seed: 0x5EED)
+        var random = SeededRandom(seed: 0x5EED)
         var decodedFrames = 0
         var failures = 0
         for i in 0..<Self.iterations {

@@ -45,7 +45,7 @@ struct HostileInputTests {
         let (node, events, address) = try swarm.node("node")
         defer { node.stop() }
         let client = try RawTLSClient(connectingTo: address, identity: swarm.ca.makeIdentity(name: "noise"))
-        var random = SplitMix64(seed: 99)
+        var random = SeededRandom(seed: 99)
         var garbage = (0..<65536).map { _ in UInt8.random(in: 0...255, using: &random) }
         garbage[4] = 0xEE  // whatever the length says, the kind is never valid
         client.write(garbage)

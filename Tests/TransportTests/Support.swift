@@ -103,5 +103,3 @@ struct TestSwarm {
 }
 
 
-/// The shared test generator (Tests/TestSupport), visible to every file of this target.
-typealias SplitMix64 = TestSupport.SplitMix64

@@ -1,6 +1,6 @@
-// SwarmTune hot kernels: fused dequantize-matmul over ggml block formats, an fp32 panel GEMM,
-// and a persistent spin-then-sleep thread pool. Each kernel is written once (kernels_impl.h) and
-// compiled for three instruction sets; st_cpu_isa() picks one at run time, so the binary runs on
+// SwarmTune hot kernels: fused dequantize-matmul over ggml block formats (kernels_blocks.h), an
+// fp32 panel GEMM, and a persistent spin-then-sleep thread pool. Each kernel is written once
+// (kernels_impl.h) and compiled for three instruction sets; st_cpu_isa() picks one at run time, so the binary runs on
 // any x86-64 CPU and uses AVX-512 or AVX2+FMA where the CPU has them.
 #ifndef SWARMTUNE_CKERNELS_H
 #define SWARMTUNE_CKERNELS_H
@@ -23,10 +23,10 @@ enum {
 int st_cpu_isa(void);
 const char *st_isa_name(int isa);
 
-/// ggml type ids the fused kernels read directly.
-enum {
-    ST_TYPE_F32 = 0, ST_TYPE_F16 = 1, ST_TYPE_Q4_0 = 2, ST_TYPE_Q4_1 = 3, ST_TYPE_Q8_0 = 8, ST_TYPE_BF16 = 30,
-};
+// Weight types are ggml's type ids, as Swift's GGMLType numbers them (F32 0, F16 1, Q4_0 2,
+// Q4_1 3, Q8_0 8, BF16 30 have fused kernels). formats.c maps them to block layouts and kernels in
+// its one table; each call below looks its type up there once, never per row. Shapes are checked
+// with assert() (debug builds).
 
 /// 1 when `type` has a fused kernel (the others are dequantized by the caller into fp32 panels).
 int st_type_supported(int type);

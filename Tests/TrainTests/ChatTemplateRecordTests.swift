@@ -1,10 +1,12 @@
 import Testing
-@testable import TrainData
+import Tokenizer
+import Train
+import TrainData
 
 /// The expected strings below were produced by transformers' `apply_chat_template` with the
 /// chat template stored in SmolLM2-135M-Instruct's GGUF file.
-@Suite struct ChatMLRenderingTests {
-    let renderer = ChatMLRenderer.smolLM2
+@Suite struct ChatTemplateRecordTests {
+    let renderer = ChatTemplate.smolLM2
 
     @Test func instructionRecordBecomesUserAndAssistantTurnsAfterTheDefaultSystemTurn() {
         let record = TrainingRecord.instruction(instruction: "Add", input: "2 and 3", output: "5")
@@ -41,9 +43,9 @@ import Testing
 
     @Test func theDefaultSystemPromptIsAParameter() {
         let record = TrainingRecord.instruction(instruction: "Q", input: "", output: "A")
-        #expect(ChatMLRenderer(defaultSystemPrompt: "Answer in French.").render(record)
+        #expect(ChatTemplate(defaultSystemMessage: "Answer in French.").render(record)
                 == "<|im_start|>system\nAnswer in French.<|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nA<|im_end|>\n")
-        #expect(ChatMLRenderer(defaultSystemPrompt: nil).render(record)
+        #expect(ChatTemplate(defaultSystemMessage: nil).render(record)
                 == "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nA<|im_end|>\n")
     }
 

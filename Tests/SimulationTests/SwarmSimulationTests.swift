@@ -3,11 +3,12 @@ import Consensus
 import LM
 import Tensor
 import TestSupport
-@testable import Train
+@testable import Simulation
+import Train
 
 @Suite struct SwarmSimulationTests {
     static func simulation(topology: Topology) throws -> (SwarmSimulation, TemporaryDirectory) {
-        let (model, core, dir) = try TrainerTests.tiny()
+        let (model, core, dir) = try TinyModel.loaded()
         var o = SwarmOptions()
         o.nodes = 3
         o.topology = topology

@@ -1,8 +1,11 @@
 import Consensus
 import Foundation
 import LM
+import SwarmBase
 import Tensor
 import Tokenizer
+import Train
+import TrainData
 
 /// Dec-LoRA in one process: N nodes, each with its own private (non-IID) data and trainer, all
 /// on one shared core; every round each node takes K local steps, then factors are averaged with
@@ -34,22 +37,22 @@ public struct RoundReport: Sendable {
 public final class SwarmSimulation {
     public let options: SwarmOptions
     public let trainers: [Trainer]
-    public let data: [[TrainingExample]]
+    public let data: [[TokenizedExample]]
     /// Each node's private examples as instruction/response pairs (what `data` was rendered from).
     public let records: [[SyntheticTasks.Example]]
     public let domainsOfNode: [[String: Int]]
-    public let eval: [TrainingExample]
+    public let eval: [TokenizedExample]
     public let weights: MixingWeights
 
     public init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, options: SwarmOptions, pool: ComputePool) {
         self.options = options
         var rng = SeededRandom(seed: options.seed)
         let domains = SyntheticTasks.domains
-        var data: [[TrainingExample]] = []
+        var data: [[TokenizedExample]] = []
         var records: [[SyntheticTasks.Example]] = []
         var counts: [[String: Int]] = []
-        func render(_ e: SyntheticTasks.Example) -> TrainingExample {
-            TrainingExample.chat(instruction: e.instruction, response: e.output, template: template, tokenizer: tokenizer)
+        func render(_ e: SyntheticTasks.Example) -> TokenizedExample {
+            template.example(e.record, tokenizer: tokenizer)
         }
         for i in 0..<options.nodes {
             let own = domains[i % domains.count]

@@ -1,0 +1,53 @@
+import Tensor
+
+/// The row-wise steps shared by the forward and backward passes, over all N token rows.
+extension TrainingSession {
+    /// out = src · rstd ⊙ weight per row, with rstd = 1/rms(src row) saved in `rstd`.
+    func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], out: UnsafeMutablePointer<Float>,
+                 rstd: UnsafeMutablePointer<Float>, rows: Int? = nil) {
+        let d = config.dim, eps = config.normEpsilon
+        weight.withUnsafeBufferPointer { wb in
+            let w = wb.baseAddress!
+            pool.parallelFor(rows ?? tokens) { range in for r in range {
+                let x = src + r * d, y = out + r * d
+                var ss: Float = 0
+                for i in 0..<d { ss += x[i] * x[i] }
+                let inv = 1 / (ss / Float(d) + eps).squareRoot()
+                rstd[r] = inv
+                for i in 0..<d { y[i] = x[i] * inv * w[i] }
+            } }
+        }
+    }
+
+    /// Rotates each head's pairs by the position's angles (the inverse rotation for gradients).
+    func rope(_ vec: UnsafeMutablePointer<Float>, heads: Int, inverse: Bool) {
+        let half = config.headDim / 2, hd = config.headDim, width = heads * hd
+        let sign: Float = inverse ? -1 : 1
+        pool.parallelFor(tokens) { rows in for row in rows {
+            let p = row % seqLen
+            let cs = ropeCos.pointer + p * half, sn = ropeSin.pointer + p * half
+            for head in 0..<heads {
+                let v = vec + row * width + head * hd
+                for i in 0..<half {
+                    let a = v[2 * i], b = v[2 * i + 1], s = sign * sn[i]
+                    v[2 * i] = a * cs[i] - b * s
+                    v[2 * i + 1] = a * s + b * cs[i]
+                }
+            }
+        } }
+    }
+
+    /// dst += src
+    func add(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        pool.parallelFor(count) { r in for i in r { dst[i] += src[i] } }
+    }
+
+    /// out = silu(gate) ⊙ up over N rows of hiddenDim.
+    func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let isa = pool.isa
+        pool.parallelFor(tokens) { rows in
+            let h = self.config.hiddenDim, o = rows.lowerBound * h
+            Kernels.swiglu(gate + o, up + o, out + o, rows.count * h, isa: isa)
+        }
+    }
+}
