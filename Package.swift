@@ -46,6 +46,9 @@ let package = Package(
         // Secure transport: TLS 1.3 mutual authentication, swarm certificates, framed protocol.
         .target(name: "Transport", dependencies: ["SwarmBase", "Hashing", "COpenSSL", "COpenSSLShims"], swiftSettings: strict),
 
+        // The node's durable state: one SQLite database (WAL) per node, checkpoints with checksums.
+        .target(name: "Store", dependencies: ["CSQLite", "SwarmBase"], swiftSettings: strict),
+
         // The node runtime: the membership driver over the transport, state files, the node command.
         .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport"], swiftSettings: strict),
 
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Consensus", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ModelIOTests", dependencies: ["Hashing", "ModelIO", "Quant", "SwarmBase", "TestSupport"], swiftSettings: strict),

@@ -1,4 +1,4 @@
-/// XXH64 (seed 0): the per-tensor checksum of factors messages.
+/// XXH64 (seed 0): the per-tensor checksum of factors messages and of the store's checkpoint blobs.
 ///
 /// Chosen over CRC32C because it runs at memory speed in portable Swift (no SSE4.2 intrinsics
 /// needed), so checking every received byte costs little next to TLS decryption. It detects
