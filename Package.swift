@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite", "SwarmBase"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
-        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport"], swiftSettings: strict),
+        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Tensor", "Train", "TrainData"], swiftSettings: strict),
 
         // Training: optimizer, schedules, the chat rendering of dataset records, the trainer loop.
         .target(name: "Train", dependencies: ["SwarmBase", "LM", "Tensor", "Tokenizer", "Adapters", "TrainData"], swiftSettings: strict),

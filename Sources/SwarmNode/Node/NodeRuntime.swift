@@ -36,18 +36,18 @@ public final class NodeRuntime: @unchecked Sendable {
     private let driver: MembershipDriver
     private let store: NodeStore
     private let mailbox: Mailbox<NodeEvent>
-    private let onRound: @Sendable (RoundLine) -> Void
+    private let onReport: @Sendable (NodeReport) -> Void
     private let startRound: UInt64
 
     /// Opens the store (refusing one of another node, swarm, core or schema), restores the latest
     /// checkpoint if any, and prepares the transport. Nothing is sent until `run`.
     public init(configuration: NodeConfiguration, identity: TLSIdentity, model: LlamaModel,
                 examples: [TokenizedExample], padID: Int32, pool: ComputePool,
-                onRound: @escaping @Sendable (RoundLine) -> Void) throws(NodeError) {
+                onReport: @escaping @Sendable (NodeReport) -> Void) throws(NodeError) {
         guard !examples.isEmpty else { throw .invalidState("the node has no training examples") }
         self.configuration = configuration
         self.examples = examples
-        self.onRound = onRound
+        self.onReport = onReport
         nodeID = identity.nodeID
 
         var options = configuration.training
@@ -81,7 +81,7 @@ public final class NodeRuntime: @unchecked Sendable {
                                                                coreHash: coreHash, schemaHash: exchanged.schemaHash),
                                        config: configuration.json)
         } catch {
-            throw .store(error.description)
+            throw .store(error)
         }
         var resumeRound: UInt64 = 1
         do {
@@ -91,8 +91,10 @@ public final class NodeRuntime: @unchecked Sendable {
             }
         } catch let error as NodeError {
             throw error
+        } catch let error as StoreError {
+            throw .store(error)
         } catch {
-            throw .store("\(store.path): \(error)")
+            throw .invalidState("\(store.path): \(error)")
         }
         startRound = resumeRound
 
@@ -144,7 +146,7 @@ public final class NodeRuntime: @unchecked Sendable {
         try driver.send(.factors, body, to: peer, timeout: configuration.sendTimeout)
     }
 
-    func report(_ line: RoundLine) { onRound(line) }
+    func report(_ report: NodeReport) { onReport(report) }
 
     func record(_ exchange: ExchangeRecord) {
         // The exchange log is advisory: a failure to write it must not stop training.
@@ -156,7 +158,7 @@ public final class NodeRuntime: @unchecked Sendable {
             try store.saveCheckpoint(round: record, adapter: Array(UnsafeBufferPointer(start: parameters.values.pointer, count: parameters.count)),
                                      optimizer: Self.optimizerState(trainer), keepLast: configuration.keepCheckpoints)
         } catch {
-            throw .store(error.description)
+            throw .store(error)
         }
     }
 
@@ -208,6 +210,14 @@ public struct NodeOutcome: Sendable, Equatable {
     public var stopped: Bool
     /// Why the run ended early, if it failed.
     public var failure: String?
+}
+
+/// What a running node tells its caller (the CLI prints it; SwarmNode prints nothing).
+public enum NodeReport: Sendable, Equatable {
+    /// A round completed.
+    case round(RoundLine)
+    /// Something the user should know that did not stop the node (a checkpoint not saved).
+    case warning(String)
 }
 
 /// What the node thread receives.
