@@ -5,55 +5,70 @@ import Tensor
 import Quant
 import Transport
 
-/// `swarmtune bench`: figures for the kernels and the forward pass, optionally side by side with
-/// the reference stack (transformers and llama.cpp) measured in the same run.
-enum BenchCommand {
-    static let help = """
-        USAGE: swarmtune bench forward [--model PATH] [--prompt-tokens N] [--decode-tokens N] [--threads N]
-                                       [--reference] [--python PATH] [--json]
-               swarmtune bench train [--model PATH] [--batch 4] [--seq-len 128] [--rank 8] [--targets q,k,v,o|all]
-                                     [--steps N] [--threads N] [--precision fp32|bf16] [--reference] [--python PATH] [--json]
-               swarmtune bench gemm [--threads N] [--json]
-               swarmtune bench transport [--frames 512] [--round-trips 2000] [--idle-peers 0]
-
-        forward  prefill and decode tokens/s and peak RSS on a core (default: the real core in models/).
-                 --reference also runs scripts/reference/bench_forward.py (transformers fp32 and
-                 llama-cpp-python on the same file, same token ids) and prints the ratios.
-        train    LoRA training tokens/s and peak RSS (forward, backward and the AdamW update);
-                 --reference runs scripts/reference/bench_train.py (PyTorch + PEFT, fp32) beside it.
-        transport factor-exchange throughput over mutually authenticated TLS 1.3 on loopback (2 MB
-                 frames) and small-frame round-trip latency (median, p99).
-        gemm     GFLOP/s of the quantized matmul for each instruction-set build and of a plain
-                 Swift SIMD loop, on the core's shapes.
-
-        EXAMPLES:
-          swift build -c release && .build/release/swarmtune bench forward --reference
-          .build/release/swarmtune bench gemm
+/// `swarmtune bench forward`: prefill and decode throughput on a core, optionally side by side
+/// with the reference stack (transformers and llama.cpp) measured in the same run.
+struct BenchForward: Command {
+    static let name = "bench forward"
+    static let summary = "prefill and decode tokens/s and peak RSS on a core"
+    static let discussion = """
+        --reference also runs scripts/reference/bench_forward.py (transformers fp32 and
+        llama-cpp-python on the same file, same token ids) and prints the ratios.
         """
+    static let examples = ["bench forward --reference"]
+    /// What `swarmtune bench` says of itself (the group's help).
+    static let groupDiscussion = """
+        Figures for the kernels, the forward pass, training and the transport. Measure release
+        builds: swift build -c release && .build/release/swarmtune bench forward --reference
+        """
+    static let defaultModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let what = try args.positional("what to benchmark (forward, train, gemm or transport)")
-        switch what {
-        case "forward": try forward(&args)
-        case "gemm": try gemm(&args)
-        case "train": try BenchTrain.run(&args)
-        case "transport": try transport(&args)
-        default: throw .usage(command: "bench", message: "unknown benchmark '\(what)' (forward, train, gemm, transport)")
-        }
+    struct Options: Declarations {
+        let model = Option.text("--model", "PATH", help: "the core", default: BenchForward.defaultModel)
+        let promptTokens = Option.integer("--prompt-tokens", help: "tokens of the prompt (prefill)", default: 128, range: 1...4096)
+        let decodeTokens = Option.integer("--decode-tokens", help: "tokens decoded after it", default: 128, range: 1...4096)
+        let threads = Option.threads
+        let reference = Flag("--reference", help: "also measure transformers and llama.cpp (reference venv)")
+        let python = Option.text("--python", "PATH", help: "the reference venv's Python (default: $SWARMTUNE_REFERENCE_PYTHON or .venv-ref/bin/python)")
+        let json = Flag("--json", help: "print the figures as JSON")
     }
 
-    static func defaultModel() -> String { "models/SmolLM2-135M-Instruct.Q4_1.gguf" }
+    let path: String
+    let promptTokens: Int
+    let decodeTokens: Int
+    let threads: Int?
+    let reference: Bool
+    let python: String?
+    let json: Bool
 
-    static func forward(_ args: inout Arguments) throws(CLIError) {
-        let path = try args.option("--model") ?? defaultModel()
-        let promptTokens = try args.int("--prompt-tokens", default: 128, range: 1...4096)!
-        let decodeTokens = try args.int("--decode-tokens", default: 128, range: 1...4096)!
-        let threads = try args.int("--threads", range: 1...256)
-        let reference = args.flag("--reference")
-        let python = try args.option("--python")
-        let json = args.flag("--json")
-        try args.finish()
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.value(d.model)
+        promptTokens = try p.value(d.promptTokens)
+        decodeTokens = try p.value(d.decodeTokens)
+        threads = try p.optional(d.threads)
+        reference = p.flag(d.reference)
+        python = try p.optional(d.python)
+        json = p.flag(d.json)
+    }
 
+    /// One engine's figures (the reference scripts print the same fields, without threads and isa).
+    struct Row: Codable {
+        var engine: String
+        var prefillTokensPerSecond: Double
+        var decodeTokensPerSecond: Double
+        var peakRSSBytes: Int
+        var threads: Int?
+        var isa: String?
+    }
+
+    /// What `bench forward --json` prints.
+    struct Report: Codable {
+        var model: String
+        var promptTokens: Int
+        var decodeTokens: Int
+        var results: [Row]
+    }
+
+    func run() throws(CLIError) {
         let model: LlamaModel
         do { model = try LlamaModel(path: path) } catch { throw .failure(error.description) }
         var rng = SeededRandom(seed: 1234)
@@ -77,37 +92,37 @@ enum BenchCommand {
         let decode = Double(decodeTokens) / (Double(t2 - t1) / 1e9)
         let rss = Output.peakRSS
 
-        var rows: [[String: Any]] = [["engine": "swarmtune", "prefillTokensPerSecond": prefill,
-                                      "decodeTokensPerSecond": decode, "peakRSSBytes": rss,
-                                      "threads": pool.threads, "isa": pool.isaName]]
+        var rows = [Row(engine: "swarmtune", prefillTokensPerSecond: prefill, decodeTokensPerSecond: decode,
+                        peakRSSBytes: rss, threads: pool.threads, isa: pool.isaName)]
         if reference {
-            rows += try runReference(python: python, model: path, ids: ids, decodeTokens: decodeTokens, threads: pool.threads)
+            rows += try Self.runReference(python: python, model: path, ids: ids, decodeTokens: decodeTokens, threads: pool.threads)
         }
         if json {
-            Output.out(Output.json(["model": path, "promptTokens": promptTokens, "decodeTokens": decodeTokens, "results": rows]))
+            Output.out(try Output.json(Report(model: path, promptTokens: promptTokens, decodeTokens: decodeTokens, results: rows)))
             return
         }
         Output.out("forward pass on \(path): prompt \(promptTokens) tokens, decode \(decodeTokens) tokens, \(pool.threads) threads")
         Output.out("engine                    prefill tok/s   decode tok/s   peak RSS")
         for r in rows {
-            let name = (r["engine"] as? String ?? "?").padding(toLength: 24, withPad: " ", startingAt: 0)
-            let p = String(format: "%13.1f", r["prefillTokensPerSecond"] as? Double ?? 0)
-            let d = String(format: "%14.1f", r["decodeTokensPerSecond"] as? Double ?? 0)
-            Output.out("\(name)  \(p)  \(d)   \(Output.bytes(r["peakRSSBytes"] as? Int ?? 0))")
+            let name = r.engine.padding(toLength: 24, withPad: " ", startingAt: 0)
+            let p = String(format: "%13.1f", r.prefillTokensPerSecond)
+            let d = String(format: "%14.1f", r.decodeTokensPerSecond)
+            Output.out("\(name)  \(p)  \(d)   \(Output.bytes(r.peakRSSBytes))")
         }
         if rows.count > 1 {
             for r in rows.dropFirst() {
-                let d = r["decodeTokensPerSecond"] as? Double ?? 0, p = r["prefillTokensPerSecond"] as? Double ?? 0
-                Output.out(String(format: "swarmtune / %@: prefill %.2fx, decode %.2fx", r["engine"] as? String ?? "?",
+                let d = r.decodeTokensPerSecond, p = r.prefillTokensPerSecond
+                Output.out(String(format: "swarmtune / %@: prefill %.2fx, decode %.2fx", r.engine,
                                   p > 0 ? prefill / p : 0, d > 0 ? decode / d : 0))
             }
         }
     }
 
     /// Runs the reference forward benchmark on the same token ids.
-    static func runReference(python: String?, model: String, ids: [Int32], decodeTokens: Int, threads: Int) throws(CLIError) -> [[String: Any]] {
+    static func runReference(python: String?, model: String, ids: [Int32], decodeTokens: Int, threads: Int) throws(CLIError) -> [Row] {
         let idsFile = FileManager.default.temporaryDirectory.appendingPathComponent("swarmtune-bench-ids-\(getpid()).json")
-        do { try Data(Output.json(ids.map { Int($0) }).utf8).write(to: idsFile) } catch {
+        let text = try Output.json(ids.map { Int($0) })
+        do { try Data(text.utf8).write(to: idsFile) } catch {
             throw .failure("cannot write \(idsFile.path): \(error)")
         }
         defer { try? FileManager.default.removeItem(at: idsFile) }
@@ -116,7 +131,7 @@ enum BenchCommand {
     }
 
     /// Runs a reference script with the reference venv's Python and reads its JSON lines.
-    static func runScript(python: String?, script: String, arguments: [String]) throws(CLIError) -> [[String: Any]] {
+    static func runScript<Row: Decodable>(python: String?, script: String, arguments: [String]) throws(CLIError) -> [Row] {
         let py = python ?? ProcessInfo.processInfo.environment["SWARMTUNE_REFERENCE_PYTHON"] ?? ".venv-ref/bin/python"
         guard FileManager.default.isExecutableFile(atPath: py) else {
             throw .failure("reference Python \(py) not found: run scripts/reference/setup-venv, or pass --python PATH")
@@ -130,27 +145,88 @@ enum BenchCommand {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw .failure("\(script) failed (exit \(p.terminationStatus))") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        var rows: [Row] = []
+        // Libraries may log to stdout too; the script's results are the lines that are JSON objects.
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("{") {
+            do { rows.append(try JSONDecoder().decode(Row.self, from: Data(line.utf8))) } catch {
+                throw .failure("\(script) printed a line that is not a \(Row.self): \(line.prefix(200))")
+            }
         }
+        return rows
     }
 
-    static func transport(_ args: inout Arguments) throws(CLIError) {
+}
+
+/// `swarmtune bench transport`: factor-exchange throughput and round-trip latency over mutually
+/// authenticated TLS 1.3 on loopback.
+struct BenchTransport: Command {
+    static let name = "bench transport"
+    static let summary = "factor-exchange throughput (2 MB frames) and small-frame round-trip latency over TLS on loopback"
+    static let discussion = ""
+    static let examples = ["bench transport --frames 256 --round-trips 1000"]
+
+    struct Options: Declarations {
+        let frames = Option.integer("--frames", help: "2 MB frames sent for the throughput figure", default: 512, range: 1...1_000_000)
+        let roundTrips = Option.integer("--round-trips", help: "small-frame round trips for the latency figures (median, p99)", default: 2000, range: 1...10_000_000)
+        let idlePeers = Option.integer("--idle-peers", help: "extra connected peers that stay idle", default: 0, range: 0...1000)
+    }
+
+    let options: TransportBenchmark.Options
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         var o = TransportBenchmark.Options()
-        o.frames = try args.int("--frames", default: 512, range: 1...1_000_000)!
-        o.roundTrips = try args.int("--round-trips", default: 2000, range: 1...10_000_000)!
-        o.idlePeers = try args.int("--idle-peers", default: 0, range: 0...1000)!
-        try args.finish()
-        do { Output.out(try TransportBenchmark.run(o).description) } catch { throw .failure("\(error)") }
+        o.frames = try p.value(d.frames)
+        o.roundTrips = try p.value(d.roundTrips)
+        o.idlePeers = try p.value(d.idlePeers)
+        options = o
     }
 
-    static func gemm(_ args: inout Arguments) throws(CLIError) {
-        let threads = try args.int("--threads", range: 1...256)
-        let json = args.flag("--json")
-        try args.finish()
+    func run() throws(CLIError) {
+        do { Output.out(try TransportBenchmark.run(options).description) } catch { throw .failure("\(error)") }
+    }
+}
+
+/// `swarmtune bench gemm`: GFLOP/s of the quantized matmul for each instruction-set build and of
+/// a plain Swift SIMD loop, on the core's shapes.
+struct BenchGemm: Command {
+    static let name = "bench gemm"
+    static let summary = "GFLOP/s of the quantized matmul per instruction-set build and of a plain Swift SIMD loop"
+    static let discussion = ""
+    static let examples = ["bench gemm --threads 2"]
+
+    struct Options: Declarations {
+        let threads = Option.threads
+        let json = Flag("--json", help: "print the figures as JSON")
+    }
+
+    let threads: Int?
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        threads = try p.optional(d.threads)
+        json = p.flag(d.json)
+    }
+
+    /// One kernel on one shape.
+    struct Row: Codable {
+        var type: String
+        var rows: Int
+        var cols: Int
+        var m: Int
+        var kernel: String
+        var gflops: Double
+    }
+
+    /// What `bench gemm --json` prints.
+    struct Report: Codable {
+        var threads: Int
+        var results: [Row]
+    }
+
+    func run() throws(CLIError) {
         let pool = ComputePool(threads: threads)
         var rng = SeededRandom(seed: 7)
-        var results: [[String: Any]] = []
+        var results: [Row] = []
         // The core's shapes: attention projections (576x576) and the MLP (1536x576).
         let shapes: [(rows: Int, cols: Int, m: Int)] = [(576, 576, 1), (1536, 576, 1), (576, 576, 128), (1536, 576, 512)]
         for type in [GGMLType.q4_1, .q8_0, .f32] {
@@ -167,35 +243,35 @@ enum BenchCommand {
                 let x = (0..<(s.m * s.cols)).map { _ in rng.nextFloat() - 0.5 }
                 var y = [Float](repeating: 0, count: s.m * s.rows)
                 for isa in 0...Kernels.detectedISA {
-                    let seconds = time(minSeconds: 0.2) {
+                    let seconds = Self.time(minSeconds: 0.2) {
                         w.withUnsafeBytes { wp in
                             Kernels.quantizedMatmul(pool: pool, isa: isa, type: type, weights: wp.baseAddress!, rowBytes: rowBytes,
                                                     rows: s.rows, cols: s.cols, x: x, m: s.m, y: &y)
                         }
                     }
                     let gflops = 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9
-                    results.append(["type": type.description, "rows": s.rows, "cols": s.cols, "m": s.m,
-                                    "kernel": "c-" + Kernels.isaName(isa), "gflops": gflops])
+                    results.append(Row(type: type.description, rows: s.rows, cols: s.cols, m: s.m,
+                                       kernel: "c-" + Kernels.isaName(isa), gflops: gflops))
                 }
                 if type == .f32 {
-                    let seconds = time(minSeconds: 0.2) { swiftSIMDGemm(w, x, &y, rows: s.rows, cols: s.cols, m: s.m) }
-                    results.append(["type": "F32", "rows": s.rows, "cols": s.cols, "m": s.m, "kernel": "swift-simd16",
-                                    "gflops": 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9])
+                    let seconds = Self.time(minSeconds: 0.2) { Self.swiftSIMDGemm(w, x, &y, rows: s.rows, cols: s.cols, m: s.m) }
+                    results.append(Row(type: "F32", rows: s.rows, cols: s.cols, m: s.m, kernel: "swift-simd16",
+                                       gflops: 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9))
                 }
             }
         }
         if json {
-            Output.out(Output.json(["threads": pool.threads, "results": results]))
+            Output.out(try Output.json(Report(threads: pool.threads, results: results)))
             return
         }
         Output.out("quantized matmul Y = X·Wᵀ, \(pool.threads) threads (swift-simd16 is single-threaded)")
         Output.out("type  rows x cols   m    kernel          GFLOP/s")
         for r in results {
-            let shape = "\(r["rows"]!)x\(r["cols"]!)".padding(toLength: 10, withPad: " ", startingAt: 0)
-            let t = (r["type"] as! String).padding(toLength: 5, withPad: " ", startingAt: 0)
-            let m = String(r["m"] as! Int).leftPad(4)
-            let k = (r["kernel"] as! String).padding(toLength: 14, withPad: " ", startingAt: 0)
-            Output.out("\(t) \(shape) \(m)   \(k) \(String(format: "%8.1f", r["gflops"] as! Double))")
+            let shape = "\(r.rows)x\(r.cols)".padding(toLength: 10, withPad: " ", startingAt: 0)
+            let t = r.type.padding(toLength: 5, withPad: " ", startingAt: 0)
+            let m = String(r.m).leftPad(4)
+            let k = r.kernel.padding(toLength: 14, withPad: " ", startingAt: 0)
+            Output.out("\(t) \(shape) \(m)   \(k) \(String(format: "%8.1f", r.gflops))")
         }
     }
 

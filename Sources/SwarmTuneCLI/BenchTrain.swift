@@ -6,25 +6,72 @@ import Train
 
 /// `swarmtune bench train`: LoRA training throughput (forward + backward + AdamW-sized update)
 /// on the real core, optionally beside PyTorch + PEFT in the same run.
-enum BenchTrain {
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let path = try args.option("--model") ?? BenchCommand.defaultModel()
-        let batch = try args.int("--batch", default: 4, range: 1...256)!
-        let seqLen = try args.int("--seq-len", default: 128, range: 2...8192)!
-        let rank = try args.int("--rank", default: 8, range: 1...1024)!
-        let targetsText = try args.option("--targets") ?? "q,k,v,o"
-        let steps = try args.int("--steps", default: 3, range: 1...1000)!
-        let threads = try args.int("--threads", range: 1...256)
-        let precisionText = try args.option("--precision") ?? "fp32"
-        guard let precision = Precision(rawValue: precisionText) else {
-            throw .usage(command: "bench", message: "--precision must be fp32 or bf16, got '\(precisionText)'")
-        }
-        let reference = args.flag("--reference")
-        let python = try args.option("--python")
-        let json = args.flag("--json")
-        try args.finish()
-        let targets = try TrainCommandSupport.parseTargets(targetsText, command: "bench")
+struct BenchTrain: Command {
+    static let name = "bench train"
+    static let summary = "LoRA training tokens/s and peak RSS (forward, backward and the AdamW update)"
+    static let discussion = "--reference runs scripts/reference/bench_train.py (PyTorch + PEFT, fp32) beside it."
+    static let examples = ["bench train --batch 2 --seq-len 64 --steps 2 --json"]
 
+    struct Options: Declarations {
+        let model = Option.text("--model", "PATH", help: "the core", default: BenchForward.defaultModel)
+        let batch = Option.integer("--batch", help: "sequences per step", default: 4, range: 1...256)
+        let seqLen = Option.integer("--seq-len", help: "tokens per sequence", default: 128, range: 2...8192)
+        let rank = Option.integer("--rank", help: "LoRA rank", default: 8, range: 1...1024)
+        let targets = Option.loraTargets(help: "the adapted projections")
+        let steps = Option.integer("--steps", help: "measured steps (after one warm-up step)", default: 3, range: 1...1000)
+        let threads = Option.threads
+        let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls", default: .fp32)
+        let reference = Flag("--reference", help: "also measure PyTorch + PEFT (reference venv)")
+        let python = Option.text("--python", "PATH", help: "the reference venv's Python")
+        let json = Flag("--json", help: "print the figures as JSON")
+    }
+
+    let path: String
+    let batch: Int
+    let seqLen: Int
+    let rank: Int
+    let targets: [LoRATarget]
+    let steps: Int
+    let threads: Int?
+    let precision: Precision
+    let reference: Bool
+    let python: String?
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.value(d.model)
+        batch = try p.value(d.batch)
+        seqLen = try p.value(d.seqLen)
+        rank = try p.value(d.rank)
+        targets = try p.value(d.targets)
+        steps = try p.value(d.steps)
+        threads = try p.optional(d.threads)
+        precision = try p.value(d.precision)
+        reference = p.flag(d.reference)
+        python = try p.optional(d.python)
+        json = p.flag(d.json)
+    }
+
+    /// One engine's figures (the reference script prints the same fields).
+    struct Row: Codable {
+        var engine: String
+        var tokensPerSecond: Double
+        var secondsPerStep: Double
+        var peakRSSBytes: Int
+    }
+
+    /// What `bench train --json` prints.
+    struct Report: Codable {
+        var model: String
+        var batch: Int
+        var seqLen: Int
+        var rank: Int
+        var targets: [String]
+        var threads: Int
+        var results: [Row]
+    }
+
+    func run() throws(CLIError) {
         let model: LlamaModel
         do { model = try LlamaModel(path: path, decodeTables: false) } catch { throw .failure(error.description) }
         let lora = LoRAParameters(config: LoRAConfig(rank: rank, alpha: Float(2 * rank), targets: targets), model: model.config)
@@ -48,48 +95,31 @@ enum BenchTrain {
         let t0 = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps { try step() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
-        var rows: [[String: Any]] = [["engine": "swarmtune", "tokensPerSecond": Double(batch * seqLen) / seconds,
-                                      "secondsPerStep": seconds, "peakRSSBytes": Output.peakRSS]]
+        var rows = [Row(engine: "swarmtune", tokensPerSecond: Double(batch * seqLen) / seconds,
+                        secondsPerStep: seconds, peakRSSBytes: Output.peakRSS)]
         if reference {
-            rows += try BenchCommand.runScript(python: python, script: "scripts/reference/bench_train.py", arguments: [
+            rows += try BenchForward.runScript(python: python, script: "scripts/reference/bench_train.py", arguments: [
                 "--model", path, "--batch", String(batch), "--seq-len", String(seqLen), "--rank", String(rank),
                 "--targets", targets.map(\.rawValue).joined(separator: ","), "--steps", String(steps),
                 "--threads", String(pool.threads)])
         }
         if json {
-            Output.out(Output.json(["model": path, "batch": batch, "seqLen": seqLen, "rank": rank,
-                                    "targets": targets.map(\.rawValue), "threads": pool.threads, "results": rows]))
+            Output.out(try Output.json(Report(model: path, batch: batch, seqLen: seqLen, rank: rank,
+                                              targets: targets.map(\.rawValue), threads: pool.threads, results: rows)))
             return
         }
         let arithmetic = precision == .bf16 && !Precision.bf16Available ? "bf16 unavailable here, fp32" : precision.rawValue
         Output.out("LoRA training on \(path): batch \(batch) x \(seqLen), rank \(rank), targets \(targets.map(\.rawValue).joined(separator: ",")), \(pool.threads) threads (\(pool.isaName), \(arithmetic) frozen matmuls)")
         Output.out("engine            tokens/s   s/step   peak RSS")
         for r in rows {
-            Output.out((r["engine"] as! String).padding(toLength: 16, withPad: " ", startingAt: 0)
-                       + String(format: "%10.1f %8.3f   ", r["tokensPerSecond"] as! Double, r["secondsPerStep"] as! Double)
-                       + Output.bytes(r["peakRSSBytes"] as! Int))
+            Output.out(r.engine.padding(toLength: 16, withPad: " ", startingAt: 0)
+                       + String(format: "%10.1f %8.3f   ", r.tokensPerSecond, r.secondsPerStep)
+                       + Output.bytes(r.peakRSSBytes))
         }
         if rows.count > 1 {
             let ours = rows[0], ref = rows[1]
             Output.out(String(format: "swarmtune / pytorch+peft: %.2fx tokens/s at %.2fx the peak RSS",
-                              (ours["tokensPerSecond"] as! Double) / (ref["tokensPerSecond"] as! Double),
-                              Double(ours["peakRSSBytes"] as! Int) / Double(ref["peakRSSBytes"] as! Int)))
+                              ours.tokensPerSecond / ref.tokensPerSecond, Double(ours.peakRSSBytes) / Double(ref.peakRSSBytes)))
         }
-    }
-}
-
-/// Shared parsing for commands that take LoRA targets.
-enum TrainCommandSupport {
-    static func parseTargets(_ text: String, command: String) throws(CLIError) -> [LoRATarget] {
-        if text == "all" { return LoRATarget.allCases }
-        var out: [LoRATarget] = []
-        for part in text.split(separator: ",") {
-            guard let t = LoRATarget(peftName: String(part)) else {
-                throw .usage(command: command, message: "unknown LoRA target '\(part)' (q, k, v, o, gate, up, down, or all)")
-            }
-            out.append(t)
-        }
-        guard !out.isEmpty else { throw .usage(command: command, message: "--targets is empty") }
-        return out
     }
 }

@@ -1,18 +1,26 @@
 /// How a command failed; decides the exit code (2 for usage, 1 for a runtime failure).
 public enum CLIError: Error, CustomStringConvertible {
-    /// The command line is wrong: the message says what and the command's help how to fix it.
+    /// The command line is wrong: the message names the option and the problem, the command's
+    /// help says how to fix it.
     case usage(command: String, message: String)
     /// The command was right but the work failed.
     case failure(String)
 
+    /// One line: the problem, and where the help is.
     public var description: String {
         switch self {
         case let .usage(command, message):
             let help = command.isEmpty ? "swarmtune --help" : "swarmtune \(command) --help"
-            return "\(message)\n(see '\(help)')"
+            return "\(message) (see '\(help)')"
         case let .failure(m):
             return m
         }
+    }
+
+    /// The command the error belongs to, when it is a usage error.
+    var command: String {
+        if case let .usage(command, _) = self { return command }
+        return ""
     }
 
     public var exitCode: Int32 {

@@ -12,42 +12,68 @@ import Export
 import TrainData
 
 /// `swarmtune demo`: the README's main job, end to end on the real core.
-enum DemoCommand {
-    static let help = """
-        USAGE: swarmtune demo [--model PATH] [--nodes 4] [--rounds 6] [--local-steps 8] [--out runs/demo]
-                              [--threads N]
-               swarmtune demo --single [--examples 300] [--eval 40] [--steps 200] [--lr 1e-3] [--out runs/demo]
-
-        The main job. Fetches the core when it is missing (scripts/fetch-model), then runs a small
-        swarm on it in this process: --nodes nodes, each with private non-IID instruction data (dates,
-        units, sorting, e-mail extraction; answers checkable by exact match), train LoRA locally and
-        average their factors Dec-LoRA style over a ring, --rounds times. Reports the training loss and
-        the consensus distance per round, the exact match of the consensus adapter against the core and
-        against a node that trained alone, sample answers before and after, and writes every node's data
-        and adapter, report.json and inspect.html under --out.
-        --single instead fine-tunes one node on 300 examples and shows its answers before and after.
-
-        EXAMPLES:
-          swift run -c release swarmtune demo
-          swarmtune demo --rounds 3 --out runs/quick
-          swarmtune demo --single --steps 60
+struct DemoCommand: Command {
+    static let name = "demo"
+    static let summary = "the main job: fetch the core, fine-tune on a private sample set, report"
+    static let discussion = """
+        The main job (swift run -c release swarmtune demo). Fetches the core when it is missing
+        (scripts/fetch-model), then runs a small swarm on it in this process: --nodes nodes, each
+        with private non-IID instruction data (dates, units, sorting, e-mail extraction; answers
+        checkable by exact match), train LoRA locally and average their factors Dec-LoRA style over
+        a ring, --rounds times. Reports the training loss and the consensus distance per round, the
+        exact match of the consensus adapter against the core and against a node that trained
+        alone, sample answers before and after, and writes every node's data and adapter,
+        report.json and inspect.html under --out.
+        --single instead fine-tunes one node on --examples examples and shows its answers before and after.
         """
+    static let examples = [
+        "demo",
+        "demo --rounds 3 --out runs/quick",
+        "demo --single --steps 60",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let defaultModel = BenchCommand.defaultModel()
-        let path = try args.option("--model") ?? defaultModel
-        let single = args.flag("--single")
-        let nodes = try args.int("--nodes", default: 4, range: 2...16)!
-        let rounds = try args.int("--rounds", default: 6, range: 1...1000)!
-        let localSteps = try args.int("--local-steps", default: 8, range: 1...1000)!
-        let count = try args.int("--examples", default: 300, range: 8...100_000)!
-        let evalCount = try args.int("--eval", default: 40, range: 1...10_000)!
-        let steps = try args.int("--steps", default: 200, range: 1...1_000_000)!
-        let lr = try args.double("--lr", default: 1e-3, range: 0...1)!
-        let out = try args.option("--out") ?? "runs/demo"
-        let threads = try args.int("--threads", range: 1...256)
-        try args.finish()
+    struct Options: Declarations {
+        let model = Option.text("--model", "PATH", help: "the core (fetched when it is the default and missing)", default: BenchForward.defaultModel)
+        let single = Flag("--single", help: "fine-tune one node instead of running a swarm")
+        let nodes = Option.integer("--nodes", help: "swarm nodes", default: 4, range: 2...16)
+        let rounds = Option.integer("--rounds", help: "gossip rounds", default: 6, range: 1...1000)
+        let localSteps = Option.integer("--local-steps", help: "training steps of each node per round", default: 8, range: 1...1000)
+        let examples = Option.integer("--examples", help: "training examples (--single)", default: 300, range: 8...100_000)
+        let eval = Option.integer("--eval", help: "held-out examples (--single)", default: 40, range: 1...10_000)
+        let steps = Option.integer("--steps", help: "training steps (--single)", default: 200, range: 1...1_000_000)
+        let lr = Option.number("--lr", help: "learning rate (--single)", default: 1e-3, range: 0...1)
+        let out = Option.text("--out", "DIR", help: "where data, adapters and reports go", default: "runs/demo")
+        let threads = Option.threads
+    }
 
+    let path: String
+    let single: Bool
+    let nodes: Int
+    let rounds: Int
+    let localSteps: Int
+    let count: Int
+    let evalCount: Int
+    let steps: Int
+    let lr: Double
+    let out: String
+    let threads: Int?
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.value(d.model)
+        single = p.flag(d.single)
+        nodes = try p.value(d.nodes)
+        rounds = try p.value(d.rounds)
+        localSteps = try p.value(d.localSteps)
+        count = try p.value(d.examples)
+        evalCount = try p.value(d.eval)
+        steps = try p.value(d.steps)
+        lr = try p.value(d.lr)
+        out = try p.value(d.out)
+        threads = try p.optional(d.threads)
+    }
+
+    func run() throws(CLIError) {
+        let defaultModel = BenchForward.defaultModel
         if !FileManager.default.fileExists(atPath: path) {
             guard path == defaultModel else { throw .failure("core \(path) not found") }
             Output.err("demo: the core is missing; fetching it with scripts/fetch-model")
@@ -62,7 +88,7 @@ enum DemoCommand {
             throw .failure("cannot create \(out): \(error.localizedDescription)")
         }
         if !single {
-            try swarm(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)
+            try Self.swarm(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)
             return
         }
 
@@ -80,12 +106,12 @@ enum DemoCommand {
         let examples = SyntheticTasks.generate(count: count + evalCount, seed: seed)
         var jsonl = ""
         for e in examples.prefix(count) {
-            jsonl += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n"
+            jsonl += try Output.jsonLine(InstructionRecord(instruction: e.instruction, output: e.output)) + "\n"
         }
         let dataPath = out + "/private-data.jsonl"
         var evalJSONL = ""
         for e in examples.suffix(evalCount) {
-            evalJSONL += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n"
+            evalJSONL += try Output.jsonLine(InstructionRecord(instruction: e.instruction, output: e.output)) + "\n"
         }
         do {
             try FileIO.writeAtomically(Array(jsonl.utf8), to: dataPath)
@@ -117,25 +143,25 @@ enum DemoCommand {
             try AdapterConversion.adapter(from: summary.lora, provenance: provenance, baseModel: path)
                 .write(to: adapterDir, replacingExisting: true)
         } catch { throw .failure(error.description) }
-        let first = summary.curve.first ?? [:], last = summary.curve.last ?? [:]
-        let report: [String: Any] = [
-            "core": path, "coreHash": hash, "examples": count, "evalExamples": evalCount,
-            "options": ["rank": 8, "alpha": 16, "targets": "q,k,v,o", "lr": lr, "steps": steps, "batch": 4, "seqLen": seqLen],
-            "trainingSeconds": summary.seconds, "curve": summary.curve, "adapter": adapterDir,
-            "samples": zip(summary.samplesBefore, summary.samplesAfter).map {
-                ["prompt": $0.0.prompt, "expected": $0.0.expected, "before": $0.0.got, "after": $0.1.got]
-            },
-        ]
-        do { try FileIO.writeAtomically(Array(Output.json(report).utf8), to: out + "/report.json") } catch { throw .failure(error.description) }
+        let first = summary.curve.first, last = summary.curve.last
+        let report = Report(
+            core: path, coreHash: hash, examples: count, evalExamples: evalCount,
+            options: .init(rank: 8, alpha: 16, targets: "q,k,v,o", lr: lr, steps: steps, batch: 4, seqLen: seqLen),
+            trainingSeconds: summary.seconds, curve: summary.curve, adapter: adapterDir,
+            samples: zip(summary.samplesBefore, summary.samplesAfter).map {
+                .init(prompt: $0.0.prompt, expected: $0.0.expected, before: $0.0.got, after: $0.1.got)
+            })
+        let text = try Output.json(report)
+        do { try FileIO.writeAtomically(Array(text.utf8), to: out + "/report.json") } catch { throw .failure(error.description) }
 
         Output.out("")
         Output.out("SwarmTune demo report (\(out)/report.json)")
         Output.out(String(format: "  exact match on %d held-out examples: %.1f%% before -> %.1f%% after (%d steps, %.0f s)",
-                          evalCount, 100 * (first["exactMatch"] as? Double ?? 0), 100 * (last["exactMatch"] as? Double ?? 0),
+                          evalCount, 100 * (first?.exactMatch ?? 0), 100 * (last?.exactMatch ?? 0),
                           steps, summary.seconds))
-        Output.out(String(format: "  eval loss: %.3f -> %.3f", first["loss"] as? Double ?? 0, last["loss"] as? Double ?? 0))
+        Output.out(String(format: "  eval loss: %.3f -> %.3f", first?.loss ?? 0, last?.loss ?? 0))
         Output.out("  learning curve (step: exact match): " + summary.curve.map {
-            String(format: "%d: %.0f%%", $0["step"] as? Int ?? 0, 100 * ($0["exactMatch"] as? Double ?? 0))
+            String(format: "%d: %.0f%%", $0.step, 100 * $0.exactMatch)
         }.joined(separator: ", "))
         Output.out("  adapter (PEFT layout, loads with peft on transformers' model of this GGUF): \(adapterDir)")
         Output.out("  try it: swarmtune generate --model \(path) --adapter \(adapterDir) --chat --prompt \"Rewrite the date 2031-07-09 as DD/MM/YYYY.\"")
@@ -151,6 +177,34 @@ enum DemoCommand {
 }
 
 extension DemoCommand {
+    /// The single-node demo's report.json.
+    struct Report: Codable {
+        struct Options: Codable {
+            var rank: Int
+            var alpha: Int
+            var targets: String
+            var lr: Double
+            var steps: Int
+            var batch: Int
+            var seqLen: Int
+        }
+        struct Sample: Codable {
+            var prompt: String
+            var expected: String
+            var before: String
+            var after: String
+        }
+        var core: String
+        var coreHash: String
+        var examples: Int
+        var evalExamples: Int
+        var options: Options
+        var trainingSeconds: Double
+        var curve: [EvalPoint]
+        var adapter: String
+        var samples: [Sample]
+    }
+
     /// The swarm demo: SimulateCommand on the real core, then answers before/after and the HTML report.
     static func swarm(path: String, nodes: Int, rounds: Int, localSteps: Int, out: String, threads: Int?) throws(CLIError) {
         var o = SwarmOptions()
@@ -182,8 +236,7 @@ extension DemoCommand {
         }
         do {
             let report = try AdapterInspection.inspect(adapters, names: names)
-            let rounds = (FileManager.default.contents(atPath: out + "/report.json")
-                .flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any])?["rounds"] as? [[String: Any]] ?? []
+            let rounds = RunReportFigures.read(directory: out).rounds ?? []
             try Data(InspectHTML.render(report, curves: Array(repeating: [], count: nodes), rounds: rounds).utf8)
                 .write(to: URL(fileURLWithPath: out + "/inspect.html"), options: .atomic)
             Output.out(String(format: "\nnodes' final drift from their mean: %@; product gap %.5f",

@@ -4,28 +4,59 @@ import Tensor
 import Train
 
 /// `swarmtune eval`: loss, perplexity and greedy exact-match of the core (with an adapter) on a data set.
-enum EvalCommand {
-    static let help = """
-        USAGE: swarmtune eval --model CORE [--adapter DIR] --data FILE.jsonl [--limit N] [--seq-len 256]
-                              [--batch 4] [--threads N] [--json]
-
+struct EvalCommand: Command {
+    static let name = "eval"
+    static let summary = "loss, perplexity and exact-match of a core (+ adapter) on a data set"
+    static let discussion = """
         Measures the mean cross-entropy over the trained tokens (the responses), its perplexity,
         and the share of examples whose greedy answer equals the expected response exactly.
-
-        EXAMPLES:
-          swarmtune eval --model models/SmolLM2-135M-Instruct.Q4_1.gguf --adapter runs/me/adapter --data held-out.jsonl
         """
+    static let examples = [
+        "eval --model models/SmolLM2-135M-Instruct.Q4_1.gguf --adapter runs/me/adapter --data held-out.jsonl",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let path = try args.required("--model")
-        let adapterDir = try args.option("--adapter")
-        let dataPath = try args.required("--data")
-        let limit = try args.int("--limit", range: 1...10_000_000)
-        let seqLen = try args.int("--seq-len", default: 256, range: 8...8192)!
-        let batch = try args.int("--batch", default: 4, range: 1...1024)!
-        let threads = try args.int("--threads", range: 1...256)
-        let json = args.flag("--json")
-        try args.finish()
+    struct Options: Declarations {
+        let model = Option.text("--model", "CORE", help: "the core (a GGUF file)", required: true)
+        let adapter = Option.text("--adapter", "DIR", help: "a LoRA adapter (PEFT directory) on top of the core")
+        let data = Option.text("--data", "FILE.jsonl", help: "the evaluation data (JSONL)", required: true)
+        let limit = Option.integer("--limit", help: "use the first N examples only", range: 1...10_000_000)
+        let seqLen = Option.integer("--seq-len", help: "tokens per example (longer ones are truncated)", default: 256, range: 8...8192)
+        let batch = Option.integer("--batch", help: "examples per forward pass", default: 4, range: 1...1024)
+        let threads = Option.threads
+        let json = Flag("--json", help: "print the figures as JSON")
+    }
+
+    let path: String
+    let adapterDir: String?
+    let dataPath: String
+    let limit: Int?
+    let seqLen: Int
+    let batch: Int
+    let threads: Int?
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.value(d.model)
+        adapterDir = try p.optional(d.adapter)
+        dataPath = try p.value(d.data)
+        limit = try p.optional(d.limit)
+        seqLen = try p.value(d.seqLen)
+        batch = try p.value(d.batch)
+        threads = try p.optional(d.threads)
+        json = p.flag(d.json)
+    }
+
+    /// What `eval --json` prints.
+    struct Report: Codable {
+        var examples: Int
+        var loss: Double
+        var perplexity: Double
+        var exactMatch: Double
+        var correct: Int
+        var total: Int
+    }
+
+    func run() throws(CLIError) {
         let (model, core) = try CoreLoading.core(path)
         var examples = try CoreLoading.examples(dataPath, tokenizer: core.tokenizer, maxLength: seqLen)
         if let limit { examples = Array(examples.prefix(limit)) }
@@ -46,8 +77,8 @@ enum EvalCommand {
                                 contextLength: min(model.config.contextLength, seqLen + 64), pool: pool).run(examples)
         } catch { throw .failure(error.description) }
         if json {
-            Output.out(Output.json(["examples": examples.count, "loss": loss, "perplexity": exp(loss),
-                                    "exactMatch": em.rate, "correct": em.correct, "total": em.total]))
+            Output.out(try Output.json(Report(examples: examples.count, loss: loss, perplexity: exp(loss),
+                                              exactMatch: em.rate, correct: em.correct, total: em.total)))
             return
         }
         Output.out(String(format: "%d examples: loss %.4f, perplexity %.3f, exact match %d/%d (%.1f%%)",

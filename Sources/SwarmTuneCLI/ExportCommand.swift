@@ -5,11 +5,16 @@ import ModelIO
 import Quant
 
 /// `swarmtune export`: an adapter as a PEFT directory, a llama.cpp GGUF LoRA, or folded into the core.
-enum ExportCommand {
-    static let help = """
-        USAGE: swarmtune export ADAPTER --model CORE --format peft|gguf-lora|gguf-merged --out PATH
-                                [--type f16|q8_0|q4_1] [--force]
+struct ExportCommand: Command {
+    enum Format: String, CaseIterable, Sendable {
+        case peft
+        case ggufLoRA = "gguf-lora"
+        case ggufMerged = "gguf-merged"
+    }
 
+    static let name = "export"
+    static let summary = "export an adapter: PEFT, GGUF LoRA for llama.cpp, or merged into the core"
+    static let discussion = """
         Checks that the adapter fits the core (recorded core hash, layers, shapes), then writes:
 
           peft         a normalised PEFT adapter directory (F32 safetensors, provenance kept)
@@ -18,45 +23,57 @@ enum ExportCommand {
           gguf-merged  the whole core with W + scale·B·A folded into each adapted matrix, which is
                        re-encoded as --type (default f16); everything else is copied unchanged
 
-        Outputs are written atomically; an existing PATH is replaced only with --force.
-
-        EXAMPLES:
-          swarmtune export runs/me/adapter --model models/SmolLM2-135M-Instruct.Q4_1.gguf --format gguf-lora --out me.lora.gguf
-          swarmtune export runs/me/adapter --model models/SmolLM2-135M-Instruct.Q4_1.gguf --format gguf-merged --type q8_0 --out me.gguf
+        Outputs are written atomically.
         """
+    static let examples = [
+        "export runs/me/adapter --model models/SmolLM2-135M-Instruct.Q4_1.gguf --format gguf-lora --out me.lora.gguf",
+        "export runs/me/adapter --model models/SmolLM2-135M-Instruct.Q4_1.gguf --format gguf-merged --type q8_0 --out me.gguf",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let corePath = try args.required("--model")
-        let format = try args.required("--format")
-        let out = try args.required("--out")
-        let typeName = try args.option("--type")
-        let force = args.flag("--force")
-        let adapterPath = try args.positional("ADAPTER (a PEFT adapter directory)")
-        try args.finish()
-        let types: [String: GGMLType] = ["f32": .f32, "f16": .f16, "q8_0": .q8_0, "q4_1": .q4_1]
-        var type: GGMLType?
-        if let typeName {
-            guard let t = types[typeName.lowercased()] else {
-                throw .usage(command: "export", message: "--type must be one of f16, q8_0, q4_1 (or f32 for gguf-lora); got '\(typeName)'")
-            }
-            type = t
-        }
+    struct Options: Declarations {
+        let adapter = Positional("ADAPTER", help: "a PEFT adapter directory")
+        let model = Option.text("--model", "CORE", help: "the core the adapter was trained on (a GGUF file)", required: true)
+        let format = Option.choice("--format", of: Format.self, help: "what to write", required: true)
+        let out = Option.text("--out", "PATH", help: "the output file or directory", required: true)
+        let type = Option.choice("--type", [("f32", GGMLType.f32), ("f16", .f16), ("q8_0", .q8_0), ("q4_1", .q4_1)],
+                                 help: "the tensor type written (gguf-lora: f32 or f16; gguf-merged: f16, q8_0 or q4_1)", ignoringCase: true)
+        let force = Flag("--force", help: "replace an existing PATH")
+    }
+
+    let adapterPath: String
+    let corePath: String
+    let format: Format
+    let out: String
+    let type: GGMLType?
+    let force: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        adapterPath = try p.positional(d.adapter)!
+        corePath = try p.value(d.model)
+        format = try p.value(d.format)
+        out = try p.value(d.out)
+        type = try p.optional(d.type)
+        force = p.flag(d.force)
+    }
+
+    func validate() throws(CLIError) {
         switch format {
-        case "peft":
-            guard type == nil else { throw .usage(command: "export", message: "--type does not apply to --format peft") }
-        case "gguf-lora":
+        case .peft:
+            guard type == nil else { throw .usage(command: Self.name, message: "--type does not apply to --format peft") }
+        case .ggufLoRA:
             guard type == nil || type == .f32 || type == .f16 else {
-                throw .usage(command: "export", message: "--format gguf-lora takes --type f32 or f16")
+                throw .usage(command: Self.name, message: "--format gguf-lora takes --type f32 or f16")
             }
-        case "gguf-merged":
+        case .ggufMerged:
             guard type == nil || GGUFMergedExport.supportedTypes.contains(type!) else {
-                throw .usage(command: "export", message: "--format gguf-merged takes --type f16, q8_0 or q4_1")
+                throw .usage(command: Self.name, message: "--format gguf-merged takes --type f16, q8_0 or q4_1")
             }
-        default:
-            throw .usage(command: "export", message: "--format must be peft, gguf-lora or gguf-merged; got '\(format)'")
         }
-        guard out != corePath, out != adapterPath else { throw .usage(command: "export", message: "--out must differ from the inputs") }
-        if format != "peft", !force, FileManager.default.fileExists(atPath: out) {
+        guard out != corePath, out != adapterPath else { throw .usage(command: Self.name, message: "--out must differ from the inputs") }
+    }
+
+    func run() throws(CLIError) {
+        if format != .peft, !force, FileManager.default.fileExists(atPath: out) {
             throw .failure("\(out) exists; use --force to replace it")
         }
 
@@ -67,16 +84,16 @@ enum ExportCommand {
         do {
             let fit = try CoreFit(adapter: adapter, adapterPath: adapterPath, core: core)
             switch format {
-            case "peft":
+            case .peft:
                 do { try adapter.write(to: out, replacingExisting: force) } catch {
                     throw ExportError.writeFailed(path: out, reason: error.description + (force ? "" : " (use --force to replace it)"))
                 }
                 Output.out("PEFT adapter written to \(out)")
-            case "gguf-lora":
+            case .ggufLoRA:
                 let writer = try GGUFLoRAExport.writer(adapter: adapter, fit: fit, type: type ?? .f32)
                 do { try writer.write(to: out) } catch { throw ExportError.writeFailed(path: out, reason: error.description) }
                 Output.out("GGUF LoRA adapter (rank \(adapter.config.rank), \(adapter.slots.count) matrices, \((type ?? .f32).description)) written to \(out)")
-            default:
+            case .ggufMerged:
                 let t = type ?? .f16
                 let writer = try GGUFMergedExport.writer(adapter: adapter, fit: fit, core: core, type: t)
                 do { try writer.write(to: out) } catch { throw ExportError.writeFailed(path: out, reason: error.description) }

@@ -4,41 +4,66 @@ import Tensor
 import Tokenizer
 
 /// `swarmtune generate`: text from the core, streamed to stdout.
-enum GenerateCommand {
-    static let help = """
-        USAGE: swarmtune generate --model PATH [--adapter DIR] --prompt TEXT [--chat] [--system TEXT] [--max-tokens N]
-                                  [--greedy | --temperature T [--top-p P] [--seed S]] [--threads N]
-
+struct GenerateCommand: Command {
+    static let name = "generate"
+    static let summary = "generate text from a core (streamed), greedy or seeded sampling"
+    static let discussion = """
         Streams the completion alone to stdout; diagnostics (prompt size, speed) go to stderr.
-        --chat wraps the prompt as a user turn in the core's chat template (ChatML for SmolLM2)
-        and stops at the end of the assistant's turn. Sampling is greedy unless --temperature is
-        given; a seeded run is reproducible. --adapter applies a LoRA adapter (PEFT directory, e.g.
-        from 'swarmtune train --out') on top of the core; one trained on another core is refused.
-
-        EXAMPLES:
-          swarmtune generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --chat --prompt "What is gossip?"
-          swarmtune generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt "Once upon a time" \\
-              --temperature 0.8 --top-p 0.95 --seed 7 --max-tokens 64
+        Sampling is greedy unless --temperature is given; a seeded run is reproducible.
         """
+    static let examples = [
+        "generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --chat --prompt \"What is gossip?\"",
+        "generate --model models/SmolLM2-135M-Instruct.Q4_1.gguf --prompt \"Once upon a time\" --temperature 0.8 --top-p 0.95 --seed 7 --max-tokens 64",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let path = try args.required("--model")
-        let adapterDir = try args.option("--adapter")
-        let prompt = try args.required("--prompt")
-        let chat = args.flag("--chat")
-        let system = try args.option("--system")
-        let maxTokens = try args.int("--max-tokens", default: 128, range: 1...100_000)!
-        let greedy = args.flag("--greedy")
-        let temperature = try args.double("--temperature", range: 0...100)
-        let topP = try args.double("--top-p", default: 1.0, range: 0...1)!
-        let seed = try args.int("--seed", default: 0, range: 0...Int.max)!
-        let threads = try args.int("--threads", range: 1...256)
-        try args.finish()
+    struct Options: Declarations {
+        let model = Option.text("--model", "PATH", help: "the core (a GGUF file)", required: true)
+        let adapter = Option.text("--adapter", "DIR", help: "apply a LoRA adapter (a PEFT directory, e.g. from 'swarmtune train --out'); one trained on another core is refused")
+        let prompt = Option.text("--prompt", "TEXT", help: "the prompt", required: true)
+        let chat = Flag("--chat", help: "wrap the prompt as a user turn in the core's chat template (ChatML for SmolLM2) and stop at the end of the assistant's turn")
+        let system = Option.text("--system", "TEXT", help: "a system message (with --chat)")
+        let maxTokens = Option.integer("--max-tokens", help: "tokens to generate at most", default: 128, range: 1...100_000)
+        let greedy = Flag("--greedy", help: "always take the most likely token (the default)")
+        let temperature = Option.number("--temperature", "T", help: "sample at this temperature instead", range: 0...100)
+        let topP = Option.number("--top-p", "P", help: "nucleus sampling: keep the most likely tokens up to this probability mass", default: 1, range: 0...1)
+        let seed = Option.integer("--seed", "S", help: "seed of the sampler", default: 0, range: 0...Int.max)
+        let threads = Option.threads
+    }
+
+    let path: String
+    let adapterDir: String?
+    let prompt: String
+    let chat: Bool
+    let system: String?
+    let maxTokens: Int
+    let greedy: Bool
+    let temperature: Double?
+    let topP: Double
+    let seed: Int
+    let threads: Int?
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.value(d.model)
+        adapterDir = try p.optional(d.adapter)
+        prompt = try p.value(d.prompt)
+        chat = p.flag(d.chat)
+        system = try p.optional(d.system)
+        maxTokens = try p.value(d.maxTokens)
+        greedy = p.flag(d.greedy)
+        temperature = try p.optional(d.temperature)
+        topP = try p.value(d.topP)
+        seed = try p.value(d.seed)
+        threads = try p.optional(d.threads)
+    }
+
+    func validate() throws(CLIError) {
         if greedy && temperature != nil {
-            throw .usage(command: "generate", message: "--greedy and --temperature exclude each other")
+            throw .usage(command: Self.name, message: "--greedy and --temperature exclude each other")
         }
-        if system != nil && !chat { throw .usage(command: "generate", message: "--system needs --chat") }
+        if system != nil && !chat { throw .usage(command: Self.name, message: "--system needs --chat") }
+    }
 
+    func run() throws(CLIError) {
         let (model, core) = try CoreLoading.core(path)
         let lora = try adapterDir.map { (dir) throws(CLIError) in try CoreLoading.adapter(dir, model: model) }
         var text = prompt
@@ -52,7 +77,7 @@ enum GenerateCommand {
             text = template.render(messages, addGenerationPrompt: true)
         }
         let ids = core.tokenizer.encode(text)
-        guard !ids.isEmpty else { throw .usage(command: "generate", message: "the prompt is empty") }
+        guard !ids.isEmpty else { throw .usage(command: Self.name, message: "the prompt is empty") }
         let context = min(model.config.contextLength, ids.count + maxTokens + 1)
         let session = InferenceSession(model: model, contextLength: context, maxBatch: 128, pool: ComputePool(threads: threads))
         session.lora = lora

@@ -3,22 +3,63 @@ import LM
 import Quant
 
 /// `swarmtune info MODEL`: what a core file holds and its identity.
-enum InfoCommand {
-    static let help = """
-        USAGE: swarmtune info MODEL [--json]
-
+struct InfoCommand: Command {
+    static let name = "info"
+    static let summary = "show a core's architecture, tensor types and core hash"
+    static let discussion = """
         Shows a GGUF core's architecture, hyper-parameters, tensor types and sizes, and its core
         hash (the identity every node of a swarm must share).
-
-        EXAMPLES:
-          swarmtune info models/SmolLM2-135M-Instruct.Q4_1.gguf
-          swarmtune info models/SmolLM2-135M-Instruct.Q4_1.gguf --json | jq .coreHash
         """
+    static let examples = [
+        "info models/SmolLM2-135M-Instruct.Q4_1.gguf",
+        "info models/SmolLM2-135M-Instruct.Q4_1.gguf --json",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let json = args.flag("--json")
-        let path = try args.positional("MODEL (path to a .gguf file)")
-        try args.finish()
+    struct Options: Declarations {
+        let model = Positional("MODEL", help: "the core (a GGUF file)")
+        let json = Flag("--json", help: "print the description as JSON")
+    }
+
+    let path: String
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.positional(d.model)!
+        json = p.flag(d.json)
+    }
+
+    /// What `info --json` prints.
+    struct Report: Codable {
+        struct TypeFigures: Codable {
+            var tensors: Int
+            var bytes: Int
+            var elements: Int
+        }
+        struct Config: Codable {
+            var vocabSize: Int
+            var dim: Int
+            var hiddenDim: Int
+            var layers: Int
+            var heads: Int
+            var kvHeads: Int
+            var headDim: Int
+            var ropeBase: Double
+            var normEpsilon: Double
+            var contextLength: Int
+        }
+        var path: String
+        var ggufVersion: Int
+        var coreHash: String
+        var architecture: String
+        var name: String
+        var tensorCount: Int
+        var parameters: Int
+        var tensorBytes: Int
+        var tensorTypes: [String: TypeFigures]
+        var config: Config?
+    }
+
+    func run() throws(CLIError) {
         let file: GGUFModelFile
         do { file = try GGUFModelFile(path: path) } catch { throw .failure(error.description) }
         let meta = file.metadata
@@ -36,20 +77,19 @@ enum InfoCommand {
         let config = try? LlamaConfig(metadata: meta, path: path)
 
         if json {
-            var obj: [String: Any] = [
-                "path": path, "ggufVersion": Int(file.gguf.version), "coreHash": hash,
-                "architecture": meta["general.architecture"]?.stringValue ?? "",
-                "name": meta["general.name"]?.stringValue ?? "",
-                "tensorCount": file.tensors.count, "parameters": totalElements, "tensorBytes": totalBytes,
-                "tensorTypes": byType.mapValues { ["tensors": $0.count, "bytes": $0.bytes, "elements": $0.elements] },
-            ]
-            if let c = config {
-                obj["config"] = ["vocabSize": c.vocabSize, "dim": c.dim, "hiddenDim": c.hiddenDim, "layers": c.layers,
-                                 "heads": c.heads, "kvHeads": c.kvHeads, "headDim": c.headDim,
-                                 "ropeBase": Double(c.ropeBase), "normEpsilon": Double(c.normEpsilon),
-                                 "contextLength": c.contextLength]
-            }
-            Output.out(Output.json(obj))
+            let report = Report(
+                path: path, ggufVersion: Int(file.gguf.version), coreHash: hash,
+                architecture: meta["general.architecture"]?.stringValue ?? "",
+                name: meta["general.name"]?.stringValue ?? "",
+                tensorCount: file.tensors.count, parameters: totalElements, tensorBytes: totalBytes,
+                tensorTypes: byType.mapValues { .init(tensors: $0.count, bytes: $0.bytes, elements: $0.elements) },
+                config: config.map { c in
+                    .init(vocabSize: c.vocabSize, dim: c.dim, hiddenDim: c.hiddenDim, layers: c.layers,
+                          heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+                          ropeBase: Double(c.ropeBase), normEpsilon: Double(c.normEpsilon),
+                          contextLength: c.contextLength)
+                })
+            Output.out(try Output.json(report))
             return
         }
         Output.out("file:          \(path)")

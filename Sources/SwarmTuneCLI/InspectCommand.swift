@@ -3,39 +3,53 @@ import Export
 import Foundation
 
 /// `swarmtune inspect`: what adapters hold and how far apart they are.
-enum InspectCommand {
-    static let help = """
-        USAGE: swarmtune inspect PATH... [--layers] [--json] [--html FILE]
-
+struct InspectCommand: Command {
+    static let name = "inspect"
+    static let summary = "inspect adapters: norms, spectra, distances, consensus, product gap (--html)"
+    static let discussion = """
         Each PATH is an adapter directory (PEFT layout), a run directory holding adapter/ (and
         report.json, whose learning curve is shown), or a directory whose subdirectories are those
         (one per node). For each adapter: per-module factor norms, the size ‖s·B·A‖ of its update,
-        the singular values and effective rank of B·A (--layers prints every layer). Across several
-        adapters: the pairwise distance matrices (factors and updates), the consensus distance
-        (1/n)Σ‖θ_i − θ̄‖², each one's drift from the mean, and the product gap ‖mean(B_iA_i) − B̄Ā‖
-        that averaging factors instead of updates loses. --html writes a single-file report with
-        inline SVG plots.
-
-        EXAMPLES:
-          swarmtune inspect runs/demo
-          swarmtune inspect runs/a/adapter runs/b/adapter --json
-          swarmtune inspect runs/swarm --html runs/swarm/inspect.html
+        the singular values and effective rank of B·A. Across several adapters: the pairwise
+        distance matrices (factors and updates), the consensus distance (1/n)Σ‖θ_i − θ̄‖², each
+        one's drift from the mean, and the product gap ‖mean(B_iA_i) − B̄Ā‖ that averaging factors
+        instead of updates loses.
         """
+    static let examples = [
+        "inspect runs/demo",
+        "inspect runs/a/adapter runs/b/adapter --json",
+        "inspect runs/swarm --html runs/swarm/inspect.html",
+    ]
+
+    struct Options: Declarations {
+        let paths = Positional("PATH", help: "adapter, run or swarm directories", repeatable: true)
+        let layers = Flag("--layers", help: "print every layer, not only the means per module")
+        let json = Flag("--json", help: "print the inspection as JSON")
+        let html = Option.text("--html", "FILE", help: "write a single-file HTML report with inline SVG plots")
+    }
+
+    let paths: [String]
+    let layers: Bool
+    let json: Bool
+    let html: String?
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        paths = try p.positionals(d.paths)
+        layers = p.flag(d.layers)
+        json = p.flag(d.json)
+        html = try p.optional(d.html)
+    }
 
     struct Input {
         var name: String
         var adapterDir: String
-        var curve: [[String: Any]]
+        var curve: [EvalPoint]
     }
 
     static func resolve(_ path: String) throws(CLIError) -> [Input] {
         let fm = FileManager.default
         func isAdapter(_ p: String) -> Bool { fm.fileExists(atPath: p + "/adapter_config.json") }
-        func curve(_ run: String) -> [[String: Any]] {
-            guard let data = fm.contents(atPath: run + "/report.json"),
-                  let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return [] }
-            return obj["curve"] as? [[String: Any]] ?? []
-        }
+        func curve(_ run: String) -> [EvalPoint] { RunReportFigures.read(directory: run).curve ?? [] }
         if isAdapter(path) { return [Input(name: path, adapterDir: path, curve: [])] }
         if isAdapter(path + "/adapter") { return [Input(name: path, adapterDir: path + "/adapter", curve: curve(path))] }
         guard let children = try? fm.contentsOfDirectory(atPath: path) else {
@@ -51,16 +65,9 @@ enum InspectCommand {
         return found
     }
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let json = args.flag("--json")
-        let layers = args.flag("--layers")
-        let html = try args.option("--html")
-        var paths: [String] = []
-        while let p = args.optionalPositional() { paths.append(p) }
-        try args.finish()
-        guard !paths.isEmpty else { throw .usage(command: "inspect", message: "give at least one PATH") }
+    func run() throws(CLIError) {
         var inputs: [Input] = []
-        for p in paths { inputs += try resolve(p) }
+        for p in paths { inputs += try Self.resolve(p) }
         var adapters: [LoRAAdapter] = []
         for i in inputs {
             do { adapters.append(try LoRAAdapter.read(directory: i.adapterDir)) } catch { throw .failure(error.description) }
@@ -68,11 +75,7 @@ enum InspectCommand {
         let report: InspectionReport
         do { report = try AdapterInspection.inspect(adapters, names: inputs.map(\.name)) } catch { throw .failure(error.description) }
         // A swarm directory's report.json carries the per-round figures.
-        var rounds: [[String: Any]] = []
-        if paths.count == 1, let data = FileManager.default.contents(atPath: paths[0] + "/report.json"),
-           let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
-            rounds = obj["rounds"] as? [[String: Any]] ?? []
-        }
+        let rounds = paths.count == 1 ? RunReportFigures.read(directory: paths[0]).rounds ?? [] : []
 
         if let html {
             do {
@@ -83,13 +86,13 @@ enum InspectCommand {
             }
         }
         if json {
-            Output.out(Output.json(jsonObject(report, adapters: adapters, curves: inputs.map(\.curve))))
+            Output.out(try Output.json(Report(report, adapters: adapters, curves: inputs.map(\.curve))))
             return
         }
         for (k, name) in report.names.enumerated() {
             let a = adapters[k], mods = report.modules[k]
             let total = mods.reduce(0) { $0 + $1.updateNorm * $1.updateNorm }.squareRoot()
-            Output.out("\(name): rank \(a.config.rank), alpha \(a.config.alpha), \(Set(mods.map(\.layer)).count) layers x \(a.config.targets.map(\.rawValue).joined(separator: ",")), ‖ΔW‖ = \(fmt(total))"
+            Output.out("\(name): rank \(a.config.rank), alpha \(a.config.alpha), \(Set(mods.map(\.layer)).count) layers x \(a.config.targets.map(\.rawValue).joined(separator: ",")), ‖ΔW‖ = \(Self.fmt(total))"
                        + (a.provenance.map { ", core \($0.coreHash.prefix(16))…" } ?? ""))
             let byModule = Dictionary(grouping: mods, by: \.module)
             Output.out("  module      ‖A‖ mean   ‖B‖ mean   ‖ΔW‖ mean   eff. rank   top σ (mean over layers)")
@@ -104,13 +107,13 @@ enum InspectCommand {
                 Output.out("  layer module      ‖ΔW‖      eff.rank  singular values")
                 for m in mods {
                     Output.out(String(format: "  %5d %-10@ %9.5f %8.2f  ", m.layer, m.module, m.updateNorm, m.effectiveRank)
-                               + m.singularValues.prefix(8).map { fmt($0) }.joined(separator: " "))
+                               + m.singularValues.prefix(8).map { Self.fmt($0) }.joined(separator: " "))
                 }
             }
             let curve = inputs[k].curve
             if !curve.isEmpty {
                 Output.out("  learning curve: " + curve.map {
-                    String(format: "step %d loss %.3f EM %.0f%%", $0["step"] as? Int ?? 0, $0["loss"] as? Double ?? 0, 100 * ($0["exactMatch"] as? Double ?? 0))
+                    String(format: "step %d loss %.3f EM %.0f%%", $0.step, $0.loss, 100 * $0.exactMatch)
                 }.joined(separator: "; "))
             }
         }
@@ -122,29 +125,53 @@ enum InspectCommand {
         Output.out("adapters: " + report.names.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: ", "))
         matrix("update distance ‖ΔW_i − ΔW_j‖:", report.updateDistance)
         if let f = report.factorDistance { matrix("factor distance ‖θ_i − θ_j‖:", f) }
-        if let c = report.consensusDistance { Output.out("consensus distance (1/n)Σ‖θ_i − θ̄‖²: \(fmt(c))") }
-        if let d = report.drift { Output.out("drift from the mean ‖θ_i − θ̄‖: " + d.map(fmt).joined(separator: ", ")) }
-        if let g = report.productGap { Output.out("product gap ‖mean(B_iA_i) − B̄Ā‖: \(fmt(g))") }
+        if let c = report.consensusDistance { Output.out("consensus distance (1/n)Σ‖θ_i − θ̄‖²: \(Self.fmt(c))") }
+        if let d = report.drift { Output.out("drift from the mean ‖θ_i − θ̄‖: " + d.map(Self.fmt).joined(separator: ", ")) }
+        if let g = report.productGap { Output.out("product gap ‖mean(B_iA_i) − B̄Ā‖: \(Self.fmt(g))") }
     }
 
     static func fmt(_ x: Double) -> String { String(format: x != 0 && (abs(x) < 1e-3 || abs(x) >= 1e4) ? "%.3e" : "%.5f", x) }
 
-    static func jsonObject(_ r: InspectionReport, adapters: [LoRAAdapter], curves: [[[String: Any]]]) -> [String: Any] {
-        var obj: [String: Any] = [
-            "adapters": r.names.enumerated().map { k, name -> [String: Any] in
-                ["name": name, "rank": adapters[k].config.rank, "alpha": adapters[k].config.alpha,
-                 "coreHash": adapters[k].provenance?.coreHash ?? "", "curve": curves[k],
-                 "modules": r.modules[k].map { ["layer": $0.layer, "module": $0.module, "normA": $0.normA, "normB": $0.normB,
-                                                "updateNorm": $0.updateNorm, "effectiveRank": $0.effectiveRank,
-                                                "singularValues": $0.singularValues] }]
-            },
-            "updateDistance": r.updateDistance,
-        ]
-        if let f = r.factorDistance { obj["factorDistance"] = f }
-        if let c = r.consensusDistance { obj["consensusDistance"] = c }
-        if let d = r.drift { obj["drift"] = d }
-        if let g = r.productGap { obj["productGap"] = g }
-        return obj
+    /// What `inspect --json` prints.
+    struct Report: Codable {
+        struct Module: Codable {
+            var layer: Int
+            var module: String
+            var normA: Double
+            var normB: Double
+            var updateNorm: Double
+            var effectiveRank: Double
+            var singularValues: [Double]
+        }
+        struct Adapter: Codable {
+            var name: String
+            var rank: Int
+            var alpha: Double
+            var coreHash: String
+            var curve: [EvalPoint]
+            var modules: [Module]
+        }
+        var adapters: [Adapter]
+        var updateDistance: [[Double]]
+        var factorDistance: [[Double]]?
+        var consensusDistance: Double?
+        var drift: [Double]?
+        var productGap: Double?
+
+        init(_ r: InspectionReport, adapters: [LoRAAdapter], curves: [[EvalPoint]]) {
+            self.adapters = r.names.enumerated().map { k, name in
+                Adapter(name: name, rank: adapters[k].config.rank, alpha: adapters[k].config.alpha,
+                        coreHash: adapters[k].provenance?.coreHash ?? "", curve: curves[k],
+                        modules: r.modules[k].map { .init(layer: $0.layer, module: $0.module, normA: $0.normA, normB: $0.normB,
+                                                          updateNorm: $0.updateNorm, effectiveRank: $0.effectiveRank,
+                                                          singularValues: $0.singularValues) })
+            }
+            updateDistance = r.updateDistance
+            factorDistance = r.factorDistance
+            consensusDistance = r.consensusDistance
+            drift = r.drift
+            productGap = r.productGap
+        }
     }
 }
 
@@ -154,7 +181,7 @@ enum InspectHTML {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    static func render(_ r: InspectionReport, curves: [[[String: Any]]], rounds: [[String: Any]] = []) -> String {
+    static func render(_ r: InspectionReport, curves: [[EvalPoint]], rounds: [RoundFigures] = []) -> String {
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
         var body = "<h1>SwarmTune inspection</h1>"
         // ‖ΔW‖ per layer, one line per adapter.
@@ -172,13 +199,13 @@ enum InspectHTML {
             return (0..<k).map { i in mods.reduce(0.0) { $0 + (i < $1.singularValues.count ? $1.singularValues[i] : 0) } / Double(max(1, mods.count)) }
         }
         body += "<h2>Singular values of B·A (mean over layers and modules)</h2>" + lineChart(spectra, names: r.names, colors: colors, xLabel: "index")
-        let curvesLoss = curves.map { $0.compactMap { $0["exactMatch"] as? Double }.map { $0 * 100 } }
+        let curvesLoss = curves.map { $0.map { $0.exactMatch * 100 } }
         if curvesLoss.contains(where: { !$0.isEmpty }) {
             body += "<h2>Exact match (%) at each evaluation</h2>" + lineChart(curvesLoss, names: r.names, colors: colors, xLabel: "evaluation")
         }
         if !rounds.isEmpty {
-            let before = rounds.compactMap { $0["consensusBefore"] as? Double }, after = rounds.compactMap { $0["consensusAfter"] as? Double }
-            let loss = rounds.compactMap { $0["meanLoss"] as? Double }
+            let before = rounds.map(\.consensusBefore), after = rounds.map(\.consensusAfter)
+            let loss = rounds.map(\.meanLoss)
             body += "<h2>Swarm rounds: consensus distance before and after mixing</h2>"
                 + lineChart([before, after], names: ["before mixing", "after mixing"], colors: ["#d62728", "#1f77b4"], xLabel: "round")
                 + "<h2>Swarm rounds: mean training loss</h2>" + lineChart([loss], names: ["mean loss"], colors: ["#2ca02c"], xLabel: "round")

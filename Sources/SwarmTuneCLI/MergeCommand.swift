@@ -4,11 +4,10 @@ import Foundation
 
 /// `swarmtune merge`: several adapters of the same core into one PEFT adapter, with the error of
 /// the result against the exact weighted average of their updates.
-enum MergeCommand {
-    static let help = """
-        USAGE: swarmtune merge ADAPTER... --method linear|exact|cat|ties --out DIR
-                               [--weights w1,w2,...] [--rank R] [--density D] [--force] [--json]
-
+struct MergeCommand: Command {
+    static let name = "merge"
+    static let summary = "merge adapters of the same core (linear, exact SVD, cat, TIES) into one"
+    static let discussion = """
         Merges PEFT adapter directories trained on the same core (same targets and layers) into one.
         Weights are normalised to sum 1 (default: equal).
 
@@ -17,46 +16,76 @@ enum MergeCommand {
                   (default: the inputs' rank): the best rank-R approximation
           cat     stack the ranks (A = [w1·A1; w2·A2; ...], B = [B1, B2, ...]): exact, rank Σ r
           ties    TIES-merging of the updates (keep the top --density share of each by magnitude,
-                  default 0.2; elect a sign per entry; average the agreeing entries), then SVD to R
+                  elect a sign per entry; average the agreeing entries), then SVD to R
 
         Prints each method's error against the exact weighted average (relative Frobenius, overall
         and worst module). Nothing is written if any input is unreadable or the inputs differ in
-        core (provenance core hash), targets, layers or shapes. An existing DIR is replaced only with --force.
-
-        EXAMPLES:
-          swarmtune merge runs/a/adapter runs/b/adapter --method exact --out merged
-          swarmtune merge n0 n1 n2 --weights 2,1,1 --method ties --density 0.3 --rank 16 --out merged
+        core (provenance core hash), targets, layers or shapes.
         """
+    static let examples = [
+        "merge runs/a/adapter runs/b/adapter --method exact --out merged",
+        "merge n0 n1 n2 --weights 2,1,1 --method ties --density 0.3 --rank 16 --out merged",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let methodName = try args.required("--method")
-        let out = try args.required("--out")
-        let weightsText = try args.option("--weights")
-        let rank = try args.int("--rank", range: 1...4096)
-        let density = try args.double("--density", default: 0.2, range: 0...1)!
-        let force = args.flag("--force")
-        let json = args.flag("--json")
-        var paths: [String] = []
-        while let p = args.optionalPositional() { paths.append(p) }
-        try args.finish()
-        guard let method = MergeMethod(rawValue: methodName) else {
-            throw .usage(command: "merge", message: "--method must be one of linear, exact, cat, ties; got '\(methodName)'")
+    struct Options: Declarations {
+        let adapters = Positional("ADAPTER", help: "PEFT adapter directories of the same core", repeatable: true)
+        let method = Option.choice("--method", of: MergeMethod.self, help: "how to merge", required: true)
+        let out = Option.text("--out", "DIR", help: "the merged adapter (PEFT directory)", required: true)
+        let weights = Option<[Double]>.custom("--weights", "w1,w2,...", help: "one weight per adapter") { text in
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.allSatisfy({ $0 != nil }) else { return .failure(ValueProblem("expects comma-separated numbers, got '\(text)'")) }
+            return .success(parts.map { $0! })
         }
-        guard !paths.isEmpty else { throw .usage(command: "merge", message: "missing ADAPTER directories") }
-        guard density > 0 else { throw .usage(command: "merge", message: "--density must be above 0") }
-        var weights: [Double]?
-        if let weightsText {
-            let parts = weightsText.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.allSatisfy({ $0 != nil }) else {
-                throw .usage(command: "merge", message: "--weights expects comma-separated numbers, got '\(weightsText)'")
-            }
-            weights = parts.map { $0! }
-            guard weights!.count == paths.count else {
-                throw .usage(command: "merge", message: "\(weights!.count) weights for \(paths.count) adapters")
-            }
-        }
-        if paths.contains(out) { throw .usage(command: "merge", message: "--out must differ from the inputs") }
+        let rank = Option.integer("--rank", "R", help: "rank of the result (exact, ties; default: the inputs' rank)", range: 1...4096)
+        let density = Option.number("--density", "D", help: "share of each update TIES keeps (above 0)", default: 0.2, range: 0...1)
+        let force = Flag("--force", help: "replace an existing DIR")
+        let json = Flag("--json", help: "print the errors as JSON")
+    }
 
+    let paths: [String]
+    let method: MergeMethod
+    let out: String
+    let weights: [Double]?
+    let rank: Int?
+    let density: Double
+    let force: Bool
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        paths = try p.positionals(d.adapters)
+        method = try p.value(d.method)
+        out = try p.value(d.out)
+        weights = try p.optional(d.weights)
+        rank = try p.optional(d.rank)
+        density = try p.value(d.density)
+        force = p.flag(d.force)
+        json = p.flag(d.json)
+    }
+
+    func validate() throws(CLIError) {
+        guard density > 0 else { throw .usage(command: Self.name, message: "--density must be above 0") }
+        if let weights, weights.count != paths.count {
+            throw .usage(command: Self.name, message: "\(weights.count) weights for \(paths.count) adapters")
+        }
+        if paths.contains(out) { throw .usage(command: Self.name, message: "--out must differ from the inputs") }
+    }
+
+    /// What `merge --json` prints.
+    struct Report: Codable {
+        struct Module: Codable {
+            var module: String
+            var relativeError: Double
+            var exactNorm: Double
+        }
+        var method: String
+        var rank: Int
+        var weights: [Double]
+        var out: String
+        var relativeError: Double
+        var modules: [Module]
+    }
+
+    func run() throws(CLIError) {
         let result: (adapter: LoRAAdapter, report: MergeReport)
         do {
             let adapters = try AdapterMerge.read(paths)
@@ -64,7 +93,7 @@ enum MergeCommand {
                 method: method, weights: weights, rank: rank, density: density, swarmtuneVersion: SwarmTuneCommand.version))
         } catch {
             switch error {
-            case .badOption, .badWeights: throw .usage(command: "merge", message: error.description)
+            case .badOption, .badWeights: throw .usage(command: Self.name, message: error.description)
             default: throw .failure(error.description)
             }
         }
@@ -73,11 +102,10 @@ enum MergeCommand {
         }
         let report = result.report
         if json {
-            Output.out(Output.json([
-                "method": method.rawValue, "rank": report.rank, "weights": report.weights, "out": out,
-                "relativeError": report.overallRelative,
-                "modules": report.slots.map { ["module": $0.slot, "relativeError": $0.relative, "exactNorm": $0.exactNorm] },
-            ]))
+            Output.out(try Output.json(Report(
+                method: method.rawValue, rank: report.rank, weights: report.weights, out: out,
+                relativeError: report.overallRelative,
+                modules: report.slots.map { .init(module: $0.slot, relativeError: $0.relative, exactNorm: $0.exactNorm) })))
             return
         }
         Output.out("merged \(paths.count) adapters (\(method.rawValue), rank \(report.rank), weights \(report.weights.map { String(format: "%.3g", $0) }.joined(separator: ","))) into \(out)")

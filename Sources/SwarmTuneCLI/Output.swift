@@ -20,22 +20,22 @@ public enum Output {
 
     public static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
-    /// JSON text of a value tree made of dictionaries, arrays, strings, numbers and booleans.
-    public static func json(_ value: Any) -> String {
-        guard JSONSerialization.isValidJSONObject(value),
-              let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys]) else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
+    /// Pretty JSON text of a report, keys sorted (what `--json` prints and report.json holds).
+    public static func json<T: Encodable>(_ value: T) throws(CLIError) -> String {
+        try encode(value, [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
-    /// One compact JSON line (for JSONL files).
-    public static func jsonLine(_ value: Any) -> String {
-        guard JSONSerialization.isValidJSONObject(value),
-              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return "{}"
+    /// One compact JSON line, keys sorted (for JSONL files).
+    public static func jsonLine<T: Encodable>(_ value: T) throws(CLIError) -> String {
+        try encode(value, [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    private static func encode<T: Encodable>(_ value: T, _ formatting: JSONEncoder.OutputFormatting) throws(CLIError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = formatting
+        do { return String(decoding: try encoder.encode(value), as: UTF8.self) } catch {
+            throw .failure("cannot encode the \(T.self) as JSON: \(error)")
         }
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// Peak resident set size of this process, in bytes.

@@ -5,32 +5,72 @@ import Tensor
 
 /// `swarmtune quantize CORE --to nf4|q8_0|q4_1|q4_0 --out PATH`: re-quantizes a core's weight
 /// matrices and reports the error against the source.
-enum QuantizeCommand {
-    static let help = """
-        USAGE: swarmtune quantize CORE --to nf4|q8_0|q4_1|q4_0|q4_K|q6_K|f16 --out PATH [--json]
-
+struct QuantizeCommand: Command {
+    static let name = "quantize"
+    static let summary = "re-quantize a core (NF4, QLoRA style; or a ggml type) and report its error"
+    static let discussion = """
         Re-quantizes every transformer weight matrix (blk.*) of a GGUF core; embeddings and norms
         are copied unchanged (as QLoRA keeps them). The result is a new core with its own core hash.
         Reports the error of the new weights against the source weights (max-abs, RMS, relative
         Frobenius, SNR), per kind of matrix and overall. NF4 is SwarmTune's QLoRA-style format
         (docs/QUANT.md); llama.cpp does not read it.
-
-        EXAMPLES:
-          swarmtune quantize models/SmolLM2-135M-Instruct.Q4_1.gguf --to nf4 --out models/SmolLM2-135M.nf4.gguf
         """
+    static let examples = [
+        "quantize models/SmolLM2-135M-Instruct.Q4_1.gguf --to nf4 --out models/SmolLM2-135M.nf4.gguf",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let json = args.flag("--json")
-        let toName = try args.required("--to")
-        let out = try args.required("--out")
-        let path = try args.positional("CORE (path to a .gguf file)")
-        try args.finish()
-        let targets: [String: GGMLType] = ["nf4": .nf4, "q8_0": .q8_0, "q4_1": .q4_1, "q4_0": .q4_0,
-                                           "q4_k": .q4_K, "q6_k": .q6_K, "f16": .f16]
-        guard let target = targets[toName.lowercased()] else {
-            throw .usage(command: "quantize", message: "--to must be one of nf4, q8_0, q4_1, q4_0, q4_K, q6_K, f16; got '\(toName)'")
+    struct Options: Declarations {
+        let core = Positional("CORE", help: "the source core (a GGUF file)")
+        let to = Option.choice("--to", [("nf4", GGMLType.nf4), ("q8_0", .q8_0), ("q4_1", .q4_1), ("q4_0", .q4_0),
+                                        ("q4_K", .q4_K), ("q6_K", .q6_K), ("f16", .f16)],
+                               help: "the new type of the weight matrices", required: true, ignoringCase: true)
+        let out = Option.text("--out", "PATH", help: "the new core", required: true)
+        let json = Flag("--json", help: "print the error figures as JSON")
+    }
+
+    let path: String
+    let target: GGMLType
+    let out: String
+    let json: Bool
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        path = try p.positional(d.core)!
+        target = try p.value(d.to)
+        out = try p.value(d.out)
+        json = p.flag(d.json)
+    }
+
+    func validate() throws(CLIError) {
+        guard out != path else { throw .usage(command: Self.name, message: "--out must differ from the input core") }
+    }
+
+    /// What `quantize --json` prints.
+    struct Report: Codable {
+        struct ErrorFigures: Codable {
+            var maxAbs: Double
+            var rms: Double
+            var relativeFrobenius: Double
+            var snrDB: Double
+
+            init(_ s: QuantizationErrorStats) {
+                maxAbs = s.maxAbsError
+                rms = s.rmsError
+                relativeFrobenius = s.relativeFrobeniusError
+                snrDB = s.snrDecibels
+            }
         }
-        guard out != path else { throw .usage(command: "quantize", message: "--out must differ from the input core") }
+        var source: String
+        var output: String
+        var type: String
+        var coreHash: String
+        var bytes: Int
+        var seconds: Double
+        var total: ErrorFigures
+        var perKind: [String: ErrorFigures]
+    }
+
+    func run() throws(CLIError) {
+        let path = self.path, target = self.target, out = self.out
         let src: GGUFModelFile
         do { src = try GGUFModelFile(path: path) } catch { throw .failure(error.description) }
 
@@ -92,13 +132,10 @@ enum QuantizeCommand {
         let hash = CoreHash.compute(outFile).hex
         let seconds = Date().timeIntervalSince(start)
 
-        func row(_ s: QuantizationErrorStats) -> [String: Double] {
-            ["maxAbs": s.maxAbsError, "rms": s.rmsError, "relativeFrobenius": s.relativeFrobeniusError, "snrDB": s.snrDecibels]
-        }
         if json {
-            Output.out(Output.json(["source": path, "output": out, "type": target.description, "coreHash": hash,
-                                    "bytes": outFile.file.count, "seconds": seconds,
-                                    "total": row(total), "perKind": perKind.mapValues(row)]))
+            Output.out(try Output.json(Report(source: path, output: out, type: target.description, coreHash: hash,
+                                              bytes: outFile.file.count, seconds: seconds,
+                                              total: .init(total), perKind: perKind.mapValues(Report.ErrorFigures.init))))
             return
         }
         Output.out("wrote \(out) (\(Output.bytes(outFile.file.count)), \(target) matrices) in \(String(format: "%.1f", seconds)) s")

@@ -7,53 +7,98 @@ import Tensor
 import Train
 
 /// `swarmtune simulate`: a Dec-LoRA swarm in one process on the real core.
-enum SimulateCommand {
-    static let help = """
-        USAGE: swarmtune simulate [--model PATH] [--nodes 4] [--topology ring|full|regular-K] [--rounds 6]
-                                  [--local-steps 8] [--examples-per-node 80] [--own-domain 0.85] [--eval 40]
-                                  [--lr 1e-3] [--rank 8] [--baseline] [--precision fp32|bf16] [--out runs/swarm]
-
+struct SimulateCommand: Command {
+    static let name = "simulate"
+    static let summary = "a Dec-LoRA swarm in one process: non-IID nodes, local steps, gossip averaging"
+    static let discussion = """
         Runs Dec-LoRA with N simulated nodes in this process, all on one shared core: each node has
         private non-IID data (node i draws --own-domain of its examples from domain i mod 4: dates,
         units, sort, extract), every round takes --local-steps steps locally, then the nodes average
         their factors with Metropolis weights over the topology (only factors move). Reports per
         round the mean training loss and the consensus distance before and after mixing, then the
-        exact match of the consensus adapter on held-out examples of all domains, per domain;
-        --baseline also trains node 0 alone (no gossip) for the same steps. Writes each node's
-        adapter to OUT/node-I/adapter (swarmtune inspect OUT compares them) and OUT/report.json.
-        No network is involved; the node runtime (swarmtune node) keeps membership over TLS.
-
-        EXAMPLES:
-          swarmtune simulate --nodes 4 --rounds 6 --baseline
-          swarmtune inspect runs/swarm --html runs/swarm/inspect.html
+        exact match of the consensus adapter on held-out examples of all domains, per domain.
+        Writes each node's adapter to OUT/node-I/adapter (swarmtune inspect OUT compares them) and
+        OUT/report.json. No network is involved; the node runtime (swarmtune node) keeps membership over TLS.
         """
+    static let examples = [
+        "simulate --nodes 4 --rounds 6 --baseline",
+        "simulate --nodes 8 --topology regular-4 --rounds 10 --out runs/swarm8",
+    ]
 
-    static func run(_ args: inout Arguments) throws(CLIError) {
-        let path = try args.option("--model") ?? BenchCommand.defaultModel()
+    struct Options: Declarations {
+        let model = Option.text("--model", "PATH", help: "the core (a GGUF file)", default: BenchForward.defaultModel)
+        let nodes = Option.integer("--nodes", help: "simulated nodes", default: 4, range: 1...64)
+        let topology = Option.custom("--topology", "ring|full|regular-K", help: "who averages with whom",
+                                     default: "ring", allowed: "ring, full or regular-K (K even)") { text in
+            Topology(name: text) == nil ? .failure(ValueProblem("must be ring, full or regular-K (K even), got '\(text)'")) : .success(text)
+        }
+        let rounds = Option.integer("--rounds", help: "gossip rounds", default: 6, range: 1...100_000)
+        let localSteps = Option.integer("--local-steps", help: "training steps of each node per round", default: 8, range: 1...100_000)
+        let examplesPerNode = Option.integer("--examples-per-node", help: "private training examples of each node", default: 80, range: 4...1_000_000)
+        let ownDomain = Option.number("--own-domain", help: "share of a node's examples from its own domain", default: 0.85, range: 0...1)
+        let eval = Option.integer("--eval", help: "held-out examples (all domains)", default: 40, range: 4...100_000)
+        let lr = Option.number("--lr", help: "learning rate", default: 1e-3, range: 0...1)
+        let rank = Option.integer("--rank", help: "LoRA rank", default: 8, range: 1...256)
+        let baseline = Flag("--baseline", help: "also train node 0 alone (no gossip) for the same steps")
+        let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls", default: .fp32)
+        let out = Option.text("--out", "DIR", help: "where the node adapters and report.json go", default: "runs/swarm")
+        let threads = Option.threads
+    }
+
+    let model: String
+    let options: SwarmOptions
+    let topologyName: String
+    let lr: Double
+    let rank: Int
+    let baseline: Bool
+    let precision: Precision
+    let out: String
+    let threads: Int?
+
+    init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        model = try p.value(d.model)
         var o = SwarmOptions()
-        o.nodes = try args.int("--nodes", default: 4, range: 1...64)!
-        let topologyName = try args.option("--topology") ?? "ring"
-        guard let topology = Topology(name: topologyName) else {
-            throw .usage(command: "simulate", message: "--topology must be ring, full or regular-K (K even), got '\(topologyName)'")
+        o.nodes = try p.value(d.nodes)
+        topologyName = try p.value(d.topology)
+        o.topology = Topology(name: topologyName)!
+        o.rounds = try p.value(d.rounds)
+        o.localSteps = try p.value(d.localSteps)
+        o.examplesPerNode = try p.value(d.examplesPerNode)
+        o.ownDomainShare = try p.value(d.ownDomain)
+        o.evalExamples = try p.value(d.eval)
+        options = o
+        lr = try p.value(d.lr)
+        rank = try p.value(d.rank)
+        baseline = p.flag(d.baseline)
+        precision = try p.value(d.precision)
+        out = try p.value(d.out)
+        threads = try p.optional(d.threads)
+    }
+
+    func run() throws(CLIError) {
+        _ = try Self.execute(path: model, options: options, topologyName: topologyName, lr: lr, rank: rank, baseline: baseline,
+                             precision: precision, out: out, threads: threads)
+    }
+
+    /// simulate's report.json.
+    struct Report: Codable {
+        struct ExactMatch: Codable {
+            var exactMatch: Double
+            var perDomain: [String: Double]
         }
-        o.topology = topology
-        o.rounds = try args.int("--rounds", default: 6, range: 1...100_000)!
-        o.localSteps = try args.int("--local-steps", default: 8, range: 1...100_000)!
-        o.examplesPerNode = try args.int("--examples-per-node", default: 80, range: 4...1_000_000)!
-        o.ownDomainShare = try args.double("--own-domain", default: 0.85, range: 0...1)!
-        o.evalExamples = try args.int("--eval", default: 40, range: 4...100_000)!
-        let lr = try args.double("--lr", default: 1e-3, range: 0...1)!
-        let rank = try args.int("--rank", default: 8, range: 1...256)!
-        let baseline = args.flag("--baseline")
-        let precisionText = try args.option("--precision") ?? "fp32"
-        guard let precision = Precision(rawValue: precisionText) else {
-            throw .usage(command: "simulate", message: "--precision must be fp32 or bf16, got '\(precisionText)'")
+        struct Results: Codable {
+            var core: ExactMatch
+            var consensus: ExactMatch
+            var node0Alone: ExactMatch?
         }
-        let out = try args.option("--out") ?? "runs/swarm"
-        let threads = try args.int("--threads", range: 1...256)
-        try args.finish()
-        _ = try execute(path: path, options: o, topologyName: topologyName, lr: lr, rank: rank, baseline: baseline,
-                        precision: precision, out: out, threads: threads)
+        var core: String
+        var coreHash: String
+        var nodes: Int
+        var topology: String
+        var localSteps: Int
+        var rounds: [RoundFigures]
+        var results: Results
+        var privateData: [[String: Int]]
     }
 
     /// Runs the simulation and writes OUT; returns the simulation and the consensus adapter.
@@ -76,16 +121,16 @@ enum SimulateCommand {
             Output.err("  node \(i) private data: " + c.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         Output.out("round   mean loss   consensus before -> after mixing   seconds")
-        var rounds: [[String: Any]] = []
+        var rounds: [RoundFigures] = []
         for r in 1...o.rounds {
             let rep: RoundReport
             do { rep = try sim.round(r) } catch { throw .failure(error.description) }
             Output.out(String(format: "%5d   %9.4f   %16.5f -> %-14.5f   %6.1f", r, rep.meanLoss, rep.consensusBefore, rep.consensusAfter, rep.seconds))
-            rounds.append(["round": r, "meanLoss": rep.meanLoss, "consensusBefore": rep.consensusBefore,
-                           "consensusAfter": rep.consensusAfter, "seconds": rep.seconds])
+            rounds.append(RoundFigures(round: r, meanLoss: rep.meanLoss, consensusBefore: rep.consensusBefore,
+                                       consensusAfter: rep.consensusAfter, seconds: rep.seconds))
         }
 
-        func exactMatch(_ lora: LoRAParameters?, label: String) throws(CLIError) -> [String: Any] {
+        func exactMatch(_ lora: LoRAParameters?, label: String) throws(CLIError) -> Report.ExactMatch {
             let matcher = ExactMatch(model: model, tokenizer: core.tokenizer, lora: lora, contextLength: 256, pool: pool)
             var perDomain: [String: Double] = [:]
             var total = 0
@@ -100,13 +145,12 @@ enum SimulateCommand {
             let rate = Double(total) / Double(sim.eval.count)
             Output.out(label.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: " exact match %5.1f%%   ", 100 * rate)
                        + SyntheticTasks.domains.map { String(format: "%@ %.0f%%", $0, 100 * (perDomain[$0] ?? 0)) }.joined(separator: "  "))
-            return ["exactMatch": rate, "perDomain": perDomain]
+            return Report.ExactMatch(exactMatch: rate, perDomain: perDomain)
         }
         Output.out("")
         let consensus = sim.consensusAdapter()
-        var results: [String: Any] = [:]
-        results["core"] = try exactMatch(nil, label: "core alone")
-        results["consensus"] = try exactMatch(consensus, label: "swarm consensus adapter")
+        var results = Report.Results(core: try exactMatch(nil, label: "core alone"),
+                                     consensus: try exactMatch(consensus, label: "swarm consensus adapter"))
         if baseline {
             var bo = o.training
             bo.seed = o.seed &+ 1
@@ -115,25 +159,29 @@ enum SimulateCommand {
             initial.initialize(seed: o.seed, model: model)
             let alone = Trainer(model: model, options: bo, padID: core.tokenizer.padID ?? 0, pool: pool, lora: initial)
             for _ in 0..<bo.steps { do { _ = try alone.trainStep(sim.data[0]) } catch { throw .failure(error.description) } }
-            results["node0Alone"] = try exactMatch(alone.lora, label: "node 0 alone (no gossip)")
+            results.node0Alone = try exactMatch(alone.lora, label: "node 0 alone (no gossip)")
         }
 
         let hash = model.computeCoreHash().hex
+        var records: [String] = []  // what each node trained on, kept beside its adapter (never sent)
+        for node in sim.records {
+            var jsonl = ""
+            for e in node { jsonl += try Output.jsonLine(InstructionRecord(instruction: e.instruction, output: e.output)) + "\n" }
+            records.append(jsonl)
+        }
+        let report = try Output.json(Report(core: path, coreHash: hash, nodes: o.nodes, topology: topologyName,
+                                            localSteps: o.localSteps, rounds: rounds, results: results,
+                                            privateData: sim.domainsOfNode))
         do {
             for (i, t) in sim.trainers.enumerated() {
                 let dir = "\(out)/node-\(i)"
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                var jsonl = ""  // what this node trained on, kept beside its adapter (never sent)
-                for e in sim.records[i] { jsonl += Output.jsonLine(["instruction": e.instruction, "output": e.output]) + "\n" }
-                try Data(jsonl.utf8).write(to: URL(fileURLWithPath: dir + "/private-data.jsonl"), options: .atomic)
+                try Data(records[i].utf8).write(to: URL(fileURLWithPath: dir + "/private-data.jsonl"), options: .atomic)
                 try AdapterConversion.adapter(from: t.lora, provenance: AdapterProvenance(
                     coreHash: hash, swarmtuneVersion: SwarmTuneCommand.version, seed: o.seed, extra: ["node": String(i)]))
                     .write(to: dir + "/adapter", replacingExisting: true)
             }
-            let report: [String: Any] = ["core": path, "coreHash": hash, "nodes": o.nodes, "topology": topologyName,
-                                         "localSteps": o.localSteps, "rounds": rounds, "results": results,
-                                         "privateData": sim.domainsOfNode]
-            try Data(Output.json(report).utf8).write(to: URL(fileURLWithPath: out + "/report.json"), options: .atomic)
+            try Data(report.utf8).write(to: URL(fileURLWithPath: out + "/report.json"), options: .atomic)
         } catch let e as LoRAAdapterError {
             throw .failure(e.description)
         } catch {

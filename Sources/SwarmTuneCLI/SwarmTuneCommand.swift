@@ -1,48 +1,37 @@
-/// The `swarmtune` command table: each subcommand with its one-line summary and help.
+/// The `swarmtune` command table and dispatcher: each command with its one-line summary; the help
+/// of each is generated from its declarations.
 public enum SwarmTuneCommand {
     public static let version = "0.1.0"
 
-    struct Entry: Sendable {
-        let name: String
-        let summary: String
-        let help: String
-        let run: @Sendable (inout Arguments) throws(CLIError) -> Void
-    }
-
-    static let commands: [Entry] = [
-        Entry(name: "demo", summary: "the main job: fetch the core, fine-tune on a private sample set, report",
-              help: DemoCommand.help, run: DemoCommand.run),
-        Entry(name: "simulate", summary: "a Dec-LoRA swarm in one process: non-IID nodes, local steps, gossip averaging",
-              help: SimulateCommand.help, run: SimulateCommand.run),
-        Entry(name: "info", summary: "show a core's architecture, tensor types and core hash",
-              help: InfoCommand.help, run: InfoCommand.run),
-        Entry(name: "generate", summary: "generate text from a core (streamed), greedy or seeded sampling",
-              help: GenerateCommand.help, run: GenerateCommand.run),
-        Entry(name: "train", summary: "fine-tune LoRA adapters on local data (single node)",
-              help: TrainCommand.help, run: TrainCommand.run),
-        Entry(name: "eval", summary: "loss, perplexity and exact-match of a core (+ adapter) on a data set",
-              help: EvalCommand.help, run: EvalCommand.run),
-        Entry(name: "inspect", summary: "inspect adapters: norms, spectra, distances, consensus, product gap (--html)",
-              help: InspectCommand.help, run: InspectCommand.run),
-        Entry(name: "merge", summary: "merge adapters of the same core (linear, exact SVD, cat, TIES) into one",
-              help: MergeCommand.help, run: MergeCommand.run),
-        Entry(name: "export", summary: "export an adapter: PEFT, GGUF LoRA for llama.cpp, or merged into the core",
-              help: ExportCommand.help, run: ExportCommand.run),
-        Entry(name: "quantize", summary: "re-quantize a core (NF4, QLoRA style; or a ggml type) and report its error",
-              help: QuantizeCommand.help, run: QuantizeCommand.run),
-        Entry(name: "certs", summary: "create the swarm CA and node certificates (mutual TLS)",
-              help: CertsCommand.help, run: CertsCommand.run),
-        Entry(name: "node", summary: "run a node: SWIM membership over mutual TLS (training rounds not yet)",
-              help: NodeCommands.help, run: NodeCommands.runNode),
-        Entry(name: "members", summary: "list a node's members, status, incarnation, last heard",
-              help: NodeCommands.help, run: NodeCommands.runMembers),
-        Entry(name: "bench", summary: "measure kernels, the forward pass, training and transport (prints figures)",
-              help: BenchCommand.help, run: BenchCommand.run),
+    static let entries: [CommandEntry] = [
+        .command(DemoCommand.self),
+        .command(SimulateCommand.self),
+        .command(InfoCommand.self),
+        .command(GenerateCommand.self),
+        .command(TrainCommand.self),
+        .command(EvalCommand.self),
+        .command(InspectCommand.self),
+        .command(MergeCommand.self),
+        .command(ExportCommand.self),
+        .command(QuantizeCommand.self),
+        .group("certs", summary: "create the swarm CA and node certificates (mutual TLS)", discussion: CertsInit.groupDiscussion,
+               [CertsInit.self, CertsIssue.self]),
+        .command(NodeCommand.self),
+        .command(MembersCommand.self),
+        .group("bench", summary: "measure kernels, the forward pass, training and transport (prints figures)",
+               discussion: BenchForward.groupDiscussion, [BenchForward.self, BenchTrain.self, BenchGemm.self, BenchTransport.self]),
     ]
 
+    /// Every command, subcommands included.
+    static var allCommands: [any Command.Type] {
+        var all: [any Command.Type] = []
+        for e in entries { all += e.commands }
+        return all
+    }
+
     public static var help: String {
-        let width = commands.map(\.name.count).max() ?? 8
-        let list = commands.map { "  \($0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0))\($0.summary)" }
+        let width = entries.map(\.name.count).max() ?? 8
+        let list = entries.map { "  \($0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0))\($0.summary)" }
             .joined(separator: "\n")
         return """
             swarmtune \(version): decentralized peer-to-peer LoRA fine-tuning on a shared quantized core
@@ -55,6 +44,28 @@ public enum SwarmTuneCommand {
             Run 'swarmtune <command> --help' for a command's options and examples.
             Exit codes: 0 success, 1 runtime failure, 2 usage error.
             """
+    }
+
+    /// The command a command line selects (without the program name) and its arguments; nil for
+    /// the top-level help or version. Throws usage errors for unknown commands.
+    static func select(_ argv: [String]) throws(CLIError) -> (entry: CommandEntry, command: (any Command.Type)?, arguments: [String]) {
+        guard let first = argv.first else { throw .usage(command: "", message: "missing command") }
+        guard let entry = entries.first(where: { $0.name == first }) else {
+            throw .usage(command: "", message: "unknown command '\(first)'")
+        }
+        let rest = Array(argv.dropFirst())
+        if !entry.subcommands.isEmpty, rest.isEmpty || rest.first == "--help" || rest.first == "-h" {
+            return (entry, nil, rest)
+        }
+        let (command, arguments) = try entry.select(rest)
+        return (entry, command, arguments)
+    }
+
+    /// Parses and validates a command line without running it (what the example test checks).
+    static func check(_ argv: [String]) throws(CLIError) {
+        let (_, command, arguments) = try select(argv)
+        guard let command else { return }
+        _ = try command.parse(arguments)
     }
 
     /// Runs the command line (without the program name) and returns the exit code.
@@ -71,20 +82,24 @@ public enum SwarmTuneCommand {
             Output.out(version)
             return 0
         }
-        guard let entry = commands.first(where: { $0.name == first }) else {
-            Output.err("swarmtune: unknown command '\(first)'\n(see 'swarmtune --help')")
-            return 2
-        }
-        var args = Arguments(command: entry.name, Array(argv.dropFirst()))
-        if args.wantsHelp {
-            Output.out(entry.help)
-            return 0
-        }
-        do {
-            try entry.run(&args)
+        let wantsHelp = argv.contains("--help") || argv.contains("-h")
+        do throws(CLIError) {
+            let (entry, command, arguments) = try select(argv)
+            guard let command else {
+                if wantsHelp { Output.out(entry.help); return 0 }
+                _ = try entry.select(arguments)  // names the subcommands
+                return 0
+            }
+            if wantsHelp {
+                Output.out(command.help)
+                return 0
+            }
+            try command.execute(arguments)
             return 0
         } catch {
-            Output.err("swarmtune \(entry.name): \(error.description)")
+            let known = entries.contains { $0.name == first }
+            let label = !error.command.isEmpty ? " " + error.command : known ? " " + first : ""
+            Output.err("swarmtune\(label): \(error.description)")
             return error.exitCode
         }
     }

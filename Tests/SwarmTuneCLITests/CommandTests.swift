@@ -67,6 +67,7 @@ import TestSupport
         }
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("swarm") + "/report.json"))) as? [String: Any]
         #expect((report?["rounds"] as? [Any])?.count == 2)
+        #expect(RunReportFigures.read(directory: dir.file("swarm")).rounds?.count == 2)  // what inspect and the demo read back
         #expect(SwarmTuneCommand.main(["inspect", dir.file("swarm"), "--json"]) == 0)
         #expect(SwarmTuneCommand.main(["demo", "--model", core, "--nodes", "2", "--rounds", "1", "--local-steps", "1",
                                        "--out", dir.file("demo")]) == 0)
@@ -74,6 +75,7 @@ import TestSupport
         #expect(SwarmTuneCommand.main(["demo", "--single", "--model", core, "--examples", "8", "--eval", "2", "--steps", "2",
                                        "--out", dir.file("single")]) == 0)
         #expect(FileManager.default.fileExists(atPath: dir.file("single") + "/adapter/adapter_config.json"))
+        #expect(RunReportFigures.read(directory: dir.file("single")).curve?.isEmpty == false)
         #expect(SwarmTuneCommand.main(["simulate", "--model", core, "--topology", "star"]) == 2)
     }
 

@@ -1,7 +1,8 @@
 import SwarmBase
-import SwarmNode
 import Testing
+@testable import SwarmTuneCLI
 
+/// `swarmtune node` and `members`: their command lines (moved from SwarmNode's own parser).
 @Suite struct NodeOptionsTests {
     private let core = String(repeating: "c0", count: 32)
     private var base: [String] {
@@ -11,10 +12,10 @@ import Testing
 
     @Test("a full command line parses, repeated --join in order, defaults filled in")
     func parsesFullLine() throws {
-        let options = try NodeOptions.parse(base + ["--join", "127.0.0.1:7000", "--join=localhost:7002", "--probe-period-ms", "200"])
+        let options = try NodeCommand.parse(base + ["--join", "127.0.0.1:7000", "--join=localhost:7002", "--probe-period-ms", "200"])
         #expect(options.joins == ["127.0.0.1:7000", "localhost:7002"])
         #expect(options.probePeriodMilliseconds == 200)
-        #expect(options.coreHash.hex == core)
+        #expect(options.coreHash?.hex == core)
         #expect(options.schemaHash == .zero)
         #expect(options.suspicionAlpha == 2 && options.suspicionBeta == 3)
         #expect(options.peersFile == nil && options.advertise == nil)
@@ -29,13 +30,15 @@ import Testing
         (["--join", "127.0.0.1:7000", "--peers", "p.txt"], "--peers"),
         (["--bogus", "1"], "--bogus"),
         (["--join"], "--join"),
+        (["--core", "m.gguf"], "--core"),
     ])
     func rejectsBadInput(extra: [String], mentions: String) {
         do {
-            _ = try NodeOptions.parse(base + extra)
+            _ = try NodeCommand.parse(base + extra)
             Issue.record("accepted \(extra)")
         } catch {
             #expect(error.description.contains(mentions), "\(error)")
+            #expect(error.exitCode == 2)
         }
     }
 
@@ -45,7 +48,7 @@ import Testing
             var arguments = base
             if let index = arguments.firstIndex(of: name) { arguments.removeSubrange(index...index + 1) }
             do {
-                _ = try NodeOptions.parse(arguments)
+                _ = try NodeCommand.parse(arguments)
                 Issue.record("accepted a line without \(name)")
             } catch {
                 #expect(error.description.contains(name))
@@ -55,10 +58,12 @@ import Testing
 
     @Test("the command dispatcher returns 2 for usage errors and 1 for runtime failures")
     func exitCodes() {
-        #expect(NodeRunner.main([]) == 2)
-        #expect(NodeRunner.main(["frobnicate"]) == 2)
-        #expect(NodeRunner.main(["members"]) == 2)
-        #expect(NodeRunner.main(["members", "--state", "/nonexistent/swarmnode-state"]) == 1)
-        #expect(NodeRunner.main(["node", "--help"]) == 0)
+        #expect(SwarmTuneCommand.main([]) == 2)
+        #expect(SwarmTuneCommand.main(["frobnicate"]) == 2)
+        #expect(SwarmTuneCommand.main(["members"]) == 2)
+        #expect(SwarmTuneCommand.main(["members", "--state", "/nonexistent/swarmnode-state"]) == 1)
+        #expect(SwarmTuneCommand.main(["node", "--help"]) == 0)
+        #expect(SwarmTuneCommand.main(["certs", "frobnicate"]) == 2)
+        #expect(SwarmTuneCommand.main(["certs", "issue", "../x", "--dir", "/nonexistent"]) == 2)
     }
 }
