@@ -38,6 +38,11 @@ public struct NodeConfiguration: Sendable {
     public var keepCheckpoints = 3
     /// How long sending one factors frame may wait (for a connection, for queue room).
     public var sendTimeout: Duration = .seconds(10)
+    /// Members (besides this node) to see alive before the first round, so the first rounds mix
+    /// over the whole swarm rather than whoever answered first; waited for at most
+    /// `waitForMembersTimeout`, then the node starts with whom it sees.
+    public var waitForMembers = 0
+    public var waitForMembersTimeout: Duration = .seconds(60)
     /// SWIM's protocol period (every SWIM timing scales with it).
     public var membershipPeriod: Duration = .seconds(1)
 

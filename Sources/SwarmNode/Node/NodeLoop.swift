@@ -32,6 +32,12 @@ struct NodeLoop {
     }
 
     mutating func run(startRound: UInt64) -> NodeOutcome {
+        let wanted = runtime.configuration.waitForMembers
+        let until = Deadline(after: runtime.configuration.waitForMembersTimeout, from: MonotonicClock.now())
+        while wanted > 0 && runtime.aliveMembers.count < wanted && !until.hasPassed(at: MonotonicClock.now()) && !stopping {
+            // Frames that arrive meanwhile (neighbours already running) stay queued for the machine.
+            for event in runtime.peek(until: MonotonicClock.now() + 50_000_000) where event == .stop { stopping = true }
+        }
         machine = GossipRound(id: runtime.nodeID, settings: runtime.machineSettings, round: startRound,
                               alive: runtime.aliveMembers)
         lastRound = startRound - 1

@@ -51,6 +51,9 @@ public final class NodeRuntime: @unchecked Sendable {
         nodeID = identity.nodeID
 
         var options = configuration.training
+        // Each node's data order and dropout masks: its own stream, derived from its id.
+        let idSeed = identity.nodeID.digest.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        options.seed = configuration.training.seed ^ idSeed
         options.steps = max(1, (configuration.rounds ?? 1_000_000) * configuration.localSteps)
         if configuration.rounds == nil { options.warmupSteps = 0 }
         let lora = LoRAParameters(config: options.lora, model: model.config)
@@ -134,6 +137,12 @@ public final class NodeRuntime: @unchecked Sendable {
 
     var machineSettings: RoundSettings { configuration.gossip }
     func take(until deadline: UInt64) -> [NodeEvent] { mailbox.take(until: deadline) }
+    /// Waits until `deadline` and returns only the stop requests, leaving other events queued.
+    func peek(until deadline: UInt64) -> [NodeEvent] {
+        let now = MonotonicClock.now()
+        if deadline > now { usleep(UInt32(min((deadline - now) / 1000, 1_000_000))) }
+        return mailbox.takeStops()
+    }
     var aliveMembers: [NodeID] { driver.members.filter { $0.member.status.isLive }.map(\.member.id) }
 
     func trainLocalSteps() throws(LMError) -> Double {
@@ -175,7 +184,7 @@ public final class NodeRuntime: @unchecked Sendable {
         return w.finish()
     }
 
-    static func restore(_ checkpoint: Checkpoint, into trainer: Trainer, exampleCount: Int, path: String) throws(NodeError) {
+    static func restore(_ checkpoint: Store.Checkpoint, into trainer: Trainer, exampleCount: Int, path: String) throws(NodeError) {
         let n = trainer.lora.count
         guard checkpoint.adapter.count == n else {
             throw .corruptStateFile(path: path, detail: "checkpoint of round \(checkpoint.round) holds \(checkpoint.adapter.count) adapter values, this adapter has \(n)")
@@ -221,8 +230,12 @@ public enum NodeReport: Sendable, Equatable {
 }
 
 /// What the node thread receives.
-enum NodeEvent: Sendable {
+enum NodeEvent: Sendable, Equatable {
     case factors(Payload)
     case membersChanged
     case stop
+}
+
+extension Mailbox where Item == NodeEvent {
+    func takeStops() -> [NodeEvent] { takeAll { $0 == .stop } }
 }
