@@ -65,7 +65,7 @@ struct NodeCommand: Command {
         let config = Option.text("--config", "FILE.json", help: "read options from a JSON object (keys: option names without dashes)")
         // Training (with --data).
         let data = Option.text("--data", "FILE.jsonl", help: "private training data: makes this a training node (needs --core)")
-        let rounds = Option.integer("--rounds", help: "gossip rounds to run (0: until stopped)", default: 0, range: 0...10_000_000)
+        let rounds = Option.integer("--rounds", help: "the last round to run, counted across restarts (0: until stopped)", default: 0, range: 0...10_000_000)
         let localSteps = Option.integer("--local-steps", "K", help: "local optimizer steps per round", default: 8, range: 1...1_000_000)
         let deadline = Option.integer("--deadline-ms", "MS", help: "how long a round waits for the neighbours' factors", default: 30_000, range: 1...86_400_000)
         let mode = Option.choice("--mode", [("factors", AveragingMode.factors), ("frozen-a", AveragingMode.frozenA)],

@@ -179,3 +179,63 @@ struct NodeRuntimeTests {
         }
     }
 }
+
+extension NodeRuntimeTests {
+    @Test("a restarted node resumes from its store after the last complete round, with the same adapter")
+    func restartResumesFromTheStore() throws {
+        let h = try Harness()
+        let identity = try h.ca.makeIdentity(name: "solo")
+        var c = h.configuration(0, rounds: 2, lr: 1e-2, seeds: [], members: 0, testInit: false)
+        c.gossip.deadline = .milliseconds(200)
+        // The store (and its directory lock) closes when the runtime is released.
+        let trained: [Float] = try {
+            let first = try NodeRuntime(configuration: c, identity: identity, model: h.model, examples: h.examples(0),
+                                        padID: 2, pool: ComputePool(threads: 1)) { _ in }
+            #expect(first.firstRound == 1)
+            #expect(try first.run().lastRound == 2)
+            return first.exchanged.vector(of: first.parameters)
+        }()
+
+        c.rounds = 3
+        let second = try NodeRuntime(configuration: c, identity: identity, model: h.model, examples: h.examples(0),
+                                     padID: 2, pool: ComputePool(threads: 1)) { _ in }
+        #expect(second.firstRound == 3)
+        #expect(second.exchanged.vector(of: second.parameters) == trained)
+        let outcome = try second.run()
+        #expect(outcome.lastRound == 3 && outcome.roundsCompleted == 1)
+        #expect(second.exchanged.vector(of: second.parameters) != trained)
+
+        // Another node's certificate on the same state directory is refused, the file untouched.
+        _ = consume second
+        let other = try h.ca.makeIdentity(name: "intruder")
+        let before = try FileIO.readAll(NodeStore.databasePath(in: c.stateDirectory), limit: 1 << 30)
+        #expect(throws: NodeError.self) {
+            _ = try NodeRuntime(configuration: c, identity: other, model: h.model, examples: h.examples(0),
+                                padID: 2, pool: ComputePool(threads: 1)) { _ in }
+        }
+        #expect(try FileIO.readAll(NodeStore.databasePath(in: c.stateDirectory), limit: 1 << 30) == before)
+    }
+
+    @Test("frozen-a: A never moves on any node, only Bᵀ travels, and the product gap stays 0")
+    func frozenAKeepsAExact() throws {
+        let h = try Harness()
+        let runtimes = try Self.startRing(h, count: 3, rounds: 3, lr: 2e-2, testInit: false, mode: .frozenA)
+        let initialA = runtimes[0].parameters.slots.map { s in
+            Array(UnsafeBufferPointer(start: runtimes[0].parameters.a(s), count: runtimes[0].parameters.config.rank * s.inputs))
+        }
+        for outcome in Self.runAll(runtimes) { #expect(try outcome.get().roundsCompleted == 3) }
+        for r in runtimes {
+            let p = r.parameters
+            for (i, s) in p.slots.enumerated() {
+                #expect(Array(UnsafeBufferPointer(start: p.a(s), count: p.config.rank * s.inputs)) == initialA[i])
+            }
+            // Only Bᵀ is exchanged.
+            let bt = p.slots.reduce(0) { $0 + p.config.rank * $1.outputs }
+            #expect(r.exchanged.count == bt)
+        }
+        // With one A everywhere, mean(B_i A) = mean(B_i) A: the product gap is exactly zero, and
+        // the mixed Bᵀ contract towards their average.
+        let lines = h.lines.withLock { $0 }
+        for i in 0..<3 { #expect((lines[i] ?? []).allSatisfy { $0.mixed == 2 }) }
+    }
+}

@@ -28,7 +28,7 @@ public struct NodeConfiguration: Sendable {
     public var testInitSeed: UInt64?
     /// Local optimizer steps between gossip rounds (K).
     public var localSteps = 8
-    /// Rounds to run; nil runs until stopped.
+    /// The last round to run (counted from round 1 across restarts); nil runs until stopped.
     public var rounds: Int?
     /// The round protocol: neighbour rule, deadline, averaging mode.
     public var gossip = RoundSettings()

@@ -72,9 +72,11 @@ struct NodeLoop {
                            failure: failure)
     }
 
+    /// Whether the last round asked for is complete (`rounds` counts from round 1, across
+    /// restarts: a node resumed at round 5 of 8 runs 4 more).
     private var roundsDone: Bool {
         guard let rounds = runtime.configuration.rounds else { return false }
-        return completed >= rounds
+        return lastRound >= UInt64(rounds)
     }
 
     // MARK: Events
