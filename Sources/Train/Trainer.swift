@@ -50,6 +50,9 @@ public final class Trainer {
     /// Examples drawn so far: draw k is position k % count of epoch k / count's order.
     private var drawn = 0
     private var epochOrder: (epoch: Int, order: [Int]) = (-1, [])
+    /// Ranges of `lora.values` that are not trained (their gradients are zeroed before the
+    /// optimizer step): the A factors in the swarm's `frozen-a` mode.
+    public var frozenRanges: [Range<Int>] = []
 
     public init(model: LlamaModel, options: TrainingOptions, padID: Int32, pool: ComputePool, lora: LoRAParameters? = nil) {
         self.model = model
@@ -88,6 +91,17 @@ public final class Trainer {
         session.steps = s.microSteps ?? s.step * options.gradientAccumulation
     }
 
+    /// Restores the step counter, the data position and the dropout counter, for a caller that
+    /// restores the optimizer itself (the node's store checkpoints). Computed, not replayed; a step
+    /// outside 0...Checkpoint.maxStep is clamped into it (callers check it where it is read).
+    public func resume(atStep s: Int, exampleCount: Int) {
+        step = min(max(0, s), Checkpoint.maxStep)
+        let (draws, overflow) = step.multipliedReportingOverflow(by: options.batch * options.gradientAccumulation)
+        drawn = overflow ? Int.max / 2 : draws
+        session.steps = step.multipliedReportingOverflow(by: options.gradientAccumulation).overflow
+            ? Int.max / 2 : step * options.gradientAccumulation
+    }
+
     private func nextIndex(_ count: Int) -> Int {
         let epoch = drawn / count
         if epochOrder.epoch != epoch || epochOrder.order.count != count {
@@ -113,6 +127,7 @@ public final class Trainer {
             let l = try session.accumulateGradients(ids: mb.ids, labels: mb.labels, lossScale: 1 / Float(total))
             lossSum += l.sum
         }
+        for range in frozenRanges { (session.gradients.pointer + range.lowerBound).update(repeating: 0, count: range.count) }
         let norm = GradientClipping.clip(session.gradients.pointer, count: lora.count, maxNorm: options.maxGradNorm)
         let lr = schedule.rate(at: step)
         if total > 0 { optimizer.update(lora.values.pointer, gradients: session.gradients.pointer, count: lora.count, lr: lr) }
