@@ -34,7 +34,7 @@ final class LoopbackSwarm {
         configuration.transport.listenAddress = listen
         configuration.transport.closeLinger = .milliseconds(200)
         configuration.stateDirectory = "\(root)/node\(index)"
-        configuration.leaveGrace = probePeriod * 3
+        configuration.leaveGrace = probePeriod * 6  // room for the news to spread on a loaded machine
         configuration.dialTimeout = probePeriod * 4
         return configuration
     }

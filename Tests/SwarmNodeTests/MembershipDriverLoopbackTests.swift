@@ -86,7 +86,7 @@ struct MembershipDriverLoopbackTests {
         let leaver = 3
         let id = swarm.drivers[leaver].nodeID
         swarm.drivers[leaver].leave()
-        let spread = waitUntil(timeout: .seconds(5)) {
+        let spread = waitUntil(timeout: .seconds(10)) {
             swarm.others(than: leaver).allSatisfy { $0.member(id)?.status == .left }
         }
         #expect(spread != nil, "views: \(swarm.others(than: leaver).map { $0.member(id)?.status.description ?? "-" })")
