@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite", "SwarmBase"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
-        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport"], swiftSettings: strict),
+        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Tensor", "Train", "TrainData"], swiftSettings: strict),
 
         // Training: optimizer, schedules, the chat rendering of dataset records, the trainer loop.
         .target(name: "Train", dependencies: ["SwarmBase", "LM", "Tensor", "Tokenizer", "Adapters", "TrainData"], swiftSettings: strict),
@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
@@ -83,8 +83,8 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase"], swiftSettings: strict),
+        .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "SwarmBase", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),

@@ -42,6 +42,15 @@ final class Mailbox<Item: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// Removes and returns the items matching `predicate`, leaving the others queued in order.
+    func takeAll(where predicate: (Item) -> Bool) -> [Item] {
+        condition.withLock {
+            let taken = items.filter(predicate)
+            items.removeAll(where: predicate)
+            return taken
+        }
+    }
+
     /// Items refused because the queue was full.
     var dropped: Int { condition.withLock { droppedCount } }
 }

@@ -30,9 +30,15 @@ public final class MembershipDriver: Sendable {
     private let identity: TLSIdentity
     private let onChange: (@Sendable (MemberChange) -> Void)?
 
-    /// - Parameter onChange: told of every membership change, on the driver thread (return quickly).
+    /// - Parameters:
+    ///   - onChange: told of every membership change, on the driver thread (return quickly).
+    ///   - otherPayloads: payloads of every kind but membership (factors...), on the transport's I/O
+    ///     thread, already attributed to their TLS-verified sender (return quickly: only enqueue).
+    ///     Without it they are ignored. This is how the node shares one transport between membership
+    ///     and gossip.
     public init(identity: TLSIdentity, configuration: MembershipDriverConfiguration,
-                onChange: (@Sendable (MemberChange) -> Void)? = nil) throws(NodeError) {
+                onChange: (@Sendable (MemberChange) -> Void)? = nil,
+                otherPayloads: (@Sendable (Payload) -> Void)? = nil) throws(NodeError) {
         guard configuration.transport.listenAddress != nil else {
             throw .invalidState("the membership driver needs a listen address: members must be reachable")
         }
@@ -48,7 +54,9 @@ public final class MembershipDriver: Sendable {
                                           swarmID: configuration.swarmID, coreHash: configuration.coreHash,
                                           schemaHash: configuration.schemaHash) { event in
                 // Only enqueue: the driver thread owns the state machine.
-                if case .received = event {
+                if case .received(let payload, _) = event, payload.kind != .membership {
+                    otherPayloads?(payload)
+                } else if case .received = event {
                     mailbox.post(.transport(event), droppable: true)
                 } else {
                     mailbox.post(.transport(event))
@@ -142,6 +150,27 @@ public final class MembershipDriver: Sendable {
 
     /// The transport's counters (connections, bytes).
     public var transportStatistics: TransportStatistics { transport.statistics }
+
+    /// Sends a payload of another layer (factors) to a member over the shared transport. A member
+    /// not connected yet is dialed at the address membership knows for it, and the send is retried
+    /// until `timeout`.
+    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, timeout: Duration) throws(TransportError) {
+        let deadline = Deadline(after: timeout, from: MonotonicClock.now())
+        var dialed = false
+        while true {
+            do {
+                try transport.send(kind, body, to: peer, timeout: .nanoseconds(Int64(min(deadline.remaining(at: MonotonicClock.now()), UInt64(Int64.max)))))
+                return
+            } catch {
+                guard case .notConnected = error, !deadline.hasPassed(at: MonotonicClock.now()) else { throw error }
+                if !dialed, let address = member(peer)?.address {
+                    try transport.dial(address.description, expecting: peer, reconnect: false)
+                    dialed = true
+                }
+                usleep(10_000)
+            }
+        }
+    }
 }
 
 /// What the driver thread receives.

@@ -1,5 +1,6 @@
 import Membership
 import SwarmBase
+import Store
 import Transport
 
 /// Why the node runtime could not start or keep its state.
@@ -18,6 +19,8 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidAddress(String, detail: String)
     /// The driver was started twice, or used after it stopped.
     case invalidState(String)
+    /// The node's state database refused to open, or a write to it failed (disk full...).
+    case store(StoreError)
 
     public var description: String {
         switch self {
@@ -33,6 +36,8 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
             return "transport: \(error)"
         case let .invalidAddress(address, detail):
             return "invalid address '\(address)': \(detail)"
+        case .store(let error):
+            return error.description
         case .invalidState(let detail):
             return detail
         }

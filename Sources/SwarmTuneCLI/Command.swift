@@ -26,10 +26,15 @@ protocol Command: Sendable {
     init(_ options: Options, _ arguments: inout ParsedArguments) throws(CLIError)
     func validate() throws(CLIError)
     func run() throws(CLIError)
+    /// The arguments to parse, from those given: a command with a config file (`node --config`)
+    /// turns its fields into options here, so they are parsed and validated like flags.
+    static func expandArguments(_ arguments: [String]) throws(CLIError) -> [String]
 }
 
 extension Command {
     func validate() throws(CLIError) {}
+
+    static func expandArguments(_ arguments: [String]) throws(CLIError) -> [String] { arguments }
 
     static var declarations: [OptionSpec] { Options().specs }
 
@@ -37,6 +42,7 @@ extension Command {
 
     /// Parses and validates a command line (the arguments after the command's name) without running it.
     static func parse(_ arguments: [String]) throws(CLIError) -> Self {
+        let arguments = try expandArguments(arguments)
         var parsed = try ParsedArguments(command: name, arguments, declarations: declarations)
         let command = try Self(Options(), &parsed)
         try parsed.finish()

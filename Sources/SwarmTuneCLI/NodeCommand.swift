@@ -1,16 +1,36 @@
+import Consensus
 import Foundation
+import Gossip
+import LM
 import Membership
 import SwarmBase
 import ModelIO
 import SwarmNode
+import Tensor
+import Train
 import Transport
 
-/// `swarmtune node`: a membership-only node, SWIM over mutual TLS until SIGTERM/SIGINT.
+/// `swarmtune node`: a training node (with --data: local LoRA steps, Dec-LoRA gossip rounds with
+/// its neighbours, state in SQLite), or a membership-only node (without --data).
 struct NodeCommand: Command {
     static let name = "node"
-    static let summary = "run a node: SWIM membership over mutual TLS (training rounds not yet)"
+    static let summary = "run a node: train LoRA on private data and average factors with neighbours over mutual TLS"
     static let discussion = """
-        Runs SWIM membership over mutual TLS until SIGTERM/SIGINT, then leaves gracefully (grace:
+        With --data, the node trains LoRA on that private JSONL file over the shared core (--core),
+        and every --local-steps steps runs a gossip round: it sends its low-rank factors (nothing
+        else) to its neighbours in the membership view (--topology over the alive ids, sorted, the
+        same rule on every node), waits for theirs until --deadline-ms, and averages with
+        Metropolis-Hastings weights 1/(1+max(d_i,d_j)); a neighbour that misses the deadline has
+        its weight returned to self. Received factors are checked (adapter schema, shapes, finite
+        values, a norm at most --max-norm-ratio times its own plus 1) and every decision is stored.
+        One line per round: round, loss, neighbours mixed, late, refused, bytes, consensus estimate,
+        seconds. State lives in STATE/node.db (SQLite, WAL): a restart resumes from the last
+        complete round; a database of another node, swarm, core or schema is refused.
+        Every option can also come from --config FILE, a JSON object whose keys are the option
+        names without the dashes ({"rounds": 20, "join": ["127.0.0.1:7000"], "dora": false});
+        options on the command line win over the file.
+
+        Without --data: SWIM membership only, until SIGTERM/SIGINT, then leaves gracefully (grace:
         two probe periods, at least 0.5 s) and exits 0. Writes STATE/membership.json (id,
         incarnation) and STATE/members.json (the view, every period; 'swarmtune members' prints it).
         Logs each membership change with a wall-clock stamp. Peers must share the swarm id and the
@@ -18,6 +38,7 @@ struct NodeCommand: Command {
         node defaults 2 and 3 detect a crashed peer in 3-5 s at a 1 s period on loopback (docs/NODE.md).
         """
     static let examples = [
+        "node --certs certs --name n0 --listen 127.0.0.1:7000 --state runs/n0 --swarm-id lab --core models/SmolLM2-135M-Instruct.Q4_1.gguf --data private.jsonl --rounds 20 --local-steps 8",
         "node --certs certs --name seed --listen 127.0.0.1:7000 --state run/seed --swarm-id lab --core models/SmolLM2-135M-Instruct.Q4_1.gguf",
         "node --certs certs --name n1 --listen 127.0.0.1:7001 --state run/n1 --join 127.0.0.1:7000 --swarm-id lab --core-hash \(String(repeating: "c0", count: 32))",
     ]
@@ -41,6 +62,53 @@ struct NodeCommand: Command {
                                   default: NodeCommand.defaultSuspicionAlpha, range: 0.5...100)
         let beta = Option.number("--suspicion-beta", help: "Lifeguard beta: the longest suspicion (no confirmations) is beta x the shortest",
                                  default: NodeCommand.defaultSuspicionBeta, range: 1...100)
+        let config = Option.text("--config", "FILE.json", help: "read options from a JSON object (keys: option names without dashes)")
+        // Training (with --data).
+        let data = Option.text("--data", "FILE.jsonl", help: "private training data: makes this a training node (needs --core)")
+        let rounds = Option.integer("--rounds", help: "the last round to run, counted across restarts (0: until stopped)", default: 0, range: 0...10_000_000)
+        let localSteps = Option.integer("--local-steps", "K", help: "local optimizer steps per round", default: 8, range: 1...1_000_000)
+        let deadline = Option.integer("--deadline-ms", "MS", help: "how long a round waits for the neighbours' factors", default: 30_000, range: 1...86_400_000)
+        let mode = Option.choice("--mode", [("factors", AveragingMode.factors), ("frozen-a", AveragingMode.frozenA)],
+                                 help: "what is averaged: A and B (Dec-LoRA), or B only with A frozen from the swarm seed (exact, half the bytes)",
+                                 default: .factors)
+        let topology = Option.custom("--topology", "ring|full|regular-K", help: "the neighbour rule over the alive members",
+                                     default: "ring", allowed: "ring, full or regular-K (K even)") { text in
+            Topology(name: text) == nil ? .failure(ValueProblem("must be ring, full or regular-K (K even), got '\(text)'")) : .success(text)
+        }
+        let rank = Option.integer("--rank", help: "LoRA rank (every node of a swarm uses the same)", default: 8, range: 1...512)
+        let loraAlpha = Option.number("--alpha", help: "LoRA alpha", default: 16, range: 0.001...100_000)
+        let targets = Option.loraTargets(help: "the adapted projections")
+        let lr = Option.number("--lr", help: "learning rate (AdamW)", default: 2e-4, range: 0...1)
+        let batch = Option.integer("--batch", help: "examples per step", default: 4, range: 1...1024)
+        let seqLen = Option.integer("--seq-len", help: "tokens per example (longer ones are truncated)", default: 128, range: 8...8192)
+        let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls", default: .fp32)
+        let threads = Option.threads
+        let swarmSeed = Option.integer("--swarm-seed", help: "the seed every node draws the initial A from", default: 1, range: 0...Int.max)
+        let initSeed = Option.integer("--init-seed", help: "test only: a per-node initial adapter instead of the swarm's", range: 0...Int.max)
+        let waitFor = Option.integer("--wait-for", "N", help: "members to see alive before the first round (waits up to 60 s)", default: 0, range: 0...100_000)
+        let maxNormRatio = Option.number("--max-norm-ratio", help: "refuse factors whose norm exceeds this times the node's own, plus 1", default: 10, range: 1...1e9)
+        let keep = Option.integer("--keep-checkpoints", help: "checkpoints kept in the store", default: 3, range: 1...1000)
+    }
+
+    /// The training half of the options (present with --data).
+    struct Training {
+        let dataPath: String
+        let rounds: Int
+        let localSteps: Int
+        let deadlineMilliseconds: Int
+        let mode: AveragingMode
+        let topology: Topology
+        let lora: LoRAConfig
+        let learningRate: Double
+        let batch: Int
+        let seqLen: Int
+        let precision: Precision
+        let threads: Int?
+        let swarmSeed: Int
+        let initSeed: Int?
+        let waitFor: Int
+        let maxNormRatio: Double
+        let keepCheckpoints: Int
     }
 
     let certsDirectory: String
@@ -57,8 +125,26 @@ struct NodeCommand: Command {
     let probePeriodMilliseconds: Int
     let suspicionAlpha: Double
     let suspicionBeta: Double
+    let training: Training?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        _ = try p.optional(d.config)  // expanded into options before parsing
+        let dataPath = try p.optional(d.data)
+        let rounds = try p.value(d.rounds), localSteps = try p.value(d.localSteps), deadline = try p.value(d.deadline)
+        let mode = try p.value(d.mode), topologyName = try p.value(d.topology)
+        let rank = try p.value(d.rank), alpha = try p.value(d.loraAlpha), targets = try p.value(d.targets)
+        let lr = try p.value(d.lr), batch = try p.value(d.batch), seqLen = try p.value(d.seqLen)
+        let precision = try p.value(d.precision), threads = try p.optional(d.threads)
+        let swarmSeed = try p.value(d.swarmSeed), initSeed = try p.optional(d.initSeed)
+        let waitFor = try p.value(d.waitFor), maxNormRatio = try p.value(d.maxNormRatio), keep = try p.value(d.keep)
+        training = dataPath.map {
+            Training(dataPath: $0, rounds: rounds, localSteps: localSteps, deadlineMilliseconds: deadline, mode: mode,
+                     topology: Topology(name: topologyName)!,
+                     lora: LoRAConfig(rank: rank, alpha: Float(alpha), targets: targets),
+                     learningRate: lr, batch: batch, seqLen: seqLen, precision: precision, threads: threads,
+                     swarmSeed: swarmSeed, initSeed: initSeed, waitFor: waitFor, maxNormRatio: maxNormRatio,
+                     keepCheckpoints: keep)
+        }
         certsDirectory = try p.value(d.certs)
         nodeName = try p.value(d.name)
         listen = try p.value(d.listen)
@@ -79,6 +165,12 @@ struct NodeCommand: Command {
         if peersFile != nil && !joins.isEmpty { throw .usage(command: Self.name, message: "give either --peers FILE or --join HOST:PORT, not both") }
         if coreHash == nil && corePath == nil { throw .usage(command: Self.name, message: "missing required option --core-hash (or --core PATH)") }
         if coreHash != nil && corePath != nil { throw .usage(command: Self.name, message: "give either --core-hash HEX or --core PATH, not both") }
+        if training != nil && corePath == nil {
+            throw .usage(command: Self.name, message: "a training node (--data) needs the core file itself: give --core PATH")
+        }
+        if training != nil && schemaHash != .zero {
+            throw .usage(command: Self.name, message: "a training node computes its adapter schema hash from --rank, --targets and --mode; drop --schema-hash")
+        }
     }
 
     /// The driver's configuration for these options.
@@ -98,6 +190,10 @@ struct NodeCommand: Command {
     func run() throws(CLIError) {
         // Before any thread exists, so that this thread alone receives the stop signals.
         let signals = StopSignals.block()
+        if let training {
+            try runTraining(training, signals: signals)
+            return
+        }
         do {
             var hash = coreHash ?? .zero
             if let corePath {
@@ -109,12 +205,7 @@ struct NodeCommand: Command {
             do { identity = try TLSIdentity.load(certsDirectory: certsDirectory, node: nodeName) } catch {
                 throw NodeError.transport(.certificate(error))
             }
-            var seeds: [PeerAddress] = []
-            if let file = peersFile {
-                let text = try String(contentsOfFile: file, encoding: .utf8)
-                seeds = try PeersFile.parse(text, file: file)
-            }
-            for join in joins { seeds.append(try PeerAddress(parsing: join)) }
+            let seeds = try self.seeds()
             let driver = try MembershipDriver(identity: identity, configuration: configuration(coreHash: hash)) { change in
                 switch change {
                 case let .changed(member, previous):
@@ -134,6 +225,17 @@ struct NodeCommand: Command {
         } catch {
             throw .failure("\(error)")
         }
+    }
+
+    /// The seeds: the peers file's and every --join.
+    func seeds() throws -> [PeerAddress] {
+        var seeds: [PeerAddress] = []
+        if let file = peersFile {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            seeds = try PeersFile.parse(text, file: file)
+        }
+        for join in joins { seeds.append(try PeerAddress(parsing: join)) }
+        return seeds
     }
 
     /// One stamped line on stdout, in one write (lines from several threads never interleave).

@@ -47,6 +47,9 @@ public final class Trainer {
     /// The geometry of every batch (one example per row, padded).
     public let batching: BatchingOptions
     public private(set) var step = 0
+    /// Ranges of `lora.values` that are not trained (their gradients are zeroed before the
+    /// optimizer step): the A factors in the swarm's `frozen-a` mode.
+    public var frozenRanges: [Range<Int>] = []
     private var order: [Int] = []
     private var cursor = 0
     private var rng: SeededRandom
@@ -103,6 +106,7 @@ public final class Trainer {
             let l = try session.accumulateGradients(ids: mb.ids, labels: mb.labels, lossScale: 1 / Float(total))
             lossSum += l.sum
         }
+        for range in frozenRanges { (session.gradients.pointer + range.lowerBound).update(repeating: 0, count: range.count) }
         let norm = GradientClipping.clip(session.gradients.pointer, count: lora.count, maxNorm: options.maxGradNorm)
         let lr = schedule.rate(at: step)
         if total > 0 { optimizer.update(lora.values.pointer, gradients: session.gradients.pointer, count: lora.count, lr: lr) }

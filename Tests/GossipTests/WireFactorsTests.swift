@@ -12,7 +12,7 @@ struct WireFactorsTests {
         let b = try FactorTensor(name: "model.layers.0.self_attn.q_proj.lora_B", dtype: .bf16, shape: [576, 8],
                                  data: (0..<9216).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         let c = try FactorTensor(name: "scale", dtype: .f16, shape: [1], data: [0x00, 0x3C])
-        return FactorsMessage(round: 123_456_789_012, sender: node, schemaHash: schema, tensors: [a, b, c])
+        return FactorsMessage(round: 123_456_789_012, sender: node, schemaHash: schema, degree: 3, tensors: [a, b, c])
     }
 
     @Test("factors messages round-trip through encode and decode")
@@ -27,10 +27,11 @@ struct WireFactorsTests {
     /// A message with one tensor, with each field overridable.
     static func factorsBody(name: [UInt8] = Array("t".utf8), dtype: UInt8 = 0, shape: [UInt32] = [2],
                             byteCount: UInt64? = nil, checksum: UInt64? = nil, data: [UInt8] = [UInt8](repeating: 3, count: 8),
-                            count: UInt32 = 1, repeatTensor: Bool = false, trailing: [UInt8] = []) -> [UInt8] {
+                            count: UInt32 = 1, repeatTensor: Bool = false, trailing: [UInt8] = [], degree: UInt16 = 2) -> [UInt8] {
         var w = ByteWriter()
         w.u64(1)
         w.raw(schema.bytes)
+        w.u16(degree)
         w.u32(count)
         for _ in 0..<(repeatTensor ? 2 : 1) {
             w.u16(UInt16(name.count))
@@ -72,7 +73,8 @@ struct WireFactorsTests {
         expectError(.trailingBytes(count: 3), Self.factorsBody(trailing: [1, 2, 3]))
         expectError(.fieldTooLong(field: "tensors", length: 5000, limit: FactorsMessage.maxTensors), Self.factorsBody(count: 5000))
         expectError(.emptyField(field: "tensor.name"), Self.factorsBody(name: []))
-        expectError(.invalidUTF8(field: "tensor.name", offset: 46), Self.factorsBody(name: [0xC3, 0x28]))
+        expectError(.invalidUTF8(field: "tensor.name", offset: 48), Self.factorsBody(name: [0xC3, 0x28]))
+        expectError(.emptyField(field: "degree"), Self.factorsBody(degree: 0))
         // A byte count beyond the message is caught before any allocation.
         let huge = Self.factorsBody(byteCount: UInt64.max)
         #expect(throws: FactorsError.self) { try Self.decode(huge) }

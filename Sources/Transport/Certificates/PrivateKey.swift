@@ -42,7 +42,7 @@ public final class PrivateKey: @unchecked Sendable {
         self.init(owning: key)
     }
 
-    /// PKCS#8 PEM, unencrypted: protect the file by its mode (0600), see `SecureFile`.
+    /// PKCS#8 PEM, unencrypted: protect the file by its mode (0600, given to open(2) by `FileIO.writeDurably`).
     public func pemEncoded() throws(CertificateError) -> [UInt8] {
         try MemoryBIO.collect(operation: "encode a private key") { bio in
             PEM_write_bio_PrivateKey(bio, pointer, nil, nil, 0, nil, nil) == 1

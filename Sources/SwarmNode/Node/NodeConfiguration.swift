@@ -1,0 +1,71 @@
+import Consensus
+import Gossip
+import Membership
+import SwarmBase
+import Train
+
+/// Everything a training node needs besides its TLS identity, its core and its private data:
+/// plain data, filled by the CLI from flags and the config file.
+public struct NodeConfiguration: Sendable {
+    /// The swarm's name; peers of another swarm are refused at hello.
+    public var swarmID: String
+    /// One SQLite database per node lives here (and the membership state files).
+    public var stateDirectory: String
+    /// `host:port` to listen on.
+    public var listen: String
+    /// `host:port` other nodes reach this one at (default: the bound listen address).
+    public var advertise: String?
+    /// Members to join through (none: this node starts the swarm).
+    public var seeds: [PeerAddress] = []
+    /// Local training (the LoRA settings are `training.lora`; `training.steps` is unused: the
+    /// schedule spans `rounds × localSteps`, or a constant rate when running until stopped).
+    public var training = TrainingOptions()
+    /// The swarm seed: every node draws the same initial A from it (B = 0), so the first
+    /// round's average is meaningful.
+    public var swarmSeed: UInt64 = 1
+    /// Test only: a per-node initialisation seed instead of the swarm's (A and B both random), to
+    /// start nodes apart and watch the mixing contract the spread.
+    public var testInitSeed: UInt64?
+    /// Local optimizer steps between gossip rounds (K).
+    public var localSteps = 8
+    /// The last round to run (counted from round 1 across restarts); nil runs until stopped.
+    public var rounds: Int?
+    /// The round protocol: neighbour rule, deadline, averaging mode.
+    public var gossip = RoundSettings()
+    /// The checks every received factor vector passes before it is mixed.
+    public var acceptance = FactorAcceptance()
+    /// Checkpoints kept in the store.
+    public var keepCheckpoints = 3
+    /// How long sending one factors frame may wait (for a connection, for queue room).
+    public var sendTimeout: Duration = .seconds(10)
+    /// Members (besides this node) to see alive before the first round, so the first rounds mix
+    /// over the whole swarm rather than whoever answered first; waited for at most
+    /// `waitForMembersTimeout`, then the node starts with whom it sees.
+    public var waitForMembers = 0
+    public var waitForMembersTimeout: Duration = .seconds(60)
+    /// SWIM's protocol period (every SWIM timing scales with it).
+    public var membershipPeriod: Duration = .seconds(1)
+
+    public init(swarmID: String, stateDirectory: String, listen: String) {
+        self.swarmID = swarmID
+        self.stateDirectory = stateDirectory
+        self.listen = listen
+    }
+
+    /// The configuration as JSON, recorded in the store's meta row.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "swarm-id": .string(swarmID), "listen": .string(listen),
+            "seeds": .array(seeds.map { .string($0.description) }),
+            "rank": .integer(training.lora.rank), "alpha": .number(Double(training.lora.alpha)),
+            "targets": .array(training.lora.targets.map { .string($0.rawValue) }),
+            "lr": .number(Double(training.learningRate)), "batch": .integer(training.batch),
+            "seq-len": .integer(training.seqLen), "local-steps": .integer(localSteps),
+            "mode": .string(gossip.mode.rawValue), "deadline-ms": .integer(Int(gossip.deadline.milliseconds)),
+            "swarm-seed": .integer(Int(truncatingIfNeeded: swarmSeed)),
+        ]
+        if let advertise { object["advertise"] = .string(advertise) }
+        if let rounds { object["rounds"] = .integer(rounds) }
+        return .object(object)
+    }
+}

@@ -1,0 +1,250 @@
+import Consensus
+import Gossip
+import Hashing
+import Store
+import SwarmBase
+import Transport
+
+/// The node thread: feeds the round machine its events and carries out its directives — local
+/// training steps, sending factors, holding received payloads, the Dec-LoRA mix, checkpoints.
+struct NodeLoop {
+    let runtime: NodeRuntime
+    private var machine: GossipRound
+    /// Received payloads the machine asked to keep, by round and sender.
+    private var kept: [UInt64: [NodeID: [Float]]] = [:]
+    private var timer: Deadline = .never
+    private var stopping = false
+    private var failure: String?
+    private var completed = 0
+    private var lastRound: UInt64 = 0
+    /// The current round's bookkeeping (for its line and the store).
+    private var roundLoss: Double?
+    private var roundStarted: UInt64 = 0
+    private var bytesSent = 0
+    private var bytesReceived = 0
+    private var consensusEstimate: Double?
+    private var refused = 0
+    private var mixedWith: [NodeID] = []
+
+    init(runtime: NodeRuntime) {
+        self.runtime = runtime
+        machine = GossipRound(id: runtime.nodeID, settings: runtime.machineSettings)
+    }
+
+    mutating func run(startRound: UInt64) -> NodeOutcome {
+        let wanted = runtime.configuration.waitForMembers
+        let until = Deadline(after: runtime.configuration.waitForMembersTimeout, from: MonotonicClock.now())
+        while wanted > 0 && runtime.aliveMembers.count < wanted && !until.hasPassed(at: MonotonicClock.now()) && !stopping {
+            // Frames that arrive meanwhile (neighbours already running) stay queued for the machine.
+            for event in runtime.peek(until: MonotonicClock.now() + 50_000_000) where event == .stop { stopping = true }
+        }
+        machine = GossipRound(id: runtime.nodeID, settings: runtime.machineSettings, round: startRound,
+                              alive: runtime.aliveMembers)
+        lastRound = startRound - 1
+        var work = machine.start(now: MonotonicClock.now())
+        while !stopping {
+            let localSteps = execute(work)
+            work = []
+            if let round = localSteps, !stopping {
+                roundStarted = MonotonicClock.now()
+                do {
+                    roundLoss = try runtime.trainLocalSteps()
+                } catch {
+                    failure = "training failed in round \(round): \(error)"
+                    runtime.report(.warning(failure!))
+                    break
+                }
+                // Frames that came in while training are handled before the lock.
+                work += handle(runtime.take(until: 0))
+                work += machine.localStepsDone(round: round, now: MonotonicClock.now())
+                continue
+            }
+            if stopping { break }
+            let wake = min(timer.nanoseconds, MonotonicClock.now() + 200_000_000)
+            let events = runtime.take(until: wake)
+            work += handle(events)
+            if timer.hasPassed(at: MonotonicClock.now()) {
+                timer = .never
+                work += machine.tick(now: MonotonicClock.now())
+            }
+        }
+        return NodeOutcome(lastRound: lastRound, roundsCompleted: completed, stopped: failure == nil && !roundsDone,
+                           failure: failure)
+    }
+
+    /// Whether the last round asked for is complete (`rounds` counts from round 1, across
+    /// restarts: a node resumed at round 5 of 8 runs 4 more).
+    private var roundsDone: Bool {
+        guard let rounds = runtime.configuration.rounds else { return false }
+        return lastRound >= UInt64(rounds)
+    }
+
+    // MARK: Events
+
+    private mutating func handle(_ events: [NodeEvent]) -> [RoundDirective] {
+        var out: [RoundDirective] = []
+        var membersChanged = false
+        for event in events {
+            switch event {
+            case .stop: stopping = true
+            case .membersChanged: membersChanged = true
+            case .factors(let payload): out += received(payload)
+            }
+        }
+        if membersChanged { out += machine.membersChanged(alive: runtime.aliveMembers, now: MonotonicClock.now()) }
+        return out
+    }
+
+    /// Decodes and checks a factors frame, then tells the machine (which decides whether it is
+    /// mixed). Every refusal is logged with its reason.
+    private mutating func received(_ payload: Payload) -> [RoundDirective] {
+        bytesReceived += payload.body.count
+        let now = MonotonicClock.now()
+        let message: FactorsMessage
+        do {
+            message = try FactorsMessage.decode(payload.body, sender: payload.sender)
+        } catch {
+            refused += 1
+            log(payload.sender, round: 0, direction: .received, bytes: payload.body.count, norm: 0, accepted: false,
+                reason: ExchangeRefusal.undecodable(error.description).description)
+            return []
+        }
+        let digest = SHA256.hash(payload.body)
+        var values: [Float]?
+        var refusal: String?
+        switch runtime.exchanged.vector(of: message) {
+        case .failure(let why): refusal = why.description
+        case .success(let v):
+            let own = runtime.exchanged.vector(of: runtime.parameters)
+            if let why = runtime.configuration.acceptance.check(v, against: own) {
+                refusal = ExchangeRefusal.values(why.description).description
+            } else {
+                values = v
+            }
+        }
+        if let refusal {
+            refused += 1
+            log(payload.sender, round: message.round, direction: .received, bytes: payload.body.count, norm: 0,
+                accepted: false, reason: refusal)
+        }
+        var out = machine.factorsReceived(from: payload.sender, round: message.round, senderDegree: message.degree,
+                                          digest: digest, acceptable: values != nil, now: now)
+        // `keep` refers to this frame: hold its values until the mix or a release.
+        out = out.filter { directive in
+            if case let .keep(from, round) = directive, from == payload.sender, round == message.round, let values {
+                kept[round, default: [:]][from] = values
+                log(from, round: round, direction: .received, bytes: payload.body.count, norm: Mixing.norm(values),
+                    accepted: true, reason: nil)
+                return false
+            }
+            return true
+        }
+        return out
+    }
+
+    // MARK: Directives
+
+    /// Carries out directives; returns the round whose local steps are to run next, if asked.
+    private mutating func execute(_ directives: [RoundDirective]) -> UInt64? {
+        var localSteps: UInt64?
+        var queue = directives[...]
+        while let directive = queue.popFirst() {
+            switch directive {
+            case .startLocalSteps(let round):
+                if roundsDone { stopping = true; return nil }
+                localSteps = round
+            case let .send(round, peers, degree):
+                send(round: round, to: peers, degree: degree)
+            case .keep:
+                break  // handled where the frame arrived
+            case .mix(let mix):
+                apply(mix)
+            case .persist:
+                break  // saved with the round's summary below, in one transaction
+            case .roundComplete(let summary):
+                complete(summary)
+                if roundsDone { stopping = true }
+            case .release(let through):
+                kept = kept.filter { $0.key > through }
+            case .setTimer(let deadline):
+                timer = deadline
+            case .dropped(let frame):
+                if frame.wasKept { kept[frame.round]?[frame.sender] = nil }
+                log(frame.sender, round: frame.round, direction: .received, bytes: 0, norm: 0, accepted: false,
+                    reason: "not mixed: \(frame.reason.rawValue)")
+            }
+        }
+        return localSteps
+    }
+
+    private mutating func send(round: UInt64, to peers: [NodeID], degree: Int) {
+        let body: [UInt8]
+        do {
+            body = try runtime.exchanged.message(round: round, sender: runtime.nodeID, degree: degree,
+                                                 parameters: runtime.parameters).encoded()
+        } catch {
+            failure = "cannot encode this node's factors: \(error)"
+            stopping = true
+            return
+        }
+        for peer in peers {
+            do {
+                try runtime.send(body, to: peer)
+                bytesSent += body.count
+                log(peer, round: round, direction: .sent, bytes: body.count, norm: 0, accepted: true, reason: nil)
+            } catch {
+                // The neighbour misses this round's factors from us; its deadline handles it.
+                log(peer, round: round, direction: .sent, bytes: 0, norm: 0, accepted: false, reason: "send failed: \(error)")
+            }
+        }
+    }
+
+    private mutating func apply(_ mix: RoundMix) {
+        let own = runtime.exchanged.vector(of: runtime.parameters)
+        let payloads = kept[mix.round] ?? [:]
+        var neighbours: [(values: [Float], weight: Double)] = []
+        var distance = 0.0
+        for n in mix.neighbours {
+            guard let values = payloads[n.id] else { continue }
+            neighbours.append((values, n.weight))
+            mixedWith.append(n.id)
+            distance += Mixing.squaredDistance(values, own)
+        }
+        consensusEstimate = neighbours.isEmpty ? nil : distance / Double(neighbours.count)
+        let mixed = Mixing.mixLocal(own: own, selfWeight: mix.selfWeight, neighbours: neighbours)
+        runtime.exchanged.write(mixed, into: runtime.parameters)
+    }
+
+    private mutating func complete(_ summary: RoundSummary) {
+        let now = MonotonicClock.now()
+        let seconds = Double(now &- roundStarted) / 1e9
+        let line = RoundLine(round: summary.round, loss: roundLoss, mixed: summary.counts.mixed, neighbours: summary.degree,
+                             late: summary.counts.late + summary.counts.missed, refused: refused,
+                             bytesSent: bytesSent, bytesReceived: bytesReceived,
+                             consensusEstimate: consensusEstimate, seconds: seconds)
+        let record = RoundRecord(round: Int64(summary.round), loss: roundLoss ?? 0, consensusEstimate: consensusEstimate,
+                                 neighbours: mixedWith, bytesSent: Int64(bytesSent), bytesReceived: Int64(bytesReceived),
+                                 seconds: seconds)
+        do {
+            try runtime.saveCheckpoint(record)
+        } catch {
+            // The previous checkpoint is intact; say so and go on training (the next round retries).
+            runtime.report(.warning("round \(summary.round): checkpoint not saved, the previous one is intact: \(error)"))
+        }
+        completed += 1
+        lastRound = summary.round
+        runtime.report(.round(line))
+        roundLoss = nil
+        bytesSent = 0
+        bytesReceived = 0
+        consensusEstimate = nil
+        refused = 0
+        mixedWith = []
+    }
+
+    private func log(_ peer: NodeID, round: UInt64, direction: ExchangeRecord.Direction, bytes: Int, norm: Double,
+                     accepted: Bool, reason: String?) {
+        runtime.record(ExchangeRecord(peer: peer, round: Int64(round), direction: direction, bytes: Int64(bytes),
+                                      norm: norm, accepted: accepted, reason: reason))
+    }
+}

@@ -1,0 +1,245 @@
+import Consensus
+import Foundation
+import Gossip
+import Hashing
+import LM
+import Membership
+import Store
+import SwarmBase
+import Synchronization
+import Tensor
+import Train
+import TrainData
+import Transport
+
+/// A training node: local LoRA steps on private data over the shared core, Dec-LoRA gossip rounds
+/// with its neighbours over the membership driver's TLS transport, state in its own SQLite store.
+///
+/// One thread (the caller of `run`) owns the round machine (`Gossip.GossipRound`), the trainer and
+/// the store; the transport's I/O thread and the membership driver only post events to its
+/// mailbox. Only factors frames (and membership chatter) ever leave the node: training text and
+/// token ids stay in this process.
+///
+/// A restart resumes from the store's latest checkpoint (the end of the last complete round) and
+/// catches up with its neighbours by the round machine's rule (docs/GOSSIP.md): it adopts the
+/// highest round a neighbour is heard at instead of replaying the rounds it missed.
+public final class NodeRuntime: @unchecked Sendable {
+    public let configuration: NodeConfiguration
+    public let nodeID: NodeID
+    /// The adapter this node trains (read it after `run` returns; during a run it belongs to the
+    /// node thread).
+    public let parameters: LoRAParameters
+    public let exchanged: ExchangedFactors
+
+    private let trainer: Trainer
+    private let examples: [TokenizedExample]
+    private let driver: MembershipDriver
+    private let store: NodeStore
+    private let mailbox: Mailbox<NodeEvent>
+    private let onReport: @Sendable (NodeReport) -> Void
+    private let startRound: UInt64
+
+    /// Opens the store (refusing one of another node, swarm, core or schema), restores the latest
+    /// checkpoint if any, and prepares the transport. Nothing is sent until `run`.
+    public init(configuration: NodeConfiguration, identity: TLSIdentity, model: LlamaModel,
+                examples: [TokenizedExample], padID: Int32, pool: ComputePool,
+                onReport: @escaping @Sendable (NodeReport) -> Void) throws(NodeError) {
+        guard !examples.isEmpty else { throw .invalidState("the node has no training examples") }
+        self.configuration = configuration
+        self.examples = examples
+        self.onReport = onReport
+        nodeID = identity.nodeID
+
+        var options = configuration.training
+        // Each node's data order and dropout masks: its own stream, derived from its id.
+        let idSeed = identity.nodeID.digest.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        options.seed = configuration.training.seed ^ idSeed
+        options.steps = max(1, (configuration.rounds ?? 1_000_000) * configuration.localSteps)
+        if configuration.rounds == nil { options.warmupSteps = 0 }
+        let lora = LoRAParameters(config: options.lora, model: model.config)
+        lora.initialize(seed: configuration.testInitSeed ?? configuration.swarmSeed, model: model)
+        if let testSeed = configuration.testInitSeed {
+            // Start apart: B random as well, so nodes differ in every factor.
+            var rng = SeededRandom(seed: testSeed ^ 0xB0B)
+            for s in lora.slots {
+                for i in 0..<(lora.config.rank * s.outputs) { lora.bt(s)[i] = rng.nextSignedUnit() * 0.05 }
+            }
+        }
+        trainer = Trainer(model: model, options: options, padID: padID, pool: pool, lora: lora)
+        parameters = lora
+        exchanged = ExchangedFactors(layout: lora, mode: configuration.gossip.mode)
+        if configuration.gossip.mode == .frozenA {
+            // A stays as the swarm seed drew it on every node: only Bᵀ is trained and averaged.
+            trainer.frozenRanges = lora.slots.map { $0.aOffset..<($0.aOffset + lora.config.rank * $0.inputs) }
+        }
+        if configuration.gossip.mode == .product {
+            throw .invalidState("averaging mode 'product' is not available in the node yet; use factors or frozen-a")
+        }
+
+        do {
+            try FileIO.makeDirectories(configuration.stateDirectory)
+        } catch {
+            throw .stateFile(error)
+        }
+        let coreHash = model.computeCoreHash()
+        do {
+            store = try NodeStore.open(directory: configuration.stateDirectory,
+                                       identity: StoreIdentity(nodeID: nodeID, swarmID: configuration.swarmID,
+                                                               coreHash: coreHash, schemaHash: exchanged.schemaHash),
+                                       config: configuration.json)
+        } catch {
+            throw .store(error)
+        }
+        var resumeRound: UInt64 = 1
+        do {
+            if let checkpoint = try store.latestCheckpoint() {
+                try Self.restore(checkpoint, into: trainer, exampleCount: examples.count, path: store.path)
+                resumeRound = UInt64(checkpoint.round) + 1
+            }
+        } catch let error as NodeError {
+            throw error
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .invalidState("\(store.path): \(error)")
+        }
+        startRound = resumeRound
+
+        var membership = MembershipDriverConfiguration(swarmID: configuration.swarmID, coreHash: coreHash,
+                                                       schemaHash: exchanged.schemaHash)
+        membership.swim = .scaled(probePeriod: configuration.membershipPeriod)
+        membership.transport.listenAddress = configuration.listen
+        membership.transport.advertisedAddress = configuration.advertise
+        membership.stateDirectory = configuration.stateDirectory
+        let mailbox = Mailbox<NodeEvent>(limit: 1024)
+        self.mailbox = mailbox
+        driver = try MembershipDriver(identity: identity, configuration: membership, onChange: { _ in
+            mailbox.post(.membersChanged)
+        }, otherPayloads: { payload in
+            guard payload.kind == .factors else { return }
+            mailbox.post(.factors(payload), droppable: true)
+        })
+    }
+
+    /// The round this node starts (or resumes) at.
+    public var firstRound: UInt64 { startRound }
+
+    /// Asks `run` to stop at the next event: the round in progress is abandoned (its factors are
+    /// not persisted), the node leaves the swarm gracefully and closes its store. Safe from any thread.
+    public func stop() { mailbox.post(.stop) }
+
+    /// Joins the swarm and runs rounds until `configuration.rounds` complete or `stop()`.
+    public func run() throws(NodeError) -> NodeOutcome {
+        try driver.start(seeds: configuration.seeds)
+        var loop = NodeLoop(runtime: self)
+        let outcome = loop.run(startRound: startRound)
+        driver.leave()
+        return outcome
+    }
+
+    // MARK: The loop's collaborators (used by NodeLoop, on the node thread)
+
+    var machineSettings: RoundSettings { configuration.gossip }
+    func take(until deadline: UInt64) -> [NodeEvent] { mailbox.take(until: deadline) }
+    /// Waits until `deadline` and returns only the stop requests, leaving other events queued.
+    func peek(until deadline: UInt64) -> [NodeEvent] {
+        let now = MonotonicClock.now()
+        if deadline > now { usleep(UInt32(min((deadline - now) / 1000, 1_000_000))) }
+        return mailbox.takeStops()
+    }
+    var aliveMembers: [NodeID] { driver.members.filter { $0.member.status.isLive }.map(\.member.id) }
+
+    func trainLocalSteps() throws(LMError) -> Double {
+        var loss = 0.0
+        for _ in 0..<configuration.localSteps { loss += try trainer.trainStep(examples).loss }
+        return loss / Double(max(1, configuration.localSteps))
+    }
+
+    func send(_ body: [UInt8], to peer: NodeID) throws(TransportError) {
+        try driver.send(.factors, body, to: peer, timeout: configuration.sendTimeout)
+    }
+
+    func report(_ report: NodeReport) { onReport(report) }
+
+    func record(_ exchange: ExchangeRecord) {
+        // The exchange log is advisory: a failure to write it must not stop training.
+        try? store.recordExchange(exchange)
+    }
+
+    func saveCheckpoint(_ record: RoundRecord) throws(NodeError) {
+        do {
+            try store.saveCheckpoint(round: record, adapter: Array(UnsafeBufferPointer(start: parameters.values.pointer, count: parameters.count)),
+                                     optimizer: Self.optimizerState(trainer), keepLast: configuration.keepCheckpoints)
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    // MARK: Optimizer state in checkpoints
+
+    /// step u64 | trainer step u64 | m f32 × n | v f32 × n (little-endian).
+    static func optimizerState(_ trainer: Trainer) -> [UInt8] {
+        var w = ByteWriter(capacity: 16 + 8 * trainer.lora.count)
+        w.u64(UInt64(trainer.optimizer.step))
+        w.u64(UInt64(trainer.step))
+        for buffer in [trainer.optimizer.m, trainer.optimizer.v] {
+            for i in 0..<buffer.count { w.float32(buffer[i]) }
+        }
+        return w.finish()
+    }
+
+    static func restore(_ checkpoint: Store.Checkpoint, into trainer: Trainer, exampleCount: Int, path: String) throws(NodeError) {
+        let n = trainer.lora.count
+        guard checkpoint.adapter.count == n else {
+            throw .corruptStateFile(path: path, detail: "checkpoint of round \(checkpoint.round) holds \(checkpoint.adapter.count) adapter values, this adapter has \(n)")
+        }
+        var r = ByteReader(checkpoint.optimizer)
+        do {
+            let optimizerStep = try r.u64("optimizer step")
+            let trainerStep = try r.u64("trainer step")
+            var m = [Float](), v = [Float]()
+            m.reserveCapacity(n); v.reserveCapacity(n)
+            for _ in 0..<n { m.append(try r.float32("first moment")) }
+            for _ in 0..<n { v.append(try r.float32("second moment")) }
+            try r.expectEnd()
+            guard optimizerStep <= 1 << 40, trainerStep <= 1 << 40 else {
+                throw ByteReadError.limitExceeded(field: "step", offset: 0, value: max(optimizerStep, trainerStep), limit: 1 << 40)
+            }
+            trainer.optimizer.restore(step: Int(optimizerStep), m: m, v: v)
+            trainer.resume(atStep: Int(trainerStep), exampleCount: exampleCount)
+        } catch {
+            throw .corruptStateFile(path: path, detail: "checkpoint of round \(checkpoint.round): optimizer state: \(error)")
+        }
+        checkpoint.adapter.withUnsafeBufferPointer { trainer.lora.values.pointer.update(from: $0.baseAddress!, count: n) }
+    }
+}
+
+/// What a finished run reports.
+public struct NodeOutcome: Sendable, Equatable {
+    /// The last round completed (0: none).
+    public var lastRound: UInt64
+    public var roundsCompleted: Int
+    /// Whether `stop()` ended the run before its rounds were done.
+    public var stopped: Bool
+    /// Why the run ended early, if it failed.
+    public var failure: String?
+}
+
+/// What a running node tells its caller (the CLI prints it; SwarmNode prints nothing).
+public enum NodeReport: Sendable, Equatable {
+    /// A round completed.
+    case round(RoundLine)
+    /// Something the user should know that did not stop the node (a checkpoint not saved).
+    case warning(String)
+}
+
+/// What the node thread receives.
+enum NodeEvent: Sendable, Equatable {
+    case factors(Payload)
+    case membersChanged
+    case stop
+}
+
+extension Mailbox where Item == NodeEvent {
+    func takeStops() -> [NodeEvent] { takeAll { $0 == .stop } }
+}

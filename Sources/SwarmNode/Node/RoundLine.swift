@@ -1,0 +1,37 @@
+import Foundation
+import SwarmBase
+
+/// What a node prints (and stores) for each completed round.
+public struct RoundLine: Sendable, Equatable, Codable {
+    public var round: UInt64
+    /// Mean training loss over the round's local steps (nil when it ran none).
+    public var loss: Double?
+    public var mixed: Int
+    public var neighbours: Int
+    public var late: Int
+    public var refused: Int
+    public var bytesSent: Int
+    public var bytesReceived: Int
+    /// Mean ‖θ_j − θ_i‖² over the neighbours mixed with, before mixing: this node's estimate of
+    /// how far the swarm is from agreement.
+    public var consensusEstimate: Double?
+    public var seconds: Double
+
+    /// `round 3  loss 1.234  mixed 2/2  late 0  refused 0  sent 1.2 MB  received 1.2 MB  consensus 1.2e-3  4.1 s`
+    public var text: String {
+        func mb(_ b: Int) -> String { b >= 1 << 20 ? "\(Double(b * 10 / (1 << 20)) / 10) MB" : "\(b / 1024) KB" }
+        let lossText = loss.map { String(format3($0)) } ?? "-"
+        let consensus = consensusEstimate.map { String(scientific($0)) } ?? "-"
+        return "round \(round)  loss \(lossText)  mixed \(mixed)/\(neighbours)  late \(late)  refused \(refused)  "
+            + "sent \(mb(bytesSent))  received \(mb(bytesReceived))  consensus \(consensus)  \(format1(seconds)) s"
+    }
+}
+
+private func format3(_ x: Double) -> String { String(Double(Int((x * 1000).rounded())) / 1000) }
+private func format1(_ x: Double) -> String { String(Double(Int((x * 10).rounded())) / 10) }
+private func scientific(_ x: Double) -> String {
+    guard x > 0, x.isFinite else { return x == 0 ? "0" : "\(x)" }
+    let e = Int(floor(log10(x)))
+    let m = x / pow(10, Double(e))
+    return "\(format1(m))e\(e)"
+}

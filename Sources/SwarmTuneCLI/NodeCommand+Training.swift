@@ -1,0 +1,130 @@
+import Consensus
+import Foundation
+import Gossip
+import LM
+import Membership
+import SwarmBase
+import SwarmNode
+import Tensor
+import Train
+import Transport
+
+extension NodeCommand {
+    /// The node configuration for the training options.
+    func configuration(_ t: Training, seeds: [PeerAddress]) -> NodeConfiguration {
+        var c = NodeConfiguration(swarmID: swarmID, stateDirectory: stateDirectory, listen: listen)
+        c.advertise = advertise
+        c.seeds = seeds
+        c.rounds = t.rounds == 0 ? nil : t.rounds
+        c.localSteps = t.localSteps
+        c.training.lora = t.lora
+        c.training.learningRate = Float(t.learningRate)
+        c.training.batch = t.batch
+        c.training.seqLen = t.seqLen
+        c.training.precision = t.precision
+        c.training.threads = t.threads
+        c.swarmSeed = UInt64(t.swarmSeed)
+        c.testInitSeed = t.initSeed.map(UInt64.init)
+        c.gossip.deadline = .milliseconds(t.deadlineMilliseconds)
+        c.gossip.mode = t.mode
+        c.gossip.neighbours = .topology(t.topology)
+        c.acceptance = FactorAcceptance(maxNormRatio: t.maxNormRatio, normFloor: 1)
+        c.keepCheckpoints = t.keepCheckpoints
+        c.waitForMembers = t.waitFor
+        c.membershipPeriod = .milliseconds(probePeriodMilliseconds)
+        return c
+    }
+
+    /// Loads the core, the private data and the identity, runs rounds until done or a stop signal.
+    func runTraining(_ t: Training, signals: StopSignals) throws(CLIError) {
+        let (model, core) = try CoreLoading.core(corePath!)
+        let examples = try CoreLoading.examples(t.dataPath, tokenizer: core.tokenizer, maxLength: t.seqLen)
+        guard !examples.isEmpty else { throw .failure("\(t.dataPath): no training examples") }
+        let identity: TLSIdentity
+        do { identity = try TLSIdentity.load(certsDirectory: certsDirectory, node: nodeName) } catch {
+            throw .failure(NodeError.transport(.certificate(error)).description)
+        }
+        let seeds: [PeerAddress]
+        do { seeds = try self.seeds() } catch { throw .failure("\(error)") }
+        let pool = ComputePool(threads: t.threads)
+        let padID = core.tokenizer.padID ?? core.tokenizer.eosID ?? 0
+        let runtime: NodeRuntime
+        do {
+            runtime = try NodeRuntime(configuration: configuration(t, seeds: seeds), identity: identity, model: model,
+                                      examples: examples, padID: padID, pool: pool) { report in
+                switch report {
+                case .round(let line): Self.log(line.text)
+                case .warning(let text): Self.log("warning: \(text)")
+                }
+            }
+        } catch { throw .failure(error.description) }
+        Self.log("node \(runtime.nodeID.short) training on \(examples.count) private examples, \(t.mode.rawValue) mode, "
+                 + "schema \(runtime.exchanged.schemaHash.hex.prefix(12)), starting at round \(runtime.firstRound)")
+        // The signal waiter runs beside the node; a signal asks the node to stop after its event.
+        let watcher = Thread {
+            let received = signals.wait()
+            Self.log("signal \(received): stopping after the current event, then leaving")
+            runtime.stop()
+        }
+        watcher.start()
+        let outcome: NodeOutcome
+        do { outcome = try runtime.run() } catch { throw .failure(error.description) }
+        if let failure = outcome.failure { throw .failure(failure) }
+        Self.log("done: \(outcome.roundsCompleted) rounds this run, last complete round \(outcome.lastRound)"
+                 + (outcome.stopped ? " (stopped)" : ""))
+    }
+
+    /// `--config FILE`: the file's fields become options before the command line's (which win).
+    /// A field that is not an option, or a value of the wrong JSON kind, is refused with the file,
+    /// line and field.
+    static func expandArguments(_ arguments: [String]) throws(CLIError) -> [String] {
+        guard let at = arguments.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else { return arguments }
+        let path: String
+        if arguments[at] == "--config" {
+            guard at + 1 < arguments.count else { throw .usage(command: name, message: "option --config needs a value") }
+            path = arguments[at + 1]
+        } else {
+            path = String(arguments[at].dropFirst("--config=".count))
+        }
+        let document: JSONDocument
+        do { document = try JSONDocument(path: path) } catch { throw .usage(command: name, message: error.description) }
+        guard let object = document.root.objectValue else {
+            throw .usage(command: name, message: "\(path): expected a JSON object of options, found \(document.root.typeName)")
+        }
+        let specs = Dictionary(declarations.map { ($0.name, $0) }) { a, _ in a }
+        var expanded: [String] = []
+        for key in object.keys.sorted(by: { (document.line(of: JSONPath([.key($0)])) ?? 0) < (document.line(of: JSONPath([.key($1)])) ?? 0) }) {
+            let where_ = JSONPath([.key(key)])
+            guard key != "config" else { throw .usage(command: name, message: document.error(at: where_, "a config file cannot name another").description) }
+            guard let spec = specs["--" + key], !spec.isPositional else {
+                throw .usage(command: name, message: document.error(at: where_, "not an option of 'swarmtune node' (see --help)").description)
+            }
+            let value = object[key]!
+            func text(_ v: JSONValue) throws(CLIError) -> String {
+                switch v {
+                case .string(let s): return s
+                case .integer(let i): return String(i)
+                case .number(let d): return "\(d)"
+                default: throw .usage(command: name, message: document.error(at: where_, "expected a string or a number, found \(v.typeName)").description)
+                }
+            }
+            if spec.isFlag {
+                guard let on = value.boolValue else {
+                    throw .usage(command: name, message: document.error(at: where_, "expected true or false, found \(value.typeName)").description)
+                }
+                if on { expanded.append(spec.name) }
+            } else if let items = value.arrayValue {
+                guard spec.repeatable else {
+                    throw .usage(command: name, message: document.error(at: where_, "takes one value, found an array").description)
+                }
+                for item in items { expanded += [spec.name, try text(item)] }
+            } else {
+                expanded += [spec.name, try text(value)]
+            }
+        }
+        var rest = arguments
+        rest.removeSubrange(at..<(arguments[at] == "--config" ? at + 2 : at + 1))
+        // The command line's options come last, so they win; --config stays for the parser to read.
+        return expanded + ["--config", path] + rest
+    }
+}
