@@ -65,13 +65,13 @@ let package = Package(
         .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["SwarmBase", "ModelIO", "Quant", "LM"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "QuantTests", dependencies: ["Quant", "SwarmBase"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "LMTests", dependencies: ["LM", "Tensor", "Quant", "SwarmBase", "TestSupport"],
+        .testTarget(name: "LMTests", dependencies: ["LM", "ModelIO", "Tokenizer", "Tensor", "Quant", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "Quant", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "ModelIO", "SwarmBase", "TestSupport"],

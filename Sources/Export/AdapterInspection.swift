@@ -38,11 +38,30 @@ public struct InspectionReport: Sendable {
 public enum AdapterInspection {
     public static func inspect(_ adapters: [LoRAAdapter], names: [String]) throws(ExportError) -> InspectionReport {
         guard let first = adapters.first else { throw .noAdapters }
+        guard names.count == adapters.count else { throw .badOption("\(adapters.count) adapters but \(names.count) names") }
         let slots = first.slots
         for (i, a) in adapters.enumerated() where a.slots != slots {
             throw .layoutMismatch(path: names[i], otherPath: names[0], reason: "the (layer, module) sets differ")
         }
-        let sameShape = adapters.allSatisfy { $0.config.rank == first.config.rank }
+        // Every product-space figure pairs the factors of one module across adapters, so their
+        // output and input sizes must agree (ranks may differ), and each factor must hold exactly
+        // the values its shape claims.
+        for (i, a) in adapters.enumerated() {
+            for slot in slots {
+                guard let f = a.factors[slot], let f0 = first.factors[slot] else {
+                    throw .layoutMismatch(path: names[i], otherPath: names[0], reason: "layer \(slot.layer) \(slot.projection.rawValue) has no factors")
+                }
+                guard f.rank > 0, f.a.count == f.rank * f.inFeatures, f.b.count == f.outFeatures * f.rank else {
+                    throw .unreadableAdapter(path: names[i], reason: "layer \(slot.layer) \(slot.projection.rawValue): A holds \(f.a.count) values and B \(f.b.count), but rank \(f.rank) with \(f.inFeatures) inputs and \(f.outFeatures) outputs needs \(f.rank * f.inFeatures) and \(f.outFeatures * f.rank)")
+                }
+                guard f.inFeatures == f0.inFeatures, f.outFeatures == f0.outFeatures else {
+                    throw .layoutMismatch(path: names[i], otherPath: names[0],
+                                          reason: "layer \(slot.layer) \(slot.projection.rawValue) is \(f.outFeatures) x \(f.inFeatures) in one and \(f0.outFeatures) x \(f0.inFeatures) in the other")
+                }
+            }
+        }
+        // Factor-space figures (distances, drift, gap) also need equal ranks, module by module.
+        let sameShape = adapters.allSatisfy { a in slots.allSatisfy { a.factors[$0]!.rank == first.factors[$0]!.rank } }
         var modules: [[InspectionReport.ModuleStats]] = []
         for a in adapters {
             var stats: [InspectionReport.ModuleStats] = []

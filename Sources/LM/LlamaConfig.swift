@@ -23,38 +23,43 @@ public struct LlamaConfig: Sendable, Equatable {
         self.layers = layers
         self.heads = heads
         self.kvHeads = kvHeads
-        self.headDim = dim / heads
+        self.headDim = heads > 0 ? dim / heads : 0
         self.ropeBase = ropeBase
         self.normEpsilon = normEpsilon
         self.contextLength = contextLength
     }
 
     public init(metadata m: GGUFMetadata, path: String) throws(LMError) {
+        let arch: String
+        let ropeDims: Int?
         do {
-            let arch = try m.string("general.architecture")
+            arch = try m.string("general.architecture")
             guard arch == "llama" else { throw LMError.unsupportedArchitecture(arch, path: path) }
             let dim = try m.int("llama.embedding_length")
             let heads = try m.int("llama.attention.head_count")
             let kvHeads = try m.optionalInt("llama.attention.head_count_kv") ?? heads
             var vocab = try m.optionalInt("llama.vocab_size") ?? 0
             if vocab == 0 { vocab = try m.stringArray("tokenizer.ggml.tokens").count }
+            let ropeBase = m["llama.rope.freq_base"] == nil ? 10000 : try m.float("llama.rope.freq_base")
             self.init(vocabSize: vocab, dim: dim, hiddenDim: try m.int("llama.feed_forward_length"),
                       layers: try m.int("llama.block_count"), heads: heads, kvHeads: kvHeads,
-                      ropeBase: Float(m["llama.rope.freq_base"]?.doubleValue ?? 10000),
+                      ropeBase: Float(ropeBase),
                       normEpsilon: Float(try m.float("llama.attention.layer_norm_rms_epsilon")),
                       contextLength: try m.optionalInt("llama.context_length") ?? 2048)
-            if let ropeDims = try m.optionalInt("llama.rope.dimension_count"), ropeDims != headDim {
-                throw LMError.badHyperParameter(key: "llama.rope.dimension_count", value: "\(ropeDims)",
-                                                reason: "partial rotary embeddings are not supported (head size \(headDim))")
-            }
+            ropeDims = try m.optionalInt("llama.rope.dimension_count")
         } catch let e as GGUFError {
-            throw .file(e)
+            throw .file(.inFile(path: path, e))
         } catch let e as LMError {
             throw e
         } catch {
-            throw .badHyperParameter(key: "?", value: "?", reason: "\(error)")
+            // The block throws only GGUFError (metadata look-ups) and LMError (the architecture).
+            throw .badHyperParameter(key: "general.architecture", value: "?", reason: "\(path): \(error)")
         }
         try validate()
+        if let ropeDims, ropeDims != headDim {
+            throw LMError.badHyperParameter(key: "llama.rope.dimension_count", value: "\(ropeDims)",
+                                            reason: "partial rotary embeddings are not supported (head size \(headDim))")
+        }
     }
 
     func validate() throws(LMError) {
@@ -62,12 +67,18 @@ public struct LlamaConfig: Sendable, Equatable {
             if !ok { throw .badHyperParameter(key: key, value: "\(value)", reason: reason) }
         }
         try check(dim > 0 && dim <= 65536, "llama.embedding_length", dim, "must be 1...65536")
-        try check(heads > 0 && dim % heads == 0, "llama.attention.head_count", heads, "must divide the embedding length \(dim)")
-        try check(kvHeads > 0 && heads % kvHeads == 0, "llama.attention.head_count_kv", kvHeads, "must divide the head count \(heads)")
+        try check(heads > 0 && dim % heads == 0, "llama.attention.head_count", heads, "must divide llama.embedding_length (\(dim))")
+        try check(kvHeads > 0 && heads % kvHeads == 0, "llama.attention.head_count_kv", kvHeads, "must divide llama.attention.head_count (\(heads))")
         try check(headDim % 2 == 0, "llama.attention.head_count", heads, "head size \(headDim) must be even for rotary embeddings")
         try check(layers > 0 && layers <= 1024, "llama.block_count", layers, "must be 1...1024")
         try check(hiddenDim > 0 && hiddenDim <= 1 << 20, "llama.feed_forward_length", hiddenDim, "must be positive")
         try check(vocabSize > 0 && vocabSize <= 1 << 22, "llama.vocab_size", vocabSize, "must be positive")
-        try check(contextLength > 0, "llama.context_length", contextLength, "must be positive")
+        try check(contextLength > 0 && contextLength <= 1 << 20, "llama.context_length", contextLength, "must be 1...1048576")
+        if !(ropeBase.isFinite && ropeBase > 0) {
+            throw .badHyperParameter(key: "llama.rope.freq_base", value: "\(ropeBase)", reason: "must be a positive finite number")
+        }
+        if !(normEpsilon.isFinite && normEpsilon > 0 && normEpsilon < 1) {
+            throw .badHyperParameter(key: "llama.attention.layer_norm_rms_epsilon", value: "\(normEpsilon)", reason: "must be in (0, 1)")
+        }
     }
 }

@@ -27,7 +27,9 @@ public final class TrainingSession {
     public var dropoutSeed: UInt64 = 0
     /// Arithmetic of the frozen-core matmuls (the adapters, attention and loss stay fp32).
     public var precision: Precision = .fp32
-    public private(set) var steps = 0
+    /// Micro-batches run so far. The dropout masks are keyed by it, so a resumed trainer sets it
+    /// back to the value it had at the checkpoint.
+    public var steps = 0
 
     let config: LlamaConfig
     /// N: token rows per micro-batch (batch × seqLen).

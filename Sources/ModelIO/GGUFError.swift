@@ -9,13 +9,20 @@ public indirect enum GGUFError: Error, Equatable, CustomStringConvertible {
     case badMagic(found: UInt32)
     case unsupportedVersion(UInt32)
     case tooLarge(field: String, offset: Int, value: UInt64, limit: UInt64)
+    /// A text field whose bytes are not UTF-8 (only from readers that refuse rather than repair).
+    case invalidUTF8(field: String, offset: Int)
+    /// A metadata key or tensor name of length zero (nothing could look it up).
+    case emptyName(field: String, offset: Int)
+    /// Bytes left over after the last field of a structure that must end there.
+    case trailingBytes(offset: Int, count: Int)
     case unknownValueType(key: String, offset: Int, type: UInt32)
     case unknownTensorType(tensor: String, offset: Int, type: UInt32)
     case badTensorShape(tensor: String, offset: Int, reason: String)
     case badTensorOffset(tensor: String, offset: UInt64, reason: String)
     case duplicateKey(String)
     case duplicateTensor(String)
-    case badAlignment(UInt64)
+    /// general.alignment is not a power of two in 1...2^20 (the value as the file holds it).
+    case badAlignment(String)
     case missingKey(String)
     case wrongValueType(key: String, expected: String, found: String)
     case missingTensor(String)
@@ -35,6 +42,12 @@ public indirect enum GGUFError: Error, Equatable, CustomStringConvertible {
             return "GGUF version \(v) at byte 4 is not supported (SwarmTune reads version 2 and 3)"
         case let .tooLarge(field, offset, value, limit):
             return "GGUF field \(field) at byte \(offset) is \(value), above the limit of \(limit): the file is corrupt"
+        case let .invalidUTF8(field, offset):
+            return "GGUF field \(field) at byte \(offset) is not valid UTF-8"
+        case let .emptyName(field, offset):
+            return "GGUF \(field) at byte \(offset) is empty"
+        case let .trailingBytes(offset, count):
+            return "GGUF data has \(count) unexpected bytes after the last field, from byte \(offset)"
         case let .unknownValueType(key, offset, type):
             return "GGUF metadata key \(key) at byte \(offset) has unknown value type \(type)"
         case let .unknownTensorType(tensor, offset, type):
@@ -48,7 +61,7 @@ public indirect enum GGUFError: Error, Equatable, CustomStringConvertible {
         case let .duplicateTensor(name):
             return "GGUF tensor \(name) appears twice"
         case let .badAlignment(a):
-            return "GGUF general.alignment is \(a); it must be a non-zero power of two"
+            return "GGUF general.alignment is \(a); it must be a power of two from 1 to 1048576"
         case let .missingKey(key):
             return "GGUF metadata key \(key) is missing"
         case let .wrongValueType(key, expected, found):
@@ -62,8 +75,8 @@ public indirect enum GGUFError: Error, Equatable, CustomStringConvertible {
 }
 
 extension GGUFError {
-    /// A reader failure in GGUF terms: a short field is `truncated`, an over-limit length or
-    /// count is `tooLarge` (GGUF strings are read repairing UTF-8, so nothing else occurs).
+    /// A reader failure in GGUF terms, case for case: a short field is `truncated`, an over-limit
+    /// length or count is `tooLarge`, bad text is `invalidUTF8`, leftovers are `trailingBytes`.
     init(_ error: ByteReadError) {
         switch error {
         case let .truncated(field, offset, needed, available):
@@ -71,9 +84,9 @@ extension GGUFError {
         case let .limitExceeded(field, offset, value, limit):
             self = .tooLarge(field: field, offset: offset, value: value, limit: limit)
         case let .invalidUTF8(field, offset):
-            self = .tooLarge(field: "\(field) (not UTF-8)", offset: offset, value: 0, limit: 0)
+            self = .invalidUTF8(field: field, offset: offset)
         case let .trailingBytes(offset, count):
-            self = .truncated(field: "end of file", offset: offset, needed: 0, available: count)
+            self = .trailingBytes(offset: offset, count: count)
         }
     }
 

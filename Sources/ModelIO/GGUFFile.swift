@@ -24,21 +24,7 @@ public struct GGUFFile: Sendable {
     /// Parses a whole GGUF file held in memory. Never traps or allocates in proportion to a count
     /// the file claims before checking it against the bytes that are actually there.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(GGUFError) -> GGUFFile {
-        do {
-            return try parseFields(bytes)
-        } catch let error as ByteReadError {
-            throw GGUFError(error)
-        } catch let error as GGUFError {
-            throw error
-        } catch {
-            fatalError("unreachable: GGUF parsing throws only ByteReadError and GGUFError, got \(error)")
-        }
-    }
-
-    private typealias Reader = ByteReader<UnsafeRawBufferPointer>
-
-    private static func parseFields(_ bytes: UnsafeRawBufferPointer) throws -> GGUFFile {
-        var cur = Reader(bytes)
+        var cur = Reader(ByteReader(bytes))
         let magic = try cur.integer(UInt32.self, "magic")
         guard magic == GGUFFile.magic else { throw GGUFError.badMagic(found: magic) }
         let version = try cur.integer(UInt32.self, "version")
@@ -56,7 +42,7 @@ public struct GGUFFile: Sendable {
 
         var metadata = GGUFMetadata()
         for _ in 0..<Int(kvCount) {
-            let key = try cur.string("metadata key", length: UInt64.self, limit: 65_536, utf8: .repairing)
+            let key = try cur.name("metadata key")
             let typeOffset = cur.offset
             let rawType = try cur.integer(UInt32.self, "type of \(key)")
             guard let type = GGUFValueType(rawValue: rawType) else {
@@ -69,7 +55,7 @@ public struct GGUFFile: Sendable {
         var alignment = defaultAlignment
         if let a = metadata["general.alignment"] {
             guard let ai = a.intValue, ai > 0, ai & (ai - 1) == 0, ai <= 1 << 20 else {
-                throw GGUFError.badAlignment(UInt64(a.intValue ?? 0))
+                throw GGUFError.badAlignment(a.intValue.map(String.init) ?? "a \(a.typeDescription)")
             }
             alignment = ai
         }
@@ -85,7 +71,7 @@ public struct GGUFFile: Sendable {
         var index: [String: Int] = [:]
         for _ in 0..<Int(tensorCount) {
             let entryOffset = cur.offset
-            let name = try cur.string("tensor name", length: UInt64.self, limit: 65_536, utf8: .repairing)
+            let name = try cur.name("tensor name")
             let nDims = try cur.integer(UInt32.self, "n_dims of \(name)")
             guard nDims >= 1, nDims <= UInt32(maxDimensions) else {
                 throw GGUFError.badTensorShape(tensor: name, offset: entryOffset, reason: "\(nDims) dimensions (1 to \(maxDimensions) allowed)")
@@ -140,7 +126,7 @@ public struct GGUFFile: Sendable {
     }
 
     private static func readValue(_ type: GGUFValueType, key: String, cursor cur: inout Reader,
-                                  depth: Int) throws -> GGUFValue {
+                                  depth: Int) throws(GGUFError) -> GGUFValue {
         switch type {
         case .uint8: return .uint8(try cur.integer(UInt8.self, key))
         case .int8: return .int8(try cur.integer(Int8.self, key))
@@ -158,7 +144,7 @@ public struct GGUFFile: Sendable {
             guard b <= 1 else { throw GGUFError.tooLarge(field: "bool \(key)", offset: at, value: UInt64(b), limit: 1) }
             return .bool(b == 1)
         case .string:
-            return .string(try cur.string(key, length: UInt64.self, limit: 64 << 20, utf8: .repairing))
+            return .string(try cur.string(key, limit: 64 << 20))
         case .array:
             let typeOffset = cur.offset
             let rawElement = try cur.integer(UInt32.self, "element type of \(key)")
@@ -181,6 +167,41 @@ public struct GGUFFile: Sendable {
                 items.append(try readValue(element, key: key, cursor: &cur, depth: depth + 1))
             }
             return .array(element, items)
+        }
+    }
+
+    /// The byte reader with every failure already in GGUF terms, so parsing throws one typed error
+    /// (`GGUFError`) end to end and the compiler proves nothing else escapes.
+    private struct Reader {
+        var bytes: ByteReader<UnsafeRawBufferPointer>
+
+        init(_ bytes: ByteReader<UnsafeRawBufferPointer>) { self.bytes = bytes }
+
+        var offset: Int { bytes.offset }
+        var remaining: Int { bytes.remaining }
+
+        mutating func integer<T: FixedWidthInteger>(_ type: T.Type, _ field: String) throws(GGUFError) -> T {
+            do { return try bytes.integer(type, field) } catch { throw GGUFError(error) }
+        }
+
+        mutating func float32(_ field: String) throws(GGUFError) -> Float {
+            do { return try bytes.float32(field) } catch { throw GGUFError(error) }
+        }
+
+        mutating func float64(_ field: String) throws(GGUFError) -> Double {
+            do { return try bytes.float64(field) } catch { throw GGUFError(error) }
+        }
+
+        mutating func string(_ field: String, limit: Int) throws(GGUFError) -> String {
+            do { return try bytes.string(field, length: UInt64.self, limit: limit, utf8: .repairing) } catch { throw GGUFError(error) }
+        }
+
+        /// A key or tensor name: a string that may not be empty.
+        mutating func name(_ field: String) throws(GGUFError) -> String {
+            let start = offset
+            let text = try string(field, limit: 65_536)
+            guard !text.isEmpty else { throw .emptyName(field: field, offset: start) }
+            return text
         }
     }
 }

@@ -24,17 +24,24 @@ struct DemoCommand: Command {
         exact match of the consensus adapter against the core and against a node that trained
         alone, sample answers before and after, and writes every node's data and adapter,
         report.json and inspect.html under --out.
+        --processes instead creates a swarm CA and node certificates, writes each node's private data
+        (one domain per node) and starts --nodes real 'swarmtune node' processes on 127.0.0.1 that
+        train and gossip over mutually authenticated TLS for --rounds rounds; then reads every
+        node's last checkpoint from its SQLite store, averages them into the consensus adapter and
+        reports exact match of the core and the consensus on held-out questions of every domain.
         --single instead fine-tunes one node on --examples examples and shows its answers before and after.
         """
     static let examples = [
         "demo",
         "demo --rounds 3 --out runs/quick",
+        "demo --processes --rounds 4 --local-steps 6",
         "demo --single --steps 60",
     ]
 
     struct Options: Declarations {
         let model = Option.text("--model", "PATH", help: "the core (fetched when it is the default and missing)", default: BenchForward.defaultModel)
         let single = Flag("--single", help: "fine-tune one node instead of running a swarm")
+        let processes = Flag("--processes", help: "run the swarm as real 'swarmtune node' processes over TLS instead of in this process")
         let nodes = Option.integer("--nodes", help: "swarm nodes", default: 4, range: 2...16)
         let rounds = Option.integer("--rounds", help: "gossip rounds", default: 6, range: 1...1000)
         let localSteps = Option.integer("--local-steps", help: "training steps of each node per round", default: 8, range: 1...1000)
@@ -48,6 +55,7 @@ struct DemoCommand: Command {
 
     let path: String
     let single: Bool
+    let processes: Bool
     let nodes: Int
     let rounds: Int
     let localSteps: Int
@@ -61,6 +69,7 @@ struct DemoCommand: Command {
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         path = try p.value(d.model)
         single = p.flag(d.single)
+        processes = p.flag(d.processes)
         nodes = try p.value(d.nodes)
         rounds = try p.value(d.rounds)
         localSteps = try p.value(d.localSteps)
@@ -86,6 +95,10 @@ struct DemoCommand: Command {
         }
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             throw .failure("cannot create \(out): \(error.localizedDescription)")
+        }
+        if !single && processes {
+            try Self.processes(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)
+            return
         }
         if !single {
             try Self.swarm(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)

@@ -178,27 +178,19 @@ struct TrainCommand: Command {
                         checkpoint: (dir: String, every: Int, provenance: AdapterProvenance)? = nil,
                         resumeFrom: String? = nil) throws(CLIError) -> RunSummary {
         let pool = ComputePool(threads: o.threads)
-        var resumed: LoRAParameters?
-        var resumedState: (Checkpoint.State, [Float], [Float])?
+        var resumed: Checkpoint.Loaded?
         if let resumeFrom {
-            do {
-                let (p, state, m, v) = try Checkpoint.load(from: resumeFrom, model: model.config)
-                guard p.config == o.lora else {
-                    throw CLIError.failure("\(resumeFrom): the checkpoint's adapter (rank \(p.config.rank), targets \(p.config.targets.map(\.rawValue))) differs from the options given")
-                }
-                resumed = p
-                resumedState = (state, m, v)
-            } catch let e as Checkpoint.Error {
-                throw .failure(e.description)
-            } catch let e as CLIError {
-                throw e
-            } catch { throw .failure("\(error)") }
+            let loaded: Checkpoint.Loaded
+            do { loaded = try Checkpoint.load(from: resumeFrom, model: model.config) } catch { throw .failure(error.description) }
+            guard loaded.parameters.config == o.lora else {
+                throw .failure("\(resumeFrom): the checkpoint's adapter (rank \(loaded.parameters.config.rank), targets \(loaded.parameters.config.targets.map(\.rawValue))) differs from the options given")
+            }
+            resumed = loaded
         }
-        let trainer = Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool, lora: resumed)
-        if let (state, m, v) = resumedState {
-            trainer.optimizer.restore(step: state.optimizerStep, m: m, v: v)
-            trainer.resume(atStep: state.step, exampleCount: train.count)
-            Output.err("resumed from \(resumeFrom!) at step \(state.step)")
+        let trainer = Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool, lora: resumed?.parameters)
+        if let resumed {
+            do { try trainer.resume(from: resumed, exampleCount: train.count) } catch { throw .failure(error.description) }
+            Output.err("resumed from \(resumed.path) at step \(resumed.state.step)")
         }
         let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: trainer.lora,
                                  contextLength: min(model.config.contextLength, (eval.map(\.ids.count).max() ?? 0) + 64), pool: pool)

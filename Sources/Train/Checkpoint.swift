@@ -19,11 +19,27 @@ public enum Checkpoint {
         }
     }
 
-    public struct State: Sendable {
+    public struct State: Sendable, Equatable {
         public var step: Int
         public var optimizerStep: Int
         public var seed: UInt64
+        /// Micro-batches the session had run (keys the dropout masks); nil in checkpoints
+        /// written before it was recorded, where it is step x gradient accumulation.
+        public var microSteps: Int?
     }
+
+    /// A checkpoint read back: the adapter parameters, the trainer's state and the optimizer's moments.
+    public struct Loaded {
+        public var path: String
+        public var parameters: LoRAParameters
+        public var state: State
+        public var m: [Float]
+        public var v: [Float]
+    }
+
+    /// The largest step a checkpoint may hold (far above any run: --steps stops at 10^7), so the
+    /// step times the examples per step cannot overflow.
+    public static let maxStep = 1 << 40
 
     public static func save(to dir: String, trainer: Trainer, provenance: AdapterProvenance) throws(Error) {
         let staging = dir + ".staging"
@@ -37,6 +53,7 @@ public enum Checkpoint {
             try w.add("v", shape: [trainer.lora.count], values: Array(trainer.optimizer.v.buffer))
             try w.write(to: staging + "/optimizer.safetensors")
             let state: JSONValue = .object(["step": .integer(trainer.step), "optimizerStep": .integer(trainer.optimizer.step),
+                                            "microSteps": .integer(trainer.session.steps),
                                             "seed": .string(String(trainer.options.seed)), "format": .string("swarmtune-checkpoint-1")])
             try FileIO.writeAtomically(state.serialized(pretty: true), to: staging + "/trainer_state.json")
             try FileIO.removeTree(dir)
@@ -47,7 +64,9 @@ public enum Checkpoint {
     }
 
     /// Loads a checkpoint for `model`: the adapter parameters, the optimizer state and the step.
-    public static func load(from dir: String, model: LlamaConfig) throws(Error) -> (LoRAParameters, State, m: [Float], v: [Float]) {
+    /// Every field of trainer_state.json is checked here, where the file enters, with the field
+    /// named in the error.
+    public static func load(from dir: String, model: LlamaConfig) throws(Error) -> Loaded {
         let adapter: LoRAAdapter
         do { adapter = try LoRAAdapter.read(directory: dir + "/adapter") } catch {
             throw .invalid(path: dir, reason: error.description)
@@ -56,12 +75,7 @@ public enum Checkpoint {
         do { params = try AdapterConversion.parameters(from: adapter, model: model, path: dir + "/adapter") } catch {
             throw .invalid(path: dir, reason: error.description)
         }
-        guard let data = try? FileIO.readAll(dir + "/trainer_state.json", limit: 1 << 20),
-              let obj = try? JSONValue.parse(data),
-              let step = obj["step"]?.intValue, let optStep = obj["optimizerStep"]?.intValue,
-              let seedText = obj["seed"]?.stringValue, let seed = UInt64(seedText) else {
-            throw .invalid(path: dir, reason: "trainer_state.json is missing or malformed")
-        }
+        let state = try readState(dir)
         let opt: SafetensorsFile
         do { opt = try SafetensorsFile.read(path: dir + "/optimizer.safetensors") } catch {
             throw .invalid(path: dir, reason: error.description)
@@ -71,6 +85,32 @@ public enum Checkpoint {
               m.count == params.count, v.count == params.count else {
             throw .invalid(path: dir, reason: "optimizer.safetensors does not match the adapter (\(params.count) parameters)")
         }
-        return (params, State(step: step, optimizerStep: optStep, seed: seed), m, v)
+        return Loaded(path: dir, parameters: params, state: state, m: m, v: v)
+    }
+
+    static func readState(_ dir: String) throws(Error) -> State {
+        let file = "trainer_state.json"
+        let data: [UInt8]
+        do { data = try FileIO.readAll(dir + "/" + file, limit: 1 << 20) } catch { throw .invalid(path: dir, reason: "\(file): \(error)") }
+        let obj: JSONValue
+        do { obj = try JSONValue.parse(data) } catch { throw .invalid(path: dir, reason: "\(file): \(error)") }
+        func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(Error) -> Int? {
+            guard let value = obj[key] else { return nil }
+            guard let i = value.intValue, range.contains(i) else {
+                throw .invalid(path: dir, reason: "\(file): '\(key)' is \(String(decoding: value.serialized(), as: UTF8.self)); it must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return i
+        }
+        func integer(_ key: String, in range: ClosedRange<Int>) throws(Error) -> Int {
+            guard let i = try optionalInteger(key, in: range) else { throw .invalid(path: dir, reason: "\(file): '\(key)' is missing") }
+            return i
+        }
+        let step = try integer("step", in: 0...maxStep)
+        let optimizerStep = try integer("optimizerStep", in: 0...step)
+        let microSteps = try optionalInteger("microSteps", in: 0...(step * 1024 * 1024))
+        guard let seedText = obj["seed"]?.stringValue, let seed = UInt64(seedText) else {
+            throw .invalid(path: dir, reason: "\(file): 'seed' must be a decimal string of an unsigned 64-bit integer")
+        }
+        return State(step: step, optimizerStep: optimizerStep, seed: seed, microSteps: microSteps)
     }
 }

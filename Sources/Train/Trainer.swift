@@ -47,12 +47,12 @@ public final class Trainer {
     /// The geometry of every batch (one example per row, padded).
     public let batching: BatchingOptions
     public private(set) var step = 0
+    /// Examples drawn so far: draw k is position k % count of epoch k / count's order.
+    private var drawn = 0
+    private var epochOrder: (epoch: Int, order: [Int]) = (-1, [])
     /// Ranges of `lora.values` that are not trained (their gradients are zeroed before the
     /// optimizer step): the A factors in the swarm's `frozen-a` mode.
     public var frozenRanges: [Range<Int>] = []
-    private var order: [Int] = []
-    private var cursor = 0
-    private var rng: SeededRandom
 
     public init(model: LlamaModel, options: TrainingOptions, padID: Int32, pool: ComputePool, lora: LoRAParameters? = nil) {
         self.model = model
@@ -69,30 +69,51 @@ public final class Trainer {
         optimizer = AdamW(count: params.count, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
         batching = BatchingOptions(batchSize: options.batch, sequenceLength: options.seqLen, padID: padID)
-        rng = SeededRandom(seed: options.seed &+ 0x5EED)
     }
 
-    /// Restores the step counter (and data position) when resuming.
-    public func resume(atStep s: Int, exampleCount: Int) {
-        step = s
-        // Replay the shuffles so the data order continues where it stopped.
+    /// Continues from a checkpoint exactly where it stopped: the optimizer's moments and step,
+    /// the step counter, the dropout masks' counter and the data position (computed, not
+    /// replayed, so any step costs the same). Refuses a checkpoint that does not fit this trainer.
+    public func resume(from checkpoint: Checkpoint.Loaded, exampleCount: Int) throws(Checkpoint.Error) {
+        let s = checkpoint.state
+        guard checkpoint.m.count == optimizer.m.count, checkpoint.v.count == optimizer.v.count else {
+            throw .invalid(path: checkpoint.path, reason: "optimizer.safetensors holds \(checkpoint.m.count) moments, the adapter has \(optimizer.m.count) parameters")
+        }
+        guard exampleCount > 0 else { throw .invalid(path: checkpoint.path, reason: "there are no training examples to continue on") }
         let perStep = options.batch * options.gradientAccumulation
-        for _ in 0..<(s * perStep) { _ = nextIndex(exampleCount) }
+        let (draws, overflow) = s.step.multipliedReportingOverflow(by: perStep)
+        guard !overflow else {
+            throw .invalid(path: checkpoint.path, reason: "trainer_state.json: 'step' \(s.step) x \(perStep) examples per step overflows")
+        }
+        optimizer.restore(step: s.optimizerStep, m: checkpoint.m, v: checkpoint.v)
+        step = s.step
+        drawn = draws
+        session.steps = s.microSteps ?? s.step * options.gradientAccumulation
+    }
+
+    /// Restores the step counter, the data position and the dropout counter, for a caller that
+    /// restores the optimizer itself (the node's store checkpoints). Computed, not replayed; a step
+    /// outside 0...Checkpoint.maxStep is clamped into it (callers check it where it is read).
+    public func resume(atStep s: Int, exampleCount: Int) {
+        step = min(max(0, s), Checkpoint.maxStep)
+        let (draws, overflow) = step.multipliedReportingOverflow(by: options.batch * options.gradientAccumulation)
+        drawn = overflow ? Int.max / 2 : draws
+        session.steps = step.multipliedReportingOverflow(by: options.gradientAccumulation).overflow
+            ? Int.max / 2 : step * options.gradientAccumulation
     }
 
     private func nextIndex(_ count: Int) -> Int {
-        if cursor >= order.count || order.count != count {
-            order = Array(0..<count)
-            rng.shuffle(&order)
-            cursor = 0
+        let epoch = drawn / count
+        if epochOrder.epoch != epoch || epochOrder.order.count != count {
+            epochOrder = (epoch, Batcher.order(count: count, seed: options.seed &+ 0x5EED, epoch: epoch))
         }
-        defer { cursor += 1 }
-        return order[cursor]
+        defer { drawn += 1 }
+        return epochOrder.order[drawn % count]
     }
 
     /// One optimizer step over the next examples (shuffled each epoch by the seed).
     public func trainStep(_ data: [TokenizedExample]) throws(LMError) -> StepReport {
-        precondition(!data.isEmpty, "no training examples")
+        guard !data.isEmpty else { throw .badHyperParameter(key: "training examples", value: "0", reason: "a step needs at least one example") }
         let start = Date()
         var micro: [Batch] = []
         for _ in 0..<options.gradientAccumulation {

@@ -113,8 +113,12 @@ public struct Batcher: Sendable {
     }
 
     /// The example order of `epoch`: a permutation of all examples, fixed by (seed, epoch).
-    public func order(epoch: Int) -> [Int] {
-        var order = Array(examples.indices)
+    public func order(epoch: Int) -> [Int] { Self.order(count: examples.count, seed: seed, epoch: epoch) }
+
+    /// A permutation of 0..<count fixed by (seed, epoch), computed directly: any epoch's order
+    /// costs O(count), whatever came before (a resumed trainer starts mid-run at no extra cost).
+    public static func order(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+        var order = Array(0..<max(0, count))
         var rng = SeededRandom.derived(seed: seed, stream: 0xE90C_0000 &+ UInt64(truncatingIfNeeded: epoch))
         rng.shuffle(&order)
         return order

@@ -45,6 +45,11 @@ public struct Dataset: Sendable, Hashable {
         guard bytes.count <= limits.maxFileBytes else {
             throw .fileTooLarge(path: path, size: bytes.count, limit: limits.maxFileBytes)
         }
+        // JSON text never holds a NUL byte (inside strings it must be escaped): a file with one is
+        // binary (a model, an archive), refused as a whole rather than as thousands of bad lines.
+        if let nul = bytes.firstIndex(of: 0) {
+            throw .unreadable(path: path, reason: "a binary file (a NUL byte at offset \(nul)), not JSONL text")
+        }
         var issues: [RecordIssue] = []
         var totalIssues = 0
         func report(_ line: Int, _ message: String) {

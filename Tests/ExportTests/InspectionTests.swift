@@ -48,3 +48,20 @@ import Adapters
         #expect(r.factorDistance![0][0] == 0)
     }
 }
+
+/// Inspection refuses adapters it cannot compare instead of reading past their factors.
+@Suite struct InspectionRefusalTests {
+    @Test func sameRankButDifferentModuleSizesIsRefusedNamingBothAndTheModule() throws {
+        let small = AdapterFactory.random(seed: 1)
+        let wider = LoRAModelShape(layerCount: 2, hiddenSize: 32, intermediateSize: 48, attentionHeadCount: 4, keyValueHeadCount: 2)
+        let large = AdapterFactory.random(seed: 2, shape: wider)
+        #expect(small.slots == large.slots && small.config.rank == large.config.rank)
+        #expect {
+            try AdapterInspection.inspect([small, large], names: ["small", "large"])
+        } throws: { error in
+            guard case let .layoutMismatch(path, other, reason) = error as? ExportError else { return false }
+            return path == "large" && other == "small" && reason.contains("layer 0") && reason.contains("q_proj")
+                && reason.contains("32") && reason.contains("16")
+        }
+    }
+}

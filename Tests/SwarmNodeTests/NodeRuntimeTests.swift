@@ -52,9 +52,9 @@ struct NodeRuntimeTests {
             c.training.lora = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .v])
             c.training.threads = 1
             c.testInitSeed = testInit ? UInt64(100 + index) : nil
-            c.gossip.deadline = .seconds(20)
+            c.gossip.deadline = .seconds(120)
             c.gossip.mode = mode
-            c.membershipPeriod = .milliseconds(300)
+            c.membershipPeriod = .milliseconds(500)
             c.waitForMembers = members
             c.waitForMembersTimeout = .seconds(20)
             return c

@@ -122,12 +122,67 @@ import Testing
         }
     }
 
-    @Test func arbitraryBytesNeverCrashTheLoader() {
+    /// Random bytes and mutated valid files: each input loads (every example on a real, non-blank
+    /// line, in order) or is refused with a TrainDataError naming the file and, for bad records,
+    /// each bad line by a number inside the file. Both outcomes must occur.
+    @Test func arbitraryBytesAreLoadedOrRefusedNamingFileAndLine() {
         var rng = SeededRandom(seed: 99)
-        let alphabet = Array(#"{}[]":,\ntextinstructionoutputmessagesroleassistant0123 -"#.utf8) + [0xFF, 0xC3, 0x0D]
-        for _ in 0..<300 {
-            let bytes = (0..<rng.below(200)).map { _ in alphabet[rng.below(alphabet.count)] }
-            _ = try? Dataset(jsonl: bytes, path: "fuzz")
+        let alphabet = Array(#"{}[]":,\ntextinstructionoutputmessagesroleassistant0123 -"#.utf8) + [0xFF, 0xC3, 0x0D, 0x0A]
+        let valid = jsonl([#"{"instruction":"Add","input":"2 and 3","output":"5"}"#, "", #"{"instruction":"Greet","output":"Hello"}"#,
+                           #"{"instruction":"Sort","input":"b a","output":"a b"}"#])
+        var loaded = 0, refusedRecords = 0
+        for n in 0..<600 {
+            var bytes: [UInt8]
+            if n % 2 == 0 {
+                bytes = (0..<rng.below(200)).map { _ in alphabet[rng.below(alphabet.count)] }
+            } else {
+                bytes = valid
+                for _ in 0..<rng.below(3) { bytes[rng.below(bytes.count)] = alphabet[rng.below(alphabet.count)] }
+            }
+            let lines = Self.lines(bytes)
+            do {
+                let dataset = try Dataset(jsonl: bytes, path: "fuzz")
+                loaded += 1
+                let numbers = dataset.examples.map(\.line)
+                #expect(!numbers.isEmpty && numbers == numbers.sorted() && Set(numbers).count == numbers.count)
+                #expect(numbers.allSatisfy { $0 >= 1 && $0 <= lines.count && !Self.isBlank(lines[$0 - 1]) }, "input \(n): lines \(numbers)")
+            } catch let error {
+                switch error {
+                case let .invalidRecords(path, issues, total):
+                    refusedRecords += 1
+                    #expect(path == "fuzz" && !issues.isEmpty && total >= issues.count)
+                    for issue in issues {
+                        #expect(issue.line >= 1 && issue.line <= lines.count && !Self.isBlank(lines[issue.line - 1]), "input \(n): \(issue)")
+                        #expect(!issue.message.isEmpty)
+                        #expect(error.description.contains("fuzz:\(issue.line): \(issue.message)"))
+                    }
+                case let .noRecords(path):
+                    #expect(path == "fuzz")
+                    #expect(lines.allSatisfy(Self.isBlank), "input \(n) has a non-blank line but was called empty")
+                default:
+                    Issue.record("input \(n): unexpected \(error)")
+                }
+            }
+        }
+        #expect(loaded > 50 && refusedRecords > 50, "loaded \(loaded), refused \(refusedRecords)")
+    }
+
+    /// The file's lines as the format defines them: split at LF, one CR before it dropped, BOM skipped.
+    static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+        var out = body.split(separator: 0x0A, omittingEmptySubsequences: false)
+        if body.last == 0x0A || body.isEmpty { out.removeLast() }
+        return out
+    }
+
+    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool { line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
+}
+
+extension DatasetValidationTests {
+    @Test func aBinaryFileIsRefusedAsAWholeNamingTheOffset() {
+        let bytes = Array("{\"text\":\"a\"}\n".utf8) + [0x47, 0x47, 0x55, 0x46, 0x03, 0x00, 0x00]
+        #expect(throws: TrainDataError.unreadable(path: "m.gguf", reason: "a binary file (a NUL byte at offset 18), not JSONL text")) {
+            try Dataset(jsonl: bytes, path: "m.gguf")
         }
     }
 }

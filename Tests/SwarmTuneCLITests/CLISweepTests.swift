@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SwarmTuneCLI
+
+/// Every command against bad flags and bad files, run as the real executable: a usage error
+/// exits 2 and a runtime failure 1, each with one line on stderr naming what is wrong and where;
+/// never a trap, and never a partial output file.
+@Suite struct CLISweepTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/swarmtune")
+
+    struct Outcome {
+        var status: Int32
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], in directory: URL) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs one case and checks its exit code, its single stderr line (which must name `names`),
+    /// and that `output` was not created.
+    static func check(_ arguments: [String], exits status: Int32, names: String, output: String? = nil,
+                      in dir: TemporaryDirectory, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let outcome = try run(arguments, in: dir.url)
+        let lines = outcome.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+        let what = arguments.joined(separator: " ")
+        #expect(outcome.status == status, "\(what): exit \(outcome.status): \(outcome.stderr)", sourceLocation: sourceLocation)
+        // One line; only a dataset's bad records follow it, one indented "path:line: reason" each.
+        #expect(lines.first?.hasPrefix("swarmtune ") == true && lines.first?.contains(names) == true,
+                "\(what): stderr does not start with a line naming \(names): \(outcome.stderr)", sourceLocation: sourceLocation)
+        for line in lines.dropFirst() {
+            #expect(line.hasPrefix("  \(names):") || line.hasPrefix("  ... and "), "\(what): stray stderr line: \(line)", sourceLocation: sourceLocation)
+        }
+        #expect(!outcome.stderr.contains("Fatal error") && !outcome.stderr.contains("crashed"), sourceLocation: sourceLocation)
+        if let output {
+            #expect(!FileManager.default.fileExists(atPath: output), "\(what): left \(output) behind", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func unknownFlagsAreUsageErrorsForEveryCommand() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
+        let dir = TemporaryDirectory()
+        for command in SwarmTuneCommand.allCommands {
+            let words = command.name.split(separator: " ").map(String.init)
+            try Self.check(words + ["--no-such-flag"], exits: 2, names: "--no-such-flag", in: dir)
+        }
+    }
+
+    @Test func missingAndOutOfRangeOptionsAreUsageErrors() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
+        let dir = TemporaryDirectory()
+        let cases: [([String], String)] = [
+            (["info"], "MODEL"),
+            (["generate", "--prompt", "hi"], "--model"),
+            (["generate", "--model", "m.gguf"], "--prompt"),
+            (["generate", "--model", "m.gguf", "--prompt", "hi", "--max-tokens", "0"], "--max-tokens"),
+            (["train", "--synthetic", "3"], "--model"),
+            (["train", "--model", "m.gguf", "--synthetic", "3", "--steps", "0"], "--steps"),
+            (["train", "--model", "m.gguf", "--synthetic", "3", "--lr", "nan"], "--lr"),
+            (["train", "--model", "m.gguf", "--synthetic", "3", "--rank", "99999999999999999999"], "--rank"),
+            (["train", "--model", "m.gguf"], "--data"),
+            (["eval", "--model", "m.gguf"], "--data"),
+            (["eval", "--model", "m.gguf", "--data", "d.jsonl", "--batch", "0"], "--batch"),
+            (["merge", "a", "--out", "o"], "--method"),
+            (["merge", "a", "--method", "ties", "--out", "o", "--density", "2"], "--density"),
+            (["export", "a", "--model", "m.gguf", "--out", "o"], "--format"),
+            (["quantize", "m.gguf", "--to", "q3", "--out", "o.gguf"], "--to"),
+            (["simulate", "--model", "m.gguf", "--nodes", "0"], "--nodes"),
+            (["demo", "--model", "m.gguf", "--nodes", "1"], "--nodes"),
+            (["certs", "init", "--days", "0"], "--days"),
+            (["members"], "--state"),
+        ]
+        for (arguments, names) in cases { try Self.check(arguments, exits: 2, names: names, in: dir) }
+    }
+
+    @Test func badFilesAreRuntimeFailuresNamingThePathAndLeaveNoOutput() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
+        let dir = TemporaryDirectory()
+        let good = dir.file("tiny.gguf")
+        try TinyModel().write(to: good)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir.file("truncated.gguf")))
+        try Data().write(to: URL(fileURLWithPath: dir.file("empty.gguf")))
+        try Data("{\"text\": \"hi\"}\n".utf8).write(to: URL(fileURLWithPath: dir.file("data.jsonl")))
+        try Data().write(to: URL(fileURLWithPath: dir.file("empty.jsonl")))
+        try Data("{\"text\": \"hi\"}\n{\"text\": \"tr".utf8).write(to: URL(fileURLWithPath: dir.file("truncated.jsonl")))
+        try FileManager.default.createDirectory(atPath: dir.file("adir"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir.file("emptyadapter"), withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: dir.file("emptyadapter/adapter_config.json")))
+        let out = dir.file("out")
+
+        let badModels = [dir.file("missing.gguf"), dir.file("empty.gguf"), dir.file("truncated.gguf"), dir.file("adir"), dir.file("data.jsonl")]
+        for model in badModels {
+            try Self.check(["info", model], exits: 1, names: model, in: dir)
+            try Self.check(["generate", "--model", model, "--prompt", "hi"], exits: 1, names: model, in: dir)
+            try Self.check(["train", "--model", model, "--synthetic", "2", "--steps", "1", "--out", out], exits: 1, names: model, output: out, in: dir)
+            try Self.check(["eval", "--model", model, "--data", dir.file("data.jsonl")], exits: 1, names: model, in: dir)
+            try Self.check(["quantize", model, "--to", "nf4", "--out", out], exits: 1, names: model, output: out, in: dir)
+            try Self.check(["simulate", "--model", model, "--nodes", "2", "--rounds", "1", "--out", out], exits: 1, names: model, output: out, in: dir)
+        }
+        let badData = [dir.file("missing.jsonl"), dir.file("empty.jsonl"), dir.file("truncated.jsonl"), dir.file("adir"), good]
+        for data in badData {
+            try Self.check(["train", "--model", good, "--data", data, "--steps", "1", "--out", out], exits: 1, names: data, output: out, in: dir)
+            try Self.check(["eval", "--model", good, "--data", data], exits: 1, names: data, in: dir)
+        }
+        let badAdapters = [dir.file("missing"), dir.file("adir"), dir.file("emptyadapter"), good]
+        for adapter in badAdapters {
+            try Self.check(["inspect", adapter], exits: 1, names: adapter, in: dir)
+            try Self.check(["merge", adapter, adapter, "--method", "linear", "--out", out], exits: 1, names: adapter, output: out, in: dir)
+            try Self.check(["export", adapter, "--model", good, "--format", "peft", "--out", out], exits: 1, names: adapter, output: out, in: dir)
+            try Self.check(["eval", "--model", good, "--adapter", adapter, "--data", dir.file("data.jsonl")], exits: 1, names: adapter, in: dir)
+            try Self.check(["generate", "--model", good, "--adapter", adapter, "--prompt", "hi"], exits: 1, names: adapter, in: dir)
+        }
+        try Self.check(["members", "--state", dir.file("missing")], exits: 1, names: dir.file("missing"), in: dir)
+        try Self.check(["certs", "issue", "n1", "--dir", dir.file("missing")], exits: 1, names: dir.file("missing"), in: dir)
+    }
+}
