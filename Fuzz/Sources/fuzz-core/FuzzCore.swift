@@ -44,7 +44,7 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMu
         var model = TinyModel()
         (model.dim, model.hiddenDim, model.layers, model.heads, model.kvHeads) = (8, 16, 1, 2, 1)
         var seeds: [(name: String, bytes: [UInt8])] = []
-        for (name, type) in [("tiny-f32.gguf", GGMLType.f32), ("tiny-f16.gguf", .f16)] {
+        for (name, type) in [("tiny-f32.seed", GGMLType.f32), ("tiny-f16.seed", .f16)] {
             model.matrixType = type
             let path = "/tmp/swarmtune-fuzz-seed-\(getpid()).gguf"
             _ = try model.write(to: path)
