@@ -39,14 +39,20 @@ public struct FactorAcceptance: Sendable, Equatable {
 
     /// Nil when `received` may be mixed with `own`, else the first rule it breaks.
     public func check(_ received: [Float], against own: [Float]) -> Refusal? {
-        guard received.count == own.count else { return .wrongLength(expected: own.count, received: received.count) }
+        check(received, expectedCount: own.count, ownNorm: Mixing.norm(own))
+    }
+
+    /// The same rules given only the node's own length and norm (a node checking several frames
+    /// in a round computes its norm once).
+    public func check(_ received: [Float], expectedCount: Int, ownNorm: Double) -> Refusal? {
+        guard received.count == expectedCount else { return .wrongLength(expected: expectedCount, received: received.count) }
         var sum = 0.0
         for (i, x) in received.enumerated() {
             guard x.isFinite else { return .nonFinite(index: i) }
             sum += Double(x) * Double(x)
         }
         let norm = sum.squareRoot()
-        let bound = maxNormRatio * Mixing.norm(own) + normFloor
+        let bound = maxNormRatio * ownNorm + normFloor
         return norm <= bound ? nil : .normTooLarge(norm: norm, bound: bound)
     }
 }

@@ -25,6 +25,8 @@ struct NodeLoop {
     private var consensusEstimate: Double?
     private var refused = 0
     private var mixedWith: [NodeID] = []
+    /// ‖own factors‖ until they next change (local steps or a mix), for the acceptance checks.
+    private var ownNorm: Double?
 
     init(runtime: NodeRuntime) {
         self.runtime = runtime
@@ -49,6 +51,7 @@ struct NodeLoop {
                 roundStarted = MonotonicClock.now()
                 do {
                     roundLoss = try runtime.trainLocalSteps()
+                    ownNorm = nil
                 } catch {
                     failure = "training failed in round \(round): \(error)"
                     runtime.report(.warning(failure!))
@@ -115,8 +118,8 @@ struct NodeLoop {
         switch runtime.exchanged.vector(of: message) {
         case .failure(let why): refusal = why.description
         case .success(let v):
-            let own = runtime.exchanged.vector(of: runtime.parameters)
-            if let why = runtime.configuration.acceptance.check(v, against: own) {
+            if ownNorm == nil { ownNorm = Mixing.norm(runtime.exchanged.vector(of: runtime.parameters)) }
+            if let why = runtime.configuration.acceptance.check(v, expectedCount: runtime.exchanged.count, ownNorm: ownNorm!) {
                 refusal = ExchangeRefusal.values(why.description).description
             } else {
                 values = v
@@ -213,6 +216,7 @@ struct NodeLoop {
         consensusEstimate = neighbours.isEmpty ? nil : distance / Double(neighbours.count)
         let mixed = Mixing.mixLocal(own: own, selfWeight: mix.selfWeight, neighbours: neighbours)
         runtime.exchanged.write(mixed, into: runtime.parameters)
+        ownNorm = nil
     }
 
     private mutating func complete(_ summary: RoundSummary) {
