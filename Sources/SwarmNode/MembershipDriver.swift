@@ -36,9 +36,13 @@ public final class MembershipDriver: Sendable {
     ///     thread, already attributed to their TLS-verified sender (return quickly: only enqueue).
     ///     Without it they are ignored. This is how the node shares one transport between membership
     ///     and gossip.
+    ///   - connected: told of every established connection (a new peer, or a connection replacing
+    ///     one that was lost or raced), on the transport's I/O thread (return quickly). Frames
+    ///     written to a replaced connection may be lost; a layer that needs delivery re-sends here.
     public init(identity: TLSIdentity, configuration: MembershipDriverConfiguration,
                 onChange: (@Sendable (MemberChange) -> Void)? = nil,
-                otherPayloads: (@Sendable (Payload) -> Void)? = nil) throws(NodeError) {
+                otherPayloads: (@Sendable (Payload) -> Void)? = nil,
+                connected: (@Sendable (NodeID) -> Void)? = nil) throws(NodeError) {
         guard configuration.transport.listenAddress != nil else {
             throw .invalidState("the membership driver needs a listen address: members must be reachable")
         }
@@ -56,7 +60,10 @@ public final class MembershipDriver: Sendable {
                 // Only enqueue: the driver thread owns the state machine.
                 if case .received(let payload, _) = event, payload.kind != .membership {
                     otherPayloads?(payload)
-                } else if case .received = event {
+                    return
+                }
+                if case .connected(let info) = event { connected?(info.nodeID) }
+                if case .received = event {
                     mailbox.post(.transport(event), droppable: true)
                 } else {
                     mailbox.post(.transport(event))

@@ -236,6 +236,14 @@ extension NodeRuntimeTests {
         // With one A everywhere, mean(B_i A) = mean(B_i) A: the product gap is exactly zero, and
         // the mixed Bᵀ contract towards their average.
         let lines = h.lines.withLock { $0 }
-        for i in 0..<3 { #expect((lines[i] ?? []).allSatisfy { $0.mixed == 2 }) }
+        for i in 0..<3 {
+            let ok = (lines[i] ?? []).allSatisfy { $0.mixed == 2 }
+            if !ok {
+                print("node \(i): \((lines[i] ?? []).map { "r\($0.round) mixed \($0.mixed)/\($0.neighbours) late \($0.late) refused \($0.refused)" })")
+                let store = try NodeStore.openReadOnly(directory: h.directory.file("node\(i)"))
+                for e in try store.exchanges(last: 40) { print("  \(e)") }
+            }
+            #expect(ok)
+        }
     }
 }

@@ -25,6 +25,10 @@ struct NodeLoop {
     private var consensusEstimate: Double?
     private var refused = 0
     private var mixedWith: [NodeID] = []
+    /// The factors frame last sent, its round and the neighbours it went to: re-sent to one of them
+    /// whose connection is replaced (frames written to a replaced
+    /// connection may be lost; the receiver's machine drops a second copy as a duplicate).
+    private var lastSent: (round: UInt64, body: [UInt8], peers: Set<NodeID>)?
     /// ‖own factors‖ until they next change (local steps or a mix), for the acceptance checks.
     private var ownNorm: Double?
 
@@ -91,6 +95,7 @@ struct NodeLoop {
             switch event {
             case .stop: stopping = true
             case .membersChanged: membersChanged = true
+            case .connected(let peer): resend(to: peer)
             case .factors(let payload): out += received(payload)
             }
         }
@@ -190,6 +195,7 @@ struct NodeLoop {
             stopping = true
             return
         }
+        lastSent = (round, body, Set(peers))
         for peer in peers {
             do {
                 try runtime.send(body, to: peer)
@@ -199,6 +205,22 @@ struct NodeLoop {
                 // The neighbour misses this round's factors from us; its deadline handles it.
                 log(peer, round: round, direction: .sent, bytes: 0, norm: 0, accepted: false, reason: "send failed: \(error)")
             }
+        }
+    }
+
+    /// Sends the open round's frame again to `peer` on its new connection.
+    private mutating func resend(to peer: NodeID) {
+        // Also after this node mixed the round: the neighbour may still be waiting for it (a copy
+        // it has is a duplicate there, one it no longer needs is late or stale: dropped, logged).
+        guard let sent = lastSent, sent.peers.contains(peer) else { return }
+        do {
+            try runtime.send(sent.body, to: peer)
+            bytesSent += sent.body.count
+            log(peer, round: sent.round, direction: .sent, bytes: sent.body.count, norm: 0, accepted: true,
+                reason: "re-sent on a new connection")
+        } catch {
+            log(peer, round: sent.round, direction: .sent, bytes: 0, norm: 0, accepted: false,
+                reason: "re-send failed: \(error)")
         }
     }
 

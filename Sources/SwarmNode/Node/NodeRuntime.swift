@@ -118,6 +118,8 @@ public final class NodeRuntime: @unchecked Sendable {
         }, otherPayloads: { payload in
             guard payload.kind == .factors else { return }
             mailbox.post(.factors(payload), droppable: true)
+        }, connected: { peer in
+            mailbox.post(.connected(peer))
         })
     }
 
@@ -237,6 +239,8 @@ public enum NodeReport: Sendable, Equatable {
 enum NodeEvent: Sendable, Equatable {
     case factors(Payload)
     case membersChanged
+    /// A connection to `peer` was established (new, or replacing one whose frames may be lost).
+    case connected(NodeID)
     case stop
 }
 

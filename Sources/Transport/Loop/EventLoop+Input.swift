@@ -161,7 +161,14 @@ extension EventLoop {
         connection.machine.established(info)
         connection.decoder.maxFrameLength = configuration.maxFrameLength
         established[peerID] = connection.id
-        core.state.withLock { $0.peers[peerID] = SharedState.PeerEntry(info: info) }
+        core.state.withLock { state in
+            // A replaced connection's frames not yet written go out on this one: a frame accepted
+            // by `send` is not lost to a dial race (frames already written to the old connection
+            // may be, which is why the node re-sends its round's factors on `connected`).
+            let carried = state.peers[peerID]?.outbox ?? Outbox()
+            state.peers[peerID] = SharedState.PeerEntry(info: info, outbox: carried)
+            if carried.count > 0 { state.dirty.insert(peerID) }
+        }
         statistics.established += 1
         if let target = connection.dialTargetID { targets[target]?.backoff.reset() }
         emitLifecycle(.connected(info))
