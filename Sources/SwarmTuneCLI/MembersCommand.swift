@@ -40,11 +40,7 @@ struct MembersCommand: Command {
             [String(entry.id.prefix(12)), entry.address, entry.status, String(entry.incarnation),
              entry.lastHeardMs.map { String(format: "%.1f s ago", Double(now - $0) / 1000) } ?? "-"]
         }
-        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            Output.out(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: "  "))
-        }
+        for line in Output.table(rows) { Output.out(line) }
         let alive = file.members.filter { $0.status == "alive" }.count
         Output.out("\(alive + (file.node.status == "alive" ? 1 : 0)) alive of \(file.members.count + 1) known")
     }

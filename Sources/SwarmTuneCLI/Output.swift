@@ -9,6 +9,15 @@ public enum Output {
         FileHandle.standardOutput.write(Data((s + terminator).utf8))
     }
 
+    /// Rows as aligned columns, two spaces apart (the last column unpadded).
+    static func table(_ rows: [[String]]) -> [String] {
+        let widths = (0..<(rows.first?.count ?? 0)).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $0.offset == row.count - 1 ? $0.element : $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+    }
+
     public static func err(_ s: String, terminator: String = "\n") {
         FileHandle.standardError.write(Data((s + terminator).utf8))
     }

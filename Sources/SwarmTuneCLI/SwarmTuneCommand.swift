@@ -18,6 +18,7 @@ public enum SwarmTuneCommand {
                [CertsInit.self, CertsIssue.self]),
         .command(NodeCommand.self),
         .command(MembersCommand.self),
+        .command(StatusCommand.self),
         .group("bench", summary: "measure kernels, the forward pass, training and transport (prints figures)",
                discussion: BenchForward.groupDiscussion, [BenchForward.self, BenchTrain.self, BenchGemm.self, BenchTransport.self]),
     ]
