@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import SwarmBase
+import SwarmNode
 
 /// `swarmtune status`: a training node's state, read from its database (also while it runs).
 struct StatusCommand: Command {
@@ -96,6 +97,8 @@ struct NodeStatus: Encodable, Equatable {
             })
     }
 
+    static func bytes(_ n: Int64) -> String { RoundLine.byteSize(Int(clamping: n)) }
+
     /// The human-readable form: a header, a table of rounds, a table of exchanges.
     var text: String {
         var lines = ["node \(node.prefix(12))  swarm \(swarm)  core \(coreHash.prefix(12))  schema \(schemaHash.prefix(12))"]
@@ -109,7 +112,7 @@ struct NodeStatus: Encodable, Equatable {
             lines.append("")
             lines += Output.table([["ROUND", "LOSS", "MIXED", "SENT", "RECEIVED", "CONSENSUS", "SECONDS"]] + rounds.map {
                 [String($0.round), String(format: "%.4f", $0.loss), String($0.neighboursMixed), Self.bytes($0.bytesSent),
-                 Self.bytes($0.bytesReceived), $0.consensusEstimate.map { String(format: "%.2e", $0) } ?? "-",
+                 Self.bytes($0.bytesReceived), $0.consensusEstimate.map(RoundLine.scientific) ?? "-",
                  String(format: "%.1f", $0.seconds)]
             })
         }
@@ -121,9 +124,5 @@ struct NodeStatus: Encodable, Equatable {
             })
         }
         return lines.joined(separator: "\n")
-    }
-
-    static func bytes(_ n: Int64) -> String {
-        n >= 1_000_000 ? String(format: "%.1f MB", Double(n) / 1e6) : n >= 1000 ? String(format: "%.1f kB", Double(n) / 1e3) : "\(n) B"
     }
 }

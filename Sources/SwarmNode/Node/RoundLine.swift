@@ -19,19 +19,26 @@ public struct RoundLine: Sendable, Equatable, Codable {
 
     /// `round 3  loss 1.234  mixed 2/2  late 0  refused 0  sent 1.2 MB  received 1.2 MB  consensus 1.2e-3  4.1 s`
     public var text: String {
-        func mb(_ b: Int) -> String { b >= 1 << 20 ? "\(Double(b * 10 / (1 << 20)) / 10) MB" : "\(b / 1024) KB" }
+        let mb = Self.byteSize
         let lossText = loss.map { String(format3($0)) } ?? "-"
-        let consensus = consensusEstimate.map { String(scientific($0)) } ?? "-"
+        let consensus = consensusEstimate.map(Self.scientific) ?? "-"
         return "round \(round)  loss \(lossText)  mixed \(mixed)/\(neighbours)  late \(late)  refused \(refused)  "
             + "sent \(mb(bytesSent))  received \(mb(bytesReceived))  consensus \(consensus)  \(format1(seconds)) s"
+    }
+
+    /// Bytes as the node prints them: MB (2^20) with one decimal, else whole KB (2^10).
+    public static func byteSize(_ b: Int) -> String {
+        b >= 1 << 20 ? "\(Double(b * 10 / (1 << 20)) / 10) MB" : "\(b / 1024) KB"
+    }
+
+    /// A positive figure as `m.me±e` with one decimal (`7.2e-1`).
+    public static func scientific(_ x: Double) -> String {
+        guard x > 0, x.isFinite else { return x == 0 ? "0" : "\(x)" }
+        let e = Int(floor(log10(x)))
+        let m = x / pow(10, Double(e))
+        return "\(format1(m))e\(e)"
     }
 }
 
 private func format3(_ x: Double) -> String { String(Double(Int((x * 1000).rounded())) / 1000) }
 private func format1(_ x: Double) -> String { String(Double(Int((x * 10).rounded())) / 10) }
-private func scientific(_ x: Double) -> String {
-    guard x > 0, x.isFinite else { return x == 0 ? "0" : "\(x)" }
-    let e = Int(floor(log10(x)))
-    let m = x / pow(10, Double(e))
-    return "\(format1(m))e\(e)"
-}
