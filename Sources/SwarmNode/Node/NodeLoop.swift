@@ -44,6 +44,10 @@ struct NodeLoop {
             // Frames that arrive meanwhile (neighbours already running) stay queued for the machine.
             for event in runtime.peek(until: MonotonicClock.now() + 50_000_000) where event == .stop { stopping = true }
         }
+        if wanted > 0 && runtime.aliveMembers.count < wanted && !stopping {
+            // The first rounds' neighbour sets may differ between nodes until every view agrees.
+            runtime.report(.warning("starting round \(startRound) seeing \(runtime.aliveMembers.count) of the \(wanted) other members waited for (--wait-for); gave up after \(Int(runtime.configuration.waitForMembersTimeout.seconds)) s"))
+        }
         machine = GossipRound(id: runtime.nodeID, settings: runtime.machineSettings, round: startRound,
                               alive: runtime.aliveMembers)
         lastRound = startRound - 1
