@@ -157,8 +157,8 @@ public final class NodeRuntime: @unchecked Sendable {
         return loss / Double(max(1, configuration.localSteps))
     }
 
-    func send(_ body: [UInt8], to peer: NodeID) throws(TransportError) {
-        try driver.send(.factors, body, to: peer, timeout: configuration.sendTimeout)
+    func send(_ body: [UInt8], to peer: NodeID) throws(TransportError) -> MembershipDriver.SendOutcome {
+        try driver.send(.factors, body, to: peer, queueTimeout: configuration.sendTimeout)
     }
 
     func report(_ report: NodeReport) { onReport(report) }
