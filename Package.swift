@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "TrainDataTests", dependencies: ["TrainData", "SwarmBase", "Tokenizer", "Train"], swiftSettings: strict),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "TrainData", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "SwarmBase", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
