@@ -61,6 +61,10 @@ let package = Package(
         // Dec-LoRA in one process: trainers on one core, mixed over a topology each round.
         .target(name: "Simulation", dependencies: ["SwarmBase", "Train", "Consensus", "LM", "Tensor", "Tokenizer", "TrainData"], swiftSettings: strict),
 
+        // Scenario files (docs/SCENARIOS.md) and the data partitions they ask for: values and pure
+        // functions, read by the simulator's backends.
+        .target(name: "Scenario", dependencies: ["SwarmBase", "Consensus", "Gossip", "TrainData"], swiftSettings: strict),
+
         // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
         .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
@@ -87,6 +91,8 @@ let package = Package(
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SwarmBase", "Consensus", "Gossip", "TrainData", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Consensus", "SwarmBase"], swiftSettings: strict),
