@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
