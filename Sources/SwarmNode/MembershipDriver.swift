@@ -160,13 +160,16 @@ public final class MembershipDriver: Sendable {
 
     /// Sends a payload of another layer (factors) to a member over the shared transport. A member
     /// not connected yet is dialed at the address membership knows for it, and the send is retried
-    /// until `timeout`.
-    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, timeout: Duration) throws(TransportError) {
+    /// until `timeout`. `claimedSender` (tests only: a hostile neighbour) puts another sender in the
+    /// payload than this node; the receiving transport refuses it and closes the connection.
+    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, timeout: Duration,
+                     claimedSender: NodeID? = nil) throws(TransportError) {
         let deadline = Deadline(after: timeout, from: MonotonicClock.now())
         var dialed = false
         while true {
             do {
-                try transport.send(kind, body, to: peer, timeout: .nanoseconds(Int64(min(deadline.remaining(at: MonotonicClock.now()), UInt64(Int64.max)))))
+                try transport.send(.payload(Payload(kind: kind, sender: claimedSender ?? transport.nodeID, body: body)), to: peer,
+                                   timeout: .nanoseconds(Int64(min(deadline.remaining(at: MonotonicClock.now()), UInt64(Int64.max)))))
                 return
             } catch {
                 guard case .notConnected = error, !deadline.hasPassed(at: MonotonicClock.now()) else { throw error }

@@ -202,7 +202,7 @@ struct NodeLoop {
         lastSent = (round, body, Set(peers))
         for peer in peers {
             do {
-                try runtime.send(body, to: peer)
+                try runtime.send(body, round: round, to: peer)
                 bytesSent += body.count
                 log(peer, round: round, direction: .sent, bytes: body.count, norm: 0, accepted: true, reason: nil)
             } catch {
@@ -218,7 +218,7 @@ struct NodeLoop {
         // it has is a duplicate there, one it no longer needs is late or stale: dropped, logged).
         guard let sent = lastSent, sent.peers.contains(peer) else { return }
         do {
-            try runtime.send(sent.body, to: peer)
+            try runtime.send(sent.body, round: sent.round, to: peer, resend: true)
             bytesSent += sent.body.count
             log(peer, round: sent.round, direction: .sent, bytes: sent.body.count, norm: 0, accepted: true,
                 reason: "re-sent on a new connection")

@@ -110,6 +110,7 @@ public final class NodeRuntime: @unchecked Sendable {
         membership.swim = .scaled(probePeriod: configuration.membershipPeriod)
         membership.transport.listenAddress = configuration.listen
         membership.transport.advertisedAddress = configuration.advertise
+        membership.transport.plaintextTap = configuration.plaintextTap
         membership.stateDirectory = configuration.stateDirectory
         let mailbox = Mailbox<NodeEvent>(limit: 1024)
         self.mailbox = mailbox
@@ -157,9 +158,22 @@ public final class NodeRuntime: @unchecked Sendable {
         return loss / Double(max(1, configuration.localSteps))
     }
 
-    func send(_ body: [UInt8], to peer: NodeID) throws(TransportError) {
-        try driver.send(.factors, body, to: peer, timeout: configuration.sendTimeout)
+    /// Sends this node's factors frame of `round` to `peer` (through the test-only rewrite, when
+    /// set; a re-send on a new connection leaves out forged frames, which would close it again).
+    func send(_ body: [UInt8], round: UInt64, to peer: NodeID, resend: Bool = false) throws(TransportError) {
+        guard let rewrite = configuration.testOutgoingFactors else {
+            try driver.send(.factors, body, to: peer, timeout: configuration.sendTimeout)
+            return
+        }
+        for frame in rewrite(OutgoingFactors(round: round, peer: peer, body: body))
+        where !(resend && frame.claimedSender != nil) {
+            try driver.send(.factors, frame.body, to: frame.peer, timeout: configuration.sendTimeout,
+                            claimedSender: frame.claimedSender)
+        }
     }
+
+    /// The transport's counters (connections, bytes, payloads refused for a forged sender).
+    public var transportStatistics: TransportStatistics { driver.transportStatistics }
 
     func report(_ report: NodeReport) { onReport(report) }
 
