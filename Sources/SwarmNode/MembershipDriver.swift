@@ -39,10 +39,14 @@ public final class MembershipDriver: Sendable {
     ///   - connected: told of every established connection (a new peer, or a connection replacing
     ///     one that was lost or raced), on the transport's I/O thread (return quickly). Frames
     ///     written to a replaced connection may be lost; a layer that needs delivery re-sends here.
+    ///   - refused: told, with the transport's reason, when it closed a verified peer's connection
+    ///     because that peer broke the protocol (a payload claiming another sender), on the I/O
+    ///     thread (return quickly); the node logs it as a refused frame.
     public init(identity: TLSIdentity, configuration: MembershipDriverConfiguration,
                 onChange: (@Sendable (MemberChange) -> Void)? = nil,
                 otherPayloads: (@Sendable (Payload) -> Void)? = nil,
-                connected: (@Sendable (NodeID) -> Void)? = nil) throws(NodeError) {
+                connected: (@Sendable (NodeID) -> Void)? = nil,
+                refused: (@Sendable (NodeID, String) -> Void)? = nil) throws(NodeError) {
         guard configuration.transport.listenAddress != nil else {
             throw .invalidState("the membership driver needs a listen address: members must be reachable")
         }
@@ -63,6 +67,9 @@ public final class MembershipDriver: Sendable {
                     return
                 }
                 if case .connected(let info) = event { connected?(info.nodeID) }
+                if case .disconnected(let info, .rejectedByUs(let reason)) = event, reason.code == .protocolError {
+                    refused?(info.nodeID, reason.text)
+                }
                 if case .received = event {
                     mailbox.post(.transport(event), droppable: true)
                 } else {

@@ -51,14 +51,17 @@ struct HostileNeighbourTests {
             ]
             if out.round > 2, let old = genuine.bodies.withLock({ $0[out.round - 2] }) { frames.append(old) }
             var result = frames.map { OutgoingFactors(round: out.round, peer: out.peer, body: $0) }
-            let impersonated = honest.first { $0 != out.peer }!
-            result.append(OutgoingFactors(round: out.round, peer: out.peer, body: out.body, claimedSender: impersonated))
+            result.append(OutgoingFactors(round: out.round, peer: out.peer, body: out.body,
+                                          claimedSender: impersonated(to: out.peer, honest: honest)))
             return result
         } catch {
             Issue.record("crafting a hostile frame: \(error)")
             return []
         }
     }
+
+    /// The honest node a forged frame to `peer` claims to come from.
+    static func impersonated(to peer: NodeID, honest: [NodeID]) -> NodeID { honest.first { $0 != peer }! }
 
     /// The reference run's fourth node: a member and a neighbour that sends nothing mixable (one
     /// frame per round with a NaN, refused like every hostile frame).
@@ -182,6 +185,7 @@ struct HostileNeighbourTests {
             // round), and the later frames of the last round may come after the node stopped reading,
             // so each reason is required at least once over the run, not in every round.
             let reasons = received.compactMap(\.reason)
+            let forgery = "connection closed by the transport: factors payload claims sender \(Self.impersonated(to: ids[i], honest: honest).short) on the connection of \(me.short)"
             #expect(reasons.count == received.count, "node \(i): a refusal without a reason")
             let expected = [
                 "wrong tensors: layers.",  // a shape one value short
@@ -193,7 +197,7 @@ struct HostileNeighbourTests {
             for reason in expected {
                 #expect(reasons.contains { $0.contains(reason) }, "node \(i): no refusal '\(reason)' in \(reasons)")
             }
-            let known = expected + ["not mixed: conflicting", "not mixed: duplicate", "not mixed: stale"]
+            let known = expected + ["not mixed: conflicting", "not mixed: duplicate", "not mixed: stale", forgery]
             let unexplained = reasons.filter { reason in !known.contains { reason.contains($0) } }
             #expect(unexplained.isEmpty, "node \(i): refusals \(unexplained)")
             // The replays (valid values, a round two back) are dropped by the round machine as stale
@@ -206,6 +210,11 @@ struct HostileNeighbourTests {
             // a connection that a reconnect replaces can be lost: at least one arrived).
             let forged = attacked.runtimes[i].transportStatistics.forgedSender
             let hostileRounds = received.map(\.round).max() ?? 0
+            // ... and the node stores them with the transport's reason (round 0: never decoded); one
+            // refused while the node was stopping is counted by the transport but may not be stored.
+            let stored = received.filter { $0.reason?.hasPrefix(forgery) == true && $0.round == 0 }.count
+            #expect(stored >= 1 && stored <= forged,
+                    "node \(i): \(forged) forgeries refused by the transport, stored: \(reasons.filter { $0.hasPrefix(forgery) })")
             print("node \(i): forged frames refused by the transport: \(forged), node 3 heard up to round \(hostileRounds)")
             #expect(forged >= 1 && forged <= Int(hostileRounds) + 1, "node \(i) refused \(forged) forged frames")
         }

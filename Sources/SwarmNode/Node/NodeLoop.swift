@@ -101,6 +101,11 @@ struct NodeLoop {
             case .membersChanged: membersChanged = true
             case .connected(let peer): resend(to: peer)
             case .factors(let payload): out += received(payload)
+            case let .refusedByTransport(peer, why):
+                // Never reached the machine (its round is unknown): logged so the store says why.
+                refused += 1
+                log(peer, round: 0, direction: .received, bytes: 0, norm: 0, accepted: false,
+                    reason: "connection closed by the transport: \(why)")
             }
         }
         if membersChanged { out += machine.membersChanged(alive: runtime.aliveMembers, now: MonotonicClock.now()) }

@@ -121,6 +121,8 @@ public final class NodeRuntime: @unchecked Sendable {
             mailbox.post(.factors(payload), droppable: true)
         }, connected: { peer in
             mailbox.post(.connected(peer))
+        }, refused: { peer, why in
+            mailbox.post(.refusedByTransport(peer, why))
         })
     }
 
@@ -255,6 +257,8 @@ enum NodeEvent: Sendable, Equatable {
     case membersChanged
     /// A connection to `peer` was established (new, or replacing one whose frames may be lost).
     case connected(NodeID)
+    /// The transport closed `peer`'s connection for breaking the protocol (a forged sender); why.
+    case refusedByTransport(NodeID, String)
     case stop
 }
 
