@@ -162,16 +162,16 @@ public final class NodeRuntime: @unchecked Sendable {
 
     /// Sends this node's factors frame of `round` to `peer` (through the test-only rewrite, when
     /// set; a re-send on a new connection leaves out forged frames, which would close it again).
-    func send(_ body: [UInt8], round: UInt64, to peer: NodeID, resend: Bool = false) throws(TransportError) {
+    func send(_ body: [UInt8], round: UInt64, to peer: NodeID, resend: Bool = false) throws(TransportError) -> MembershipDriver.SendOutcome {
         guard let rewrite = configuration.testOutgoingFactors else {
-            try driver.send(.factors, body, to: peer, timeout: configuration.sendTimeout)
-            return
+            return try driver.send(.factors, body, to: peer, queueTimeout: configuration.sendTimeout)
         }
-        for frame in rewrite(OutgoingFactors(round: round, peer: peer, body: body))
-        where !(resend && frame.claimedSender != nil) {
-            try driver.send(.factors, frame.body, to: frame.peer, timeout: configuration.sendTimeout,
-                            claimedSender: frame.claimedSender)
+        for frame in rewrite(OutgoingFactors(round: round, peer: peer, body: body)) where !(resend && frame.claimedSender != nil) {
+            // Not connected: the whole rewritten set goes again when the connection is up.
+            guard try driver.send(.factors, frame.body, to: frame.peer, queueTimeout: configuration.sendTimeout,
+                                  claimedSender: frame.claimedSender) == .queued else { return .dialing }
         }
+        return .queued
     }
 
     /// The transport's counters (connections, bytes, payloads refused for a forged sender).
