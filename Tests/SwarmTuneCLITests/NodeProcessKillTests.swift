@@ -4,7 +4,7 @@ import Store
 import SwarmBase
 import Testing
 import TestSupport
-import Train
+import TrainData
 
 /// Real `swarmtune node` processes on 127.0.0.1 (a tiny generated core, a ring of four), one of
 /// them killed with SIGKILL in the middle of the run and started again on the same state directory.

@@ -82,11 +82,14 @@ public final class NodeRuntime: @unchecked Sendable {
             throw .stateFile(error)
         }
         let coreHash = model.computeCoreHash()
+        // Recorded so the state directory alone turns into an adapter (NodeStateAdapter).
+        let layout = AdapterLayout(lora: lora.config, model: model.config, coreHash: coreHash,
+                                   seed: configuration.testInitSeed ?? configuration.swarmSeed)
         do {
             store = try NodeStore.open(directory: configuration.stateDirectory,
                                        identity: StoreIdentity(nodeID: nodeID, swarmID: configuration.swarmID,
                                                                coreHash: coreHash, schemaHash: exchanged.schemaHash),
-                                       config: configuration.json)
+                                       config: layout.recorded(in: configuration.json))
         } catch {
             throw .store(error)
         }
