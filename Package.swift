@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["SwarmBase", "Train", "Consensus", "LM", "Tensor", "Tokenizer", "TrainData"], swiftSettings: strict),
 
         // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
-        .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
+        .target(name: "Export", dependencies: ["Adapters", "Consensus", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
         .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "SwarmBase", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Consensus", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),

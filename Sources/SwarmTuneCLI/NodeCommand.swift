@@ -68,8 +68,8 @@ struct NodeCommand: Command {
         let rounds = Option.integer("--rounds", help: "the last round to run, counted across restarts (0: until stopped)", default: 0, range: 0...10_000_000)
         let localSteps = Option.integer("--local-steps", "K", help: "local optimizer steps per round", default: 8, range: 1...1_000_000)
         let deadline = Option.integer("--deadline-ms", "MS", help: "how long a round waits for the neighbours' factors", default: 30_000, range: 1...86_400_000)
-        let mode = Option.choice("--mode", [("factors", AveragingMode.factors), ("frozen-a", AveragingMode.frozenA)],
-                                 help: "what is averaged: A and B (Dec-LoRA), or B only with A frozen from the swarm seed (exact, half the bytes)",
+        let mode = Option.choice("--mode", [("factors", AveragingMode.factors), ("frozen-a", AveragingMode.frozenA), ("product", AveragingMode.product)],
+                                 help: "what is averaged: A and B (Dec-LoRA), B only with A frozen from the swarm seed (exact, half the bytes), or the products B·A re-factorised by truncated SVD (A and B travel, as in factors)",
                                  default: .factors)
         let topology = Option.custom("--topology", "ring|full|regular-K", help: "the neighbour rule over the alive members",
                                      default: "ring", allowed: "ring, full or regular-K (K even)") { text in

@@ -256,6 +256,7 @@ extension NodeRuntimeTests {
             let ok = (lines[i] ?? []).allSatisfy { $0.mixed == 2 }
             if !ok { try Self.explain(h, node: i) }
             #expect(ok)
+            for line in lines[i] ?? [] { #expect((line.productGap ?? 1) < 1e-6, "node \(i) round \(line.round): gap \(line.productGap ?? -1)") }
         }
     }
 }

@@ -19,8 +19,21 @@ public struct ExchangedFactors: Sendable {
         public var count: Int { shape.reduce(1, *) }
     }
 
+    /// Where one (layer, target) slot's factors sit in an exchanged vector: A (nil in `frozen-a`,
+    /// where A stays in the parameters), Bᵀ and the DoRA magnitudes (when present and exchanged).
+    public struct SlotRanges: Sendable, Equatable {
+        public let slot: LoRAParameters.Slot
+        public let a: Range<Int>?
+        public let bt: Range<Int>
+        public let magnitude: Range<Int>?
+    }
+
     public let mode: AveragingMode
     public let parts: [Part]
+    /// Every slot's ranges in an exchanged vector, in slot order.
+    public let slots: [SlotRanges]
+    /// The rank every slot has (the adapter's).
+    public let rank: Int
     /// Number of exchanged values (the length of `vector(of:)`).
     public let count: Int
     /// SHA-256 over rank, alpha, rsLoRA, DoRA, the averaging mode and every part's name and shape:
@@ -30,15 +43,25 @@ public struct ExchangedFactors: Sendable {
     public init(layout parameters: LoRAParameters, mode: AveragingMode) {
         self.mode = mode
         var parts: [Part] = []
+        var slots: [SlotRanges] = []
         let rank = parameters.config.rank
+        var at = 0
+        func add(_ part: Part) -> Range<Int> {
+            parts.append(part)
+            defer { at += part.count }
+            return at..<(at + part.count)
+        }
         for s in parameters.slots {
             let base = "layers.\(s.layer).\(s.target.rawValue)"
-            if mode != .frozenA { parts.append(Part(name: base + ".A", shape: [rank, s.inputs], offset: s.aOffset)) }
-            parts.append(Part(name: base + ".Bt", shape: [rank, s.outputs], offset: s.btOffset))
-            if let m = s.magnitudeOffset, mode != .frozenA { parts.append(Part(name: base + ".m", shape: [s.outputs], offset: m)) }
+            let a = mode == .frozenA ? nil : add(Part(name: base + ".A", shape: [rank, s.inputs], offset: s.aOffset))
+            let bt = add(Part(name: base + ".Bt", shape: [rank, s.outputs], offset: s.btOffset))
+            let m = s.magnitudeOffset.flatMap { m in mode == .frozenA ? nil : add(Part(name: base + ".m", shape: [s.outputs], offset: m)) }
+            slots.append(SlotRanges(slot: s, a: a, bt: bt, magnitude: m))
         }
         self.parts = parts
-        count = parts.reduce(0) { $0 + $1.count }
+        self.slots = slots
+        self.rank = rank
+        count = at
         var text = "swarmtune-adapter-schema-v1 rank=\(rank) alpha=\(parameters.config.alpha) rslora=\(parameters.config.rsLoRA) "
             + "dora=\(parameters.config.dora) mode=\(mode.rawValue)"
         for p in parts { text += " \(p.name)\(p.shape)" }

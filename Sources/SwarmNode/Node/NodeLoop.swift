@@ -23,6 +23,8 @@ struct NodeLoop {
     private var bytesSent = 0
     private var bytesReceived = 0
     private var consensusEstimate: Double?
+    /// The round's relative product gap (`ProductGap.relative`), nil when no neighbour was mixed.
+    private var productGap: Double?
     private var refused = 0
     private var mixedWith: [NodeID] = []
     /// The factors frame last sent, its round and the neighbours it went to: re-sent to one of them
@@ -240,7 +242,9 @@ struct NodeLoop {
             distance += Mixing.squaredDistance(values, own)
         }
         consensusEstimate = neighbours.isEmpty ? nil : distance / Double(neighbours.count)
-        let mixed = Mixing.mixLocal(own: own, selfWeight: mix.selfWeight, neighbours: neighbours)
+        let (mixed, gap) = runtime.exchanged.mix(own: own, selfWeight: mix.selfWeight, neighbours: neighbours,
+                                                 parameters: runtime.parameters)
+        productGap = neighbours.isEmpty ? nil : gap.relative
         runtime.exchanged.write(mixed, into: runtime.parameters)
         ownNorm = nil
     }
@@ -251,7 +255,7 @@ struct NodeLoop {
         let line = RoundLine(round: summary.round, loss: roundLoss, mixed: summary.counts.mixed, neighbours: summary.degree,
                              late: summary.counts.late + summary.counts.missed, refused: refused,
                              bytesSent: bytesSent, bytesReceived: bytesReceived,
-                             consensusEstimate: consensusEstimate, seconds: seconds)
+                             consensusEstimate: consensusEstimate, productGap: productGap, seconds: seconds)
         let record = RoundRecord(round: Int64(summary.round), loss: roundLoss ?? 0, consensusEstimate: consensusEstimate,
                                  neighbours: mixedWith, bytesSent: Int64(bytesSent), bytesReceived: Int64(bytesReceived),
                                  seconds: seconds)
@@ -268,6 +272,7 @@ struct NodeLoop {
         bytesSent = 0
         bytesReceived = 0
         consensusEstimate = nil
+        productGap = nil
         refused = 0
         mixedWith = []
     }

@@ -72,9 +72,6 @@ public final class NodeRuntime: @unchecked Sendable {
             // A stays as the swarm seed drew it on every node: only Bᵀ is trained and averaged.
             trainer.frozenRanges = lora.slots.map { $0.aOffset..<($0.aOffset + lora.config.rank * $0.inputs) }
         }
-        if configuration.gossip.mode == .product {
-            throw .invalidState("averaging mode 'product' is not available in the node yet; use factors or frozen-a")
-        }
 
         do {
             try FileIO.makeDirectories(configuration.stateDirectory)

@@ -15,15 +15,34 @@ public struct RoundLine: Sendable, Equatable, Codable {
     /// Mean ‖θ_j − θ_i‖² over the neighbours mixed with, before mixing: this node's estimate of
     /// how far the swarm is from agreement.
     public var consensusEstimate: Double?
+    /// ‖mean of the products mixed − product of the mixed factors‖ / ‖mean of the products‖ over
+    /// every slot (`ProductGap.relative`), nil when no neighbour was mixed.
+    public var productGap: Double?
     public var seconds: Double
 
-    /// `round 3  loss 1.234  mixed 2/2  late 0  refused 0  sent 1.2 MB  received 1.2 MB  consensus 1.2e-3  4.1 s`
+    public init(round: UInt64, loss: Double?, mixed: Int, neighbours: Int, late: Int, refused: Int, bytesSent: Int,
+                bytesReceived: Int, consensusEstimate: Double?, productGap: Double? = nil, seconds: Double) {
+        self.round = round
+        self.loss = loss
+        self.mixed = mixed
+        self.neighbours = neighbours
+        self.late = late
+        self.refused = refused
+        self.bytesSent = bytesSent
+        self.bytesReceived = bytesReceived
+        self.consensusEstimate = consensusEstimate
+        self.productGap = productGap
+        self.seconds = seconds
+    }
+
+    /// `round 3  loss 1.234  mixed 2/2  late 0  refused 0  sent 1.2 MB  received 1.2 MB  consensus 1.2e-3  gap 4.0e-2  4.1 s`
     public var text: String {
         let mb = Self.byteSize
         let lossText = loss.map { String(format3($0)) } ?? "-"
         let consensus = consensusEstimate.map(Self.scientific) ?? "-"
+        let gap = productGap.map(Self.scientific) ?? "-"
         return "round \(round)  loss \(lossText)  mixed \(mixed)/\(neighbours)  late \(late)  refused \(refused)  "
-            + "sent \(mb(bytesSent))  received \(mb(bytesReceived))  consensus \(consensus)  \(format1(seconds)) s"
+            + "sent \(mb(bytesSent))  received \(mb(bytesReceived))  consensus \(consensus)  gap \(gap)  \(format1(seconds)) s"
     }
 
     /// Bytes as the node prints them: MB (2^20) with one decimal, else whole KB (2^10).

@@ -1,0 +1,53 @@
+import Gossip
+import SwarmNode
+import Testing
+
+/// The product gap each averaging mode reports, on real runtimes over TLS (the harness of
+/// `NodeRuntimeTests`). Three nodes on a ring are each other's only neighbours, so with every
+/// frame in, every node mixes the same three adapters with the same weights (1/3 each).
+@Suite("Averaging modes over TLS", .serialized)
+struct AveragingModeRuntimeTests {
+    typealias Runtime = NodeRuntimeTests
+
+    /// Runs 3 nodes for `rounds` rounds (learning rate 0, different initial adapters) and returns
+    /// each node's round lines, after checking every round mixed both neighbours.
+    static func run(mode: AveragingMode, rounds: Int) throws -> [[RoundLine]] {
+        let h = try Runtime.Harness()
+        let runtimes = try Runtime.startRing(h, count: 3, rounds: rounds, lr: 0, testInit: true, mode: mode)
+        for outcome in Runtime.runAll(runtimes) { #expect(try outcome.get().roundsCompleted == rounds) }
+        let lines = h.lines.withLock { $0 }
+        for i in 0..<3 {
+            let ok = (lines[i] ?? []).count == rounds && (lines[i] ?? []).allSatisfy { $0.mixed == 2 }
+            if !ok { try Runtime.explain(h, node: i) }
+            #expect(ok)
+        }
+        return (0..<3).map { lines[$0] ?? [] }
+    }
+
+    @Test("product: 3 nodes complete rounds; the gap is the truncation's, below 1, then 0 once their products agree")
+    func productModeReportsABoundedGap() throws {
+        let lines = try Self.run(mode: .product, rounds: 3)
+        for (i, node) in lines.enumerated() {
+            guard node.count == 3, let first = node[0].productGap else {
+                Issue.record("node \(i): no product gap in \(node.map(\.text))")
+                continue
+            }
+            // Three random rank-2 products sum to rank 6: truncating to 2 drops a real part, never all of it.
+            #expect(first > 1e-3 && first < 1, "node \(i) round 1 gap \(first)")
+            // After round 1 every node holds the rank-2 truncation of one mean: the next means are rank 2.
+            for line in node.dropFirst() {
+                #expect((line.productGap ?? 1) < 1e-5, "node \(i) round \(line.round) gap \(line.productGap ?? -1)")
+            }
+            #expect(node[0].text.contains("gap "))
+        }
+    }
+
+    @Test("factors: averaging A and B separately reports a product gap above 0")
+    func factorsModeReportsItsCrossTerms() throws {
+        let lines = try Self.run(mode: .factors, rounds: 1)
+        for (i, node) in lines.enumerated() {
+            let gap = node.first?.productGap ?? 0
+            #expect(gap > 1e-3 && gap < 1, "node \(i) gap \(gap)")
+        }
+    }
+}
