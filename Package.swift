@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite", "SwarmBase"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
-        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Tensor", "Train", "TrainData"], swiftSettings: strict),
+        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Quant", "Tensor", "Train", "TrainData"], swiftSettings: strict),
 
         // Training: optimizer, schedules, the chat rendering of dataset records, the trainer loop.
         .target(name: "Train", dependencies: ["SwarmBase", "LM", "Tensor", "Tokenizer", "Adapters", "TrainData"], swiftSettings: strict),
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "SwarmBase", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "SwarmBase", "Store", "Gossip", "SwarmNode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Consensus", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),

@@ -26,7 +26,11 @@ extension NodeCommand {
         c.swarmSeed = UInt64(t.swarmSeed)
         c.testInitSeed = t.initSeed.map(UInt64.init)
         c.gossip.deadline = .milliseconds(t.deadlineMilliseconds)
+        c.gossip.adaptiveDeadline = t.adaptiveDeadlineMilliseconds.map {
+            AdaptiveDeadline(minimum: .milliseconds($0.lowerBound), maximum: .milliseconds($0.upperBound))
+        }
         c.gossip.mode = t.mode
+        c.wireDType = t.wireDType
         c.gossip.neighbours = .topology(t.topology)
         c.acceptance = FactorAcceptance(maxNormRatio: t.maxNormRatio, normFloor: 1)
         c.keepCheckpoints = t.keepCheckpoints
@@ -58,7 +62,7 @@ extension NodeCommand {
                 }
             }
         } catch { throw .failure(error.description) }
-        Self.log("node \(runtime.nodeID.short) training on \(examples.count) private examples, \(t.mode.rawValue) mode, "
+        Self.log("node \(runtime.nodeID.short) training on \(examples.count) private examples, \(t.mode.rawValue) mode, \(t.wireDType) on the wire, "
                  + "schema \(runtime.exchanged.schemaHash.hex.prefix(12)), starting at round \(runtime.firstRound)")
         // The signal waiter runs beside the node; a signal asks the node to stop after its event.
         let watcher = Thread {

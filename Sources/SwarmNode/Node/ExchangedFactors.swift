@@ -8,8 +8,11 @@ import SwarmBase
 ///
 /// `factors` (Dec-LoRA) exchanges A and Bᵀ of every (layer, target) slot, and DoRA magnitudes when
 /// present; `frozen-a` exchanges only Bᵀ (A stays as the swarm seed made it, so averaging is exact
-/// and the bytes halve). Values travel as f32, one tensor per factor, in slot order:
-/// `layers.<l>.<target>.A` [rank, in], `layers.<l>.<target>.Bt` [rank, out], `layers.<l>.<target>.m` [out].
+/// and the bytes halve); `product` exchanges what `factors` does (the receiver forms the products).
+/// Values travel as `wireDType` (f32 by default, bf16 halves the bytes), one tensor per factor, in
+/// slot order: `layers.<l>.<target>.A` [rank, in], `layers.<l>.<target>.Bt` [rank, out],
+/// `layers.<l>.<target>.m` [out]. A received frame of any dtype (f32, bf16, f16) is decoded: the
+/// dtype is not part of the schema, so nodes sending different dtypes still mix.
 public struct ExchangedFactors: Sendable {
     /// One exchanged tensor: its wire name, shape and place in `LoRAParameters.values`.
     public struct Part: Sendable, Equatable {
@@ -29,6 +32,8 @@ public struct ExchangedFactors: Sendable {
     }
 
     public let mode: AveragingMode
+    /// The element type this node sends.
+    public let wireDType: TensorDType
     public let parts: [Part]
     /// Every slot's ranges in an exchanged vector, in slot order.
     public let slots: [SlotRanges]
@@ -40,8 +45,9 @@ public struct ExchangedFactors: Sendable {
     /// nodes refuse peers (hello) and factors (frames) of another schema.
     public let schemaHash: Digest32
 
-    public init(layout parameters: LoRAParameters, mode: AveragingMode) {
+    public init(layout parameters: LoRAParameters, mode: AveragingMode, wireDType: TensorDType = .f32) {
         self.mode = mode
+        self.wireDType = wireDType
         var parts: [Part] = []
         var slots: [SlotRanges] = []
         let rank = parameters.config.rank
@@ -96,13 +102,13 @@ public struct ExchangedFactors: Sendable {
         tensors.reserveCapacity(parts.count)
         for p in parts {
             let values = Array(UnsafeBufferPointer(start: parameters.values.pointer + p.offset, count: p.count))
-            tensors.append(try FactorTensor(name: p.name, shape: p.shape, floats: values))
+            tensors.append(try FactorTensor(name: p.name, shape: p.shape, floats: values, dtype: wireDType))
         }
         return FactorsMessage(round: round, sender: sender, schemaHash: schemaHash, degree: degree, tensors: tensors)
     }
 
     /// A received message's values in part order, or why they cannot be used: another schema,
-    /// missing, extra or misnamed tensors, wrong shapes or dtypes.
+    /// missing, extra or misnamed tensors, wrong shapes. Every dtype is widened to Float.
     public func vector(of message: FactorsMessage) -> Result<[Float], ExchangeRefusal> {
         guard message.schemaHash == schemaHash else { return .failure(.schema(message.schemaHash)) }
         guard message.tensors.count == parts.count else {
@@ -113,8 +119,7 @@ public struct ExchangedFactors: Sendable {
         for (p, t) in zip(parts, message.tensors) {
             guard t.name == p.name else { return .failure(.tensors("tensor '\(t.name)' where '\(p.name)' belongs")) }
             guard t.shape == p.shape else { return .failure(.tensors("\(p.name) has shape \(t.shape), the schema says \(p.shape)")) }
-            guard let floats = t.floats else { return .failure(.tensors("\(p.name) is \(t.dtype), the node speaks f32")) }
-            out.append(contentsOf: floats)
+            out.append(contentsOf: t.decodedFloats)
         }
         return .success(out)
     }
