@@ -1,4 +1,5 @@
 import Gossip
+import Store
 import SwarmNode
 import Testing
 
@@ -12,8 +13,15 @@ struct AveragingModeRuntimeTests {
     /// Runs 3 nodes for `rounds` rounds (learning rate 0, different initial adapters) and returns
     /// each node's round lines, after checking every round mixed both neighbours.
     static func run(mode: AveragingMode, rounds: Int) throws -> [[RoundLine]] {
-        let h = try Runtime.Harness()
-        let runtimes = try Runtime.startRing(h, count: 3, rounds: rounds, lr: 0, testInit: true, mode: mode)
+        try run(mode: mode, rounds: rounds, in: Runtime.Harness()).lines
+    }
+
+    /// `run` in a given harness (whose stores the caller may read), also giving the number of
+    /// exchanged values per frame and letting `adjust` change a node's configuration.
+    static func run(mode: AveragingMode, rounds: Int, in h: Runtime.Harness,
+                    adjust: (Int, inout NodeConfiguration) -> Void = { _, _ in }) throws -> (lines: [[RoundLine]], values: Int) {
+        let runtimes = try Runtime.startRing(h, count: 3, rounds: rounds, lr: 0, testInit: true, mode: mode, adjust: adjust)
+        let values = runtimes[0].exchanged.count
         for outcome in Runtime.runAll(runtimes) { #expect(try outcome.get().roundsCompleted == rounds) }
         let lines = h.lines.withLock { $0 }
         for i in 0..<3 {
@@ -21,7 +29,7 @@ struct AveragingModeRuntimeTests {
             if !ok { try Runtime.explain(h, node: i) }
             #expect(ok)
         }
-        return (0..<3).map { lines[$0] ?? [] }
+        return ((0..<3).map { lines[$0] ?? [] }, values)
     }
 
     @Test("product: 3 nodes complete rounds; the gap is the truncation's, below 1, then 0 once their products agree")
@@ -49,5 +57,24 @@ struct AveragingModeRuntimeTests {
             let gap = node.first?.productGap ?? 0
             #expect(gap > 1e-3 && gap < 1, "node \(i) gap \(gap)")
         }
+    }
+
+    @Test("a node sending bf16 mixes with nodes sending f32: every frame is accepted and its bytes halve")
+    func mixedWireDTypesMix() throws {
+        let h = try Runtime.Harness()
+        let (lines, values) = try Self.run(mode: .factors, rounds: 2, in: h) { i, c in if i == 0 { c.wireDType = .bf16 } }
+        guard lines.allSatisfy({ $0.count == 2 }) else { return }
+        for node in lines { #expect(node.allSatisfy { $0.refused == 0 }) }
+        // Node 0's frames are bf16, node 1's f32: they differ by exactly 2 bytes per value (headers,
+        // names and shapes are the same whatever the dtype).
+        func frameBytes(_ node: Int) throws -> Set<Int64> {
+            let store = try NodeStore.openReadOnly(directory: h.directory.file("node\(node)"))
+            return Set(try store.exchanges(last: 100).filter { $0.direction == .sent && $0.accepted }.map(\.bytes))
+        }
+        let bf16 = try frameBytes(0), f32 = try frameBytes(1)
+        #expect(bf16.count == 1 && f32.count == 1, "frame sizes \(bf16), \(f32)")
+        if let narrow = bf16.first, let wide = f32.first { #expect(wide - narrow == Int64(2 * values)) }
+        // Each node's round 2 consensus estimate is below its round 1: the mix contracts.
+        for node in lines { #expect((node[1].consensusEstimate ?? 1) < (node[0].consensusEstimate ?? 0)) }
     }
 }
