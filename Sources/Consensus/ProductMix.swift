@@ -44,6 +44,12 @@ public enum ProductMix {
         return LowRankNorm.difference(left, right, result.bMatrix(), result.aMatrix)
     }
 
+    /// ‖B_x·A_x − B_y·A_y‖²_F, through Gram matrices (never outputs x inputs): how far apart two
+    /// nodes' updates of one slot are, whatever basis each holds its factors in.
+    public static func squaredDistance(_ x: SlotFactors, _ y: SlotFactors) -> Double {
+        LowRankNorm.squared(x.bMatrix().hstack(y.bMatrix(scale: -1)), x.aMatrix.vstack(y.aMatrix))
+    }
+
     /// The product-mode mix of one slot (see the type's comment); the result has the own rank.
     public static func mix(own: SlotFactors, selfWeight: Double,
                            neighbours: [(factors: SlotFactors, weight: Double)]) -> SlotFactors

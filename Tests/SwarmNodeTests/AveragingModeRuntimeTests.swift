@@ -32,7 +32,7 @@ struct AveragingModeRuntimeTests {
         return ((0..<3).map { lines[$0] ?? [] }, values)
     }
 
-    @Test("product: 3 nodes complete rounds; the gap is the truncation's, below 1, then 0 once their products agree")
+    @Test("product: 3 nodes complete rounds; the gap is the truncation's, below 1, then 0 once their products agree, as is their distance")
     func productModeReportsABoundedGap() throws {
         let lines = try Self.run(mode: .product, rounds: 3)
         for (i, node) in lines.enumerated() {
@@ -45,6 +45,10 @@ struct AveragingModeRuntimeTests {
             // After round 1 every node holds the rank-2 truncation of one mean: the next means are rank 2.
             for line in node.dropFirst() {
                 #expect((line.productGap ?? 1) < 1e-5, "node \(i) round \(line.round) gap \(line.productGap ?? -1)")
+                // The consensus estimate measures the updates B·A: they agree now, whatever each
+                // node's basis (its factors differ).
+                let spread = (line.consensusEstimate ?? 1) / (node[0].consensusEstimate ?? 0)
+                #expect(spread < 1e-10, "node \(i) round \(line.round) consensus \(line.consensusEstimate ?? -1) after \(node[0].consensusEstimate ?? -1)")
             }
             #expect(node[0].text.contains("gap "))
         }

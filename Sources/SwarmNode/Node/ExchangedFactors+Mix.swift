@@ -50,6 +50,21 @@ extension ExchangedFactors {
         return (mixed, ProductGap(absolute: absolute.squareRoot(), exactNorm: exact.squareRoot()))
     }
 
+    /// The squared distance between two nodes' exchanged vectors, as the consensus estimate
+    /// measures it: element-wise in `factors` and `frozen-a` mode (‖θ_x − θ_y‖²); in `product`
+    /// mode between the updates, Σ_s ‖B_x·A_x − B_y·A_y‖²_F (plus the DoRA magnitudes'
+    /// element-wise distance), since there factors agreeing up to a basis change are in consensus.
+    public func squaredDistance(_ x: [Float], _ y: [Float], parameters: LoRAParameters) -> Double {
+        guard mode == .product else { return Mixing.squaredDistance(x, y) }
+        var sum = 0.0
+        for ranges in slots {
+            sum += ProductMix.squaredDistance(factors(of: x, ranges, parameters: parameters),
+                                              factors(of: y, ranges, parameters: parameters))
+            if let m = ranges.magnitude { sum += Mixing.squaredDistance(Array(x[m]), Array(y[m])) }
+        }
+        return sum
+    }
+
     /// One slot's factors in an exchanged vector; A from `parameters` when it is not exchanged.
     func factors(of vector: [Float], _ ranges: SlotRanges, parameters: LoRAParameters) -> SlotFactors {
         let s = ranges.slot

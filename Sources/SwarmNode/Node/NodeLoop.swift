@@ -239,7 +239,7 @@ struct NodeLoop {
             guard let values = payloads[n.id] else { continue }
             neighbours.append((values, n.weight))
             mixedWith.append(n.id)
-            distance += Mixing.squaredDistance(values, own)
+            distance += runtime.exchanged.squaredDistance(values, own, parameters: runtime.parameters)
         }
         consensusEstimate = neighbours.isEmpty ? nil : distance / Double(neighbours.count)
         let (mixed, gap) = runtime.exchanged.mix(own: own, selfWeight: mix.selfWeight, neighbours: neighbours,

@@ -13,7 +13,8 @@ public struct RoundLine: Sendable, Equatable, Codable {
     public var bytesSent: Int
     public var bytesReceived: Int
     /// Mean ‖θ_j − θ_i‖² over the neighbours mixed with, before mixing: this node's estimate of
-    /// how far the swarm is from agreement.
+    /// how far the swarm is from agreement (in `product` mode between the updates B·A,
+    /// `ExchangedFactors.squaredDistance`).
     public var consensusEstimate: Double?
     /// ‖mean of the products mixed − product of the mixed factors‖ / ‖mean of the products‖ over
     /// every slot (`ProductGap.relative`), nil when no neighbour was mixed.
