@@ -46,23 +46,6 @@ import Testing
         #expect(high.gossip.adaptiveDeadline == AdaptiveDeadline(minimum: .milliseconds(50), maximum: .milliseconds(50)))
     }
 
-    @Test("adaptive-deadline mistakes are usage errors naming the options", arguments: [
-        (["--deadline-min-ms", "100"], "--adaptive-deadline"),
-        (["--deadline-max-ms", "100"], "--adaptive-deadline"),
-        (["--adaptive-deadline", "--deadline-min-ms", "900", "--deadline-max-ms", "100"], "--deadline-min-ms 900"),
-        (["--adaptive-deadline", "--deadline-min-ms", "0"], "--deadline-min-ms"),
-        (["--wire-dtype", "f16"], "--wire-dtype"),
-    ])
-    func adaptiveDeadlineMistakes(extra: [String], mentions: String) {
-        do {
-            _ = try NodeCommand.parse(base + extra)
-            Issue.record("accepted \(extra)")
-        } catch {
-            #expect(error.description.contains(mentions), "\(error)")
-            #expect(error.exitCode == 2)
-        }
-    }
-
     @Test("the config file sets the adaptive deadline and the wire dtype like the flags do")
     func configFileKeys() throws {
         let dir = TemporaryDirectory("node-options")
