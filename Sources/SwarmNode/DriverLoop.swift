@@ -26,6 +26,9 @@ final class DriverLoop {
     private var persistedIncarnation: UInt64
     private var leaveDeadline: UInt64?
     private var nextMembersWrite: UInt64
+    /// Changes from the directives just executed, told to `onChange` once the published view holds
+    /// them: a listener that reads `members` when told must see the change it was told of.
+    private var unannounced: [MemberChange] = []
     private let membersInterval: UInt64
     private let epoch: UInt64
     private let coreHash: String
@@ -147,10 +150,10 @@ final class DriverLoop {
             case .setTimer(let time):
                 timer = time
             case let .memberChanged(member, previous):
-                inputs.onChange?(.changed(member, previous: previous))
+                unannounced.append(.changed(member, previous: previous))
             case .memberForgotten(let id):
                 lastHeard[id] = nil
-                inputs.onChange?(.forgotten(id))
+                unannounced.append(.forgotten(id))
             }
         }
     }
@@ -223,6 +226,9 @@ final class DriverLoop {
             view.members = records
             view.statistics = counters
         }
+        let changes = unannounced
+        unannounced = []
+        for change in changes { inputs.onChange?(change) }
         let monotonicNow = MonotonicClock.now()
         guard monotonicNow >= nextMembersWrite else { return }
         nextMembersWrite = monotonicNow &+ membersInterval

@@ -31,7 +31,8 @@ public final class MembershipDriver: Sendable {
     private let onChange: (@Sendable (MemberChange) -> Void)?
 
     /// - Parameters:
-    ///   - onChange: told of every membership change, on the driver thread (return quickly).
+    ///   - onChange: told of every membership change, on the driver thread (return quickly), after
+    ///     `members` includes it (a listener may read the view when told).
     ///   - otherPayloads: payloads of every kind but membership (factors...), on the transport's I/O
     ///     thread, already attributed to their TLS-verified sender (return quickly: only enqueue).
     ///     Without it they are ignored. This is how the node shares one transport between membership
@@ -158,24 +159,27 @@ public final class MembershipDriver: Sendable {
     /// The transport's counters (connections, bytes).
     public var transportStatistics: TransportStatistics { transport.statistics }
 
-    /// Sends a payload of another layer (factors) to a member over the shared transport. A member
-    /// not connected yet is dialed at the address membership knows for it, and the send is retried
-    /// until `timeout`.
-    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, timeout: Duration) throws(TransportError) {
-        let deadline = Deadline(after: timeout, from: MonotonicClock.now())
-        var dialed = false
-        while true {
-            do {
-                try transport.send(kind, body, to: peer, timeout: .nanoseconds(Int64(min(deadline.remaining(at: MonotonicClock.now()), UInt64(Int64.max)))))
-                return
-            } catch {
-                guard case .notConnected = error, !deadline.hasPassed(at: MonotonicClock.now()) else { throw error }
-                if !dialed, let address = member(peer)?.address {
-                    try transport.dial(address.description, expecting: peer, reconnect: false)
-                    dialed = true
-                }
-                usleep(10_000)
-            }
+    /// What `send` did with a payload.
+    public enum SendOutcome: Sendable, Equatable {
+        /// Queued on the connection to the member.
+        case queued
+        /// Not connected: a dial to the address membership knows for the member has started and the
+        /// payload was not queued. The caller sends again when `connected` reports the member.
+        case dialing
+    }
+
+    /// Sends a payload of another layer (factors) to a member over the shared transport, without
+    /// waiting for a connection: the caller's thread (the node's round loop) must never stall on a
+    /// member that is dead or still being dialed. Waits up to `queueTimeout` only when the
+    /// member's send queue is full.
+    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, queueTimeout: Duration) throws(TransportError) -> SendOutcome {
+        do {
+            try transport.send(kind, body, to: peer, timeout: queueTimeout)
+            return .queued
+        } catch {
+            guard case .notConnected = error, let address = member(peer)?.address else { throw error }
+            try transport.dial(address.description, expecting: peer, reconnect: false)
+            return .dialing
         }
     }
 }

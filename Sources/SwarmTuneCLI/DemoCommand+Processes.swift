@@ -122,24 +122,26 @@ extension DemoCommand {
         // (No local-only baseline here yet: the in-process demo trains one node alone beside the swarm.)
         let (model, core) = try CoreLoading.core(path)
         guard let template = core.chatTemplate else { throw .failure("\(path): no chat template") }
-        var vectors: [[Float]] = []
+        var states: [NodeStateAdapter] = []
         var reports: [ProcessReport.Node] = []
         for i in 0..<nodes {
+            let directory = "\(out)/node-\(i)/state"
             do {
-                let store = try NodeStore.openReadOnly(directory: "\(out)/node-\(i)/state")
-                guard let checkpoint = try store.latestCheckpoint() else { throw CLIError.failure("node-\(i) saved no checkpoint") }
-                vectors.append(checkpoint.adapter)
-                let losses = try store.rounds(last: rounds).sorted { $0.round < $1.round }.map(\.loss)
-                reports.append(.init(name: "node-\(i)", domain: ownDomain[i], rounds: Int(checkpoint.round),
+                let state = try NodeStateAdapter.read(directory: directory, swarmtuneVersion: SwarmTuneCommand.version)
+                let losses = try NodeStore.openReadOnly(directory: directory).rounds(last: rounds).sorted { $0.round < $1.round }.map(\.loss)
+                states.append(state)
+                reports.append(.init(name: "node-\(i)", domain: ownDomain[i], rounds: Int(state.round),
                                      firstLoss: losses.first, lastLoss: losses.last))
-            } catch let e as CLIError { throw e } catch { throw .failure("\(error)") }
+            } catch let e as NodeStateError { throw .failure(e.description) } catch { throw .failure("\(error)") }
         }
-        let lora = LoRAParameters(config: LoRAConfig(rank: 8, alpha: 16, targets: [.q, .k, .v, .o]), model: model.config)
-        guard vectors.allSatisfy({ $0.count == lora.count }) else { throw .failure("the nodes' checkpoints do not fit a rank-8 q,k,v,o adapter") }
+        let lora = states[0].parameters
+        guard lora.model == model.config, states.allSatisfy({ $0.layout == states[0].layout }) else {
+            throw .failure("the nodes' checkpoints do not share one adapter layout on \(path)")
+        }
         let consensus = lora.copy()
         var mean = [Double](repeating: 0, count: lora.count)
-        for v in vectors { for k in 0..<mean.count { mean[k] += Double(v[k]) } }
-        for k in 0..<mean.count { consensus.values[k] = Float(mean[k] / Double(vectors.count)) }
+        for state in states { for k in 0..<mean.count { mean[k] += Double(state.parameters.values[k]) } }
+        for k in 0..<mean.count { consensus.values[k] = Float(mean[k] / Double(states.count)) }
 
         let pool = ComputePool(threads: threads)
         let examples = evalSet.map { template.example($0.record, tokenizer: core.tokenizer) }

@@ -15,7 +15,10 @@ struct ExportCommand: Command {
     static let name = "export"
     static let summary = "export an adapter: PEFT, GGUF LoRA for llama.cpp, or merged into the core"
     static let discussion = """
-        Checks that the adapter fits the core (recorded core hash, layers, shapes), then writes:
+        ADAPTER is a PEFT adapter directory or a node's state directory (its node.db: the latest
+        checkpoint is exported, also while the node runs; a database written before the adapter
+        layout was recorded is rebuilt with --model). Checks that the adapter fits the core
+        (recorded core hash, layers, shapes), then writes:
 
           peft         a normalised PEFT adapter directory (F32 safetensors, provenance kept)
           gguf-lora    a GGUF LoRA adapter as llama.cpp loads it (llama-cli -m CORE --lora PATH);
@@ -28,10 +31,11 @@ struct ExportCommand: Command {
     static let examples = [
         "export runs/me/adapter --model models/SmolLM2-135M-Instruct.Q4_1.gguf --format gguf-lora --out me.lora.gguf",
         "export runs/me/adapter --model models/SmolLM2-135M-Instruct.Q4_1.gguf --format gguf-merged --type q8_0 --out me.gguf",
+        "export runs/lab/n0 --model models/SmolLM2-135M-Instruct.Q4_1.gguf --format peft --out consensus",
     ]
 
     struct Options: Declarations {
-        let adapter = Positional("ADAPTER", help: "a PEFT adapter directory")
+        let adapter = Positional("ADAPTER", help: "a PEFT adapter directory or a node state directory")
         let model = Option.text("--model", "CORE", help: "the core the adapter was trained on (a GGUF file)", required: true)
         let format = Option.choice("--format", of: Format.self, help: "what to write", required: true)
         let out = Option.text("--out", "PATH", help: "the output file or directory", required: true)
@@ -77,18 +81,18 @@ struct ExportCommand: Command {
             throw .failure("\(out) exists; use --force to replace it")
         }
 
-        let adapter: LoRAAdapter
-        do { adapter = try LoRAAdapter.read(directory: adapterPath) } catch { throw .failure(error.description) }
+        let input = try AdapterInput.read(adapterPath, corePath: corePath)
+        let adapter = input.adapter
         let core: GGUFModelFile
         do { core = try GGUFModelFile(path: corePath) } catch { throw .failure(error.description) }
         do {
-            let fit = try CoreFit(adapter: adapter, adapterPath: adapterPath, core: core)
+            let fit = try CoreFit(adapter: adapter, adapterPath: input.name, core: core)
             switch format {
             case .peft:
                 do { try adapter.write(to: out, replacingExisting: force) } catch {
                     throw ExportError.writeFailed(path: out, reason: error.description + (force ? "" : " (use --force to replace it)"))
                 }
-                Output.out("PEFT adapter written to \(out)")
+                Output.out("PEFT adapter (\(input.name)) written to \(out)")
             case .ggufLoRA:
                 let writer = try GGUFLoRAExport.writer(adapter: adapter, fit: fit, type: type ?? .f32)
                 do { try writer.write(to: out) } catch { throw ExportError.writeFailed(path: out, reason: error.description) }

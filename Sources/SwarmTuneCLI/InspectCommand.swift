@@ -1,6 +1,8 @@
 import Adapters
 import Export
 import Foundation
+import SwarmBase
+import SwarmNode
 
 /// `swarmtune inspect`: what adapters hold and how far apart they are.
 struct InspectCommand: Command {
@@ -8,8 +10,11 @@ struct InspectCommand: Command {
     static let summary = "inspect adapters: norms, spectra, distances, consensus, product gap (--html)"
     static let discussion = """
         Each PATH is an adapter directory (PEFT layout), a run directory holding adapter/ (and
-        report.json, whose learning curve is shown), or a directory whose subdirectories are those
-        (one per node). For each adapter: per-module factor norms, the size ‖s·B·A‖ of its update,
+        report.json, whose learning curve is shown), a node's state directory (its node.db: the
+        latest checkpoint is read, also while the node runs, and named "DIR @ round N"), or a
+        directory whose subdirectories are any of those (one per node, e.g. a swarm's n0/ n1/ ...).
+        A state database written before the adapter layout was recorded needs --core, the core the
+        node trained on. For each adapter: per-module factor norms, the size ‖s·B·A‖ of its update,
         the singular values and effective rank of B·A. Across several adapters: the pairwise
         distance matrices (factors and updates), the consensus distance (1/n)Σ‖θ_i − θ̄‖², each
         one's drift from the mean, and the product gap ‖mean(B_iA_i) − B̄Ā‖ that averaging factors
@@ -19,10 +24,12 @@ struct InspectCommand: Command {
         "inspect runs/demo",
         "inspect runs/a/adapter runs/b/adapter --json",
         "inspect runs/swarm --html runs/swarm/inspect.html",
+        "inspect runs/lab/n0 runs/lab/n1 --json",
     ]
 
     struct Options: Declarations {
-        let paths = Positional("PATH", help: "adapter, run or swarm directories", repeatable: true)
+        let paths = Positional("PATH", help: "adapter, run, node state or swarm directories", repeatable: true)
+        let core = Option.text("--core", "FILE", help: "the core an older node database's adapter layout is rebuilt from")
         let layers = Flag("--layers", help: "print every layer, not only the means per module")
         let json = Flag("--json", help: "print the inspection as JSON")
         let html = Option.text("--html", "FILE", help: "write a single-file HTML report with inline SVG plots")
@@ -32,48 +39,63 @@ struct InspectCommand: Command {
     let layers: Bool
     let json: Bool
     let html: String?
+    let corePath: String?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         paths = try p.positionals(d.paths)
         layers = p.flag(d.layers)
         json = p.flag(d.json)
         html = try p.optional(d.html)
+        corePath = try p.optional(d.core)
     }
 
     struct Input {
         var name: String
-        var adapterDir: String
+        var adapter: LoRAAdapter
         var curve: [EvalPoint]
+        /// The checkpoint's round, for a node state directory.
+        var round: Int64?
     }
 
-    static func resolve(_ path: String) throws(CLIError) -> [Input] {
-        let fm = FileManager.default
-        func isAdapter(_ p: String) -> Bool { fm.fileExists(atPath: p + "/adapter_config.json") }
+    /// The adapters `path` names: itself (an adapter or state directory), its adapter/ (a run),
+    /// or those of its subdirectories (a swarm).
+    static func resolve(_ path: String, corePath: String? = nil) throws(CLIError) -> [Input] {
         func curve(_ run: String) -> [EvalPoint] { RunReportFigures.read(directory: run).curve ?? [] }
-        if isAdapter(path) { return [Input(name: path, adapterDir: path, curve: [])] }
-        if isAdapter(path + "/adapter") { return [Input(name: path, adapterDir: path + "/adapter", curve: curve(path))] }
-        guard let children = try? fm.contentsOfDirectory(atPath: path) else {
-            throw .failure("\(path): not found, or not an adapter, run or swarm directory")
+        func input(_ p: String) throws(CLIError) -> Input? {
+            if AdapterInput.isAdapterDirectory(p) || NodeStateAdapter.isStateDirectory(p) {
+                let a = try AdapterInput.read(p, corePath: corePath)
+                return Input(name: a.name, adapter: a.adapter, curve: [], round: a.round)
+            }
+            let run = FileIO.join(p, "adapter")
+            guard AdapterInput.isAdapterDirectory(run) else { return nil }
+            return Input(name: p, adapter: try AdapterInput.read(run, corePath: corePath).adapter, curve: curve(p))
+        }
+        if let found = try input(path) { return [found] }
+        guard let children = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            throw .failure("\(path): not found, or not an adapter, run, node state or swarm directory")
         }
         var found: [Input] = []
         for c in children.sorted() {
-            let p = path + "/" + c
-            if isAdapter(p) { found.append(Input(name: p, adapterDir: p, curve: [])) }
-            else if isAdapter(p + "/adapter") { found.append(Input(name: p, adapterDir: p + "/adapter", curve: curve(p))) }
+            if let i = try input(FileIO.join(path, c)) { found.append(i) }
         }
-        guard !found.isEmpty else { throw .failure("\(path): holds no adapter (adapter_config.json) in itself, adapter/ or its subdirectories") }
+        guard !found.isEmpty else {
+            throw .failure("\(path): holds no adapter (adapter_config.json) or node database (node.db) in itself, adapter/ or its subdirectories")
+        }
         return found
     }
 
-    func run() throws(CLIError) {
+    /// The inspection of every input.
+    func inspect() throws(CLIError) -> (inputs: [Input], report: InspectionReport) {
         var inputs: [Input] = []
-        for p in paths { inputs += try Self.resolve(p) }
-        var adapters: [LoRAAdapter] = []
-        for i in inputs {
-            do { adapters.append(try LoRAAdapter.read(directory: i.adapterDir)) } catch { throw .failure(error.description) }
+        for p in paths { inputs += try Self.resolve(p, corePath: corePath) }
+        do { return (inputs, try AdapterInspection.inspect(inputs.map(\.adapter), names: inputs.map(\.name))) } catch {
+            throw .failure(error.description)
         }
-        let report: InspectionReport
-        do { report = try AdapterInspection.inspect(adapters, names: inputs.map(\.name)) } catch { throw .failure(error.description) }
+    }
+
+    func run() throws(CLIError) {
+        let (inputs, report) = try inspect()
+        let adapters = inputs.map(\.adapter)
         // A swarm directory's report.json carries the per-round figures.
         let rounds = paths.count == 1 ? RunReportFigures.read(directory: paths[0]).rounds ?? [] : []
 
@@ -86,7 +108,7 @@ struct InspectCommand: Command {
             }
         }
         if json {
-            Output.out(try Output.json(Report(report, adapters: adapters, curves: inputs.map(\.curve))))
+            Output.out(try Output.json(Report(report, inputs: inputs)))
             return
         }
         for (k, name) in report.names.enumerated() {
@@ -148,6 +170,8 @@ struct InspectCommand: Command {
             var rank: Int
             var alpha: Double
             var coreHash: String
+            /// The checkpoint's round, for a node state directory.
+            var round: Int64?
             var curve: [EvalPoint]
             var modules: [Module]
         }
@@ -158,10 +182,11 @@ struct InspectCommand: Command {
         var drift: [Double]?
         var productGap: Double?
 
-        init(_ r: InspectionReport, adapters: [LoRAAdapter], curves: [[EvalPoint]]) {
+        init(_ r: InspectionReport, inputs: [Input]) {
             self.adapters = r.names.enumerated().map { k, name in
-                Adapter(name: name, rank: adapters[k].config.rank, alpha: adapters[k].config.alpha,
-                        coreHash: adapters[k].provenance?.coreHash ?? "", curve: curves[k],
+                let adapter = inputs[k].adapter
+                return Adapter(name: name, rank: adapter.config.rank, alpha: adapter.config.alpha,
+                        coreHash: adapter.provenance?.coreHash ?? "", round: inputs[k].round, curve: inputs[k].curve,
                         modules: r.modules[k].map { .init(layer: $0.layer, module: $0.module, normA: $0.normA, normB: $0.normB,
                                                           updateNorm: $0.updateNorm, effectiveRank: $0.effectiveRank,
                                                           singularValues: $0.singularValues) })

@@ -8,7 +8,10 @@ struct MergeCommand: Command {
     static let name = "merge"
     static let summary = "merge adapters of the same core (linear, exact SVD, cat, TIES) into one"
     static let discussion = """
-        Merges PEFT adapter directories trained on the same core (same targets and layers) into one.
+        Merges adapters trained on the same core (same targets and layers) into one. Each ADAPTER
+        is a PEFT adapter directory or a node's state directory (its node.db; the latest checkpoint
+        is read, also while the node runs, and named "DIR @ round N" in the report). A state
+        database written before the adapter layout was recorded needs --core, the node's core.
         Weights are normalised to sum 1 (default: equal).
 
           linear  average the factors A and B (equal ranks only; the product picks up cross terms)
@@ -25,10 +28,12 @@ struct MergeCommand: Command {
     static let examples = [
         "merge runs/a/adapter runs/b/adapter --method exact --out merged",
         "merge n0 n1 n2 --weights 2,1,1 --method ties --density 0.3 --rank 16 --out merged",
+        "merge runs/lab/n0 runs/lab/n1 --method exact --out consensus",
     ]
 
     struct Options: Declarations {
-        let adapters = Positional("ADAPTER", help: "PEFT adapter directories of the same core", repeatable: true)
+        let adapters = Positional("ADAPTER", help: "PEFT adapter or node state directories of the same core", repeatable: true)
+        let core = Option.text("--core", "FILE", help: "the core an older node database's adapter layout is rebuilt from")
         let method = Option.choice("--method", of: MergeMethod.self, help: "how to merge", required: true)
         let out = Option.text("--out", "DIR", help: "the merged adapter (PEFT directory)", required: true)
         let weights = Option<[Double]>.custom("--weights", "w1,w2,...", help: "one weight per adapter") { text in
@@ -50,6 +55,7 @@ struct MergeCommand: Command {
     let density: Double
     let force: Bool
     let json: Bool
+    let corePath: String?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         paths = try p.positionals(d.adapters)
@@ -60,6 +66,7 @@ struct MergeCommand: Command {
         density = try p.value(d.density)
         force = p.flag(d.force)
         json = p.flag(d.json)
+        corePath = try p.optional(d.core)
     }
 
     func validate() throws(CLIError) {
@@ -86,10 +93,11 @@ struct MergeCommand: Command {
     }
 
     func run() throws(CLIError) {
+        var inputs: [AdapterInput] = []
+        for path in paths { inputs.append(try AdapterInput.read(path, corePath: corePath)) }
         let result: (adapter: LoRAAdapter, report: MergeReport)
         do {
-            let adapters = try AdapterMerge.read(paths)
-            result = try AdapterMerge.merge(adapters, names: paths, options: MergeOptions(
+            result = try AdapterMerge.merge(inputs.map(\.adapter), names: inputs.map(\.name), options: MergeOptions(
                 method: method, weights: weights, rank: rank, density: density, swarmtuneVersion: SwarmTuneCommand.version))
         } catch {
             switch error {
@@ -108,7 +116,7 @@ struct MergeCommand: Command {
                 modules: report.slots.map { .init(module: $0.slot, relativeError: $0.relative, exactNorm: $0.exactNorm) })))
             return
         }
-        Output.out("merged \(paths.count) adapters (\(method.rawValue), rank \(report.rank), weights \(report.weights.map { String(format: "%.3g", $0) }.joined(separator: ","))) into \(out)")
+        Output.out("merged \(inputs.map(\.name).joined(separator: ", ")) (\(method.rawValue), rank \(report.rank), weights \(report.weights.map { String(format: "%.3g", $0) }.joined(separator: ","))) into \(out)")
         Output.out(String(format: "error against the exact weighted average of B·A: %.3e relative (Frobenius, all modules)", report.overallRelative))
         if let worst = report.worst {
             Output.out(String(format: "worst module: %@ at %.3e relative", worst.slot, worst.relative))

@@ -5,6 +5,7 @@ import LM
 import Simulation
 import Tensor
 import Train
+import TrainData
 
 /// `swarmtune simulate`: a Dec-LoRA swarm in one process on the real core.
 struct SimulateCommand: Command {

@@ -5,6 +5,7 @@ import Tensor
 import TestSupport
 @testable import Simulation
 import Train
+import TrainData
 
 @Suite struct SwarmSimulationTests {
     static func simulation(topology: Topology) throws -> (SwarmSimulation, TemporaryDirectory) {

@@ -1,6 +1,7 @@
 import SwarmBase
 import Foundation
 import Membership
+import Synchronization
 import SwarmNode
 import Testing
 import Transport
@@ -138,5 +139,42 @@ struct MembershipDriverLoopbackTests {
         #expect(target.statistics.forgedSender == 1)
         raw.stop()
         target.stop()
+    }
+}
+
+extension MembershipDriverLoopbackTests {
+    final class DriverBox: @unchecked Sendable { var driver: MembershipDriver? }
+
+    @Test("a change is told only once the published view holds it: a listener reading the members sees it")
+    func changesAreToldAfterTheViewIsPublished() throws {
+        let swarm = try LoopbackSwarm()
+        try swarm.startNodes(2)
+        let box = DriverBox()
+        let seen = Mutex<(told: Int, stale: [String])>((0, []))
+        let identity = try swarm.ca.makeIdentity(name: "listener")
+        let driver = try MembershipDriver(identity: identity, configuration: swarm.configuration(index: 9), onChange: { change in
+            guard case .changed(let member, _) = change, let view = box.driver?.members else { return }
+            let published = view.first { $0.member.id == member.id }?.member
+            seen.withLock {
+                $0.told += 1
+                if published?.status != member.status || published?.incarnation != member.incarnation {
+                    $0.stale.append("\(member.id.short) told \(member.status)@\(member.incarnation), view \(published.map { "\($0.status)@\($0.incarnation)" } ?? "absent")")
+                }
+            }
+        })
+        box.driver = driver
+        try driver.start(seeds: [swarm.drivers[0].myself!.address])
+        #expect(waitUntil(timeout: .seconds(8)) { swarm.aliveCount(seenBy: driver) == 2 } != nil)
+        // A crash and a restart: suspect, dead, alive at a higher incarnation, each told.
+        swarm.drivers[1].stop()
+        let id = swarm.drivers[1].nodeID
+        #expect(waitUntil(timeout: .seconds(15)) { driver.member(id)?.status == .dead } != nil)
+        try swarm.restart(1)
+        #expect(waitUntil(timeout: .seconds(15)) { driver.member(id)?.status == .alive } != nil)
+        driver.stop()
+        let result = seen.withLock { $0 }
+        #expect(result.told >= 4, "changes told: \(result.told)")
+        #expect(result.stale.isEmpty, "told before the view held it: \(result.stale)")
+        for d in swarm.drivers { d.stop() }
     }
 }

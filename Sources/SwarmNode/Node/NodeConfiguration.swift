@@ -38,7 +38,8 @@ public struct NodeConfiguration: Sendable {
     public var acceptance = FactorAcceptance()
     /// Checkpoints kept in the store.
     public var keepCheckpoints = 3
-    /// How long sending one factors frame may wait (for a connection, for queue room).
+    /// How long sending one factors frame may wait for room in a neighbour's full send queue (it
+    /// never waits for a connection: a neighbour not connected is dialed and sent to on connect).
     public var sendTimeout: Duration = .seconds(10)
     /// Members (besides this node) to see alive before the first round, so the first rounds mix
     /// over the whole swarm rather than whoever answered first; waited for at most

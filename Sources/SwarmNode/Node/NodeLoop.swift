@@ -27,9 +27,10 @@ struct NodeLoop {
     private var productGap: Double?
     private var refused = 0
     private var mixedWith: [NodeID] = []
-    /// The factors frame last sent, its round and the neighbours it went to: re-sent to one of them
-    /// whose connection is replaced (frames written to a replaced
-    /// connection may be lost; the receiver's machine drops a second copy as a duplicate).
+    /// The factors frame last sent, its round and the neighbours it was for: sent again to one of
+    /// them on every new connection to it (a frame written to a replaced connection may be lost, and
+    /// a neighbour not connected at send time is dialed, not waited for; the receiver's machine
+    /// drops a second copy as a duplicate).
     private var lastSent: (round: UInt64, body: [UInt8], peers: Set<NodeID>)?
     /// ‖own factors‖ until they next change (local steps or a mix), for the acceptance checks.
     private var ownNorm: Double?
@@ -204,9 +205,15 @@ struct NodeLoop {
         lastSent = (round, body, Set(peers))
         for peer in peers {
             do {
-                try runtime.send(body, to: peer)
-                bytesSent += body.count
-                log(peer, round: round, direction: .sent, bytes: body.count, norm: 0, accepted: true, reason: nil)
+                switch try runtime.send(body, to: peer) {
+                case .queued:
+                    bytesSent += body.count
+                    log(peer, round: round, direction: .sent, bytes: body.count, norm: 0, accepted: true, reason: nil)
+                case .dialing:
+                    // `resend(to:)` sends it when the connection is up.
+                    log(peer, round: round, direction: .sent, bytes: 0, norm: 0, accepted: false,
+                        reason: "not connected: dialing, sent when the connection is up")
+                }
             } catch {
                 // The neighbour misses this round's factors from us; its deadline handles it.
                 log(peer, round: round, direction: .sent, bytes: 0, norm: 0, accepted: false, reason: "send failed: \(error)")
@@ -220,10 +227,10 @@ struct NodeLoop {
         // it has is a duplicate there, one it no longer needs is late or stale: dropped, logged).
         guard let sent = lastSent, sent.peers.contains(peer) else { return }
         do {
-            try runtime.send(sent.body, to: peer)
+            guard try runtime.send(sent.body, to: peer) == .queued else { return }  // dropped again: the next connect re-sends
             bytesSent += sent.body.count
             log(peer, round: sent.round, direction: .sent, bytes: sent.body.count, norm: 0, accepted: true,
-                reason: "re-sent on a new connection")
+                reason: "sent on a new connection")
         } catch {
             log(peer, round: sent.round, direction: .sent, bytes: 0, norm: 0, accepted: false,
                 reason: "re-send failed: \(error)")

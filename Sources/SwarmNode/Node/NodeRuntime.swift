@@ -79,11 +79,14 @@ public final class NodeRuntime: @unchecked Sendable {
             throw .stateFile(error)
         }
         let coreHash = model.computeCoreHash()
+        // Recorded so the state directory alone turns into an adapter (NodeStateAdapter).
+        let layout = AdapterLayout(lora: lora.config, model: model.config, coreHash: coreHash,
+                                   seed: configuration.testInitSeed ?? configuration.swarmSeed)
         do {
             store = try NodeStore.open(directory: configuration.stateDirectory,
                                        identity: StoreIdentity(nodeID: nodeID, swarmID: configuration.swarmID,
                                                                coreHash: coreHash, schemaHash: exchanged.schemaHash),
-                                       config: configuration.json)
+                                       config: layout.recorded(in: configuration.json))
         } catch {
             throw .store(error)
         }
@@ -154,8 +157,8 @@ public final class NodeRuntime: @unchecked Sendable {
         return loss / Double(max(1, configuration.localSteps))
     }
 
-    func send(_ body: [UInt8], to peer: NodeID) throws(TransportError) {
-        try driver.send(.factors, body, to: peer, timeout: configuration.sendTimeout)
+    func send(_ body: [UInt8], to peer: NodeID) throws(TransportError) -> MembershipDriver.SendOutcome {
+        try driver.send(.factors, body, to: peer, queueTimeout: configuration.sendTimeout)
     }
 
     func report(_ report: NodeReport) { onReport(report) }

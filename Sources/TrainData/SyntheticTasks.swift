@@ -1,6 +1,4 @@
 import SwarmBase
-import Tensor
-import TrainData
 
 /// Small instruction tasks whose answers are checkable by exact match, generated from a seed:
 /// the bundled sample data for the demo, the learning test and swarm scenarios (each node can
