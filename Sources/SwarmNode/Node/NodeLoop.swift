@@ -27,6 +27,11 @@ struct NodeLoop {
     private var productGap: Double?
     private var refused = 0
     private var mixedWith: [NodeID] = []
+    /// Nanoseconds of exchange work this round (encode, queue, decode, checks, mix), and when the
+    /// round's factors went out.
+    private var exchangeNanoseconds: UInt64 = 0
+    private var sentAt: UInt64?
+    private var waitNanoseconds: UInt64 = 0
     /// The factors frame last sent, its round and the neighbours it was for: sent again to one of
     /// them on every new connection to it (a frame written to a replaced connection may be lost, and
     /// a neighbour not connected at send time is dialed, not waited for; the receiver's machine
@@ -103,7 +108,10 @@ struct NodeLoop {
             case .stop: stopping = true
             case .membersChanged: membersChanged = true
             case .connected(let peer): resend(to: peer)
-            case .factors(let payload): out += received(payload)
+            case .factors(let payload):
+                let began = MonotonicClock.now()
+                out += received(payload)
+                exchangeNanoseconds &+= MonotonicClock.now() &- began
             }
         }
         if membersChanged { out += machine.membersChanged(alive: runtime.aliveMembers, now: MonotonicClock.now()) }
@@ -169,11 +177,17 @@ struct NodeLoop {
                 if roundsDone { stopping = true; return nil }
                 localSteps = round
             case let .send(round, peers, degree):
+                let began = MonotonicClock.now()
+                sentAt = began
                 send(round: round, to: peers, degree: degree)
+                exchangeNanoseconds &+= MonotonicClock.now() &- began
             case .keep:
                 break  // handled where the frame arrived
             case .mix(let mix):
+                let began = MonotonicClock.now()
+                if let sentAt { waitNanoseconds = began &- sentAt }
                 apply(mix)
+                exchangeNanoseconds &+= MonotonicClock.now() &- began
             case .persist:
                 break  // saved with the round's summary below, in one transaction
             case .roundComplete(let summary):
@@ -262,7 +276,8 @@ struct NodeLoop {
         let line = RoundLine(round: summary.round, loss: roundLoss, mixed: summary.counts.mixed, neighbours: summary.degree,
                              late: summary.counts.late + summary.counts.missed, refused: refused,
                              bytesSent: bytesSent, bytesReceived: bytesReceived,
-                             consensusEstimate: consensusEstimate, productGap: productGap, seconds: seconds)
+                             consensusEstimate: consensusEstimate, productGap: productGap, seconds: seconds,
+                             exchangeSeconds: Double(exchangeNanoseconds) / 1e9, waitSeconds: Double(waitNanoseconds) / 1e9)
         let record = RoundRecord(round: Int64(summary.round), loss: roundLoss ?? 0, consensusEstimate: consensusEstimate,
                                  neighbours: mixedWith, bytesSent: Int64(bytesSent), bytesReceived: Int64(bytesReceived),
                                  seconds: seconds)
@@ -282,6 +297,9 @@ struct NodeLoop {
         productGap = nil
         refused = 0
         mixedWith = []
+        exchangeNanoseconds = 0
+        waitNanoseconds = 0
+        sentAt = nil
     }
 
     private func log(_ peer: NodeID, round: UInt64, direction: ExchangeRecord.Direction, bytes: Int, norm: Double,
