@@ -112,6 +112,11 @@ struct NodeLoop {
                 let began = MonotonicClock.now()
                 out += received(payload)
                 exchangeNanoseconds &+= MonotonicClock.now() &- began
+            case let .refusedByTransport(peer, why):
+                // Never reached the machine (its round is unknown): logged so the store says why.
+                refused += 1
+                log(peer, round: 0, direction: .received, bytes: 0, norm: 0, accepted: false,
+                    reason: "connection closed by the transport: \(why)")
             }
         }
         if membersChanged { out += machine.membersChanged(alive: runtime.aliveMembers, now: MonotonicClock.now()) }
@@ -219,7 +224,7 @@ struct NodeLoop {
         lastSent = (round, body, Set(peers))
         for peer in peers {
             do {
-                switch try runtime.send(body, to: peer) {
+                switch try runtime.send(body, round: round, to: peer) {
                 case .queued:
                     bytesSent += body.count
                     log(peer, round: round, direction: .sent, bytes: body.count, norm: 0, accepted: true, reason: nil)
@@ -241,7 +246,7 @@ struct NodeLoop {
         // it has is a duplicate there, one it no longer needs is late or stale: dropped, logged).
         guard let sent = lastSent, sent.peers.contains(peer) else { return }
         do {
-            guard try runtime.send(sent.body, to: peer) == .queued else { return }  // dropped again: the next connect re-sends
+            guard try runtime.send(sent.body, round: sent.round, to: peer, resend: true) == .queued else { return }  // dropped again: the next connect re-sends
             bytesSent += sent.body.count
             log(peer, round: sent.round, direction: .sent, bytes: sent.body.count, norm: 0, accepted: true,
                 reason: "sent on a new connection")
