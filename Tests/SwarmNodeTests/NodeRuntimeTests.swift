@@ -115,9 +115,11 @@ struct NodeRuntimeTests {
         return results.withLock { d in (0..<runtimes.count).map { d[$0]! } }
     }
 
-    /// Starts node 0, then the others seeded with node 0's address.
+    /// Starts node 0, then the others seeded with node 0's address (`adjust` may change a node's
+    /// configuration before its runtime is made).
     static func startRing(_ h: Harness, count: Int, rounds: Int, lr: Float, testInit: Bool,
-                          mode: AveragingMode = .factors) throws -> [NodeRuntime] {
+                          mode: AveragingMode = .factors,
+                          adjust: (Int, inout NodeConfiguration) -> Void = { _, _ in }) throws -> [NodeRuntime] {
         var runtimes: [NodeRuntime] = []
         // Node 0 listens on a fixed free port so the others can name it as their seed.
         let port = try freeLoopbackPort()
@@ -125,6 +127,7 @@ struct NodeRuntimeTests {
             var c = h.configuration(i, rounds: rounds, lr: lr, seeds: i == 0 ? [] : [try PeerAddress(parsing: "127.0.0.1:\(port)")],
                                     members: count - 1, testInit: testInit, mode: mode)
             if i == 0 { c.listen = "127.0.0.1:\(port)" }
+            adjust(i, &c)
             runtimes.append(try h.runtime(i, c))
         }
         return runtimes
@@ -253,6 +256,7 @@ extension NodeRuntimeTests {
             let ok = (lines[i] ?? []).allSatisfy { $0.mixed == 2 }
             if !ok { try Self.explain(h, node: i) }
             #expect(ok)
+            for line in lines[i] ?? [] { #expect((line.productGap ?? 1) < 1e-6, "node \(i) round \(line.round): gap \(line.productGap ?? -1)") }
         }
     }
 }
