@@ -86,8 +86,8 @@ extension ReportPage {
             let c = Self.color(ofKind: e.kind), ex = x(e.round)
             let title = "round \(e.round) (\(Figures.duration(e.seconds))): \(e.kind)\(e.node.map { " node \($0)" } ?? ""). \(e.detail)"
             if let node = e.node, node >= 0, node < nodeCount {
-                let cy = laneTop(node) + laneHeight / 2
-                svg += "<path d='M\(SVG.n(ex)),\(SVG.n(cy - laneHeight * 0.42))L\(SVG.n(ex + laneHeight * 0.42)),\(SVG.n(cy))L\(SVG.n(ex)),\(SVG.n(cy + laneHeight * 0.42))L\(SVG.n(ex - laneHeight * 0.42)),\(SVG.n(cy))Z' fill='\(c)' stroke='#fff' stroke-width='0.8'><title>\(HTMLText.escape(title))</title></path>"
+                let cy = laneTop(node) + laneHeight / 2, d = max(4.5, laneHeight * 0.42)
+                svg += "<path d='M\(SVG.n(ex)),\(SVG.n(cy - d))L\(SVG.n(ex + d)),\(SVG.n(cy))L\(SVG.n(ex)),\(SVG.n(cy + d))L\(SVG.n(ex - d)),\(SVG.n(cy))Z' fill='\(c)' stroke='#fff' stroke-width='0.8'><title>\(HTMLText.escape(title))</title></path>"
             } else {
                 svg += SVG.line(ex, y1, ex, y0, stroke: c, width: 1.6, dash: "4 3")
             }
