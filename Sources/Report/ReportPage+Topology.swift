@@ -16,8 +16,11 @@ extension ReportPage {
         }
         svg += "<g class='edges'>"
         var edgeCount = 0
-        for (i, list) in (neighbours ?? []).enumerated() where i < nodeCount {
-            for j in list where j > i && j < nodeCount {
+        let lists = neighbours ?? []
+        // Each undirected pair once, whichever side (or both) lists it.
+        var pairs = Set<[Int]>()
+        for (i, list) in lists.enumerated() where i < nodeCount {
+            for j in list where j != i && (0..<nodeCount).contains(j) && pairs.insert([min(i, j), max(i, j)]).inserted {
                 let (ax, ay) = point(i), (bx, by) = point(j)
                 svg += SVG.line(ax, ay, bx, by, stroke: "#8aa9c8", width: nodeCount > 24 ? 0.6 : 1.2)
                 edgeCount += 1
@@ -30,7 +33,7 @@ extension ReportPage {
             let (x, y) = point(i)
             let joined = i >= s.nodes
             let fill = hostile.contains(i) ? Self.color(ofKind: "hostile") : joined ? "#fff" : "#1f77b4"
-            let degree = (neighbours ?? []).count > i ? neighbours![i].count : 0
+            let degree = i < lists.count ? lists[i].count : 0
             svg += SVG.circle(x, y, r: r, fill: fill, stroke: joined ? "#1f77b4" : "#fff",
                               title: "node \(i): \(degree) neighbours" + (joined ? ", joined during the run" : "") + (hostile.contains(i) ? ", hostile" : ""))
             if nodeCount <= 32 || i % 4 == 0 {
