@@ -30,6 +30,9 @@ struct NodeRuntimeTests {
         let snapshots = Mutex<[Int: [UInt64: [Float]]]>([:])
         let lines = Mutex<[Int: [RoundLine]]>([:])
         let warnings = Mutex<[Int: [String]]>([:])
+        /// One certificate per node index, made once: a second run with the same harness has the
+        /// same node ids (so the same ring and the same per-node training seeds).
+        private let identities = Mutex<[Int: TLSIdentity]>([:])
 
         init() throws {
             ca = try SwarmCA.ephemeral()
@@ -70,11 +73,18 @@ struct NodeRuntimeTests {
             }
         }
 
-        func runtime(_ index: Int, _ configuration: NodeConfiguration) throws -> NodeRuntime {
-            let identity = try ca.makeIdentity(name: "node\(index)")
+        func identity(_ index: Int) throws -> TLSIdentity {
+            if let known = identities.withLock({ $0[index] }) { return known }
+            let made = try ca.makeIdentity(name: "node\(index)")
+            identities.withLock { $0[index] = made }
+            return made
+        }
+
+        func runtime(_ index: Int, _ configuration: NodeConfiguration, examples given: [TokenizedExample]? = nil) throws -> NodeRuntime {
+            let identity = try identity(index)
             let box = RuntimeBox()
             let runtime = try NodeRuntime(configuration: configuration, identity: identity, model: model,
-                                          examples: examples(index), padID: 2, pool: ComputePool(threads: 1)) { [self] report in
+                                          examples: given ?? examples(index), padID: 2, pool: ComputePool(threads: 1)) { [self] report in
                 if case .warning(let text) = report { warnings.withLock { $0[index, default: []].append(text) } }
                 guard case .round(let line) = report, let runtime = box.runtime else { return }
                 let vector = runtime.exchanged.vector(of: runtime.parameters)

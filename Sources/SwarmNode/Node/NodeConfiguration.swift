@@ -3,6 +3,7 @@ import Gossip
 import Membership
 import SwarmBase
 import Train
+import Transport
 
 /// Everything a training node needs besides its TLS identity, its core and its private data:
 /// plain data, filled by the CLI from flags and the config file.
@@ -46,6 +47,14 @@ public struct NodeConfiguration: Sendable {
     public var waitForMembersTimeout: Duration = .seconds(60)
     /// SWIM's protocol period (every SWIM timing scales with it).
     public var membershipPeriod: Duration = .seconds(1)
+    /// Diagnostic and test hook, off (nil) by default: a copy of every plaintext byte this node's
+    /// transport hands to TLS (`TransportConfiguration.plaintextTap`). The privacy test uses it.
+    public var plaintextTap: (@Sendable (PlaintextWrite) -> Void)?
+    /// Test only, off (nil) by default, never set by the CLI: replaces each factors frame this node
+    /// sends to a neighbour by the frames this returns, to play a hostile neighbour (NaN values, wrong
+    /// shapes, a huge norm, replays, a forged sender) against honest nodes in tests. On a new
+    /// connection (the node's re-send) the frames are rewritten again, without the forged ones.
+    public var testOutgoingFactors: (@Sendable (OutgoingFactors) -> [OutgoingFactors])?
 
     public init(swarmID: String, stateDirectory: String, listen: String) {
         self.swarmID = swarmID
