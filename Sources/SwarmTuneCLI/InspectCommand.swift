@@ -248,7 +248,7 @@ enum InspectHTML {
             let top = r.updateDistance.flatMap { $0 }.max() ?? 0
             body += "<h2>Distance between updates ‖ΔW_i − ΔW_j‖</h2>" + heatmap(r.updateDistance, names: r.names)
                 + "<p>white = 0, darkest red = \(Figures.significant(top))</p>"
-            var facts = "<table>"
+            var facts = "<table class='facts'>"
             if let c = r.consensusDistance { facts += "<tr><td>consensus distance (1/n)Σ‖θ_i − θ̄‖²</td><td>\(Figures.significant(c))</td></tr>" }
             if let g = r.productGap { facts += "<tr><td>product gap ‖mean(B_iA_i) − B̄Ā‖</td><td>\(Figures.significant(g))</td></tr>" }
             if let d = r.drift { for (i, x) in d.enumerated() { facts += "<tr><td>drift of \(esc(r.names[i]))</td><td>\(Figures.significant(x))</td></tr>" } }
@@ -264,7 +264,7 @@ enum InspectHTML {
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>SwarmTune inspection</title>
             <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-            td:nth-child(2){text-align:left}svg{display:block}.legend{font-size:12px;margin:2px 0 10px 76px;display:flex;flex-wrap:wrap;gap:4px 14px}
+            td:nth-child(2){text-align:left}table.facts td:first-child{text-align:left}svg{display:block}.legend{font-size:12px;margin:2px 0 10px 76px;display:flex;flex-wrap:wrap;gap:4px 14px}
             .legend svg{display:inline}</style></head><body>\(body)</body></html>
             """
     }
