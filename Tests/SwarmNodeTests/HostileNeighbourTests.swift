@@ -6,6 +6,7 @@ import SwarmBase
 import SwarmNode
 import Synchronization
 import Testing
+import TestSupport
 import Transport
 
 /// A member of the swarm (a certificate of the swarm CA, so it is a neighbour on the ring) that
@@ -92,7 +93,7 @@ struct HostileNeighbourTests {
                     rewrite: (@Sendable (OutgoingFactors) -> [OutgoingFactors])?) throws -> Run {
         h.lines.withLock { $0 = [:] }
         h.snapshots.withLock { $0 = [:] }
-        let port = try NodeRuntimeTests.freePort()
+        let port = try freeLoopbackPort()
         let directory: (Int) -> String = { h.directory.file("\(label)-node\($0)") }
         var runtimes: [NodeRuntime] = []
         for i in 0..<4 {

@@ -48,7 +48,7 @@ struct PlaintextPrivacyTests {
         let records = (0..<count).map { Self.privateRecords(node: $0) }
         let examples = records.map { $0.map { h.core.chatTemplate!.example($0, tokenizer: h.core.tokenizer) } }
         let captures = (0..<count).map { _ in Capture() }
-        let port = try NodeRuntimeTests.freePort()
+        let port = try freeLoopbackPort()
         var runtimes: [NodeRuntime] = []
         for i in 0..<count {
             var c = h.configuration(i, rounds: rounds, lr: 5e-2, seeds: i == 0 ? [] : [try PeerAddress(parsing: "127.0.0.1:\(port)")],

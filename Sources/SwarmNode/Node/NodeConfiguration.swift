@@ -33,6 +33,8 @@ public struct NodeConfiguration: Sendable {
     public var rounds: Int?
     /// The round protocol: neighbour rule, deadline, averaging mode.
     public var gossip = RoundSettings()
+    /// The element type of the factors this node sends (it decodes any).
+    public var wireDType: TensorDType = .f32
     /// The checks every received factor vector passes before it is mixed.
     public var acceptance = FactorAcceptance()
     /// Checkpoints kept in the store.
@@ -76,6 +78,12 @@ public struct NodeConfiguration: Sendable {
         ]
         if let advertise { object["advertise"] = .string(advertise) }
         if let rounds { object["rounds"] = .integer(rounds) }
+        if wireDType != .f32 { object["wire-dtype"] = .string(wireDType.description) }
+        if let adaptive = gossip.adaptiveDeadline {
+            object["adaptive-deadline"] = .bool(true)
+            object["deadline-min-ms"] = .integer(Int(adaptive.minimum.milliseconds))
+            object["deadline-max-ms"] = .integer(Int(adaptive.maximum.milliseconds))
+        }
         return .object(object)
     }
 }

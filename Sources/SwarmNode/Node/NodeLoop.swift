@@ -23,6 +23,8 @@ struct NodeLoop {
     private var bytesSent = 0
     private var bytesReceived = 0
     private var consensusEstimate: Double?
+    /// The round's relative product gap (`ProductGap.relative`), nil when no neighbour was mixed.
+    private var productGap: Double?
     private var refused = 0
     private var mixedWith: [NodeID] = []
     /// Nanoseconds of exchange work this round (encode, queue, decode, checks, mix), and when the
@@ -263,10 +265,12 @@ struct NodeLoop {
             guard let values = payloads[n.id] else { continue }
             neighbours.append((values, n.weight))
             mixedWith.append(n.id)
-            distance += Mixing.squaredDistance(values, own)
+            distance += runtime.exchanged.squaredDistance(values, own, parameters: runtime.parameters)
         }
         consensusEstimate = neighbours.isEmpty ? nil : distance / Double(neighbours.count)
-        let mixed = Mixing.mixLocal(own: own, selfWeight: mix.selfWeight, neighbours: neighbours)
+        let (mixed, gap) = runtime.exchanged.mix(own: own, selfWeight: mix.selfWeight, neighbours: neighbours,
+                                                 parameters: runtime.parameters)
+        productGap = neighbours.isEmpty ? nil : gap.relative
         runtime.exchanged.write(mixed, into: runtime.parameters)
         ownNorm = nil
     }
@@ -277,7 +281,7 @@ struct NodeLoop {
         let line = RoundLine(round: summary.round, loss: roundLoss, mixed: summary.counts.mixed, neighbours: summary.degree,
                              late: summary.counts.late + summary.counts.missed, refused: refused,
                              bytesSent: bytesSent, bytesReceived: bytesReceived,
-                             consensusEstimate: consensusEstimate, seconds: seconds,
+                             consensusEstimate: consensusEstimate, productGap: productGap, seconds: seconds,
                              exchangeSeconds: Double(exchangeNanoseconds) / 1e9, waitSeconds: Double(waitNanoseconds) / 1e9)
         let record = RoundRecord(round: Int64(summary.round), loss: roundLoss ?? 0, consensusEstimate: consensusEstimate,
                                  neighbours: mixedWith, bytesSent: Int64(bytesSent), bytesReceived: Int64(bytesReceived),
@@ -295,6 +299,7 @@ struct NodeLoop {
         bytesSent = 0
         bytesReceived = 0
         consensusEstimate = nil
+        productGap = nil
         refused = 0
         mixedWith = []
         exchangeNanoseconds = 0

@@ -67,13 +67,10 @@ public final class NodeRuntime: @unchecked Sendable {
         }
         trainer = Trainer(model: model, options: options, padID: padID, pool: pool, lora: lora)
         parameters = lora
-        exchanged = ExchangedFactors(layout: lora, mode: configuration.gossip.mode)
+        exchanged = ExchangedFactors(layout: lora, mode: configuration.gossip.mode, wireDType: configuration.wireDType)
         if configuration.gossip.mode == .frozenA {
             // A stays as the swarm seed drew it on every node: only Bᵀ is trained and averaged.
             trainer.frozenRanges = lora.slots.map { $0.aOffset..<($0.aOffset + lora.config.rank * $0.inputs) }
-        }
-        if configuration.gossip.mode == .product {
-            throw .invalidState("averaging mode 'product' is not available in the node yet; use factors or frozen-a")
         }
 
         do {
