@@ -65,11 +65,15 @@ let package = Package(
         // functions, read by the simulator's backends.
         .target(name: "Scenario", dependencies: ["SwarmBase", "Consensus", "Gossip", "TrainData"], swiftSettings: strict),
 
+        // report.html: a scenario run's summary as one self-contained HTML file with inline SVG (pure
+        // rendering, nice ticks, number formats; one atomic write). inspect --html plots through it.
+        .target(name: "Report", dependencies: ["SwarmBase", "Scenario", "Consensus"], swiftSettings: strict),
+
         // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
         .target(name: "Export", dependencies: ["Adapters", "Consensus", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "Report", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
@@ -94,6 +98,7 @@ let package = Package(
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SwarmBase", "Consensus", "Gossip", "TrainData", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Scenario", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Consensus", "SwarmBase"], swiftSettings: strict),
