@@ -20,6 +20,7 @@ struct NodeProcessKillTests {
         var mixed: Int
         var neighbours: Int
         var late: Int
+        var loss: Double?
 
         init?(_ text: String) {
             let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -29,6 +30,7 @@ struct NodeProcessKillTests {
             let parts = words[m + 1].split(separator: "/")
             guard parts.count == 2, let mixed = Int(parts[0]), let neighbours = Int(parts[1]) else { return nil }
             (self.round, self.mixed, self.neighbours, self.late) = (round, mixed, neighbours, late)
+            if let at = words.firstIndex(of: "loss"), at + 1 < words.count { loss = Double(words[at + 1]) }
         }
     }
 
@@ -57,32 +59,84 @@ struct NodeProcessKillTests {
         Mixing.squaredDistance(x, Mixing.mean(others))
     }
 
-    @Test("kill -9 mid-round: the others complete every round, the node resumes from its store and catches up")
-    func killedNodeResumesAndCatchesUp() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
-        let dir = TemporaryDirectory("swarmtune-kill")
-        let core = dir.file("tiny.gguf")
-        _ = try TinyModel().write(to: core)
-        let certs = dir.file("certs")
-        try Self.run(["certs", "init", "--dir", certs])
-        for i in 0..<Self.nodes { try Self.run(["certs", "issue", "node-\(i)", "--host", "127.0.0.1", "--dir", certs]) }
-        let ports = try (0..<Self.nodes).map { _ in try freeLoopbackPort() }
-        func arguments(_ i: Int) throws -> [String] {
-            let data = dir.file("node-\(i).jsonl")
-            if !FileManager.default.fileExists(atPath: data) { try Self.writeData(data, node: i) }
+    /// A directory with a tiny core, a swarm CA, one certificate and private data per node, and
+    /// free ports: the command line of each node process.
+    struct ProcessSwarm {
+        let dir = TemporaryDirectory("swarmtune-processes")
+        let core: String
+        let certs: String
+        let ports: [Int]
+        let nodes: Int
+
+        init(nodes: Int) throws {
+            self.nodes = nodes
+            core = dir.file("tiny.gguf")
+            _ = try TinyModel().write(to: core)
+            certs = dir.file("certs")
+            try NodeProcessKillTests.run(["certs", "init", "--dir", certs])
+            for i in 0..<nodes { try NodeProcessKillTests.run(["certs", "issue", "node-\(i)", "--host", "127.0.0.1", "--dir", certs]) }
+            ports = try (0..<nodes).map { _ in try freeLoopbackPort() }
+            for i in 0..<nodes { try NodeProcessKillTests.writeData(dir.file("node-\(i).jsonl"), node: i) }
+        }
+
+        /// Node `i`'s arguments: `options` (training and gossip flags) after the common ones.
+        func arguments(_ i: Int, _ options: [String]) -> [String] {
             var a = ["node", "--certs", certs, "--name", "node-\(i)", "--listen", "127.0.0.1:\(ports[i])",
-                     "--state", dir.file("state-\(i)"), "--swarm-id", "kill-test", "--core", core, "--data", data,
-                     "--rounds", String(Self.rounds), "--local-steps", "3", "--lr", "0.05", "--rank", "2", "--alpha", "4",
-                     "--targets", "q,v", "--batch", "2", "--seq-len", "160", "--threads", "1",
-                     "--wait-for", String(Self.nodes - 1), "--deadline-ms", "6000", "--probe-period-ms", "250",
-                     "--keep-checkpoints", "100"]
+                     "--state", dir.file("state-\(i)"), "--swarm-id", "process-test", "--core", core,
+                     "--data", dir.file("node-\(i).jsonl"), "--rank", "2", "--alpha", "4", "--targets", "q,v",
+                     "--batch", "2", "--seq-len", "160", "--threads", "1", "--wait-for", String(nodes - 1),
+                     "--probe-period-ms", "250", "--keep-checkpoints", "100"] + options
             if i > 0 { a += ["--join", "127.0.0.1:\(ports[0])"] }
             return a
         }
+
+        func start(_ i: Int, _ options: [String], log: String) throws -> NodeProcess {
+            try NodeProcess(name: "node-\(i)", executable: NodeProcessKillTests.binary, arguments: arguments(i, options),
+                            log: dir.file(log))
+        }
+    }
+
+    @Test("4 node processes, learning rate 0, different starts: the consensus distance shrinks each round by λ₂² = 1/9")
+    func processesContractAsTheMixingMatrixPredicts() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
+        let swarm = try ProcessSwarm(nodes: 4)
+        let rounds = 4
+        let processes = try (0..<4).map { i in
+            try swarm.start(i, ["--rounds", String(rounds), "--local-steps", "1", "--lr", "0", "--init-seed", String(100 + i),
+                                "--deadline-ms", "120000"], log: "node-\(i).log")
+        }
+        for p in processes {
+            let status = p.waitForExit(seconds: 300)
+            #expect(status == 0, "\(p.name) exit \(String(describing: status)):\n\(p.lines.suffix(20).joined(separator: "\n"))")
+        }
+        // Every round's checkpoint holds the node's adapter after that round's mix.
+        let stores = try (0..<4).map { try NodeStore.openReadOnly(directory: swarm.dir.file("state-\($0)")) }
+        var previous: Double?
+        for r in 1...Int64(rounds) {
+            let adapters = try stores.map { try #require(try $0.checkpoint(round: r)?.adapter, "round \(r) checkpoint") }
+            let distance = Mixing.consensusDistance(adapters)
+            if let previous {
+                let ratio = distance / previous
+                print("processes, round \(r): consensus distance \(distance), ratio \(ratio) (predicted \(1.0 / 9.0))")
+                #expect(abs(ratio - 1.0 / 9.0) < 0.1 / 9.0, "round \(r): ratio \(ratio)")
+            }
+            previous = distance
+        }
+        for (i, p) in processes.enumerated() {
+            #expect(Self.roundLines(p.lines).allSatisfy { $0.mixed == 2 }, "node-\(i): \(p.lines.suffix(6))")
+        }
+    }
+
+    @Test("kill -9 mid-round: the others complete every round, the node resumes from its store and catches up")
+    func killedNodeResumesAndCatchesUp() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
+        let swarm = try ProcessSwarm(nodes: Self.nodes)
+        let dir = swarm.dir
+        let options = ["--rounds", String(Self.rounds), "--local-steps", "3", "--lr", "0.05", "--deadline-ms", "6000"]
+        func arguments(_ i: Int) -> [String] { swarm.arguments(i, options) }
         var processes: [NodeProcess] = []
         for i in 0..<Self.nodes {
-            processes.append(try NodeProcess(name: "node-\(i)", executable: Self.binary, arguments: try arguments(i),
-                                             log: dir.file("node-\(i).log")))
+            processes.append(try swarm.start(i, options, log: "node-\(i).log"))
         }
         func report() -> String {
             processes.map { p in "\(p.name):\n" + p.lines.suffix(40).joined(separator: "\n") }.joined(separator: "\n")
@@ -108,7 +162,7 @@ struct NodeProcessKillTests {
             try #require(moved, "node-\(i) did not go on after the kill\n\(report())")
         }
         let restarted = try NodeProcess(name: "node-\(victim) (restarted)", executable: Self.binary,
-                                        arguments: try arguments(victim), log: dir.file("node-\(victim)-restarted.log"))
+                                        arguments: arguments(victim), log: dir.file("node-\(victim)-restarted.log"))
         let resumed = restarted.wait(seconds: 60) { $0.contains { $0.contains("starting at round") } }
         try #require(resumed, "the restarted node did not start\n\(restarted.lines.joined(separator: "\n"))")
         #expect(restarted.lines.contains { $0.contains("starting at round \(k + 1)") },
@@ -131,6 +185,13 @@ struct NodeProcessKillTests {
             #expect(rounds.last == Self.rounds && rounds == rounds.sorted() && Set(rounds).count == rounds.count,
                     "node-\(i) rounds \(rounds)")
             #expect(rounds.count >= Self.rounds - 2, "node-\(i) skipped \(Set(1...Self.rounds).subtracting(rounds).sorted())")
+        }
+        // Training went on through the fault: every other node's loss fell.
+        for i in others {
+            let losses = Self.roundLines(processes[i].lines).compactMap(\.loss)
+            try #require(losses.count >= 4, "node-\(i) losses \(losses)")
+            let early = (losses[0] + losses[1]) / 2, late = (losses[losses.count - 2] + losses[losses.count - 1]) / 2
+            #expect(late < 0.8 * early, "node-\(i) losses \(losses)")
         }
         // The victim's ring neighbours closed a round without it, its weight kept by themselves.
         #expect(others.contains { i in Self.roundLines(processes[i].lines).contains { $0.round > k && $0.mixed < $0.neighbours } },
