@@ -69,7 +69,10 @@ let package = Package(
         .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        // The inproc scenario backend: every node of a scenario in one process on one mapped core,
+        // the round machine driven in virtual time over a virtual network.
+        .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "ScenarioRun", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
@@ -92,6 +95,8 @@ let package = Package(
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "LM", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SwarmBase", "Consensus", "Gossip", "TrainData", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),
