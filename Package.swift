@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "TrainData", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "SwarmBase", "Store", "TestSupport", "SwarmNode", "Transport",
+        .testTarget(name: "SwarmTuneCLITests", dependencies: ["ScenarioRun", "SwarmTuneCLI", "SwarmBase", "Store", "TestSupport", "SwarmNode", "Transport",
                                                           "Adapters", "LM", "Train", "TrainData", "Tensor", "Consensus"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",

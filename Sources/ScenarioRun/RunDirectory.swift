@@ -36,9 +36,14 @@ public enum RunDirectory {
         adapters.append(("\(directory)/consensus/adapter", result.consensus, ["node": "consensus"]))
         for (path, lora, extra) in adapters {
             do {
+                try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))
+            } catch {
+                throw .output(path: path, reason: "\(error)")
+            }
+            do {
                 try AdapterConversion.adapter(from: lora, provenance: provenance(extra)).write(to: path, replacingExisting: true)
             } catch {
-                throw .output(path: path, reason: error.description)
+                throw .output(path: directory, reason: error.description)
             }
         }
     }

@@ -107,3 +107,21 @@ import Testing
         }
     }
 }
+
+@Suite("inproc backend: hostile nodes") struct InprocHostileTests {
+    @Test("a node turned hostile (NaN factors) is refused by its neighbours and mixed by nobody")
+    func hostileRefused() throws {
+        let h = try InprocHarness()
+        let s = try h.ring(rounds: 4, extra: #""events": [{"round": 2, "kind": "hostile", "node": 0, "behaviour": "nan"}]"#)
+        let summary = try h.run(s).summary
+        for r in summary.rounds {
+            let byNode = Dictionary(uniqueKeysWithValues: r.nodes.map { ($0.node, $0) })
+            for neighbour in [1, 3] {
+                #expect(byNode[neighbour]?.refused == (r.round >= 2 ? 1 : 0), "round \(r.round), node \(neighbour)")
+                #expect(byNode[neighbour]?.mixed == (r.round >= 2 ? 1 : 2), "round \(r.round), node \(neighbour)")
+            }
+            #expect(byNode[2]?.refused == 0)
+            #expect(r.consensusDistance?.isFinite == true)
+        }
+    }
+}
