@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite", "SwarmBase"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
-        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Tensor", "Train", "TrainData", "Adapters"], swiftSettings: strict),
+        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Quant", "Tensor", "Train", "TrainData", "Adapters"], swiftSettings: strict),
 
         // Training: optimizer, schedules, the chat rendering of dataset records, the trainer loop.
         .target(name: "Train", dependencies: ["SwarmBase", "LM", "Tensor", "Tokenizer", "Adapters", "TrainData"], swiftSettings: strict),
@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["SwarmBase", "Consensus", "Gossip", "TrainData"], swiftSettings: strict),
 
         // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
-        .target(name: "Export", dependencies: ["Adapters", "ModelIO", "Quant", "LM"], swiftSettings: strict),
+        .target(name: "Export", dependencies: ["Adapters", "Consensus", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
         // The inproc scenario backend: every node of a scenario in one process on one mapped core,
@@ -91,9 +91,9 @@ let package = Package(
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "TrainData", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SwarmTuneCLITests", dependencies: ["ScenarioRun", "SwarmTuneCLI", "SwarmBase", "Store", "TestSupport", "SwarmNode", "Transport",
-                                                          "Adapters", "LM", "Train", "TrainData", "Tensor", "Consensus"], swiftSettings: strict),
+                                                          "Adapters", "LM", "Train", "TrainData", "Tensor", "Consensus", "Gossip"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Consensus", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "LM", "TestSupport"],
                     swiftSettings: strict),

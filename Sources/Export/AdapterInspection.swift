@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Adapters
+import Consensus
 
 /// How adapters look and how far apart they are: the numbers `swarmtune inspect` prints.
 ///

@@ -1,4 +1,5 @@
 import Adapters
+import Consensus
 
 /// Merges LoRA adapters trained on the same core into one (see `MergeMethod`), and measures how
 /// far the result is from the exact weighted average of their updates.
@@ -158,7 +159,7 @@ public enum AdapterMerge {
             return (factors(a: a!, b: b!), error)
         case .exact:
             let svd = SVD.lowRank(left: exact.left, right: exact.right)
-            let (a, b) = truncate(svd, rank: rank, rows: m, cols: n, outScale: outScale)
+            let (a, b) = svd.balancedFactors(rank: rank, rows: m, cols: n, scale: outScale)
             let error = LowRankNorm.difference(exact.left, exact.right, b.scaled(outScale), a)
             return (factors(a: a, b: b), error)
         case .ties:
@@ -166,7 +167,7 @@ public enum AdapterMerge {
                 Matrix(rows: m, cols: f.rank, floats: f.b, scale: s).times(Matrix(rows: f.rank, cols: n, floats: f.a))
             }, weights: weights, density: density)
             let svd = SVD.dense(dense, rank: rank)
-            let (a, b) = truncate(svd, rank: rank, rows: m, cols: n, outScale: outScale)
+            let (a, b) = svd.balancedFactors(rank: rank, rows: m, cols: n, scale: outScale)
             let reference = exact.left.times(exact.right)
             let merged = b.scaled(outScale).times(a)
             var diff = 0.0
@@ -175,36 +176,7 @@ public enum AdapterMerge {
         }
     }
 
-    /// Rank-`rank` factors from an SVD, balanced (A = √σ·Vᵀ, B = U·√σ / scale); zero-padded when
-    /// the SVD has fewer directions than `rank`.
-    static func truncate(_ svd: SVD.Result, rank: Int, rows m: Int, cols n: Int, outScale: Double) -> (a: Matrix, b: Matrix) {
-        var a = Matrix(zeros: rank, n), b = Matrix(zeros: m, rank)
-        for j in 0..<min(rank, svd.sigma.count) {
-            let root = svd.sigma[j].squareRoot()
-            for c in 0..<n { a[j, c] = root * svd.v[c, j] }
-            for r in 0..<m { b[r, j] = root * svd.u[r, j] / outScale }
-        }
-        return (a, b)
-    }
-
     static func factors(a: Matrix, b: Matrix) -> LoRAFactors {
         LoRAFactors(rank: a.rows, inFeatures: a.cols, outFeatures: b.rows, a: a.floats, b: b.floats)
-    }
-}
-
-/// Frobenius norms of low-rank products through their Gram matrices (never m x n).
-enum LowRankNorm {
-    /// ‖P·Q‖²_F = Σ (PᵀP) ∘ (QQᵀ).
-    static func squared(_ p: Matrix, _ q: Matrix) -> Double {
-        let gp = p.gram, gq = q.transposed.gram
-        var sum = 0.0
-        for i in gp.values.indices { sum += gp.values[i] * gq.values[i] }
-        return max(0, sum)
-    }
-
-    /// (‖P₂Q₂ − P₁Q₁‖_F, ‖P₁Q₁‖_F), with P₁Q₁ the reference.
-    static func difference(_ p1: Matrix, _ q1: Matrix, _ p2: Matrix, _ q2: Matrix) -> (absolute: Double, exactNorm: Double) {
-        let diff = squared(p2.hstack(p1.scaled(-1)), q2.vstack(q1))
-        return (diff.squareRoot(), squared(p1, q1).squareRoot())
     }
 }

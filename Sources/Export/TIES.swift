@@ -1,3 +1,5 @@
+import Consensus
+
 /// TIES-merging (Yadav et al., 2023) of dense task vectors: trim, elect sign, disjoint mean.
 enum TIES {
     /// Merges task vectors τᵢ (all the same shape) with weights wᵢ (summing to 1):

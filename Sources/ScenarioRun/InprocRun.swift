@@ -53,7 +53,7 @@ public enum InprocBackend {
         }
         if scenario.gossip.mode == .product {
             throw .unsupported(file: file, field: "gossip.mode",
-                               reason: "'product' is not available in the inproc backend yet (nor in the node); use factors or frozen-a")
+                               reason: "'product' is not available in the inproc backend yet (the node runs it); use factors or frozen-a")
         }
         let data: ScenarioData
         do { data = try scenario.buildData() } catch { throw .data(error) }

@@ -40,10 +40,14 @@ public final class MembershipDriver: Sendable {
     ///   - connected: told of every established connection (a new peer, or a connection replacing
     ///     one that was lost or raced), on the transport's I/O thread (return quickly). Frames
     ///     written to a replaced connection may be lost; a layer that needs delivery re-sends here.
+    ///   - refused: told, with the transport's reason, when it closed a verified peer's connection
+    ///     because that peer broke the protocol (a payload claiming another sender), on the I/O
+    ///     thread (return quickly); the node logs it as a refused frame.
     public init(identity: TLSIdentity, configuration: MembershipDriverConfiguration,
                 onChange: (@Sendable (MemberChange) -> Void)? = nil,
                 otherPayloads: (@Sendable (Payload) -> Void)? = nil,
-                connected: (@Sendable (NodeID) -> Void)? = nil) throws(NodeError) {
+                connected: (@Sendable (NodeID) -> Void)? = nil,
+                refused: (@Sendable (NodeID, String) -> Void)? = nil) throws(NodeError) {
         guard configuration.transport.listenAddress != nil else {
             throw .invalidState("the membership driver needs a listen address: members must be reachable")
         }
@@ -64,6 +68,9 @@ public final class MembershipDriver: Sendable {
                     return
                 }
                 if case .connected(let info) = event { connected?(info.nodeID) }
+                if case .disconnected(let info, .rejectedByUs(let reason)) = event, reason.code == .protocolError {
+                    refused?(info.nodeID, reason.text)
+                }
                 if case .received = event {
                     mailbox.post(.transport(event), droppable: true)
                 } else {
@@ -171,10 +178,13 @@ public final class MembershipDriver: Sendable {
     /// Sends a payload of another layer (factors) to a member over the shared transport, without
     /// waiting for a connection: the caller's thread (the node's round loop) must never stall on a
     /// member that is dead or still being dialed. Waits up to `queueTimeout` only when the
-    /// member's send queue is full.
-    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, queueTimeout: Duration) throws(TransportError) -> SendOutcome {
+    /// member's send queue is full. `claimedSender` (tests only: a hostile neighbour) puts another
+    /// sender in the payload than this node; the receiving transport refuses it and closes the connection.
+    public func send(_ kind: PayloadKind, _ body: [UInt8], to peer: NodeID, queueTimeout: Duration,
+                     claimedSender: NodeID? = nil) throws(TransportError) -> SendOutcome {
         do {
-            try transport.send(kind, body, to: peer, timeout: queueTimeout)
+            try transport.send(.payload(Payload(kind: kind, sender: claimedSender ?? transport.nodeID, body: body)), to: peer,
+                               timeout: queueTimeout)
             return .queued
         } catch {
             guard case .notConnected = error, let address = member(peer)?.address else { throw error }

@@ -28,6 +28,9 @@ extension DemoCommand {
         var exactMatchCore: Double
         var exactMatchConsensus: Double
         var exactMatchConsensusByDomain: [String: Double]
+        /// Each node trained alone for the same steps (with --baseline), by node, and their mean.
+        var exactMatchLocalOnly: [Double]?
+        var exactMatchLocalOnlyMean: Double?
         var seconds: Double
     }
 
@@ -35,7 +38,8 @@ extension DemoCommand {
     /// own certificate, state database and private data of one domain, training and gossiping over
     /// mutually authenticated TLS; then the consensus adapter (the mean of the nodes' last
     /// checkpoints, read from their stores) is evaluated on held-out questions of every domain.
-    static func processes(path: String, nodes: Int, rounds: Int, localSteps: Int, out: String, threads: Int?) throws(CLIError) {
+    static func processes(path: String, nodes: Int, rounds: Int, localSteps: Int, out: String, threads: Int?,
+                          baseline: Bool) throws(CLIError) {
         let started = Date()
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         guard executable.hasSuffix("swarmtune") else {
@@ -82,37 +86,9 @@ extension DemoCommand {
 
         // Start the nodes: node 0 listens first, the others join through it.
         let basePort = 17_000 + Int(getpid() % 1000) * 10
-        var processes: [Process] = []
         Output.out("SwarmTune demo: \(nodes) node processes train one shared core on private data and agree by gossip over TLS")
-        for i in 0..<nodes {
-            var arguments = ["node", "--certs", certs, "--name", "node-\(i)", "--listen", "127.0.0.1:\(basePort + i)",
-                             "--state", "\(out)/node-\(i)/state", "--swarm-id", "demo", "--core", path,
-                             "--data", "\(out)/node-\(i)/private.jsonl", "--rounds", String(rounds),
-                             "--local-steps", String(localSteps), "--lr", "1e-3", "--batch", "4", "--seq-len", "96",
-                             "--wait-for", String(nodes - 1), "--deadline-ms", "120000", "--threads", String(threads ?? 1),
-                             "--probe-period-ms", "500"]
-            if i > 0 { arguments += ["--join", "127.0.0.1:\(basePort)"] }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: executable)
-            p.arguments = arguments
-            FileManager.default.createFile(atPath: "\(out)/node-\(i)/node.log", contents: nil)
-            guard let log = FileHandle(forWritingAtPath: "\(out)/node-\(i)/node.log") else {
-                throw .failure("cannot write \(out)/node-\(i)/node.log")
-            }
-            p.standardOutput = log
-            p.standardError = log
-            do { try p.run() } catch { throw .failure("cannot start node \(i): \(error)") }
-            processes.append(p)
-            Output.out("  node-\(i) (pid \(p.processIdentifier), domain \(ownDomain[i])): log \(out)/node-\(i)/node.log")
-            if i == 0 { usleep(500_000) }
-        }
-        for (i, p) in processes.enumerated() {
-            p.waitUntilExit()
-            if p.terminationStatus != 0 {
-                for q in processes where q.isRunning { q.terminate() }
-                throw .failure("node-\(i) exited with status \(p.terminationStatus); see \(out)/node-\(i)/node.log")
-            }
-        }
+        try launch(executable: executable, path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out,
+                   threads: threads, alone: false, basePort: basePort, domains: ownDomain)
         Output.out("\nnode-0's rounds (every node prints its own):")
         if let text = try? String(contentsOfFile: "\(out)/node-0/node.log", encoding: .utf8) {
             for line in text.split(separator: "\n") where line.contains("] round ") { Output.out("  " + line) }
@@ -160,9 +136,26 @@ extension DemoCommand {
             correct += byDomain[d]! * Double(subset.count)
         }
         let consensusRate = correct / Double(examples.count)
+
+        // Local-only baseline: the same node processes, each alone (no neighbours, so no mixing),
+        // on the same data for the same rounds and steps, from the same initial adapter.
+        var alone: [Double] = []
+        if baseline {
+            Output.out("\nlocal-only baseline: each node's process again, alone, for the same \(rounds) x \(localSteps) steps")
+            try launch(executable: executable, path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out,
+                       threads: threads, alone: true, basePort: basePort + 100, domains: ownDomain)
+            for i in 0..<nodes {
+                let state: NodeStateAdapter
+                do { state = try NodeStateAdapter.read(directory: "\(out)/node-\(i)/alone", swarmtuneVersion: SwarmTuneCommand.version) }
+                catch { throw .failure(error.description) }
+                alone.append(try exactMatch(state.parameters, examples))
+            }
+        }
+        let aloneMean = alone.isEmpty ? nil : alone.reduce(0, +) / Double(alone.count)
         let report = ProcessReport(core: path, nodes: reports, rounds: rounds, localSteps: localSteps, evalExamples: examples.count,
                                    exactMatchCore: coreRate, exactMatchConsensus: consensusRate,
-                                   exactMatchConsensusByDomain: byDomain, seconds: Date().timeIntervalSince(started))
+                                   exactMatchConsensusByDomain: byDomain, exactMatchLocalOnly: alone.isEmpty ? nil : alone,
+                                   exactMatchLocalOnlyMean: aloneMean, seconds: Date().timeIntervalSince(started))
         let json = try Output.json(report)
         do { try FileIO.writeAtomically(Array(json.utf8), to: out + "/report.json") } catch { throw .failure(error.description) }
 
@@ -170,11 +163,52 @@ extension DemoCommand {
         Output.out(String(format: "  the core alone:          %5.1f%%", 100 * coreRate))
         Output.out(String(format: "  the consensus adapter:   %5.1f%%   (%@)", 100 * consensusRate,
                           domains.map { String(format: "%@ %.0f%%", $0, 100 * (byDomain[$0] ?? 0)) }.joined(separator: ", ")))
+        if let aloneMean {
+            Output.out(String(format: "  each node trained alone:  %5.1f%% on average (%@); the swarm is %+.1f points above",
+                              100 * aloneMean, alone.enumerated().map { String(format: "node-%d %.0f%%", $0.offset, 100 * $0.element) }
+                                .joined(separator: ", "), 100 * (consensusRate - aloneMean)))
+        }
         for r in reports {
             Output.out(String(format: "  %@ held only %@ questions; its training loss %.2f -> %.2f", r.name, r.domain,
                               r.firstLoss ?? 0, r.lastLoss ?? 0))
         }
         Output.out(String(format: "report: %@/report.json (%.0f s); node state: %@/node-*/state/node.db", out,
                           report.seconds, out))
+    }
+
+    /// Starts `nodes` node processes and waits for all of them: a swarm (node 0 first, the others
+    /// joining through it; state in node-i/state) or, `alone`, each by itself (state in node-i/alone).
+    static func launch(executable: String, path: String, nodes: Int, rounds: Int, localSteps: Int, out: String, threads: Int?,
+                       alone: Bool, basePort: Int, domains: [String]) throws(CLIError) {
+        var processes: [Process] = []
+        let kind = alone ? "alone" : "state"
+        for i in 0..<nodes {
+            var arguments = ["node", "--certs", "\(out)/certs", "--name", "node-\(i)", "--listen", "127.0.0.1:\(basePort + i)",
+                             "--state", "\(out)/node-\(i)/\(kind)", "--swarm-id", alone ? "demo-alone-\(i)" : "demo", "--core", path,
+                             "--data", "\(out)/node-\(i)/private.jsonl", "--rounds", String(rounds),
+                             "--local-steps", String(localSteps), "--lr", "1e-3", "--batch", "4", "--seq-len", "96",
+                             "--wait-for", alone ? "0" : String(nodes - 1), "--deadline-ms", "120000",
+                             "--threads", String(threads ?? 1), "--probe-period-ms", "500"]
+            if i > 0 && !alone { arguments += ["--join", "127.0.0.1:\(basePort)"] }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: executable)
+            p.arguments = arguments
+            let logPath = "\(out)/node-\(i)/\(alone ? "alone" : "node").log"
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            guard let log = FileHandle(forWritingAtPath: logPath) else { throw .failure("cannot write \(logPath)") }
+            p.standardOutput = log
+            p.standardError = log
+            do { try p.run() } catch { throw .failure("cannot start node \(i): \(error)") }
+            processes.append(p)
+            Output.out("  node-\(i) (pid \(p.processIdentifier), domain \(domains[i])\(alone ? ", alone" : "")): log \(logPath)")
+            if i == 0 && !alone { usleep(500_000) }
+        }
+        for (i, p) in processes.enumerated() {
+            p.waitUntilExit()
+            if p.terminationStatus != 0 {
+                for q in processes where q.isRunning { q.terminate() }
+                throw .failure("node-\(i) exited with status \(p.terminationStatus); see \(out)/node-\(i)/\(alone ? "alone" : "node").log")
+            }
+        }
     }
 }

@@ -42,6 +42,7 @@ struct DemoCommand: Command {
         let model = Option.text("--model", "PATH", help: "the core (fetched when it is the default and missing)", default: BenchForward.defaultModel)
         let single = Flag("--single", help: "fine-tune one node instead of running a swarm")
         let processes = Flag("--processes", help: "run the swarm as real 'swarmtune node' processes over TLS instead of in this process")
+        let baseline = Flag("--baseline", help: "with --processes: also run each node's process alone for the same steps (local-only baseline)")
         let nodes = Option.integer("--nodes", help: "swarm nodes", default: 4, range: 2...16)
         let rounds = Option.integer("--rounds", help: "gossip rounds", default: 6, range: 1...1000)
         let localSteps = Option.integer("--local-steps", help: "training steps of each node per round", default: 8, range: 1...1000)
@@ -56,6 +57,7 @@ struct DemoCommand: Command {
     let path: String
     let single: Bool
     let processes: Bool
+    let baseline: Bool
     let nodes: Int
     let rounds: Int
     let localSteps: Int
@@ -70,6 +72,7 @@ struct DemoCommand: Command {
         path = try p.value(d.model)
         single = p.flag(d.single)
         processes = p.flag(d.processes)
+        baseline = p.flag(d.baseline)
         nodes = try p.value(d.nodes)
         rounds = try p.value(d.rounds)
         localSteps = try p.value(d.localSteps)
@@ -97,7 +100,8 @@ struct DemoCommand: Command {
             throw .failure("cannot create \(out): \(error.localizedDescription)")
         }
         if !single && processes {
-            try Self.processes(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)
+            try Self.processes(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads,
+                               baseline: baseline)
             return
         }
         if !single {

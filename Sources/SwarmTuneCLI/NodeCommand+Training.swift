@@ -26,7 +26,11 @@ extension NodeCommand {
         c.swarmSeed = UInt64(t.swarmSeed)
         c.testInitSeed = t.initSeed.map(UInt64.init)
         c.gossip.deadline = .milliseconds(t.deadlineMilliseconds)
+        c.gossip.adaptiveDeadline = t.adaptiveDeadlineMilliseconds.map {
+            AdaptiveDeadline(minimum: .milliseconds($0.lowerBound), maximum: .milliseconds($0.upperBound))
+        }
         c.gossip.mode = t.mode
+        c.wireDType = t.wireDType
         c.gossip.neighbours = .topology(t.topology)
         c.acceptance = FactorAcceptance(maxNormRatio: t.maxNormRatio, normFloor: 1)
         c.keepCheckpoints = t.keepCheckpoints
@@ -58,7 +62,7 @@ extension NodeCommand {
                 }
             }
         } catch { throw .failure(error.description) }
-        Self.log("node \(runtime.nodeID.short) training on \(examples.count) private examples, \(t.mode.rawValue) mode, "
+        Self.log("node \(runtime.nodeID.short) training on \(examples.count) private examples, \(t.mode.rawValue) mode, \(t.wireDType) on the wire, "
                  + "schema \(runtime.exchanged.schemaHash.hex.prefix(12)), starting at round \(runtime.firstRound)")
         // The signal waiter runs beside the node; a signal asks the node to stop after its event.
         let watcher = Thread {
@@ -74,9 +78,10 @@ extension NodeCommand {
                  + (outcome.stopped ? " (stopped)" : ""))
     }
 
-    /// `--config FILE`: the file's fields become options before the command line's (which win).
-    /// A field that is not an option, or a value of the wrong JSON kind, is refused with the file,
-    /// line and field.
+    /// `--config FILE`: the file's fields become options before the command line's (which win: a
+    /// field the command line also gives is not read, unless the option is repeatable, when both
+    /// count). A field that is not an option, a value of the wrong JSON kind, or a value its option
+    /// refuses (`"rank": 0`, `"mode": "bogus"`) is refused with the file, line and field.
     static func expandArguments(_ arguments: [String]) throws(CLIError) -> [String] {
         guard let at = arguments.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else { return arguments }
         let path: String
@@ -92,6 +97,9 @@ extension NodeCommand {
             throw .usage(command: name, message: "\(path): expected a JSON object of options, found \(document.root.typeName)")
         }
         let specs = Dictionary(declarations.map { ($0.name, $0) }) { a, _ in a }
+        var rest = arguments
+        rest.removeSubrange(at..<(arguments[at] == "--config" ? at + 2 : at + 1))
+        let options = Options()
         var expanded: [String] = []
         for key in object.keys.sorted(by: { (document.line(of: JSONPath([.key($0)])) ?? 0) < (document.line(of: JSONPath([.key($1)])) ?? 0) }) {
             let where_ = JSONPath([.key(key)])
@@ -99,14 +107,20 @@ extension NodeCommand {
             guard let spec = specs["--" + key], !spec.isPositional else {
                 throw .usage(command: name, message: document.error(at: where_, "not an option of 'swarmtune node' (see --help)").description)
             }
+            if !spec.repeatable, rest.contains(where: { $0 == spec.name || $0.hasPrefix(spec.name + "=") }) { continue }
             let value = object[key]!
-            func text(_ v: JSONValue) throws(CLIError) -> String {
+            func text(_ v: JSONValue, at place: JSONPath) throws(CLIError) -> String {
+                let text: String
                 switch v {
-                case .string(let s): return s
-                case .integer(let i): return String(i)
-                case .number(let d): return "\(d)"
-                default: throw .usage(command: name, message: document.error(at: where_, "expected a string or a number, found \(v.typeName)").description)
+                case .string(let s): text = s
+                case .integer(let i): text = String(i)
+                case .number(let d): text = "\(d)"
+                default: throw .usage(command: name, message: document.error(at: place, "expected a string or a number, found \(v.typeName)").description)
                 }
+                if let problem = options.problem(option: spec.name, value: text) {
+                    throw .usage(command: name, message: document.error(at: place, problem).description)
+                }
+                return text
             }
             if spec.isFlag {
                 guard let on = value.boolValue else {
@@ -117,13 +131,11 @@ extension NodeCommand {
                 guard spec.repeatable else {
                     throw .usage(command: name, message: document.error(at: where_, "takes one value, found an array").description)
                 }
-                for item in items { expanded += [spec.name, try text(item)] }
+                for (i, item) in items.enumerated() { expanded += [spec.name, try text(item, at: JSONPath([.key(key), .index(i)]))] }
             } else {
-                expanded += [spec.name, try text(value)]
+                expanded += [spec.name, try text(value, at: where_)]
             }
         }
-        var rest = arguments
-        rest.removeSubrange(at..<(arguments[at] == "--config" ? at + 2 : at + 1))
         // The command line's options come last, so they win; --config stays for the parser to read.
         return expanded + ["--config", path] + rest
     }

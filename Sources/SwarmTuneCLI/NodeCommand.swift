@@ -21,10 +21,13 @@ struct NodeCommand: Command {
         else) to its neighbours in the membership view (--topology over the alive ids, sorted, the
         same rule on every node), waits for theirs until --deadline-ms, and averages with
         Metropolis-Hastings weights 1/(1+max(d_i,d_j)); a neighbour that misses the deadline has
-        its weight returned to self. Received factors are checked (adapter schema, shapes, finite
+        its weight returned to self (--adaptive-deadline: the wait follows the neighbours' arrival
+        times). --mode product averages the products B·A instead and re-factorises them by
+        truncated SVD; every round line reports the product gap ‖mean(B_jA_j) − B'A'‖/‖mean(B_jA_j)‖.
+        Received factors are checked (adapter schema, shapes, finite
         values, a norm at most --max-norm-ratio times its own plus 1) and every decision is stored.
         One line per round: round, loss, neighbours mixed, late, refused, bytes, consensus estimate,
-        seconds. State lives in STATE/node.db (SQLite, WAL): a restart resumes from the last
+        product gap, seconds. State lives in STATE/node.db (SQLite, WAL): a restart resumes from the last
         complete round; a database of another node, swarm, core or schema is refused.
         Every option can also come from --config FILE, a JSON object whose keys are the option
         names without the dashes ({"rounds": 20, "join": ["127.0.0.1:7000"], "dora": false});
@@ -67,10 +70,16 @@ struct NodeCommand: Command {
         let data = Option.text("--data", "FILE.jsonl", help: "private training data: makes this a training node (needs --core)")
         let rounds = Option.integer("--rounds", help: "the last round to run, counted across restarts (0: until stopped)", default: 0, range: 0...10_000_000)
         let localSteps = Option.integer("--local-steps", "K", help: "local optimizer steps per round", default: 8, range: 1...1_000_000)
-        let deadline = Option.integer("--deadline-ms", "MS", help: "how long a round waits for the neighbours' factors", default: 30_000, range: 1...86_400_000)
-        let mode = Option.choice("--mode", [("factors", AveragingMode.factors), ("frozen-a", AveragingMode.frozenA)],
-                                 help: "what is averaged: A and B (Dec-LoRA), or B only with A frozen from the swarm seed (exact, half the bytes)",
+        let deadline = Option.integer("--deadline-ms", "MS", help: "how long a round waits for the neighbours' factors (with --adaptive-deadline: the first round's wait)", default: 30_000, range: 1...86_400_000)
+        let adaptiveDeadline = Flag("--adaptive-deadline", help: "wait 1.5 x the slowest neighbour arrival of the last 8 rounds instead, within --deadline-min-ms ... --deadline-max-ms")
+        let deadlineMin = Option.integer("--deadline-min-ms", "MS", help: "the shortest adaptive deadline (default: --deadline-ms / 10)", range: 1...86_400_000)
+        let deadlineMax = Option.integer("--deadline-max-ms", "MS", help: "the longest adaptive deadline (default: --deadline-ms)", range: 1...86_400_000)
+        let mode = Option.choice("--mode", [("factors", AveragingMode.factors), ("frozen-a", AveragingMode.frozenA), ("product", AveragingMode.product)],
+                                 help: "what is averaged: A and B (Dec-LoRA), B only with A frozen from the swarm seed (exact, half the bytes), or the products B·A re-factorised by truncated SVD (A and B travel, as in factors)",
                                  default: .factors)
+        let wireDType = Option.choice("--wire-dtype", [("f32", TensorDType.f32), ("bf16", TensorDType.bf16)],
+                                      help: "the element type of the factors sent (bf16: half the bytes, 8 significant bits); every node reads either",
+                                      default: .f32)
         let topology = Option.custom("--topology", "ring|full|regular-K", help: "the neighbour rule over the alive members",
                                      default: "ring", allowed: "ring, full or regular-K (K even)") { text in
             Topology(name: text) == nil ? .failure(ValueProblem("must be ring, full or regular-K (K even), got '\(text)'")) : .success(text)
@@ -96,7 +105,10 @@ struct NodeCommand: Command {
         let rounds: Int
         let localSteps: Int
         let deadlineMilliseconds: Int
+        /// The adaptive deadline's bounds in milliseconds, when --adaptive-deadline is given.
+        let adaptiveDeadlineMilliseconds: ClosedRange<Int>?
         let mode: AveragingMode
+        let wireDType: TensorDType
         let topology: Topology
         let lora: LoRAConfig
         let learningRate: Double
@@ -131,15 +143,18 @@ struct NodeCommand: Command {
         _ = try p.optional(d.config)  // expanded into options before parsing
         let dataPath = try p.optional(d.data)
         let rounds = try p.value(d.rounds), localSteps = try p.value(d.localSteps), deadline = try p.value(d.deadline)
-        let mode = try p.value(d.mode), topologyName = try p.value(d.topology)
+        let adaptive = try Self.adaptiveBounds(on: p.flag(d.adaptiveDeadline), deadline: deadline,
+                                               minimum: try p.optional(d.deadlineMin), maximum: try p.optional(d.deadlineMax))
+        let mode = try p.value(d.mode), wireDType = try p.value(d.wireDType), topologyName = try p.value(d.topology)
         let rank = try p.value(d.rank), alpha = try p.value(d.loraAlpha), targets = try p.value(d.targets)
         let lr = try p.value(d.lr), batch = try p.value(d.batch), seqLen = try p.value(d.seqLen)
         let precision = try p.value(d.precision), threads = try p.optional(d.threads)
         let swarmSeed = try p.value(d.swarmSeed), initSeed = try p.optional(d.initSeed)
         let waitFor = try p.value(d.waitFor), maxNormRatio = try p.value(d.maxNormRatio), keep = try p.value(d.keep)
         training = dataPath.map {
-            Training(dataPath: $0, rounds: rounds, localSteps: localSteps, deadlineMilliseconds: deadline, mode: mode,
-                     topology: Topology(name: topologyName)!,
+            Training(dataPath: $0, rounds: rounds, localSteps: localSteps, deadlineMilliseconds: deadline,
+                     adaptiveDeadlineMilliseconds: adaptive, mode: mode,
+                     wireDType: wireDType, topology: Topology(name: topologyName)!,
                      lora: LoRAConfig(rank: rank, alpha: Float(alpha), targets: targets),
                      learningRate: lr, batch: batch, seqLen: seqLen, precision: precision, threads: threads,
                      swarmSeed: swarmSeed, initSeed: initSeed, waitFor: waitFor, maxNormRatio: maxNormRatio,
@@ -159,6 +174,22 @@ struct NodeCommand: Command {
         probePeriodMilliseconds = try p.value(d.probePeriod)
         suspicionAlpha = try p.value(d.alpha)
         suspicionBeta = try p.value(d.beta)
+    }
+
+    /// The adaptive deadline's bounds: given, or --deadline-ms / 10 ... --deadline-ms; nil without
+    /// --adaptive-deadline (then giving a bound is a usage error: it would be ignored).
+    static func adaptiveBounds(on: Bool, deadline: Int, minimum: Int?, maximum: Int?) throws(CLIError) -> ClosedRange<Int>? {
+        guard on else {
+            if minimum != nil || maximum != nil {
+                throw .usage(command: name, message: "--deadline-min-ms and --deadline-max-ms bound the adaptive deadline: add --adaptive-deadline")
+            }
+            return nil
+        }
+        let low = minimum ?? max(1, min(deadline / 10, maximum ?? deadline)), high = maximum ?? max(deadline, low)
+        guard low <= high else {
+            throw .usage(command: name, message: "--deadline-min-ms \(low) is above --deadline-max-ms \(high)")
+        }
+        return low...high
     }
 
     func validate() throws(CLIError) {

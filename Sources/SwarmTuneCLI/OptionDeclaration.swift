@@ -21,6 +21,24 @@ public struct OptionSpec: Sendable, Equatable {
 /// A declaration a command's `Options` struct holds; found there by reflection.
 protocol Declaration: Sendable {
     var spec: OptionSpec { get }
+    /// What is wrong with `text` as this declaration's value (nil when it converts; flags and
+    /// positionals take any text).
+    func problem(with text: String) -> String?
+}
+
+extension Declaration {
+    func problem(with text: String) -> String? { nil }
+}
+
+extension Declarations {
+    /// What is wrong with `text` as the value of the option named `name` (nil when it converts or
+    /// no option has that name): lets a config file's values be checked where their lines are known.
+    func problem(option name: String, value text: String) -> String? {
+        for child in Mirror(reflecting: self).children {
+            if let d = child.value as? any Declaration, d.spec.name == name { return d.problem(with: text) }
+        }
+        return nil
+    }
 }
 
 /// An option taking a value of type `Value`: `--name value` or `--name=value`.
@@ -29,6 +47,11 @@ public struct Option<Value: Sendable>: Declaration {
     let defaultValue: Value?
     /// Turns the text into a value, or says what is wrong with it (without the option's name).
     let convert: @Sendable (String) -> Result<Value, ValueProblem>
+
+    func problem(with text: String) -> String? {
+        if case .failure(let problem) = convert(text) { return problem.message }
+        return nil
+    }
 
     init(name: String, valueName: String, help: String, required: Bool = false, repeatable: Bool = false,
          default defaultValue: Value? = nil, defaultText: String? = nil, allowed: String? = nil,

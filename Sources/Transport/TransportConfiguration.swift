@@ -31,6 +31,10 @@ public struct TransportConfiguration: Sendable {
     public var listenBacklog: Int32 = 512
     /// Most bytes decrypted per TLS read call (straight into the frame decoder's buffer).
     public var receiveChunk = 64 << 10
+    /// Diagnostic and test hook, off (nil) by default: called on the I/O thread with a copy of
+    /// every plaintext byte range `SSL_write` accepted, in order per connection. Keep it short (it
+    /// runs on the transport's only thread); nil costs one comparison per write and copies nothing.
+    public var plaintextTap: (@Sendable (PlaintextWrite) -> Void)?
 
     public init() {}
 }

@@ -1,3 +1,4 @@
+import Consensus
 import SwarmBase
 import TestSupport
 import Testing
@@ -135,25 +136,5 @@ import Adapters
         // 0.3·6 = 1.8 → 2 kept: -4, then 2 and -2 tie on magnitude and the lower index wins.
         #expect(TIES.trim(t, density: 0.3).values == [0, -4, 2, 0, 0, 0])
         #expect(TIES.trim(t, density: 1).values == t.values)
-    }
-
-    @Test func lowRankSVDMatchesTheDenseProduct() {
-        var rng = SeededRandom(seed: 99)
-        let left = Matrix(rows: 30, cols: 6, values: (0..<180).map { _ in Double(rng.nextSignedUnit()) })
-        let right = Matrix(rows: 6, cols: 20, values: (0..<120).map { _ in Double(rng.nextSignedUnit()) })
-        let svd = SVD.lowRank(left: left, right: right)
-        let product = left.times(right)
-        var rebuilt = Matrix(zeros: 30, 20)
-        for j in svd.sigma.indices { for r in 0..<30 { for c in 0..<20 { rebuilt[r, c] += svd.u[r, j] * svd.sigma[j] * svd.v[c, j] } } }
-        var diff = 0.0
-        for i in rebuilt.values.indices { diff = max(diff, abs(rebuilt.values[i] - product.values[i])) }
-        #expect(diff < 1e-10)
-        #expect(zip(svd.sigma, svd.sigma.dropFirst()).allSatisfy { $0 >= $1 })
-        // Orthonormal columns.
-        let g = svd.u.gram
-        for i in 0..<g.rows { for j in 0..<g.cols { #expect(abs(g[i, j] - (i == j ? 1 : 0)) < 1e-10) } }
-        // The dense path agrees on the leading singular values.
-        let dense = SVD.dense(product, rank: 3)
-        for j in 0..<3 { #expect(abs(dense.sigma[j] - svd.sigma[j]) < 1e-8 * svd.sigma[0]) }
     }
 }

@@ -30,6 +30,9 @@ struct NodeRuntimeTests {
         let snapshots = Mutex<[Int: [UInt64: [Float]]]>([:])
         let lines = Mutex<[Int: [RoundLine]]>([:])
         let warnings = Mutex<[Int: [String]]>([:])
+        /// One certificate per node index, made once: a second run with the same harness has the
+        /// same node ids (so the same ring and the same per-node training seeds).
+        private let identities = Mutex<[Int: TLSIdentity]>([:])
 
         init() throws {
             ca = try SwarmCA.ephemeral()
@@ -70,11 +73,18 @@ struct NodeRuntimeTests {
             }
         }
 
-        func runtime(_ index: Int, _ configuration: NodeConfiguration) throws -> NodeRuntime {
-            let identity = try ca.makeIdentity(name: "node\(index)")
+        func identity(_ index: Int) throws -> TLSIdentity {
+            if let known = identities.withLock({ $0[index] }) { return known }
+            let made = try ca.makeIdentity(name: "node\(index)")
+            identities.withLock { $0[index] = made }
+            return made
+        }
+
+        func runtime(_ index: Int, _ configuration: NodeConfiguration, examples given: [TokenizedExample]? = nil) throws -> NodeRuntime {
+            let identity = try identity(index)
             let box = RuntimeBox()
             let runtime = try NodeRuntime(configuration: configuration, identity: identity, model: model,
-                                          examples: examples(index), padID: 2, pool: ComputePool(threads: 1)) { [self] report in
+                                          examples: given ?? examples(index), padID: 2, pool: ComputePool(threads: 1)) { [self] report in
                 if case .warning(let text) = report { warnings.withLock { $0[index, default: []].append(text) } }
                 guard case .round(let line) = report, let runtime = box.runtime else { return }
                 let vector = runtime.exchanged.vector(of: runtime.parameters)
@@ -105,16 +115,19 @@ struct NodeRuntimeTests {
         return results.withLock { d in (0..<runtimes.count).map { d[$0]! } }
     }
 
-    /// Starts node 0, then the others seeded with node 0's address.
+    /// Starts node 0, then the others seeded with node 0's address (`adjust` may change a node's
+    /// configuration before its runtime is made).
     static func startRing(_ h: Harness, count: Int, rounds: Int, lr: Float, testInit: Bool,
-                          mode: AveragingMode = .factors) throws -> [NodeRuntime] {
+                          mode: AveragingMode = .factors,
+                          adjust: (Int, inout NodeConfiguration) -> Void = { _, _ in }) throws -> [NodeRuntime] {
         var runtimes: [NodeRuntime] = []
         // Node 0 listens on a fixed free port so the others can name it as their seed.
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         for i in 0..<count {
             var c = h.configuration(i, rounds: rounds, lr: lr, seeds: i == 0 ? [] : [try PeerAddress(parsing: "127.0.0.1:\(port)")],
                                     members: count - 1, testInit: testInit, mode: mode)
             if i == 0 { c.listen = "127.0.0.1:\(port)" }
+            adjust(i, &c)
             runtimes.append(try h.runtime(i, c))
         }
         return runtimes
@@ -127,19 +140,6 @@ struct NodeRuntimeTests {
         print("node \(i): \(lines.map { "r\($0.round) mixed \($0.mixed)/\($0.neighbours) late \($0.late) refused \($0.refused)" })")
         let store = try NodeStore.openReadOnly(directory: h.directory.file("node\(i)"))
         for e in try store.exchanges(last: 60) { print("  \(e)") }
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test("with learning rate 0, the consensus distance shrinks each round by the ring's λ₂² (1/9)")
@@ -256,6 +256,7 @@ extension NodeRuntimeTests {
             let ok = (lines[i] ?? []).allSatisfy { $0.mixed == 2 }
             if !ok { try Self.explain(h, node: i) }
             #expect(ok)
+            for line in lines[i] ?? [] { #expect((line.productGap ?? 1) < 1e-6, "node \(i) round \(line.round): gap \(line.productGap ?? -1)") }
         }
     }
 }

@@ -31,6 +31,11 @@ import Testing
         (["--bogus", "1"], "--bogus"),
         (["--join"], "--join"),
         (["--core", "m.gguf"], "--core"),
+        (["--deadline-min-ms", "100"], "--adaptive-deadline"),
+        (["--deadline-max-ms", "100"], "--adaptive-deadline"),
+        (["--adaptive-deadline", "--deadline-min-ms", "900", "--deadline-max-ms", "100"], "--deadline-min-ms 900"),
+        (["--adaptive-deadline", "--deadline-min-ms", "0"], "--deadline-min-ms"),
+        (["--wire-dtype", "f16"], "--wire-dtype"),
     ])
     func rejectsBadInput(extra: [String], mentions: String) {
         do {

@@ -3,6 +3,7 @@ import Gossip
 import Membership
 import SwarmBase
 import Train
+import Transport
 
 /// Everything a training node needs besides its TLS identity, its core and its private data:
 /// plain data, filled by the CLI from flags and the config file.
@@ -32,6 +33,8 @@ public struct NodeConfiguration: Sendable {
     public var rounds: Int?
     /// The round protocol: neighbour rule, deadline, averaging mode.
     public var gossip = RoundSettings()
+    /// The element type of the factors this node sends (it decodes any).
+    public var wireDType: TensorDType = .f32
     /// The checks every received factor vector passes before it is mixed.
     public var acceptance = FactorAcceptance()
     /// Checkpoints kept in the store.
@@ -46,6 +49,14 @@ public struct NodeConfiguration: Sendable {
     public var waitForMembersTimeout: Duration = .seconds(60)
     /// SWIM's protocol period (every SWIM timing scales with it).
     public var membershipPeriod: Duration = .seconds(1)
+    /// Diagnostic and test hook, off (nil) by default: a copy of every plaintext byte this node's
+    /// transport hands to TLS (`TransportConfiguration.plaintextTap`). The privacy test uses it.
+    public var plaintextTap: (@Sendable (PlaintextWrite) -> Void)?
+    /// Test only, off (nil) by default, never set by the CLI: replaces each factors frame this node
+    /// sends to a neighbour by the frames this returns, to play a hostile neighbour (NaN values, wrong
+    /// shapes, a huge norm, replays, a forged sender) against honest nodes in tests. On a new
+    /// connection (the node's re-send) the frames are rewritten again, without the forged ones.
+    public var testOutgoingFactors: (@Sendable (OutgoingFactors) -> [OutgoingFactors])?
 
     public init(swarmID: String, stateDirectory: String, listen: String) {
         self.swarmID = swarmID
@@ -67,6 +78,12 @@ public struct NodeConfiguration: Sendable {
         ]
         if let advertise { object["advertise"] = .string(advertise) }
         if let rounds { object["rounds"] = .integer(rounds) }
+        if wireDType != .f32 { object["wire-dtype"] = .string(wireDType.description) }
+        if let adaptive = gossip.adaptiveDeadline {
+            object["adaptive-deadline"] = .bool(true)
+            object["deadline-min-ms"] = .integer(Int(adaptive.minimum.milliseconds))
+            object["deadline-max-ms"] = .integer(Int(adaptive.maximum.milliseconds))
+        }
         return .object(object)
     }
 }

@@ -23,8 +23,15 @@ struct NodeLoop {
     private var bytesSent = 0
     private var bytesReceived = 0
     private var consensusEstimate: Double?
+    /// The round's relative product gap (`ProductGap.relative`), nil when no neighbour was mixed.
+    private var productGap: Double?
     private var refused = 0
     private var mixedWith: [NodeID] = []
+    /// Nanoseconds of exchange work this round (encode, queue, decode, checks, mix), and when the
+    /// round's factors went out.
+    private var exchangeNanoseconds: UInt64 = 0
+    private var sentAt: UInt64?
+    private var waitNanoseconds: UInt64 = 0
     /// The factors frame last sent, its round and the neighbours it was for: sent again to one of
     /// them on every new connection to it (a frame written to a replaced connection may be lost, and
     /// a neighbour not connected at send time is dialed, not waited for; the receiver's machine
@@ -101,7 +108,15 @@ struct NodeLoop {
             case .stop: stopping = true
             case .membersChanged: membersChanged = true
             case .connected(let peer): resend(to: peer)
-            case .factors(let payload): out += received(payload)
+            case .factors(let payload):
+                let began = MonotonicClock.now()
+                out += received(payload)
+                exchangeNanoseconds &+= MonotonicClock.now() &- began
+            case let .refusedByTransport(peer, why):
+                // Never reached the machine (its round is unknown): logged so the store says why.
+                refused += 1
+                log(peer, round: 0, direction: .received, bytes: 0, norm: 0, accepted: false,
+                    reason: "connection closed by the transport: \(why)")
             }
         }
         if membersChanged { out += machine.membersChanged(alive: runtime.aliveMembers, now: MonotonicClock.now()) }
@@ -167,11 +182,17 @@ struct NodeLoop {
                 if roundsDone { stopping = true; return nil }
                 localSteps = round
             case let .send(round, peers, degree):
+                let began = MonotonicClock.now()
+                sentAt = began
                 send(round: round, to: peers, degree: degree)
+                exchangeNanoseconds &+= MonotonicClock.now() &- began
             case .keep:
                 break  // handled where the frame arrived
             case .mix(let mix):
+                let began = MonotonicClock.now()
+                if let sentAt { waitNanoseconds = began &- sentAt }
                 apply(mix)
+                exchangeNanoseconds &+= MonotonicClock.now() &- began
             case .persist:
                 break  // saved with the round's summary below, in one transaction
             case .roundComplete(let summary):
@@ -203,7 +224,7 @@ struct NodeLoop {
         lastSent = (round, body, Set(peers))
         for peer in peers {
             do {
-                switch try runtime.send(body, to: peer) {
+                switch try runtime.send(body, round: round, to: peer) {
                 case .queued:
                     bytesSent += body.count
                     log(peer, round: round, direction: .sent, bytes: body.count, norm: 0, accepted: true, reason: nil)
@@ -225,7 +246,7 @@ struct NodeLoop {
         // it has is a duplicate there, one it no longer needs is late or stale: dropped, logged).
         guard let sent = lastSent, sent.peers.contains(peer) else { return }
         do {
-            guard try runtime.send(sent.body, to: peer) == .queued else { return }  // dropped again: the next connect re-sends
+            guard try runtime.send(sent.body, round: sent.round, to: peer, resend: true) == .queued else { return }  // dropped again: the next connect re-sends
             bytesSent += sent.body.count
             log(peer, round: sent.round, direction: .sent, bytes: sent.body.count, norm: 0, accepted: true,
                 reason: "sent on a new connection")
@@ -244,10 +265,12 @@ struct NodeLoop {
             guard let values = payloads[n.id] else { continue }
             neighbours.append((values, n.weight))
             mixedWith.append(n.id)
-            distance += Mixing.squaredDistance(values, own)
+            distance += runtime.exchanged.squaredDistance(values, own, parameters: runtime.parameters)
         }
         consensusEstimate = neighbours.isEmpty ? nil : distance / Double(neighbours.count)
-        let mixed = Mixing.mixLocal(own: own, selfWeight: mix.selfWeight, neighbours: neighbours)
+        let (mixed, gap) = runtime.exchanged.mix(own: own, selfWeight: mix.selfWeight, neighbours: neighbours,
+                                                 parameters: runtime.parameters)
+        productGap = neighbours.isEmpty ? nil : gap.relative
         runtime.exchanged.write(mixed, into: runtime.parameters)
         ownNorm = nil
     }
@@ -258,7 +281,8 @@ struct NodeLoop {
         let line = RoundLine(round: summary.round, loss: roundLoss, mixed: summary.counts.mixed, neighbours: summary.degree,
                              late: summary.counts.late + summary.counts.missed, refused: refused,
                              bytesSent: bytesSent, bytesReceived: bytesReceived,
-                             consensusEstimate: consensusEstimate, seconds: seconds)
+                             consensusEstimate: consensusEstimate, productGap: productGap, seconds: seconds,
+                             exchangeSeconds: Double(exchangeNanoseconds) / 1e9, waitSeconds: Double(waitNanoseconds) / 1e9)
         let record = RoundRecord(round: Int64(summary.round), loss: roundLoss ?? 0, consensusEstimate: consensusEstimate,
                                  neighbours: mixedWith, bytesSent: Int64(bytesSent), bytesReceived: Int64(bytesReceived),
                                  seconds: seconds)
@@ -275,8 +299,12 @@ struct NodeLoop {
         bytesSent = 0
         bytesReceived = 0
         consensusEstimate = nil
+        productGap = nil
         refused = 0
         mixedWith = []
+        exchangeNanoseconds = 0
+        waitNanoseconds = 0
+        sentAt = nil
     }
 
     private func log(_ peer: NodeID, round: UInt64, direction: ExchangeRecord.Direction, bytes: Int, norm: Double,

@@ -67,13 +67,10 @@ public final class NodeRuntime: @unchecked Sendable {
         }
         trainer = Trainer(model: model, options: options, padID: padID, pool: pool, lora: lora)
         parameters = lora
-        exchanged = ExchangedFactors(layout: lora, mode: configuration.gossip.mode)
+        exchanged = ExchangedFactors(layout: lora, mode: configuration.gossip.mode, wireDType: configuration.wireDType)
         if configuration.gossip.mode == .frozenA {
             // A stays as the swarm seed drew it on every node: only Bᵀ is trained and averaged.
             trainer.frozenRanges = lora.slots.map { $0.aOffset..<($0.aOffset + lora.config.rank * $0.inputs) }
-        }
-        if configuration.gossip.mode == .product {
-            throw .invalidState("averaging mode 'product' is not available in the node yet; use factors or frozen-a")
         }
 
         do {
@@ -113,6 +110,7 @@ public final class NodeRuntime: @unchecked Sendable {
         membership.swim = .scaled(probePeriod: configuration.membershipPeriod)
         membership.transport.listenAddress = configuration.listen
         membership.transport.advertisedAddress = configuration.advertise
+        membership.transport.plaintextTap = configuration.plaintextTap
         membership.stateDirectory = configuration.stateDirectory
         let mailbox = Mailbox<NodeEvent>(limit: 1024)
         self.mailbox = mailbox
@@ -123,6 +121,8 @@ public final class NodeRuntime: @unchecked Sendable {
             mailbox.post(.factors(payload), droppable: true)
         }, connected: { peer in
             mailbox.post(.connected(peer))
+        }, refused: { peer, why in
+            mailbox.post(.refusedByTransport(peer, why))
         })
     }
 
@@ -160,9 +160,22 @@ public final class NodeRuntime: @unchecked Sendable {
         return loss / Double(max(1, configuration.localSteps))
     }
 
-    func send(_ body: [UInt8], to peer: NodeID) throws(TransportError) -> MembershipDriver.SendOutcome {
-        try driver.send(.factors, body, to: peer, queueTimeout: configuration.sendTimeout)
+    /// Sends this node's factors frame of `round` to `peer` (through the test-only rewrite, when
+    /// set; a re-send on a new connection leaves out forged frames, which would close it again).
+    func send(_ body: [UInt8], round: UInt64, to peer: NodeID, resend: Bool = false) throws(TransportError) -> MembershipDriver.SendOutcome {
+        guard let rewrite = configuration.testOutgoingFactors else {
+            return try driver.send(.factors, body, to: peer, queueTimeout: configuration.sendTimeout)
+        }
+        for frame in rewrite(OutgoingFactors(round: round, peer: peer, body: body)) where !(resend && frame.claimedSender != nil) {
+            // Not connected: the whole rewritten set goes again when the connection is up.
+            guard try driver.send(.factors, frame.body, to: frame.peer, queueTimeout: configuration.sendTimeout,
+                                  claimedSender: frame.claimedSender) == .queued else { return .dialing }
+        }
+        return .queued
     }
+
+    /// The transport's counters (connections, bytes, payloads refused for a forged sender).
+    public var transportStatistics: TransportStatistics { driver.transportStatistics }
 
     func report(_ report: NodeReport) { onReport(report) }
 
@@ -244,6 +257,8 @@ enum NodeEvent: Sendable, Equatable {
     case membersChanged
     /// A connection to `peer` was established (new, or replacing one whose frames may be lost).
     case connected(NodeID)
+    /// The transport closed `peer`'s connection for breaking the protocol (a forged sender); why.
+    case refusedByTransport(NodeID, String)
     case stop
 }
 

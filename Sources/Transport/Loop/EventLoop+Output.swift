@@ -71,6 +71,10 @@ extension EventLoop {
             }
             switch status {
             case .done(let count):
+                if let tap = configuration.plaintextTap {
+                    let bytes = Array(connection.output.current[offset..<(offset + count)])
+                    tap(PlaintextWrite(connection: connection.id, peer: connection.machine.certifiedID, bytes: bytes))
+                }
                 connection.output.advance(by: count)
                 connection.machine.wrote(now: now)
                 statistics.bytesSent += count

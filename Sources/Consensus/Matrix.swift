@@ -1,44 +1,45 @@
-/// A small dense row-major Double matrix for the merge arithmetic (factors, Gram matrices, the
-/// few dense task vectors TIES needs). Double keeps re-factorisation errors far below Float's.
-struct Matrix: Sendable, Equatable {
-    var rows: Int
-    var cols: Int
-    var values: [Double]
+/// A small dense row-major Double matrix for low-rank arithmetic: the product-mode gossip mix, the
+/// merge methods of Export (factors, Gram matrices, the few dense task vectors TIES needs). Double
+/// keeps re-factorisation errors far below Float's.
+public struct Matrix: Sendable, Equatable {
+    public var rows: Int
+    public var cols: Int
+    public var values: [Double]
 
-    init(rows: Int, cols: Int, values: [Double]) {
+    public init(rows: Int, cols: Int, values: [Double]) {
         precondition(values.count == rows * cols, "Matrix: \(values.count) values for \(rows)x\(cols)")
         self.rows = rows
         self.cols = cols
         self.values = values
     }
 
-    init(zeros rows: Int, _ cols: Int) {
+    public init(zeros rows: Int, _ cols: Int) {
         self.init(rows: rows, cols: cols, values: [Double](repeating: 0, count: rows * cols))
     }
 
-    init(rows: Int, cols: Int, floats: [Float], scale: Double = 1) {
+    public init(rows: Int, cols: Int, floats: [Float], scale: Double = 1) {
         self.init(rows: rows, cols: cols, values: floats.map { Double($0) * scale })
     }
 
-    static func identity(_ n: Int) -> Matrix {
+    public static func identity(_ n: Int) -> Matrix {
         var m = Matrix(zeros: n, n)
         for i in 0..<n { m[i, i] = 1 }
         return m
     }
 
-    subscript(r: Int, c: Int) -> Double {
+    public subscript(r: Int, c: Int) -> Double {
         get { values[r * cols + c] }
         set { values[r * cols + c] = newValue }
     }
 
-    var transposed: Matrix {
+    public var transposed: Matrix {
         var t = Matrix(zeros: cols, rows)
         for r in 0..<rows { for c in 0..<cols { t.values[c * rows + r] = values[r * cols + c] } }
         return t
     }
 
     /// self · other.
-    func times(_ other: Matrix) -> Matrix {
+    public func times(_ other: Matrix) -> Matrix {
         precondition(cols == other.rows, "Matrix.times: \(rows)x\(cols) · \(other.rows)x\(other.cols)")
         var out = Matrix(zeros: rows, other.cols)
         let n = other.cols
@@ -60,17 +61,17 @@ struct Matrix: Sendable, Equatable {
     }
 
     /// selfᵀ · self (cols x cols).
-    var gram: Matrix { transposed.times(self) }
+    public var gram: Matrix { transposed.times(self) }
 
     /// Columns `range` of self.
-    func columns(_ range: Range<Int>) -> Matrix {
+    public func columns(_ range: Range<Int>) -> Matrix {
         var out = Matrix(zeros: rows, range.count)
         for r in 0..<rows { for (j, c) in range.enumerated() { out.values[r * range.count + j] = values[r * cols + c] } }
         return out
     }
 
     /// [self, other] side by side.
-    func hstack(_ other: Matrix) -> Matrix {
+    public func hstack(_ other: Matrix) -> Matrix {
         precondition(rows == other.rows)
         var out = Matrix(zeros: rows, cols + other.cols)
         for r in 0..<rows {
@@ -81,14 +82,14 @@ struct Matrix: Sendable, Equatable {
     }
 
     /// [self; other] stacked.
-    func vstack(_ other: Matrix) -> Matrix {
+    public func vstack(_ other: Matrix) -> Matrix {
         precondition(cols == other.cols)
         return Matrix(rows: rows + other.rows, cols: cols, values: values + other.values)
     }
 
-    func scaled(_ s: Double) -> Matrix { Matrix(rows: rows, cols: cols, values: values.map { $0 * s }) }
+    public func scaled(_ s: Double) -> Matrix { Matrix(rows: rows, cols: cols, values: values.map { $0 * s }) }
 
-    var frobeniusSquared: Double { values.reduce(0) { $0 + $1 * $1 } }
+    public var frobeniusSquared: Double { values.reduce(0) { $0 + $1 * $1 } }
 
-    var floats: [Float] { values.map { Float($0) } }
+    public var floats: [Float] { values.map { Float($0) } }
 }

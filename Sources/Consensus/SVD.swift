@@ -1,22 +1,23 @@
-/// Singular value decompositions for re-factorising merged LoRA updates.
+/// Singular value decompositions for re-factorising LoRA updates: the product-mode gossip mix and
+/// Export's merge methods.
 ///
 /// `lowRank(left:right:)` decomposes a product P·Q (P: m x k, Q: k x n, k small) without forming
 /// the m x n matrix: thin QR of P and Qᵀ reduces it to a k x k core whose SVD (one-sided Jacobi)
 /// gives the singular triplets of P·Q exactly (up to rounding). `dense(_:rank:)` handles the
 /// dense TIES result by subspace iteration.
-enum SVD {
+public enum SVD {
     /// ΔW ≈ U·diag(σ)·Vᵀ with σ sorted in decreasing order.
-    struct Result: Sendable {
+    public struct Result: Sendable {
         /// m x t, orthonormal columns.
-        var u: Matrix
-        var sigma: [Double]
+        public var u: Matrix
+        public var sigma: [Double]
         /// n x t, orthonormal columns.
-        var v: Matrix
+        public var v: Matrix
     }
 
     /// Householder thin QR of `a` (m x n): Q (m x k, orthonormal columns) and R (k x n, upper
     /// triangular), k = min(m, n). Rank-deficient input is fine: Q stays orthonormal.
-    static func qr(_ a: Matrix) -> (q: Matrix, r: Matrix) {
+    public static func qr(_ a: Matrix) -> (q: Matrix, r: Matrix) {
         let m = a.rows, n = a.cols, k = min(m, n)
         var w = a
         var reflectors: [[Double]] = []
@@ -59,7 +60,7 @@ enum SVD {
 
     /// Full SVD of a small matrix by one-sided Jacobi rotations (on the columns of the taller
     /// orientation), accurate to rounding.
-    static func jacobi(_ a: Matrix) -> Result {
+    public static func jacobi(_ a: Matrix) -> Result {
         if a.rows < a.cols {
             let t = jacobi(a.transposed)
             return Result(u: t.v, sigma: t.sigma, v: t.u)
@@ -112,7 +113,7 @@ enum SVD {
     }
 
     /// SVD of left·right (m x k times k x n) in the k-dimensional space, never forming m x n.
-    static func lowRank(left: Matrix, right: Matrix) -> Result {
+    public static func lowRank(left: Matrix, right: Matrix) -> Result {
         let (qp, rp) = qr(left)                // left = qp·rp
         let (qq, rq) = qr(right.transposed)    // rightᵀ = qq·rq
         let core = rp.times(rq.transposed)     // left·right = qp·core·qqᵀ
@@ -122,7 +123,7 @@ enum SVD {
 
     /// The leading `rank` singular triplets of a dense matrix by subspace iteration with a
     /// seeded start. Exact (to rounding) when rank + oversampling covers min(m, n).
-    static func dense(_ a: Matrix, rank: Int, powerIterations: Int = 6, seed: UInt64 = 0x5EED) -> Result {
+    public static func dense(_ a: Matrix, rank: Int, powerIterations: Int = 6, seed: UInt64 = 0x5EED) -> Result {
         let m = a.rows, n = a.cols
         let l = min(rank + 10, min(m, n))
         var state = seed
@@ -149,6 +150,21 @@ enum SVD {
         let small = at.times(q)                // n x l = (qᵀa)ᵀ
         let s = jacobi(small)                  // small = us·σ·vsᵀ  =>  qᵀa = vs·σ·usᵀ
         return Result(u: q.times(s.v), sigma: s.sigma, v: s.u)
+    }
+}
+
+extension SVD.Result {
+    /// Rank-`rank` factors of the truncated decomposition, balanced: A = √σ·Vᵀ (rank x cols),
+    /// B = U·√σ / scale (rows x rank), so scale·B·A is the best rank-`rank` approximation
+    /// (Eckart–Young). Zero-padded when the decomposition has fewer directions than `rank`.
+    public func balancedFactors(rank: Int, rows m: Int, cols n: Int, scale: Double = 1) -> (a: Matrix, b: Matrix) {
+        var a = Matrix(zeros: rank, n), b = Matrix(zeros: m, rank)
+        for j in 0..<min(rank, sigma.count) {
+            let root = sigma[j].squareRoot()
+            for c in 0..<n { a[j, c] = root * v[c, j] }
+            for r in 0..<m { b[r, j] = root * u[r, j] / scale }
+        }
+        return (a, b)
     }
 }
 
