@@ -65,6 +65,10 @@ let package = Package(
         // functions, read by the simulator's backends.
         .target(name: "Scenario", dependencies: ["SwarmBase", "Consensus", "Gossip", "TrainData"], swiftSettings: strict),
 
+        // report.html: a scenario run's summary as one self-contained HTML file with inline SVG (pure
+        // rendering, nice ticks, number formats; one atomic write). inspect --html plots through it.
+        .target(name: "Report", dependencies: ["SwarmBase", "Scenario", "Consensus"], swiftSettings: strict),
+
         // Adapters out: merge methods and exports (PEFT, llama.cpp GGUF LoRA, merged GGUF core).
         .target(name: "Export", dependencies: ["Adapters", "Consensus", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
@@ -72,7 +76,7 @@ let package = Package(
         // The inproc scenario backend: every node of a scenario in one process on one mapped core,
         // the round machine driven in virtual time over a virtual network.
         .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters"], swiftSettings: strict),
-        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "ScenarioRun", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "ScenarioRun", "Report", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
@@ -99,6 +103,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SwarmBase", "Consensus", "Gossip", "TrainData", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Scenario", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "SwarmBase"], swiftSettings: strict),
         .testTarget(name: "ConsensusTests", dependencies: ["Consensus"], swiftSettings: strict),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Consensus", "SwarmBase"], swiftSettings: strict),

@@ -33,6 +33,10 @@ public struct RunSummary: Codable, Sendable, Equatable {
     /// Membership changes and the scenario's events, in the order they happened.
     public var timeline: [TimelineEntry]
     public var final: Final
+    /// Each node's neighbours by node index (joined nodes included), as the run's topology gave
+    /// them; what report.html draws. Optional (absent from summaries written before it was
+    /// recorded, when the report rebuilds ring, full and regular-K from `topology`).
+    public var edges: [[Int]]?
 
     public init(scenario: String, comment: String, backend: String, seed: UInt64, core: String, coreHash: String,
                 nodes: Int, topology: String, mode: String, localSteps: Int, domains: [String], nodeData: [NodeData],

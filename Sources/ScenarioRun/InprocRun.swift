@@ -87,6 +87,8 @@ public enum InprocBackend {
         var summary = setup.summary(backend: "inproc", coreHash: model.computeCoreHash().hex)
         summary.rounds = swarm.rounds.keys.sorted().map { swarm.rounds[$0]! }
         summary.timeline = swarm.timeline
+        let everyone = (0..<scenario.totalNodes).map(NodeID.simulated)
+        summary.edges = everyone.map { id in swarm.settings.neighbours.neighbours(of: id, alive: everyone).map(\.simulatedIndex) }
         // The consensus at the end: the mean over the nodes that did not die.
         let survivors = nodes.filter { $0.state == .running || $0.state == .finished }
         let vectors = survivors.map { exchanged.vector(of: $0.trainer.lora) }

@@ -1,6 +1,7 @@
 import Adapters
 import Export
 import Foundation
+import Report
 import SwarmBase
 import SwarmNode
 
@@ -200,11 +201,10 @@ struct InspectCommand: Command {
     }
 }
 
-/// The single-file HTML report: tables plus inline SVG (no scripts, no external files).
+/// The single-file HTML report: tables plus inline SVG (no scripts, no external files), plotted
+/// with the Report module's `LinePlot` (nice ticks, log axes where values span decades).
 enum InspectHTML {
-    static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func esc(_ s: String) -> String { HTMLText.escape(s) }
 
     static func render(_ r: InspectionReport, curves: [[EvalPoint]], rounds: [RoundFigures] = []) -> String {
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
@@ -217,67 +217,70 @@ enum InspectHTML {
             for m in mods { v[m.layer] += m.updateNorm * m.updateNorm }
             perLayer.append(v.map { $0.squareRoot() })
         }
-        body += "<h2>Update size ‖ΔW‖ per layer</h2>" + lineChart(perLayer, names: r.names, colors: colors, xLabel: "layer")
+        body += "<h2>Update size ‖ΔW‖ per layer</h2>"
+            + lineChart("plot-update-per-layer", perLayer, names: r.names, colors: colors, xLabel: "layer", yLabel: "‖ΔW‖ (Frobenius norm)", floor: 0)
         // Mean singular value spectrum per adapter.
         let spectra = r.modules.map { mods -> [Double] in
             let k = mods.map(\.singularValues.count).max() ?? 0
             return (0..<k).map { i in mods.reduce(0.0) { $0 + (i < $1.singularValues.count ? $1.singularValues[i] : 0) } / Double(max(1, mods.count)) }
         }
-        body += "<h2>Singular values of B·A (mean over layers and modules)</h2>" + lineChart(spectra, names: r.names, colors: colors, xLabel: "index")
-        let curvesLoss = curves.map { $0.map { $0.exactMatch * 100 } }
-        if curvesLoss.contains(where: { !$0.isEmpty }) {
-            body += "<h2>Exact match (%) at each evaluation</h2>" + lineChart(curvesLoss, names: r.names, colors: colors, xLabel: "evaluation")
+        body += "<h2>Singular values of B·A (mean over layers and modules)</h2>"
+            + lineChart("plot-spectrum", spectra, names: r.names, colors: colors, xLabel: "singular value index", yLabel: "singular value", scale: .auto)
+        let curvesEM = curves.map { $0.map { $0.exactMatch } }
+        if curvesEM.contains(where: { !$0.isEmpty }) {
+            var plot = LinePlot(id: "plot-exact-match", xTitle: "evaluation", yTitle: "exact match (%)",
+                                series: series(curvesEM, names: r.names, colors: colors, markers: true))
+            plot.yFloor = 0
+            plot.yCeiling = 1
+            plot.yLabels = { v, step in Figures.tick(v * 100, step: step * 100) + "%" }
+            body += "<h2>Exact match at each evaluation</h2>" + plot.html()
         }
         if !rounds.isEmpty {
             let before = rounds.map(\.consensusBefore), after = rounds.map(\.consensusAfter)
             let loss = rounds.map(\.meanLoss)
             body += "<h2>Swarm rounds: consensus distance before and after mixing</h2>"
-                + lineChart([before, after], names: ["before mixing", "after mixing"], colors: ["#d62728", "#1f77b4"], xLabel: "round")
-                + "<h2>Swarm rounds: mean training loss</h2>" + lineChart([loss], names: ["mean loss"], colors: ["#2ca02c"], xLabel: "round")
+                + lineChart("plot-consensus", [before, after], names: ["before mixing", "after mixing"], colors: ["#d62728", "#1f77b4"],
+                            xLabel: "round", yLabel: "consensus distance (log)", scale: .log, firstX: 1)
+                + "<h2>Swarm rounds: mean training loss</h2>"
+                + lineChart("plot-loss", [loss], names: ["mean loss"], colors: ["#2ca02c"], xLabel: "round", yLabel: "training loss (nats per token)", firstX: 1)
         }
         if r.names.count > 1 {
             let top = r.updateDistance.flatMap { $0 }.max() ?? 0
             body += "<h2>Distance between updates ‖ΔW_i − ΔW_j‖</h2>" + heatmap(r.updateDistance, names: r.names)
-                + "<p>white = 0, darkest red = \(String(format: "%.4g", top))</p>"
-            var facts = "<table>"
-            if let c = r.consensusDistance { facts += "<tr><td>consensus distance (1/n)Σ‖θ_i − θ̄‖²</td><td>\(c)</td></tr>" }
-            if let g = r.productGap { facts += "<tr><td>product gap ‖mean(B_iA_i) − B̄Ā‖</td><td>\(g)</td></tr>" }
-            if let d = r.drift { for (i, x) in d.enumerated() { facts += "<tr><td>drift of \(esc(r.names[i]))</td><td>\(x)</td></tr>" } }
+                + "<p>white = 0, darkest red = \(Figures.significant(top))</p>"
+            var facts = "<table class='facts'>"
+            if let c = r.consensusDistance { facts += "<tr><td>consensus distance (1/n)Σ‖θ_i − θ̄‖²</td><td>\(Figures.significant(c))</td></tr>" }
+            if let g = r.productGap { facts += "<tr><td>product gap ‖mean(B_iA_i) − B̄Ā‖</td><td>\(Figures.significant(g))</td></tr>" }
+            if let d = r.drift { for (i, x) in d.enumerated() { facts += "<tr><td>drift of \(esc(r.names[i]))</td><td>\(Figures.significant(x))</td></tr>" } }
             body += facts + "</table>"
         }
         body += "<h2>Adapters</h2><table><tr><th>#</th><th>adapter</th><th>modules</th><th>‖ΔW‖</th><th>mean effective rank</th></tr>"
         for (i, mods) in r.modules.enumerated() {
             let total = mods.reduce(0) { $0 + $1.updateNorm * $1.updateNorm }.squareRoot()
             let er = mods.map(\.effectiveRank).reduce(0, +) / Double(max(1, mods.count))
-            body += "<tr><td style='color:\(colors[i % colors.count])'>■ \(i)</td><td>\(esc(r.names[i]))</td><td>\(mods.count)</td><td>\(String(format: "%.5f", total))</td><td>\(String(format: "%.2f", er))</td></tr>"
+            body += "<tr><td style='color:\(colors[i % colors.count])'>■ \(i)</td><td>\(esc(r.names[i]))</td><td>\(mods.count)</td><td>\(Figures.significant(total))</td><td>\(String(format: "%.2f", er))</td></tr>"
         }
         body += "</table>"
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>SwarmTune inspection</title>
             <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-            td:nth-child(2){text-align:left}svg{background:#fafafa;border:1px solid #ddd}</style></head><body>\(body)</body></html>
+            td:nth-child(2){text-align:left}table.facts td:first-child{text-align:left}svg{display:block}.legend{font-size:12px;margin:2px 0 10px 76px;display:flex;flex-wrap:wrap;gap:4px 14px}
+            .legend svg{display:inline}</style></head><body>\(body)</body></html>
             """
     }
 
-    static func lineChart(_ series: [[Double]], names: [String], colors: [String], xLabel: String) -> String {
-        let w = 640.0, h = 240.0, pad = 40.0
-        let n = max(2, series.map(\.count).max() ?? 2)
-        let top = max(1e-12, series.flatMap { $0 }.max() ?? 1)
-        var svg = "<svg width='\(Int(w))' height='\(Int(h))' viewBox='0 0 \(Int(w)) \(Int(h))'>"
-        svg += "<line x1='\(pad)' y1='\(h - pad)' x2='\(w - 10)' y2='\(h - pad)' stroke='#999'/><line x1='\(pad)' y1='10' x2='\(pad)' y2='\(h - pad)' stroke='#999'/>"
-        svg += "<text x='\(w / 2)' y='\(h - 8)' font-size='11' text-anchor='middle'>\(xLabel)</text>"
-        svg += "<text x='4' y='16' font-size='11'>\(String(format: "%.3g", top))</text><text x='4' y='\(h - pad)' font-size='11'>0</text>"
-        for (k, s) in series.enumerated() where !s.isEmpty {
-            let pts = s.enumerated().map { i, v in
-                String(format: "%.1f,%.1f", pad + (w - pad - 10) * Double(i) / Double(n - 1), (h - pad) - (h - pad - 10) * v / top)
-            }.joined(separator: " ")
-            svg += "<polyline fill='none' stroke='\(colors[k % colors.count])' stroke-width='2' points='\(pts)'><title>\(esc(names[k]))</title></polyline>"
+    static func series(_ values: [[Double]], names: [String], colors: [String], markers: Bool = false, firstX: Double = 0) -> [LinePlot.Series] {
+        values.enumerated().map { k, v in
+            LinePlot.Series(name: k < names.count ? names[k] : "\(k)", color: colors[k % colors.count],
+                            points: v.enumerated().map { .init(x: Double($0.offset) + firstX, y: $0.element) }, width: 2, markers: markers)
         }
-        svg += "</svg>"
-        let legend = names.enumerated().prefix(series.count).map { k, name in
-            "<span style='color:\(colors[k % colors.count])'>■</span> \(esc(name))"
-        }.joined(separator: " &nbsp; ")
-        return svg + "<div style='font-size:12px;margin:2px 0 10px'>\(legend)</div>"
+    }
+
+    static func lineChart(_ id: String, _ values: [[Double]], names: [String], colors: [String], xLabel: String, yLabel: String,
+                          scale: PlotAxis.Scale = .linear, floor: Double? = nil, firstX: Double = 0) -> String {
+        var plot = LinePlot(id: id, xTitle: xLabel, yTitle: yLabel, yScale: scale, series: series(values, names: names, colors: colors, firstX: firstX))
+        plot.yFloor = floor
+        return plot.html()
     }
 
     static func heatmap(_ m: [[Double]], names: [String]) -> String {
@@ -289,7 +292,7 @@ enum InspectHTML {
             for j in 0..<n {
                 let t = m[i][j] / top
                 let shade = Int(255 * (1 - t))
-                svg += "<rect x='\(40 + cell * Double(j))' y='\(10 + cell * Double(i))' width='\(cell)' height='\(cell)' fill='rgb(255,\(shade),\(shade))'><title>\(esc(names[i])) ↔ \(esc(names[j])): \(m[i][j])</title></rect>"
+                svg += "<rect x='\(40 + cell * Double(j))' y='\(10 + cell * Double(i))' width='\(cell)' height='\(cell)' fill='rgb(255,\(shade),\(shade))'><title>\(esc(names[i])) ↔ \(esc(names[j])): \(Figures.significant(m[i][j]))</title></rect>"
             }
         }
         return svg + "</svg>"

@@ -28,7 +28,8 @@ struct SimulateCommand: Command {
         OUT/summary.json (byte-identical for the same scenario and seed), OUT/timing.json (wall
         time), each node's adapter (OUT/nodes/node-I/adapter) and the consensus adapter
         (OUT/consensus/adapter); OUT defaults to runs/NAME. Only --backend inproc exists so far
-        (process and netns are not built); report.html is not written by this command yet.
+        (process and netns are not built); report.html is not written by this command yet:
+        'swarmtune report OUT/summary.json' renders it.
 
         Without SCENARIO: the older quick swarm from options (--nodes, --rounds, ...): N nodes with
         non-IID data (node i draws --own-domain of its examples from domain i mod 4: dates, units,

@@ -6,6 +6,7 @@ public enum SwarmTuneCommand {
     static let entries: [CommandEntry] = [
         .command(DemoCommand.self),
         .command(SimulateCommand.self),
+        .command(ReportCommand.self),
         .group("scenario", summary: "validate scenario files (docs/SCENARIOS.md)", discussion: ScenarioCheckCommand.groupDiscussion, [ScenarioCheckCommand.self]),
         .command(InfoCommand.self),
         .command(GenerateCommand.self),

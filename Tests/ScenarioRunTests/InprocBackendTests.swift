@@ -27,6 +27,7 @@ import Testing
         let h = try InprocHarness()
         let summary = try h.run(h.ring(rounds: 4)).summary
         #expect(summary.rounds.map(\.round) == [1, 2, 3, 4])
+        #expect(summary.edges == [[1, 3], [0, 2], [1, 3], [0, 2]])
         for r in summary.rounds {
             let before = try #require(r.consensusDistanceBeforeMix)
             let after = try #require(r.consensusDistance)
