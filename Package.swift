@@ -73,7 +73,10 @@ let package = Package(
         .target(name: "Export", dependencies: ["Adapters", "Consensus", "ModelIO", "Quant", "LM"], swiftSettings: strict),
 
         // The CLI: commands live in a library so tests can run them; the executable is one line.
-        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "Report", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
+        // The inproc scenario backend: every node of a scenario in one process on one mapped core,
+        // the round machine driven in virtual time over a virtual network.
+        .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters"], swiftSettings: strict),
+        .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "ScenarioRun", "Report", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
         .testTarget(name: "SwarmBaseTests", dependencies: ["SwarmBase"], swiftSettings: strict),
@@ -91,11 +94,13 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "TrainData", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmTuneCLITests", dependencies: ["SwarmTuneCLI", "SwarmBase", "Store", "TestSupport", "SwarmNode", "Transport",
+        .testTarget(name: "SwarmTuneCLITests", dependencies: ["ScenarioRun", "SwarmTuneCLI", "SwarmBase", "Store", "TestSupport", "SwarmNode", "Transport",
                                                           "Adapters", "LM", "Train", "TrainData", "Tensor", "Consensus", "Gossip"], swiftSettings: strict),
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Consensus", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "LM", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SwarmBase", "Consensus", "Gossip", "TrainData", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Scenario", "SwarmBase"], swiftSettings: strict),

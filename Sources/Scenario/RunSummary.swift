@@ -77,6 +77,9 @@ public struct RunSummary: Codable, Sendable, Equatable {
         public var round: Int
         /// (1/n) Σ‖θ_i − θ̄‖² over the exchanged vectors of the live nodes after the round's mix.
         public var consensusDistance: Double?
+        /// The same distance over the vectors the nodes sent in the round (after their local steps,
+        /// before the mix): with `consensusDistance`, how much the round's mix contracted the swarm.
+        public var consensusDistanceBeforeMix: Double?
         /// ‖mean(B_iA_i) − B̄Ā‖ over the live nodes after the mix (0 in frozen-a mode).
         public var productGap: Double?
         /// Factor bytes sent by all nodes in the round.

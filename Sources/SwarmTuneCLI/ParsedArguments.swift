@@ -13,6 +13,10 @@ struct ParsedArguments {
     /// Declarations the command has read (a declared option nobody reads is a bug the tests catch).
     private(set) var read: Set<String> = []
 
+    /// The options and flags given on the command line (for a command whose modes take different
+    /// options, to refuse one that does not apply).
+    var givenNames: Set<String> { Set(given.keys).union(flagsGiven) }
+
     init(command: String, _ arguments: [String], declarations: [OptionSpec]) throws(CLIError) {
         self.command = command
         specs = Dictionary(declarations.filter { !$0.isPositional }.map { ($0.name, $0) }) { a, _ in a }

@@ -2,7 +2,7 @@ import Consensus
 import Scenario
 
 /// `swarmtune scenario check FILE`: parses and validates a scenario file and prints what it asks
-/// for, without running anything (no backend runs scenario files yet).
+/// for, without running anything (`swarmtune simulate FILE` runs it on the inproc backend).
 struct ScenarioCheckCommand: Command {
     static let name = "scenario check"
     static let summary = "parse and validate a scenario file and print a summary (nothing is run)"
@@ -14,8 +14,8 @@ struct ScenarioCheckCommand: Command {
         --json prints the scenario with every default written out.
         """
     static let groupDiscussion = """
-        Scenario files describe a swarm to simulate (docs/SCENARIOS.md). No backend runs them
-        yet; 'scenario check' validates one.
+        Scenario files describe a swarm to simulate (docs/SCENARIOS.md). 'scenario check'
+        validates one; 'swarmtune simulate FILE' runs it (inproc backend).
         """
     static let examples = ["scenario check scenarios/quickstart.json", "scenario check scenarios/churn-16.json --data",
                            "scenario check scenarios/iid-ring-8.json --json"]
@@ -60,7 +60,7 @@ struct ScenarioCheckCommand: Command {
     /// What the scenario asks for, one aspect a line.
     static func summary(_ s: Scenario) -> String {
         let joins = s.totalNodes - s.nodes
-        var lines = ["\(s.name): valid (not run: no backend runs scenario files yet)"]
+        var lines = ["\(s.name): valid (not run; swarmtune simulate FILE runs it in one process)"]
         if !s.comment.isEmpty { lines.append("  comment:  \(s.comment)") }
         lines.append("  core:     \(s.core), seed \(s.seed)")
         lines.append("  nodes:    \(s.nodes)\(joins > 0 ? " (+\(joins) joining)" : ""), topology \(topologyText(s.topology))")

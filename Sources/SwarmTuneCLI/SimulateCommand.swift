@@ -1,5 +1,6 @@
 import Adapters
 import Consensus
+import ScenarioRun
 import Foundation
 import LM
 import Simulation
@@ -7,26 +8,60 @@ import Tensor
 import Train
 import TrainData
 
-/// `swarmtune simulate`: a Dec-LoRA swarm in one process on the real core.
+/// `swarmtune simulate`: a scenario file on the inproc backend (virtual time, virtual network),
+/// or, without one, the older Dec-LoRA swarm in one process configured by options.
 struct SimulateCommand: Command {
     static let name = "simulate"
-    static let summary = "a Dec-LoRA swarm in one process: non-IID nodes, local steps, gossip averaging"
+    static let summary = "run a scenario file in one process (inproc backend), or a quick Dec-LoRA swarm from options"
     static let discussion = """
-        Runs Dec-LoRA with N simulated nodes in this process, all on one shared core: each node has
-        private non-IID data (node i draws --own-domain of its examples from domain i mod 4: dates,
-        units, sort, extract), every round takes --local-steps steps locally, then the nodes average
-        their factors with Metropolis weights over the topology (only factors move). Reports per
-        round the mean training loss and the consensus distance before and after mixing, then the
-        exact match of the consensus adapter on held-out examples of all domains, per domain.
-        Writes each node's adapter to OUT/node-I/adapter (swarmtune inspect OUT compares them) and
-        OUT/report.json. No network is involved; the node runtime (swarmtune node) keeps membership over TLS.
+        With SCENARIO (a scenario file, docs/SCENARIOS.md): runs it on the inproc backend. Every node
+        lives in this process on one memory-mapped core with its own LoRA, optimizer and data; each
+        node's gossip round machine (the node runtime's own) runs in virtual time over a virtual
+        network with the scenario's latency, jitter, loss, bandwidth and partitions, and the
+        scenario's events (kill, restart from the node's last checkpoint, pause, partition, heal,
+        join, hostile) happen at their round or virtual second. A local step costs --step-ms of
+        virtual time; membership views change --detection-ms after an event. Nodes whose steps end
+        at the same virtual instant train in parallel (one thread each), so the run uses every core
+        and is still the same for a seed. Evaluates exact match on the global test set at the
+        scenario's eval rounds and at the end, against the baselines it asks for (each node alone
+        for the same steps; one adapter on the pooled data for the same total steps). Writes
+        OUT/summary.json (byte-identical for the same scenario and seed), OUT/timing.json (wall
+        time), each node's adapter (OUT/nodes/node-I/adapter) and the consensus adapter
+        (OUT/consensus/adapter); OUT defaults to runs/NAME. Only --backend inproc exists so far
+        (process and netns are not built); report.html is not written by this command yet:
+        'swarmtune report OUT/summary.json' renders it.
+
+        Without SCENARIO: the older quick swarm from options (--nodes, --rounds, ...): N nodes with
+        non-IID data (node i draws --own-domain of its examples from domain i mod 4: dates, units,
+        sort, extract), --local-steps steps each per round, then factors averaged with Metropolis
+        weights over the topology, synchronously, with no network model. Reports per round the mean
+        loss and the consensus distance before and after mixing, then exact match of the consensus
+        adapter on held-out examples. Writes OUT/node-I/adapter and OUT/report.json (OUT defaults
+        to runs/swarm). Its held-out questions are drawn independently of the training data and may
+        repeat training instructions; scenario files keep the test set disjoint.
         """
     static let examples = [
+        "simulate scenarios/quickstart.json",
+        "simulate scenarios/partition-heal-8.json --out runs/ph8 --step-ms 500",
         "simulate --nodes 4 --rounds 6 --baseline",
         "simulate --nodes 8 --topology regular-4 --rounds 10 --out runs/swarm8",
     ]
 
     struct Options: Declarations {
+        let scenario = Positional("SCENARIO", help: "a scenario file (docs/SCENARIOS.md); without it, the options below configure a quick swarm",
+                                  required: false)
+        let backend = Option.custom("--backend", "inproc", help: "where a scenario runs (only inproc exists so far)",
+                                    default: "inproc", allowed: "inproc") { text in
+            switch text {
+            case "inproc": return .success(text)
+            case "process", "netns": return .failure(ValueProblem("'\(text)' is not built yet; only inproc runs scenarios so far"))
+            default: return .failure(ValueProblem("must be inproc, got '\(text)'"))
+            }
+        }
+        let stepMilliseconds = Option.number("--step-ms", help: "with SCENARIO: virtual time of one optimizer step of one node",
+                                             default: 1000, range: 0.001...3_600_000)
+        let detectionMilliseconds = Option.number("--detection-ms", help: "with SCENARIO: virtual delay until membership views show a change",
+                                                  default: 2000, range: 0...3_600_000)
         let model = Option.text("--model", "PATH", help: "the core (a GGUF file)", default: BenchForward.defaultModel)
         let nodes = Option.integer("--nodes", help: "simulated nodes", default: 4, range: 1...64)
         let topology = Option.custom("--topology", "ring|full|regular-K", help: "who averages with whom",
@@ -42,10 +77,16 @@ struct SimulateCommand: Command {
         let rank = Option.integer("--rank", help: "LoRA rank", default: 8, range: 1...256)
         let baseline = Flag("--baseline", help: "also train node 0 alone (no gossip) for the same steps")
         let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls", default: .fp32)
-        let out = Option.text("--out", "DIR", help: "where the node adapters and report.json go", default: "runs/swarm")
+        let out = Option.text("--out", "DIR", help: "the run directory (default: runs/NAME with SCENARIO, else runs/swarm)")
         let threads = Option.threads
     }
 
+    /// The options that configure the quick swarm only (refused with SCENARIO: the file says it).
+    static let quickSwarmOnly = ["--model", "--nodes", "--topology", "--rounds", "--local-steps", "--examples-per-node",
+                                 "--own-domain", "--eval", "--lr", "--rank", "--baseline", "--precision"]
+
+    let scenarioFile: String?
+    let inproc: InprocOptions
     let model: String
     let options: SwarmOptions
     let topologyName: String
@@ -54,9 +95,15 @@ struct SimulateCommand: Command {
     let baseline: Bool
     let precision: Precision
     let out: String
+    let outGiven: String?
     let threads: Int?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        scenarioFile = try p.positional(d.scenario)
+        _ = try p.value(d.backend)
+        var inproc = InprocOptions()
+        inproc.stepMilliseconds = try p.value(d.stepMilliseconds)
+        inproc.detectionMilliseconds = try p.value(d.detectionMilliseconds)
         model = try p.value(d.model)
         var o = SwarmOptions()
         o.nodes = try p.value(d.nodes)
@@ -72,11 +119,26 @@ struct SimulateCommand: Command {
         rank = try p.value(d.rank)
         baseline = p.flag(d.baseline)
         precision = try p.value(d.precision)
-        out = try p.value(d.out)
+        let given = try p.optional(d.out)
+        out = given ?? "runs/swarm"
+        outGiven = given
         threads = try p.optional(d.threads)
+        inproc.threads = threads
+        self.inproc = inproc
+        let names = p.givenNames
+        if scenarioFile != nil, let stray = Self.quickSwarmOnly.first(where: names.contains) {
+            throw .usage(command: Self.name, message: "\(stray) configures the quick swarm only; with SCENARIO the scenario file says it")
+        }
+        if scenarioFile == nil, let stray = ["--backend", "--step-ms", "--detection-ms"].first(where: names.contains) {
+            throw .usage(command: Self.name, message: "\(stray) applies to a scenario run only: give a SCENARIO file")
+        }
     }
 
     func run() throws(CLIError) {
+        if let scenarioFile {
+            try Self.runScenario(file: scenarioFile, out: outGiven, options: inproc)
+            return
+        }
         _ = try Self.execute(path: model, options: options, topologyName: topologyName, lr: lr, rank: rank, baseline: baseline,
                              precision: precision, out: out, threads: threads)
     }

@@ -254,10 +254,16 @@ final class ProgressLine {
     func update(step: Int, text: String, elapsed: Double) {
         let eta = step > 0 ? elapsed / Double(step) * Double(total - step) : 0
         let line = String(format: "step %d/%d  %@  elapsed %.0fs  ETA %.0fs", step, total, text, elapsed, eta)
+        show(line, force: step == total || step == 1)
+    }
+
+    /// Shows `line` now: in place on a terminal; otherwise as a log line at most every 5 s
+    /// (always when `force`).
+    func show(_ line: String, force: Bool = false) {
         if tty {
             Output.err("\r\u{1B}[2K" + line, terminator: "")
             dirty = true
-        } else if Date().timeIntervalSince(lastLog) >= 5 || step == total || step == 1 {
+        } else if force || Date().timeIntervalSince(lastLog) >= 5 {
             Output.err(line)
             lastLog = Date()
         }

@@ -1,0 +1,147 @@
+import Foundation
+import Gossip
+import LM
+import Scenario
+import SwarmBase
+import Tensor
+import Train
+import TrainData
+
+/// What an inproc run produced: the summary (deterministic for a scenario and seed), its wall-clock
+/// timing, and the adapters at the end.
+public struct InprocResult {
+    public var summary: RunSummary
+    public var timing: RunTiming
+    /// Each node's adapter at the end, by index (killed nodes: as they died; nodes that never
+    /// joined are absent).
+    public var nodeAdapters: [Int: LoRAParameters]
+    /// The mean of the live nodes' exchanged factors (the consensus adapter).
+    public var consensus: LoRAParameters
+    /// With `InprocOptions.keepTrace`: node → round → its exchanged vector after that round's mix.
+    public var trace: [Int: [Int: [Float]]]
+    /// With `keepTrace`: node → round → the neighbours it mixed with.
+    public var mixedWith: [Int: [Int: [Int]]]
+}
+
+/// The inproc backend (issue 11): a scenario run in this process, every node on one memory-mapped
+/// core, in virtual time (docs/SCENARIOS.md, "The inproc backend").
+public enum InprocBackend {
+    /// Loads the scenario's core and runs it. `coreOverride` replaces the scenario's `core` (tests).
+    public static func run(_ scenario: Scenario, file: String, options: InprocOptions = InprocOptions(),
+                           progress: @escaping (InprocProgress) -> Void = { _ in }) throws(InprocError) -> InprocResult {
+        let model: LlamaModel
+        let core: CoreTokenizer
+        guard FileManager.default.fileExists(atPath: scenario.core) else {
+            throw .core(path: scenario.core, reason: "no such file")
+        }
+        do {
+            model = try LlamaModel(path: scenario.core)
+            core = try CoreTokenizer(metadata: model.file.metadata, path: scenario.core)
+        } catch {
+            throw .core(path: scenario.core, reason: error.description)
+        }
+        return try run(scenario, file: file, model: model, core: core, options: options, progress: progress)
+    }
+
+    /// Runs the scenario on a loaded core.
+    public static func run(_ scenario: Scenario, file: String, model: LlamaModel, core: CoreTokenizer,
+                           options: InprocOptions = InprocOptions(),
+                           progress: @escaping (InprocProgress) -> Void = { _ in }) throws(InprocError) -> InprocResult {
+        let started = Date()
+        guard let template = core.chatTemplate else {
+            throw .core(path: scenario.core, reason: core.chatTemplateError ?? "the core carries no chat template")
+        }
+        if scenario.gossip.mode == .product {
+            throw .unsupported(file: file, field: "gossip.mode",
+                               reason: "'product' is not available in the inproc backend yet (the node runs it); use factors or frozen-a")
+        }
+        let data: ScenarioData
+        do { data = try scenario.buildData() } catch { throw .data(error) }
+        let threads = options.threads ?? InprocSwarm.cpus
+        let pool = ComputePool(threads: threads)
+        let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, pool: pool)
+        let setup = Setup(scenario: scenario, model: model, template: template, tokenizer: core.tokenizer, data: data)
+
+        let nodes = (0..<scenario.totalNodes).map { i in
+            InprocNode(index: i, id: .simulated(i), trainer: setup.trainer(i, steps: setup.swarmSteps),
+                       data: setup.examples[i], state: i < scenario.nodes ? .running : .notStarted)
+        }
+        let exchanged = ExchangedRanges(layout: setup.initial, mode: scenario.gossip.mode)
+        if scenario.gossip.mode == .frozenA { for n in nodes { n.trainer.frozenRanges = exchanged.frozen } }
+        var lastEval: (vector: [Float], eval: RunSummary.Eval)?
+        var roundWall: [Double] = []
+        var lastWall = Date()
+        let swarm = InprocSwarm(scenario: scenario, options: options, nodes: nodes, exchanged: exchanged,
+                                evaluate: { round, mean throws(InprocError) in
+            let r = try evaluator.run(setup.adapter(exchanged, mean), what: "the consensus adapter after round \(round)")
+            let eval = RunSummary.Eval(consensus: r.rate, consensusByDomain: r.byDomain)
+            lastEval = (mean, eval)
+            return eval
+        }, progress: { p in
+            roundWall.append(Date().timeIntervalSince(lastWall))
+            lastWall = Date()
+            progress(p)
+        })
+        try swarm.run()
+
+        var summary = setup.summary(backend: "inproc", coreHash: model.computeCoreHash().hex)
+        summary.rounds = swarm.rounds.keys.sorted().map { swarm.rounds[$0]! }
+        summary.timeline = swarm.timeline
+        let everyone = (0..<scenario.totalNodes).map(NodeID.simulated)
+        summary.edges = everyone.map { id in swarm.settings.neighbours.neighbours(of: id, alive: everyone).map(\.simulatedIndex) }
+        // The consensus at the end: the mean over the nodes that did not die.
+        let survivors = nodes.filter { $0.state == .running || $0.state == .finished }
+        let vectors = survivors.map { exchanged.vector(of: $0.trainer.lora) }
+        let mean = RoundLedger.mean(vectors) ?? exchanged.vector(of: setup.initial)
+        let consensus = setup.adapter(exchanged, mean)
+        var final = RunSummary.Final()
+        final.consensusDistance = RoundLedger.distance(vectors)
+        progress(InprocProgress(phase: "eval", done: 0, total: 1, virtualSeconds: Double(swarm.now) / 1e9, detail: "the consensus adapter"))
+        if let lastEval, lastEval.vector == mean {
+            final.consensus = lastEval.eval.consensus
+            final.consensusByDomain = lastEval.eval.consensusByDomain
+        } else {
+            let r = try evaluator.run(consensus, what: "the final consensus adapter")
+            (final.consensus, final.consensusByDomain) = (r.rate, r.byDomain)
+        }
+        final.core = try evaluator.run(nil, what: "the core alone").rate
+        if scenario.baselines.localOnly {
+            try Baselines.localOnly(setup, evaluator: evaluator, workers: threads, into: &final, progress: progress)
+        }
+        if scenario.baselines.centralized {
+            try Baselines.centralized(setup, evaluator: evaluator, pool: pool, into: &final, progress: progress)
+        }
+        summary.final = final
+        var adapters: [Int: LoRAParameters] = [:]
+        for n in nodes where n.state != .notStarted { adapters[n.index] = n.trainer.lora }
+        let timing = RunTiming(seconds: Date().timeIntervalSince(started), secondsPerRound: roundWall,
+                               peakRSSBytes: Self.peakRSS(), cpu: pool.isaName, threads: threads)
+        return InprocResult(summary: summary, timing: timing, nodeAdapters: adapters, consensus: consensus,
+                            trace: swarm.trace, mixedWith: swarm.mixedWith)
+    }
+
+    /// The process's peak resident set (getrusage), in bytes.
+    static func peakRSS() -> Int? {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
+        return usage.ru_maxrss * 1024
+    }
+}
+
+extension RoundLedger {
+    /// The mean of equal-length vectors (nil for none).
+    static func mean(_ vectors: [[Float]]) -> [Float]? {
+        guard let first = vectors.first else { return nil }
+        var sum = [Double](repeating: 0, count: first.count)
+        for v in vectors { for i in v.indices { sum[i] += Double(v[i]) } }
+        return sum.map { Float($0 / Double(vectors.count)) }
+    }
+
+    /// (1/n) Σ‖θ_i − θ̄‖² of equal-length vectors (nil for none).
+    static func distance(_ vectors: [[Float]]) -> Double? {
+        guard let mean = mean(vectors) else { return nil }
+        var total = 0.0
+        for v in vectors { for i in v.indices { let d = Double(v[i]) - Double(mean[i]); total += d * d } }
+        return total / Double(vectors.count)
+    }
+}

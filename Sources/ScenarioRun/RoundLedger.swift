@@ -1,0 +1,83 @@
+import Scenario
+
+/// What the swarm did in each round, gathered as nodes complete it (at different virtual times):
+/// per node its figures, and running sums of the exchanged vectors before and after the mix, from
+/// which the round's consensus distance and mean (the consensus adapter) follow without keeping
+/// every node's vector. A round is closed (turned into a `RunSummary.Round`) once no live node can
+/// still complete it.
+struct RoundLedger {
+    struct Sums {
+        var nodes: [RunSummary.NodeRound] = []
+        var after: [Double]
+        var afterSquares = 0.0
+        var before: [Double]
+        var beforeSquares = 0.0
+        var beforeCount = 0
+
+        init(count: Int) {
+            after = [Double](repeating: 0, count: count)
+            before = [Double](repeating: 0, count: count)
+        }
+    }
+
+    let count: Int
+    private(set) var open: [Int: Sums] = [:]
+
+    init(vectorCount: Int) { count = vectorCount }
+
+    /// A node's exchanged vector when it sent its factors for `round` (after its local steps).
+    mutating func sent(round: Int, vector: [Float]) {
+        var s = open[round] ?? Sums(count: count)
+        s.beforeSquares += Self.add(vector, to: &s.before)
+        s.beforeCount += 1
+        open[round] = s
+    }
+
+    /// A node completed `round`: its figures and its vector after the mix.
+    mutating func completed(round: Int, node: RunSummary.NodeRound, vector: [Float]) {
+        var s = open[round] ?? Sums(count: count)
+        s.nodes.append(node)
+        s.afterSquares += Self.add(vector, to: &s.after)
+        open[round] = s
+    }
+
+    /// The rounds below `round` that are still open, taken out in order.
+    mutating func close(below round: Int) -> [(round: Int, sums: Sums)] {
+        let due = open.keys.filter { $0 < round }.sorted()
+        return due.map { r in (r, open.removeValue(forKey: r)!) }
+    }
+
+    /// Adds `v` into `sum`; returns ‖v‖².
+    private static func add(_ v: [Float], to sum: inout [Double]) -> Double {
+        var squares = 0.0
+        for i in v.indices {
+            let x = Double(v[i])
+            sum[i] += x
+            squares += x * x
+        }
+        return squares
+    }
+}
+
+extension RoundLedger.Sums {
+    /// The mean of the completed nodes' vectors after the mix (nil when none completed).
+    var mean: [Float]? {
+        guard !nodes.isEmpty else { return nil }
+        let n = Double(nodes.count)
+        return after.map { Float($0 / n) }
+    }
+
+    /// (1/n) Σ‖θ_i − θ̄‖² = (1/n) Σ‖θ_i‖² − ‖θ̄‖², after the mix.
+    var distanceAfter: Double? { Self.distance(sum: after, squares: afterSquares, n: nodes.count) }
+
+    /// The same over the vectors as sent (before the mix).
+    var distanceBefore: Double? { Self.distance(sum: before, squares: beforeSquares, n: beforeCount) }
+
+    private static func distance(sum: [Double], squares: Double, n: Int) -> Double? {
+        guard n > 0 else { return nil }
+        let count = Double(n)
+        var meanSquares = 0.0
+        for x in sum { meanSquares += (x / count) * (x / count) }
+        return max(0, squares / count - meanSquares)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Scenario
+import ScenarioRun
+import Testing
+
+@Suite("inproc backend") struct InprocBackendTests {
+    @Test("the same scenario and seed give byte-identical summary.json, with jitter, loss, a kill and a restart")
+    func deterministic() throws {
+        let h = try InprocHarness()
+        let s = try h.ring(rounds: 4, baselines: true, extra: """
+            "network": {"latency-ms": 20, "jitter-ms": 30, "loss": 0.1},
+            "events": [{"round": 2, "kind": "kill", "node": 2}, {"round": 3, "kind": "restart", "node": 2}],
+            "eval": {"every": 2}
+            """)
+        let a = try RunDirectory.summaryBytes(h.run(s).summary)
+        let b = try RunDirectory.summaryBytes(h.run(s).summary)
+        #expect(a == b)
+        // And the run is not trivially empty: rounds, evals and baselines are in it.
+        let summary = try JSONDecoder().decode(RunSummary.self, from: Data(a))
+        #expect(summary.rounds.count == 4)
+        #expect(summary.rounds[1].eval != nil)
+        #expect(summary.final.centralized != nil && summary.final.localOnly?.count == 4)
+    }
+
+    @Test("a fault-free ring's mix contracts the consensus distance in every round")
+    func ringContracts() throws {
+        let h = try InprocHarness()
+        let summary = try h.run(h.ring(rounds: 4)).summary
+        #expect(summary.rounds.map(\.round) == [1, 2, 3, 4])
+        #expect(summary.edges == [[1, 3], [0, 2], [1, 3], [0, 2]])
+        for r in summary.rounds {
+            let before = try #require(r.consensusDistanceBeforeMix)
+            let after = try #require(r.consensusDistance)
+            #expect(before > 0, "round \(r.round): the nodes' local steps on different data set them apart")
+            #expect(after < before, "round \(r.round): \(after) after the mix, \(before) before")
+            #expect(r.nodes.map(\.node) == [0, 1, 2, 3])
+            #expect(r.nodes.allSatisfy { $0.mixed == 2 && $0.late == 0 })
+        }
+    }
+
+    @Test("a killed node's rounds are absent while it is dead, and it completes the run after its restart")
+    func killRestart() throws {
+        let h = try InprocHarness()
+        let s = try h.ring(rounds: 6, extra: """
+            "events": [{"round": 2, "kind": "kill", "node": 1}, {"round": 4, "kind": "restart", "node": 1}]
+            """)
+        let summary = try h.run(s).summary
+        #expect(summary.rounds.map(\.round) == [1, 2, 3, 4, 5, 6])
+        let byRound = Dictionary(uniqueKeysWithValues: summary.rounds.map { ($0.round, Set($0.nodes.map(\.node))) })
+        #expect(byRound[1]!.contains(1))
+        // Killed at the start of round 2, back at the start of round 4 from its round-1 checkpoint:
+        // round 3 ran entirely without it.
+        #expect(!byRound[3]!.contains(1))
+        #expect(byRound[6]!.contains(1))
+        for other in [0, 2, 3] {
+            #expect((1...6).allSatisfy { byRound[$0]!.contains(other) }, "node \(other): \(summary.rounds.map { ($0.round, $0.nodes.map(\.node)) })")
+        }
+        let kinds = summary.timeline.filter { $0.node == 1 && $0.seenBy == nil }.map(\.kind)
+        #expect(kinds == ["kill", "restart"])
+        // Its neighbours (0 and 2) saw it go and come back.
+        #expect(summary.timeline.contains { $0.kind == "dead" && $0.node == 1 && $0.seenBy == 0 })
+        #expect(summary.timeline.contains { $0.kind == "alive" && $0.node == 1 && $0.seenBy == 2 })
+    }
+
+    @Test("a partition keeps the groups apart until the heal, which brings them together")
+    func partitionHeal() throws {
+        let h = try InprocHarness()
+        let s = try h.ring(rounds: 10, lr: 0.02, extra: """
+            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 6, "kind": "heal"}]
+            """)
+        let result = try h.run(s, trace: true)
+        let group = [0: 0, 1: 0, 2: 1, 3: 1]
+        // Nobody mixes across the cut while it holds (rounds 2...5).
+        for round in 2...5 {
+            for node in 0..<4 {
+                let partners = result.mixedWith[node]?[round] ?? []
+                #expect(partners.allSatisfy { group[$0] == group[node] }, "node \(node), round \(round): mixed with \(partners)")
+            }
+        }
+        #expect((7...10).contains { r in (0..<4).contains { n in (result.mixedWith[n]?[r] ?? []).contains { group[$0] != group[n] } } })
+        func gap(_ round: Int) -> Double {
+            let v = result.trace
+            return squaredDistance(mean([v[0]![round]!, v[1]![round]!]), mean([v[2]![round]!, v[3]![round]!]))
+        }
+        #expect(gap(5) >= gap(1), "between-group distance \(gap(1)) at the cut, \(gap(5)) at its end")
+        #expect(gap(10) < gap(5), "between-group distance \(gap(5)) at the heal, \(gap(10)) at the end")
+    }
+
+    @Test("a missing core is refused with its path")
+    func missingCore() throws {
+        let h = try InprocHarness()
+        let s = try h.scenario(#"{"name": "t", "core": "/nonexistent/core.gguf"}"#)
+        #expect {
+            try InprocBackend.run(s, file: "x.json")
+        } throws: { error in
+            "\(error)".contains("/nonexistent/core.gguf") && "\(error)".contains("no such file")
+        }
+    }
+
+    @Test("an averaging mode the backend does not run is refused with the file and field")
+    func unsupportedMode() throws {
+        let h = try InprocHarness()
+        let s = try h.scenario(#"{"name": "t", "gossip": {"mode": "product"}}"#, file: "m.json")
+        #expect {
+            try InprocBackend.run(s, file: "m.json", model: h.model, core: h.core)
+        } throws: { error in
+            "\(error)".hasPrefix("m.json: gossip.mode: 'product'")
+        }
+    }
+}
+
+@Suite("inproc backend: hostile nodes") struct InprocHostileTests {
+    @Test("a node turned hostile (NaN factors) is refused by its neighbours and mixed by nobody")
+    func hostileRefused() throws {
+        let h = try InprocHarness()
+        let s = try h.ring(rounds: 4, extra: #""events": [{"round": 2, "kind": "hostile", "node": 0, "behaviour": "nan"}]"#)
+        let summary = try h.run(s).summary
+        for r in summary.rounds {
+            let byNode = Dictionary(uniqueKeysWithValues: r.nodes.map { ($0.node, $0) })
+            for neighbour in [1, 3] {
+                #expect(byNode[neighbour]?.refused == (r.round >= 2 ? 1 : 0), "round \(r.round), node \(neighbour)")
+                #expect(byNode[neighbour]?.mixed == (r.round >= 2 ? 1 : 2), "round \(r.round), node \(neighbour)")
+            }
+            #expect(byNode[2]?.refused == 0)
+            #expect(r.consensusDistance?.isFinite == true)
+        }
+    }
+}
