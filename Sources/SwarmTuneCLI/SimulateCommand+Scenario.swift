@@ -1,10 +1,11 @@
 import Foundation
+import Report
 import Scenario
 import ScenarioRun
 
 extension SimulateCommand {
-    /// Runs a scenario file on the inproc backend and writes its run directory; returns the
-    /// directory and the result (the hook for rendering report.html from `result.summary`).
+    /// Runs a scenario file on the inproc backend and writes its run directory (summary.json,
+    /// timing.json, report.html, adapters); returns the directory and the result.
     @discardableResult
     static func runScenario(file: String, out: String?, options: InprocOptions) throws(CLIError) -> (directory: String, result: InprocResult) {
         let scenario: Scenario
@@ -33,8 +34,11 @@ extension SimulateCommand {
         do { try RunDirectory.write(result, to: directory, version: SwarmTuneCommand.version) } catch {
             throw .failure(error.description)
         }
+        do { try ReportHTML.write(summary: result.summary, timing: result.timing, to: directory + "/report.html") } catch {
+            throw .failure(error.description)
+        }
         Output.out(table(result))
-        Output.out(String(format: "\nwall time %.1f s; run directory %@ (summary.json, timing.json, adapters)",
+        Output.out(String(format: "\nwall time %.1f s; run directory %@ (summary.json, timing.json, report.html, adapters)",
                           result.timing.seconds, directory))
         return (directory, result)
     }

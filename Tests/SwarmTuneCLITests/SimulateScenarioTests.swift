@@ -6,7 +6,7 @@ import TestSupport
 
 /// `swarmtune simulate SCENARIO`: the scenario path of simulate, on the tiny core.
 @Suite struct SimulateScenarioTests {
-    @Test("simulate SCENARIO writes summary.json, timing.json and every node's adapter under --out")
+    @Test("simulate SCENARIO writes summary.json, timing.json, report.html and every node's adapter under --out")
     func writesRunDirectory() throws {
         let dir = TemporaryDirectory()
         try TinyModel().write(to: dir.file("tiny.gguf"))
@@ -20,7 +20,7 @@ import TestSupport
         let (out, result) = try SimulateCommand.runScenario(file: dir.file("s.json"), out: dir.file("run"), options: options)
         #expect(out == dir.file("run"))
         #expect(result.summary.rounds.count == 2)
-        for file in ["summary.json", "timing.json", "nodes/node-0/adapter", "nodes/node-1/adapter", "consensus/adapter"] {
+        for file in ["summary.json", "timing.json", "report.html", "nodes/node-0/adapter", "nodes/node-1/adapter", "consensus/adapter"] {
             #expect(FileManager.default.fileExists(atPath: dir.file("run/" + file)), "\(file)")
         }
     }
