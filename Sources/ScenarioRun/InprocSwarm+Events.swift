@@ -38,6 +38,14 @@ extension InprocSwarm {
     /// Carries out event `index` now. For a queued seconds-timed event, also moves past it.
     func fire(_ index: Int) {
         if index == nextEvent { nextEvent += 1 }
+        let before = timeline.count
+        defer {
+            // A round-timed event is marked at the round the scenario names (the swarm's first node
+            // has just started it), not at the lowest round a live node is in.
+            if case .round(let r) = scenario.events[index].when {
+                for k in before..<timeline.count where timeline[k].seenBy == nil { timeline[k].round = r }
+            }
+        }
         switch scenario.events[index].kind {
         case .kill(let i):
             let node = nodes[i]
