@@ -9,13 +9,16 @@ extension NodeStore {
 
     /// The last `count` rounds, oldest first.
     public func rounds(last count: Int) throws(StoreError) -> [RoundRecord] {
+        // A version-1 file (read-only, not migrated) has no product_gap column.
+        let gap = meta.schemaVersion >= 2 ? "product_gap" : "NULL"
         let rows = try read { (db) throws(SQLiteError) in
             try db.query("""
-                SELECT round, loss, consensus_estimate, neighbours, bytes_sent, bytes_received, seconds
+                SELECT round, loss, consensus_estimate, neighbours, bytes_sent, bytes_received, seconds, \(gap)
                 FROM rounds ORDER BY round DESC LIMIT ?1
                 """, [.integer(Int64(max(count, 0)))]) { (s) throws(SQLiteError) in
                 RoundRow(round: try s.int64(0), loss: try s.double(1), consensusEstimate: try s.optionalDouble(2),
-                         neighbours: try s.blob(3), bytesSent: try s.int64(4), bytesReceived: try s.int64(5), seconds: try s.double(6))
+                         neighbours: try s.blob(3), bytesSent: try s.int64(4), bytesReceived: try s.int64(5), seconds: try s.double(6),
+                         productGap: try s.optionalDouble(7))
             }
         }
         var records: [RoundRecord] = []
@@ -30,14 +33,14 @@ extension NodeStore {
 
     static func insert(_ record: RoundRecord, into db: Database) throws(SQLiteError) {
         try db.run("""
-            INSERT INTO rounds (round, loss, consensus_estimate, neighbours, bytes_sent, bytes_received, seconds)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            INSERT INTO rounds (round, loss, consensus_estimate, neighbours, bytes_sent, bytes_received, seconds, product_gap)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
             ON CONFLICT (round) DO UPDATE SET loss = excluded.loss, consensus_estimate = excluded.consensus_estimate,
                 neighbours = excluded.neighbours, bytes_sent = excluded.bytes_sent,
-                bytes_received = excluded.bytes_received, seconds = excluded.seconds
+                bytes_received = excluded.bytes_received, seconds = excluded.seconds, product_gap = excluded.product_gap
             """, [.integer(record.round), .real(record.loss), record.consensusEstimate.map(SQLValue.real) ?? .null,
                   .blob(record.neighbours.flatMap(\.digest.bytes)), .integer(record.bytesSent),
-                  .integer(record.bytesReceived), .real(record.seconds)])
+                  .integer(record.bytesReceived), .real(record.seconds), record.productGap.map(SQLValue.real) ?? .null])
     }
 }
 
@@ -46,6 +49,7 @@ private struct RoundRow: Sendable {
     let round: Int64, loss: Double, consensusEstimate: Double?
     let neighbours: [UInt8]
     let bytesSent: Int64, bytesReceived: Int64, seconds: Double
+    let productGap: Double?
 
     func record(path: String) throws(StoreError) -> RoundRecord {
         guard neighbours.count % Digest32.byteCount == 0 else {
@@ -55,6 +59,6 @@ private struct RoundRow: Sendable {
             NodeID(digest: Digest32(unchecked: Array(neighbours[$0..<$0 + Digest32.byteCount])))
         }
         return RoundRecord(round: round, loss: loss, consensusEstimate: consensusEstimate, neighbours: ids,
-                           bytesSent: bytesSent, bytesReceived: bytesReceived, seconds: seconds)
+                           bytesSent: bytesSent, bytesReceived: bytesReceived, seconds: seconds, productGap: productGap)
     }
 }

@@ -41,8 +41,8 @@ public final class NodeStore: Sendable {
 
     /// Opens the node's database in `directory` for writing, creating the directory and the
     /// database when missing. An existing database must be a sound state database of this
-    /// version written for `identity`; otherwise it is refused (the error names the field and
-    /// both values) and left unchanged. `config` replaces the stored configuration.
+    /// version or an older one (migrated here) written for `identity`; otherwise it is refused
+    /// (the error names the field and both values) and left unchanged. `config` replaces the stored configuration.
     public static func open(directory: String, identity: StoreIdentity, config: JSONValue) throws(StoreError) -> NodeStore {
         do {
             try FileIO.makeDirectories(directory)
@@ -59,6 +59,15 @@ public final class NodeStore: Sendable {
         try checkIdentity(meta.identity, against: identity, path: path)
         let current: StoreMeta
         do {
+            // An older file is brought to this version, one step per transaction: a crash mid-way
+            // leaves it at the last whole step, which the next open continues from.
+            var version = meta.schemaVersion
+            while version < StoreSchema.version, let step = StoreSchema.migrations[version] {
+                try database.transaction { (db) throws(SQLiteError) in
+                    try db.execute(step + "; PRAGMA user_version=\(version + 1)")
+                }
+                version += 1
+            }
             try database.setCheckpointOnClose(true)
             // WAL with synchronous=FULL: every commit fsyncs the log, so a committed round
             // survives power loss as well as kill -9 (NORMAL would only lose the newest commits
@@ -67,7 +76,7 @@ public final class NodeStore: Sendable {
             if meta.config != config {
                 try database.run("UPDATE meta SET config = ?1 WHERE id = 1", [.text(config.text())])
             }
-            current = StoreMeta(identity: meta.identity, config: config, schemaVersion: meta.schemaVersion, createdAt: meta.createdAt)
+            current = StoreMeta(identity: meta.identity, config: config, schemaVersion: version, createdAt: meta.createdAt)
         } catch {
             throw classify(error, path: path)
         }
@@ -200,7 +209,7 @@ public final class NodeStore: Sendable {
                 throw StoreError.notAStateDatabase(path: path, detail: "an SQLite database of another program (application id \(application))")
             }
             let version = try database.userVersion()
-            guard version == StoreSchema.version else {
+            guard (StoreSchema.oldestReadable...StoreSchema.version).contains(version) else {
                 throw StoreError.unsupportedVersion(path: path, found: version, supported: StoreSchema.version)
             }
             let problems = try database.integrityCheck(quick: true)

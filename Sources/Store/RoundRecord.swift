@@ -15,9 +15,12 @@ public struct RoundRecord: Hashable, Sendable {
     public let bytesReceived: Int64
     /// Wall-clock seconds the round took.
     public let seconds: Double
+    /// ‖mean(B_jA_j) − B'A'‖ / ‖mean(B_jA_j)‖ after the round's mix (nil without a mix, and in
+    /// rounds stored before schema version 2).
+    public let productGap: Double?
 
     public init(round: Int64, loss: Double, consensusEstimate: Double?, neighbours: [NodeID],
-                bytesSent: Int64, bytesReceived: Int64, seconds: Double) {
+                bytesSent: Int64, bytesReceived: Int64, seconds: Double, productGap: Double? = nil) {
         self.round = round
         self.loss = loss
         self.consensusEstimate = consensusEstimate
@@ -25,5 +28,6 @@ public struct RoundRecord: Hashable, Sendable {
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
         self.seconds = seconds
+        self.productGap = productGap
     }
 }

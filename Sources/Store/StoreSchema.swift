@@ -1,10 +1,18 @@
 /// The tables of a node's state database and their version. docs/STORE.md describes each column.
 ///
-/// The version lives in `PRAGMA user_version`; a file with another version is refused rather
-/// than migrated in place (a migration, when one is needed, gets its own version and code).
+/// The version lives in `PRAGMA user_version`. A file of an older version is migrated in place
+/// when a node opens it for writing (one transaction per step, `migrations`) and read as it is by
+/// read-only openers; a newer version is refused.
 enum StoreSchema {
     /// The schema this build writes and reads.
-    static let version: Int64 = 1
+    static let version: Int64 = 2
+    /// The oldest version this build still reads and migrates.
+    static let oldestReadable: Int64 = 1
+    /// SQL taking a database from version `key` to `key + 1`.
+    static let migrations: [Int64: String] = [
+        // 2: each round's product gap (nil before v2 and in rounds without a mix).
+        1: "ALTER TABLE rounds ADD COLUMN product_gap REAL",
+    ]
     /// `PRAGMA application_id`: "SWTN". Tells a SwarmTune state file from any other SQLite file.
     static let applicationID: Int64 = 0x5357_544E
     /// The database's file name in the state directory.
@@ -27,7 +35,8 @@ enum StoreSchema {
             neighbours BLOB NOT NULL,
             bytes_sent INTEGER NOT NULL,
             bytes_received INTEGER NOT NULL,
-            seconds REAL NOT NULL
+            seconds REAL NOT NULL,
+            product_gap REAL
         ) STRICT;
         CREATE TABLE checkpoints (
             round INTEGER PRIMARY KEY REFERENCES rounds(round),

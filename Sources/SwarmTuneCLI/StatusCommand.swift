@@ -55,6 +55,8 @@ struct NodeStatus: Encodable, Equatable {
         var bytesSent: Int64
         var bytesReceived: Int64
         var consensusEstimate: Double?
+        /// ‖mean(B_jA_j) − B'A'‖ / ‖mean(B_jA_j)‖ after the mix (nil without one).
+        var productGap: Double?
         var seconds: Double
     }
 
@@ -89,7 +91,8 @@ struct NodeStatus: Encodable, Equatable {
             checkpoints: kept.sorted(),
             rounds: try store.rounds(last: rounds).sorted { $0.round > $1.round }.map {
                 Round(round: $0.round, loss: $0.loss, neighboursMixed: $0.neighbours.count, bytesSent: $0.bytesSent,
-                      bytesReceived: $0.bytesReceived, consensusEstimate: $0.consensusEstimate, seconds: $0.seconds)
+                      bytesReceived: $0.bytesReceived, consensusEstimate: $0.consensusEstimate, productGap: $0.productGap,
+                      seconds: $0.seconds)
             },
             exchanges: exchanges == 0 ? [] : try store.exchanges(last: exchanges).reversed().map {
                 Exchange(round: $0.round, peer: $0.peer.hex, direction: $0.direction.rawValue, bytes: $0.bytes,
@@ -110,10 +113,10 @@ struct NodeStatus: Encodable, Equatable {
         }
         if !rounds.isEmpty {
             lines.append("")
-            lines += Output.table([["ROUND", "LOSS", "MIXED", "SENT", "RECEIVED", "CONSENSUS", "SECONDS"]] + rounds.map {
+            lines += Output.table([["ROUND", "LOSS", "MIXED", "SENT", "RECEIVED", "CONSENSUS", "GAP", "SECONDS"]] + rounds.map {
                 [String($0.round), String(format: "%.4f", $0.loss), String($0.neighboursMixed), Self.bytes($0.bytesSent),
                  Self.bytes($0.bytesReceived), $0.consensusEstimate.map(RoundLine.scientific) ?? "-",
-                 String(format: "%.1f", $0.seconds)]
+                 $0.productGap.map(RoundLine.scientific) ?? "-", String(format: "%.1f", $0.seconds)]
             })
         }
         if !exchanges.isEmpty {

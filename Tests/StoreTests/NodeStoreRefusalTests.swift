@@ -147,9 +147,9 @@ struct NodeStoreRefusalTests {
         let path = NodeStore.databasePath(in: dir)
         do {
             let db = try Database(path: path, mode: .readWrite)
-            try db.execute("PRAGMA user_version=2")
+            try db.execute("PRAGMA user_version=3")
         }
-        Self.expectRefused(dir) { $0 == .unsupportedVersion(path: path, found: 2, supported: 1) }
+        Self.expectRefused(dir) { $0 == .unsupportedVersion(path: path, found: 3, supported: 2) }
     }
 
     @Test("a checkpoint blob that no longer matches its checksum is reported, not returned")

@@ -23,7 +23,7 @@ struct NodeStoreRoundTripTests {
             let store = try NodeStore.open(directory: dir, identity: StoreFixtures.identity, config: StoreFixtures.config)
             #expect(store.meta.identity == StoreFixtures.identity)
             #expect(store.meta.config == StoreFixtures.config)
-            #expect(store.meta.schemaVersion == 1)
+            #expect(store.meta.schemaVersion == 2)
             try store.recordRound(StoreFixtures.round(0))
             try store.saveCheckpoint(round: StoreFixtures.round(1), adapter: adapter, optimizer: [1, 2, 3], keepLast: 2)
             for e in exchanges { try store.recordExchange(e) }

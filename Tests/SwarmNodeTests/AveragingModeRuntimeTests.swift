@@ -34,8 +34,12 @@ struct AveragingModeRuntimeTests {
 
     @Test("product: 3 nodes complete rounds; the gap is the truncation's, below 1, then 0 once their products agree, as is their distance")
     func productModeReportsABoundedGap() throws {
-        let lines = try Self.run(mode: .product, rounds: 3)
+        let h = try Runtime.Harness()
+        let lines = try Self.run(mode: .product, rounds: 3, in: h).lines
         for (i, node) in lines.enumerated() {
+            // Each round's gap is also in the node's store.
+            let stored = try NodeStore.openReadOnly(directory: h.directory.file("node\(i)")).rounds(last: 10)
+            #expect(stored.map(\.productGap) == node.map(\.productGap), "node \(i): stored gaps")
             guard node.count == 3, let first = node[0].productGap else {
                 Issue.record("node \(i): no product gap in \(node.map(\.text))")
                 continue

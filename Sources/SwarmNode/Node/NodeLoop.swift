@@ -285,7 +285,7 @@ struct NodeLoop {
                              exchangeSeconds: Double(exchangeNanoseconds) / 1e9, waitSeconds: Double(waitNanoseconds) / 1e9)
         let record = RoundRecord(round: Int64(summary.round), loss: roundLoss ?? 0, consensusEstimate: consensusEstimate,
                                  neighbours: mixedWith, bytesSent: Int64(bytesSent), bytesReceived: Int64(bytesReceived),
-                                 seconds: seconds)
+                                 seconds: seconds, productGap: productGap)
         do {
             try runtime.saveCheckpoint(record)
         } catch {
