@@ -1,6 +1,7 @@
 import Adapters
 import Export
 import Foundation
+import Scenario
 import Report
 import SwarmBase
 import SwarmNode
@@ -13,8 +14,9 @@ struct InspectCommand: Command {
         Each PATH is an adapter directory (PEFT layout), a run directory holding adapter/ (and
         report.json, whose learning curve is shown), a node's state directory (its node.db: the
         latest checkpoint is read, also while the node runs, and named "DIR @ round N"), or a
-        directory whose subdirectories are any of those (one per node, e.g. a swarm's n0/ n1/ ...).
-        A state database written before the adapter layout was recorded needs --core, the core the
+        directory whose subdirectories are any of those (one per node, e.g. a swarm's n0/ n1/ ...),
+        or a scenario run (runs/NAME from 'swarmtune simulate SCENARIO': its summary's final figures,
+        then every node's adapter and the consensus adapter). A state database written before the adapter layout was recorded needs --core, the core the
         node trained on. For each adapter: per-module factor norms, the size ‖s·B·A‖ of its update,
         the singular values and effective rank of B·A. Across several adapters: the pairwise
         distance matrices (factors and updates), the consensus distance (1/n)Σ‖θ_i − θ̄‖², each
@@ -72,6 +74,12 @@ struct InspectCommand: Command {
             return Input(name: p, adapter: try AdapterInput.read(run, corePath: corePath).adapter, curve: curve(p))
         }
         if let found = try input(path) { return [found] }
+        if FileIO.kind(of: FileIO.join(path, "summary.json")) == .file {
+            // A scenario run (runs/NAME): every node's final adapter, then the consensus adapter.
+            var found = try resolve(FileIO.join(path, "nodes"), corePath: corePath)
+            if let consensus = try input(FileIO.join(path, "consensus")) { found.append(consensus) }
+            return found
+        }
         guard let children = try? FileManager.default.contentsOfDirectory(atPath: path) else {
             throw .failure("\(path): not found, or not an adapter, run, node state or swarm directory")
         }
@@ -94,7 +102,29 @@ struct InspectCommand: Command {
         }
     }
 
+    /// A scenario run's summary.json (`runs/NAME`), when the one PATH is such a run.
+    func runSummary() throws(CLIError) -> RunSummary? {
+        guard paths.count == 1 else { return nil }
+        let file = FileIO.join(paths[0], "summary.json")
+        guard FileIO.kind(of: file) == .file else { return nil }
+        do {
+            let bytes = try FileIO.readAll(file, limit: 1 << 30)
+            return try JSONDecoder().decode(RunSummary.self, from: Data(bytes))
+        } catch {
+            throw .failure("\(file): not a run summary: \(error)")
+        }
+    }
+
     func run() throws(CLIError) {
+        let summary = try runSummary()
+        if let summary, !json {
+            func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", 100 * $0) } ?? "-" }
+            Output.out("run \(paths[0]): scenario \(summary.scenario), \(summary.backend) backend, \(summary.nodes) nodes, "
+                       + "\(summary.rounds.count) rounds, \(summary.mode) mode")
+            Output.out("  exact match: consensus \(pct(summary.final.consensus)), each node alone \(pct(summary.final.localOnlyMean)), "
+                       + "centralized \(pct(summary.final.centralized)), core \(pct(summary.final.core)); "
+                       + "final consensus distance \(summary.final.consensusDistance.map(Self.fmt) ?? "-")")
+        }
         let (inputs, report) = try inspect()
         let adapters = inputs.map(\.adapter)
         // A swarm directory's report.json carries the per-round figures.

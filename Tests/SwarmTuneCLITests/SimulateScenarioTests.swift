@@ -23,6 +23,11 @@ import TestSupport
         for file in ["summary.json", "timing.json", "report.html", "nodes/node-0/adapter", "nodes/node-1/adapter", "consensus/adapter"] {
             #expect(FileManager.default.fileExists(atPath: dir.file("run/" + file)), "\(file)")
         }
+        // inspect runs/NAME reads the run: both nodes' adapters and the consensus adapter.
+        let inputs = try InspectCommand.resolve(dir.file("run"))
+        #expect(inputs.map(\.name) == [dir.file("run/nodes/node-0"), dir.file("run/nodes/node-1"), dir.file("run/consensus")])
+        #expect(SwarmTuneCommand.main(["inspect", dir.file("run")]) == 0)
+        #expect(SwarmTuneCommand.main(["inspect", dir.file("run"), "--json"]) == 0)
     }
 
     @Test("simulate SCENARIO names the file and JSON path of a scenario error")
