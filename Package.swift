@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite", "SwarmBase"], swiftSettings: strict),
 
         // The node runtime: the membership driver over the transport, state files, the node command.
-        .target(name: "SwarmNode", dependencies: ["SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Quant", "Tensor", "Train", "TrainData", "Adapters"], swiftSettings: strict),
+        .target(name: "SwarmNode", dependencies: ["Exchange", "SwarmBase", "Membership", "Transport", "Gossip", "Consensus", "Store", "Hashing", "LM", "Tensor", "Train", "TrainData", "Adapters"], swiftSettings: strict),
 
         // Training: optimizer, schedules, the chat rendering of dataset records, the trainer loop.
         .target(name: "Train", dependencies: ["SwarmBase", "LM", "Tensor", "Tokenizer", "Adapters", "TrainData"], swiftSettings: strict),
@@ -75,7 +75,10 @@ let package = Package(
         // The CLI: commands live in a library so tests can run them; the executable is one line.
         // The inproc scenario backend: every node of a scenario in one process on one mapped core,
         // the round machine driven in virtual time over a virtual network.
-        .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters"], swiftSettings: strict),
+        // Which parts of an adapter a gossip round exchanges, their wire tensors, and the mix per
+        // averaging mode: shared by the node and the inproc backend.
+        .target(name: "Exchange", dependencies: ["SwarmBase", "Gossip", "Hashing", "LM", "Consensus", "Quant"], swiftSettings: strict),
+        .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters", "Exchange"], swiftSettings: strict),
         .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "ScenarioRun", "Report", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 
@@ -94,9 +97,9 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "TrainData", "Tokenizer", "LM", "Tensor", "Adapters", "SwarmBase", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Train", "TrainData", "Consensus", "LM", "Tensor", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SwarmTuneCLITests", dependencies: ["ScenarioRun", "SwarmTuneCLI", "SwarmBase", "Store", "TestSupport", "SwarmNode", "Transport",
+        .testTarget(name: "SwarmTuneCLITests", dependencies: ["ScenarioRun", "Exchange", "SwarmTuneCLI", "SwarmBase", "Store", "TestSupport", "SwarmNode", "Transport",
                                                           "Adapters", "LM", "Train", "TrainData", "Tensor", "Consensus", "Gossip"], swiftSettings: strict),
-        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Exchange", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Consensus", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "LM", "TestSupport"],

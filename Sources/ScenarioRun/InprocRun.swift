@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 import Gossip
 import LM
@@ -66,8 +67,8 @@ public enum InprocBackend {
             InprocNode(index: i, id: .simulated(i), trainer: setup.trainer(i, steps: setup.swarmSteps),
                        data: setup.examples[i], state: i < scenario.nodes ? .running : .notStarted)
         }
-        let exchanged = ExchangedRanges(layout: setup.initial, mode: scenario.gossip.mode)
-        if scenario.gossip.mode == .frozenA { for n in nodes { n.trainer.frozenRanges = exchanged.frozen } }
+        let exchanged = ExchangedFactors(layout: setup.initial, mode: scenario.gossip.mode)
+        if scenario.gossip.mode == .frozenA { for n in nodes { n.trainer.frozenRanges = exchanged.frozenRanges } }
         var lastEval: (vector: [Float], eval: RunSummary.Eval)?
         var roundWall: [Double] = []
         var lastWall = Date()

@@ -1,3 +1,4 @@
+import Exchange
 import LM
 import Scenario
 import Tensor
@@ -47,7 +48,7 @@ struct Setup {
     }
 
     /// The initial adapter with `vector` as its exchanged values.
-    func adapter(_ exchanged: ExchangedRanges, _ vector: [Float]) -> LoRAParameters {
+    func adapter(_ exchanged: ExchangedFactors, _ vector: [Float]) -> LoRAParameters {
         let p = initial.copy()
         exchanged.write(vector, into: p)
         return p

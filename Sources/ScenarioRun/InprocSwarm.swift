@@ -1,3 +1,4 @@
+import Exchange
 import Foundation
 import Consensus
 import Gossip
@@ -26,7 +27,7 @@ final class InprocSwarm {
     let scenario: Scenario
     let options: InprocOptions
     let settings: RoundSettings
-    let exchanged: ExchangedRanges
+    let exchanged: ExchangedFactors
     let acceptance = FactorAcceptance()
     var nodes: [InprocNode]
     var network: VirtualNetwork
@@ -53,7 +54,7 @@ final class InprocSwarm {
     var detectionNanoseconds: UInt64 { UInt64((options.detectionMilliseconds * 1e6).rounded()) }
     var bytesPerValue: Int { scenario.gossip.wireDType == .bf16 ? 2 : 4 }
 
-    init(scenario: Scenario, options: InprocOptions, nodes: [InprocNode], exchanged: ExchangedRanges,
+    init(scenario: Scenario, options: InprocOptions, nodes: [InprocNode], exchanged: ExchangedFactors,
          evaluate: @escaping (_ round: Int, _ mean: [Float]) throws(InprocError) -> RunSummary.Eval,
          progress: @escaping (InprocProgress) -> Void) {
         self.scenario = scenario

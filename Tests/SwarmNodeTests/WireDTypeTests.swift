@@ -1,3 +1,4 @@
+import Exchange
 import Consensus
 import Foundation
 import Gossip

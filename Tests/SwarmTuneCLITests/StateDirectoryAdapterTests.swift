@@ -1,3 +1,4 @@
+import Exchange
 import Adapters
 import Foundation
 import LM

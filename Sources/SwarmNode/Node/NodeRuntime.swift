@@ -1,3 +1,4 @@
+import Exchange
 import Consensus
 import Foundation
 import Gossip
@@ -70,7 +71,7 @@ public final class NodeRuntime: @unchecked Sendable {
         exchanged = ExchangedFactors(layout: lora, mode: configuration.gossip.mode, wireDType: configuration.wireDType)
         if configuration.gossip.mode == .frozenA {
             // A stays as the swarm seed drew it on every node: only Bᵀ is trained and averaged.
-            trainer.frozenRanges = lora.slots.map { $0.aOffset..<($0.aOffset + lora.config.rank * $0.inputs) }
+            trainer.frozenRanges = exchanged.frozenRanges
         }
 
         do {

@@ -74,6 +74,12 @@ public struct ExchangedFactors: Sendable {
         schemaHash = SHA256.hash(Array(text.utf8))
     }
 
+    /// The ranges of `LoRAParameters.values` no node trains: every A in `frozen-a` mode (it stays as
+    /// the swarm seed drew it), none otherwise. For `Trainer.frozenRanges`.
+    public var frozenRanges: [Range<Int>] {
+        slots.compactMap { $0.a == nil ? $0.slot.aOffset..<($0.slot.aOffset + rank * $0.slot.inputs) : nil }
+    }
+
     /// The exchanged values of `parameters`, concatenated in part order.
     public func vector(of parameters: LoRAParameters) -> [Float] {
         var out = [Float]()
