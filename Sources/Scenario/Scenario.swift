@@ -309,4 +309,9 @@ public struct EvalSchedule: Sendable, Equatable {
     public var every: Int?
 
     public init(every: Int?) { self.every = every }
+
+    /// Whether the test set is evaluated after `round` of a run of `lastRound` rounds.
+    public func evaluates(round: Int, lastRound: Int) -> Bool {
+        round == lastRound || every.map { round % $0 == 0 } == true
+    }
 }

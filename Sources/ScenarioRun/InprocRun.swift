@@ -22,6 +22,16 @@ public struct InprocResult {
     public var trace: [Int: [Int: [Float]]]
     /// With `keepTrace`: node → round → the neighbours it mixed with.
     public var mixedWith: [Int: [Int: [Int]]]
+
+    public init(summary: RunSummary, timing: RunTiming, nodeAdapters: [Int: LoRAParameters], consensus: LoRAParameters,
+                trace: [Int: [Int: [Float]]] = [:], mixedWith: [Int: [Int: [Int]]] = [:]) {
+        self.summary = summary
+        self.timing = timing
+        self.nodeAdapters = nodeAdapters
+        self.consensus = consensus
+        self.trace = trace
+        self.mixedWith = mixedWith
+    }
 }
 
 /// The inproc backend (issue 11): a scenario run in this process, every node on one memory-mapped
@@ -61,7 +71,7 @@ public enum InprocBackend {
         let threads = options.threads ?? InprocSwarm.cpus
         let pool = ComputePool(threads: threads)
         let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, pool: pool)
-        let setup = Setup(scenario: scenario, model: model, template: template, tokenizer: core.tokenizer, data: data)
+        let setup = try Setup(scenario: scenario, file: file, model: model, template: template, tokenizer: core.tokenizer, data: data)
 
         let nodes = (0..<scenario.totalNodes).map { i in
             InprocNode(index: i, id: .simulated(i), trainer: setup.trainer(i, steps: setup.swarmSteps),
@@ -95,24 +105,8 @@ public enum InprocBackend {
         let vectors = survivors.map { exchanged.vector(of: $0.trainer.lora) }
         let mean = RoundLedger.mean(vectors) ?? exchanged.vector(of: setup.initial)
         let consensus = setup.adapter(exchanged, mean)
-        var final = RunSummary.Final()
-        final.consensusDistance = RoundLedger.distance(vectors)
-        progress(InprocProgress(phase: "eval", done: 0, total: 1, virtualSeconds: Double(swarm.now) / 1e9, detail: "the consensus adapter"))
-        if let lastEval, lastEval.vector == mean {
-            final.consensus = lastEval.eval.consensus
-            final.consensusByDomain = lastEval.eval.consensusByDomain
-        } else {
-            let r = try evaluator.run(consensus, what: "the final consensus adapter")
-            (final.consensus, final.consensusByDomain) = (r.rate, r.byDomain)
-        }
-        final.core = try evaluator.run(nil, what: "the core alone").rate
-        if scenario.baselines.localOnly {
-            try Baselines.localOnly(setup, evaluator: evaluator, workers: threads, into: &final, progress: progress)
-        }
-        if scenario.baselines.centralized {
-            try Baselines.centralized(setup, evaluator: evaluator, pool: pool, into: &final, progress: progress)
-        }
-        summary.final = final
+        summary.final = try Baselines.finalFigures(setup, vectors: vectors, consensus: consensus, lastEval: lastEval, mean: mean,
+                                                   evaluator: evaluator, pool: pool, workers: threads, progress: progress)
         var adapters: [Int: LoRAParameters] = [:]
         for n in nodes where n.state != .notStarted { adapters[n.index] = n.trainer.lora }
         let timing = RunTiming(seconds: Date().timeIntervalSince(started), secondsPerRound: roundWall,
@@ -122,7 +116,7 @@ public enum InprocBackend {
     }
 
     /// The process's peak resident set (getrusage), in bytes.
-    static func peakRSS() -> Int? {
+    package static func peakRSS() -> Int? {
         var usage = rusage()
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
         return usage.ru_maxrss * 1024
@@ -131,7 +125,7 @@ public enum InprocBackend {
 
 extension RoundLedger {
     /// The mean of equal-length vectors (nil for none).
-    static func mean(_ vectors: [[Float]]) -> [Float]? {
+    package static func mean(_ vectors: [[Float]]) -> [Float]? {
         guard let first = vectors.first else { return nil }
         var sum = [Double](repeating: 0, count: first.count)
         for v in vectors { for i in v.indices { sum[i] += Double(v[i]) } }
@@ -139,7 +133,7 @@ extension RoundLedger {
     }
 
     /// (1/n) Σ‖θ_i − θ̄‖² of equal-length vectors (nil for none).
-    static func distance(_ vectors: [[Float]]) -> Double? {
+    package static func distance(_ vectors: [[Float]]) -> Double? {
         guard let mean = mean(vectors) else { return nil }
         var total = 0.0
         for v in vectors { for i in v.indices { let d = Double(v[i]) - Double(mean[i]); total += d * d } }

@@ -8,23 +8,43 @@ import TrainData
 
 /// What every trainer of a run shares: the training options from the scenario, the initial adapter
 /// (A from the scenario's seed, B = 0, the same on every node), each node's tokenized data.
-struct Setup {
-    let scenario: Scenario
-    let model: LlamaModel
-    let data: ScenarioData
-    let examples: [[TokenizedExample]]
-    let options: TrainingOptions
-    let initial: LoRAParameters
-    let padID: Int32
+package struct Setup {
+    package let scenario: Scenario
+    package let model: LlamaModel
+    package let data: ScenarioData
+    package let examples: [[TokenizedExample]]
+    package let options: TrainingOptions
+    package let initial: LoRAParameters
+    package let padID: Int32
 
     /// Optimizer steps of each node (and of each local-only baseline): rounds × local steps.
-    var swarmSteps: Int { scenario.training.rounds * scenario.gossip.localSteps }
+    package var swarmSteps: Int { scenario.training.rounds * scenario.gossip.localSteps }
 
-    init(scenario: Scenario, model: LlamaModel, template: ChatTemplate, tokenizer: BPETokenizer, data: ScenarioData) {
+    /// Each node's records become training examples by the node's own rule (`PreparedExamples`:
+    /// truncated to the sequence length, an example left with no trained token dropped), so a
+    /// backend trains each node on exactly what a `swarmtune node` reading the same records would.
+    package init(scenario: Scenario, file: String, model: LlamaModel, template: ChatTemplate, tokenizer: BPETokenizer,
+                 data: ScenarioData) throws(InprocError) {
         self.scenario = scenario
         self.model = model
         self.data = data
-        examples = data.nodes.map { node in node.map { template.example($0.record, tokenizer: tokenizer) } }
+        var examples: [[TokenizedExample]] = []
+        for (i, node) in data.nodes.enumerated() {
+            let records = node.enumerated().map { DatasetExample(line: $0.offset + 1, record: $0.element.record) }
+            let prepared: PreparedExamples
+            do {
+                prepared = try PreparedExamples.prepare(records, maxSequenceLength: scenario.training.seqLen,
+                                                        segments: template.segments(for:), encode: { tokenizer.encode($0) })
+            } catch {
+                throw .unsupported(file: file, field: "training.seq-len", reason: error.description)
+            }
+            if prepared.examples.isEmpty && !records.isEmpty {
+                throw .unsupported(file: file, field: "training.seq-len",
+                                   reason: "\(scenario.training.seqLen) tokens leaves node \(i) no example with a trained token (its \(records.count) examples are longer); raise it")
+            }
+            examples.append(prepared.examples)
+        }
+        self.examples = examples
         var o = TrainingOptions()
         o.lora = LoRAConfig(rank: scenario.lora.rank, alpha: Float(scenario.lora.alpha),
                             targets: scenario.lora.targets.compactMap(LoRATarget.init(rawValue:)))
@@ -39,23 +59,22 @@ struct Setup {
     }
 
     /// Node `i`'s trainer (its own data order and dropout stream) for `steps` steps, on one thread.
-    func trainer(_ i: Int, steps: Int, pool: ComputePool = ComputePool(threads: 1)) -> Trainer {
+    package func trainer(_ i: Int, steps: Int, pool: ComputePool = ComputePool(threads: 1)) -> Trainer {
         var o = options
         o.seed = scenario.seed &+ UInt64(i + 1)
-        o.steps = steps
-        o.warmupSteps = max(1, steps / 20)
+        o.schedule(steps: steps)
         return Trainer(model: model, options: o, padID: padID, pool: pool, lora: initial.copy())
     }
 
     /// The initial adapter with `vector` as its exchanged values.
-    func adapter(_ exchanged: ExchangedFactors, _ vector: [Float]) -> LoRAParameters {
+    package func adapter(_ exchanged: ExchangedFactors, _ vector: [Float]) -> LoRAParameters {
         let p = initial.copy()
         exchanged.write(vector, into: p)
         return p
     }
 
     /// The summary's fixed part: the scenario, its data and the core.
-    func summary(backend: String, coreHash: String) -> RunSummary {
+    package func summary(backend: String, coreHash: String) -> RunSummary {
         let domains: [String]
         if case let .synthetic(names) = scenario.data.source { domains = names } else {
             domains = Set(data.domainCounts.flatMap(\.keys)).union(data.testDomainCounts.keys).sorted()
@@ -77,8 +96,35 @@ struct Setup {
 
 /// The scenario's baselines at the swarm's budget: each node alone for the same steps, and one
 /// adapter on the pooled data for the same total steps.
-enum Baselines {
-    static func localOnly(_ setup: Setup, evaluator: TestSetEvaluator, workers: Int, into final: inout RunSummary.Final,
+package enum Baselines {
+    /// The run's final figures, the same for every backend: the consensus adapter (the mean of the
+    /// finishers' exchanged vectors; its figure reused when the last eval round scored that same
+    /// mean), the core alone, and the baselines the scenario asks for.
+    package static func finalFigures(_ setup: Setup, vectors: [[Float]], consensus: LoRAParameters,
+                                     lastEval: (vector: [Float], eval: RunSummary.Eval)?, mean: [Float],
+                                     evaluator: TestSetEvaluator, pool: ComputePool, workers: Int,
+                                     progress: (InprocProgress) -> Void) throws(InprocError) -> RunSummary.Final {
+        var final = RunSummary.Final()
+        final.consensusDistance = RoundLedger.distance(vectors)
+        progress(InprocProgress(phase: "eval", done: 0, total: 1, virtualSeconds: 0, detail: "the consensus adapter"))
+        if let lastEval, lastEval.vector == mean {
+            final.consensus = lastEval.eval.consensus
+            final.consensusByDomain = lastEval.eval.consensusByDomain
+        } else {
+            let r = try evaluator.run(consensus, what: "the final consensus adapter")
+            (final.consensus, final.consensusByDomain) = (r.rate, r.byDomain)
+        }
+        final.core = try evaluator.run(nil, what: "the core alone").rate
+        if setup.scenario.baselines.localOnly {
+            try localOnly(setup, evaluator: evaluator, workers: workers, into: &final, progress: progress)
+        }
+        if setup.scenario.baselines.centralized {
+            try centralized(setup, evaluator: evaluator, pool: pool, into: &final, progress: progress)
+        }
+        return final
+    }
+
+    package static func localOnly(_ setup: Setup, evaluator: TestSetEvaluator, workers: Int, into final: inout RunSummary.Final,
                           progress: (InprocProgress) -> Void) throws(InprocError) {
         let nodes = setup.scenario.totalNodes
         progress(InprocProgress(phase: "local-only", done: 0, total: nodes, virtualSeconds: 0, detail: "each node alone"))
@@ -100,7 +146,7 @@ enum Baselines {
         final.localOnlyByDomain = byDomain
     }
 
-    static func centralized(_ setup: Setup, evaluator: TestSetEvaluator, pool: ComputePool, into final: inout RunSummary.Final,
+    package static func centralized(_ setup: Setup, evaluator: TestSetEvaluator, pool: ComputePool, into final: inout RunSummary.Final,
                             progress: (InprocProgress) -> Void) throws(InprocError) {
         let steps = setup.swarmSteps * setup.scenario.totalNodes
         let pooled = setup.examples.flatMap { $0 }

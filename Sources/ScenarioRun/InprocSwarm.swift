@@ -339,7 +339,7 @@ final class InprocSwarm {
     }
 
     func isEvalRound(_ round: Int) -> Bool {
-        round == scenario.training.rounds || scenario.eval.every.map { round % $0 == 0 } == true
+        scenario.eval.evaluates(round: round, lastRound: scenario.training.rounds)
     }
 
     static func short(_ x: Double) -> String {

@@ -5,9 +5,9 @@ import Scenario
 /// which the round's consensus distance and mean (the consensus adapter) follow without keeping
 /// every node's vector. A round is closed (turned into a `RunSummary.Round`) once no live node can
 /// still complete it.
-struct RoundLedger {
-    struct Sums {
-        var nodes: [RunSummary.NodeRound] = []
+package struct RoundLedger {
+    package struct Sums {
+        package var nodes: [RunSummary.NodeRound] = []
         var after: [Double]
         var afterSquares = 0.0
         var before: [Double]
@@ -23,7 +23,7 @@ struct RoundLedger {
     let count: Int
     private(set) var open: [Int: Sums] = [:]
 
-    init(vectorCount: Int) { count = vectorCount }
+    package init(vectorCount: Int) { count = vectorCount }
 
     /// A node's exchanged vector when it sent its factors for `round` (after its local steps).
     mutating func sent(round: Int, vector: [Float]) {
@@ -34,7 +34,7 @@ struct RoundLedger {
     }
 
     /// A node completed `round`: its figures and its vector after the mix.
-    mutating func completed(round: Int, node: RunSummary.NodeRound, vector: [Float]) {
+    package mutating func completed(round: Int, node: RunSummary.NodeRound, vector: [Float]) {
         var s = open[round] ?? Sums(count: count)
         s.nodes.append(node)
         s.afterSquares += Self.add(vector, to: &s.after)
@@ -42,7 +42,7 @@ struct RoundLedger {
     }
 
     /// The rounds below `round` that are still open, taken out in order.
-    mutating func close(below round: Int) -> [(round: Int, sums: Sums)] {
+    package mutating func close(below round: Int) -> [(round: Int, sums: Sums)] {
         let due = open.keys.filter { $0 < round }.sorted()
         return due.map { r in (r, open.removeValue(forKey: r)!) }
     }
@@ -61,14 +61,14 @@ struct RoundLedger {
 
 extension RoundLedger.Sums {
     /// The mean of the completed nodes' vectors after the mix (nil when none completed).
-    var mean: [Float]? {
+    package var mean: [Float]? {
         guard !nodes.isEmpty else { return nil }
         let n = Double(nodes.count)
         return after.map { Float($0 / n) }
     }
 
     /// (1/n) Σ‖θ_i − θ̄‖² = (1/n) Σ‖θ_i‖² − ‖θ̄‖², after the mix.
-    var distanceAfter: Double? { Self.distance(sum: after, squares: afterSquares, n: nodes.count) }
+    package var distanceAfter: Double? { Self.distance(sum: after, squares: afterSquares, n: nodes.count) }
 
     /// The same over the vectors as sent (before the mix).
     var distanceBefore: Double? { Self.distance(sum: before, squares: beforeSquares, n: beforeCount) }

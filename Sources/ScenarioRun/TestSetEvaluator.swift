@@ -7,7 +7,7 @@ import TrainData
 
 /// Exact match on the scenario's global test set, overall and per domain, for an adapter (or the
 /// core alone). Greedy decoding on a fixed thread count, so the same adapter gives the same figure.
-struct TestSetEvaluator {
+package struct TestSetEvaluator {
     let model: LlamaModel
     let tokenizer: BPETokenizer
     let pool: ComputePool
@@ -15,7 +15,7 @@ struct TestSetEvaluator {
     let byDomain: [(domain: String, examples: [TokenizedExample])]
     let total: Int
 
-    init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, test: [ScenarioExample], pool: ComputePool) {
+    package init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, test: [ScenarioExample], pool: ComputePool) {
         self.model = model
         self.tokenizer = tokenizer
         self.pool = pool
@@ -28,7 +28,7 @@ struct TestSetEvaluator {
     }
 
     /// Exact match of `lora` (nil: the core alone): the rate over the whole set and per domain.
-    func run(_ lora: LoRAParameters?, what: String) throws(InprocError) -> (rate: Double, byDomain: [String: Double]) {
+    package func run(_ lora: LoRAParameters?, what: String) throws(InprocError) -> (rate: Double, byDomain: [String: Double]) {
         let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: lora,
                                  contextLength: min(256, model.config.contextLength), pool: pool)
         var correct = 0

@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 import LM
 import ModelIO
 import Simulation
@@ -14,53 +15,46 @@ import TrainData
 /// `swarmtune demo`: the README's main job, end to end on the real core.
 struct DemoCommand: Command {
     static let name = "demo"
-    static let summary = "the main job: fetch the core, fine-tune on a private sample set, report"
+    static let summary = "the main job: a swarm of real node processes on the real core, ending in a report"
     static let discussion = """
         The main job (swift run -c release swarmtune demo). Fetches the core when it is missing
-        (scripts/fetch-model), then runs a small swarm on it in this process: --nodes nodes, each
-        with private non-IID instruction data (dates, units, sorting, e-mail extraction; answers
-        checkable by exact match), train LoRA locally and average their factors Dec-LoRA style over
-        a ring, --rounds times. Reports the training loss and the consensus distance per round, the
-        exact match of the consensus adapter against the core and against a node that trained
-        alone, sample answers before and after, and writes every node's data and adapter,
-        report.json and inspect.html under --out.
-        --processes instead creates a swarm CA and node certificates, writes each node's private data
-        (one domain per node) and starts --nodes real 'swarmtune node' processes on 127.0.0.1 that
-        train and gossip over mutually authenticated TLS for --rounds rounds; then reads every
-        node's last checkpoint from its SQLite store, averages them into the consensus adapter and
-        reports exact match of the core and the consensus on held-out questions of every domain.
-        --single instead fine-tunes one node on --examples examples and shows its answers before and after.
+        (scripts/fetch-model), then runs --scenario (scenarios/quickstart.json) on the process
+        backend: a swarm CA and one certificate per node, each node's private synthetic data (one
+        domain each: dates, units, sort, extract; answers checkable by exact match), and one real
+        'swarmtune node' process per node on 127.0.0.1, training LoRA on the shared core and
+        averaging the factors with its ring neighbours over mutually authenticated TLS, each with
+        its own SQLite state. Then scores the consensus adapter on a global test set that shares no
+        instruction with any node's data, against each node trained alone and one adapter trained
+        on the pooled data for the same steps, prints the table, and writes OUT/summary.json,
+        OUT/report.html, the nodes' state and logs (OUT/nodes/node-I) and the adapters. A
+        previous demo run in OUT is replaced. --single instead fine-tunes one node on --examples
+        examples and shows its answers before and after.
         """
     static let examples = [
         "demo",
-        "demo --rounds 3 --out runs/quick",
-        "demo --processes --rounds 4 --local-steps 6",
+        "demo --out runs/my-demo",
+        "demo --scenario scenarios/iid-ring-8.json",
         "demo --single --steps 60",
     ]
 
     struct Options: Declarations {
-        let model = Option.text("--model", "PATH", help: "the core (fetched when it is the default and missing)", default: BenchForward.defaultModel)
+        let scenario = Option.text("--scenario", "FILE", help: "the scenario the swarm demo runs", default: "scenarios/quickstart.json")
         let single = Flag("--single", help: "fine-tune one node instead of running a swarm")
-        let processes = Flag("--processes", help: "run the swarm as real 'swarmtune node' processes over TLS instead of in this process")
-        let baseline = Flag("--baseline", help: "with --processes: also run each node's process alone for the same steps (local-only baseline)")
-        let nodes = Option.integer("--nodes", help: "swarm nodes", default: 4, range: 2...16)
-        let rounds = Option.integer("--rounds", help: "gossip rounds", default: 6, range: 1...1000)
-        let localSteps = Option.integer("--local-steps", help: "training steps of each node per round", default: 8, range: 1...1000)
+        let model = Option.text("--model", "PATH", help: "the core of --single (fetched when it is the default and missing)", default: BenchForward.defaultModel)
         let examples = Option.integer("--examples", help: "training examples (--single)", default: 300, range: 8...100_000)
         let eval = Option.integer("--eval", help: "held-out examples (--single)", default: 40, range: 1...10_000)
         let steps = Option.integer("--steps", help: "training steps (--single)", default: 200, range: 1...1_000_000)
         let lr = Option.number("--lr", help: "learning rate (--single)", default: 1e-3, range: 0...1)
-        let out = Option.text("--out", "DIR", help: "where data, adapters and reports go", default: "runs/demo")
+        let out = Option.text("--out", "DIR", help: "where data, state, adapters and reports go", default: "runs/demo")
         let threads = Option.threads
     }
 
+    /// The options of --single only.
+    static let singleOnly = ["--model", "--examples", "--eval", "--steps", "--lr"]
+
+    let scenarioFile: String
     let path: String
     let single: Bool
-    let processes: Bool
-    let baseline: Bool
-    let nodes: Int
-    let rounds: Int
-    let localSteps: Int
     let count: Int
     let evalCount: Int
     let steps: Int
@@ -69,44 +63,54 @@ struct DemoCommand: Command {
     let threads: Int?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
+        scenarioFile = try p.value(d.scenario)
         path = try p.value(d.model)
         single = p.flag(d.single)
-        processes = p.flag(d.processes)
-        baseline = p.flag(d.baseline)
-        nodes = try p.value(d.nodes)
-        rounds = try p.value(d.rounds)
-        localSteps = try p.value(d.localSteps)
         count = try p.value(d.examples)
         evalCount = try p.value(d.eval)
         steps = try p.value(d.steps)
         lr = try p.value(d.lr)
         out = try p.value(d.out)
         threads = try p.optional(d.threads)
+        let names = p.givenNames
+        if !single, let stray = Self.singleOnly.first(where: names.contains) {
+            throw .usage(command: Self.name, message: "\(stray) applies to --single only; the swarm demo's scenario file says the rest")
+        }
+        if single, names.contains("--scenario") {
+            throw .usage(command: Self.name, message: "--scenario runs a swarm; --single fine-tunes one node")
+        }
+    }
+
+    /// Fetches the repository's core with scripts/fetch-model when `core` is it and is missing.
+    static func ensureCore(_ core: String) throws(CLIError) {
+        guard !FileManager.default.fileExists(atPath: core) else { return }
+        guard core == BenchForward.defaultModel else { throw .failure("core \(core) not found") }
+        Output.err("demo: the core is missing; fetching it with scripts/fetch-model")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "scripts/fetch-model")
+        p.standardOutput = FileHandle.standardError  // stdout carries only the report
+        do { try p.run() } catch { throw .failure("cannot run scripts/fetch-model (run the demo from the repository root): \(error)") }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw .failure("scripts/fetch-model failed (exit \(p.terminationStatus))") }
     }
 
     func run() throws(CLIError) {
-        let defaultModel = BenchForward.defaultModel
-        if !FileManager.default.fileExists(atPath: path) {
-            guard path == defaultModel else { throw .failure("core \(path) not found") }
-            Output.err("demo: the core is missing; fetching it with scripts/fetch-model")
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "scripts/fetch-model")
-            p.standardOutput = FileHandle.standardError  // stdout carries only the report
-            do { try p.run() } catch { throw .failure("cannot run scripts/fetch-model (run the demo from the repository root): \(error)") }
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw .failure("scripts/fetch-model failed (exit \(p.terminationStatus))") }
+        if !single {
+            let scenario: Scenario
+            do { scenario = try Scenario.load(path: scenarioFile) } catch { throw .failure(error.description) }
+            try Self.ensureCore(scenario.core)
+            // The demo's own directory: a previous demo run there is replaced.
+            if FileIO.kind(of: out + "/nodes") == .directory {
+                Output.err("demo: replacing the previous run in \(out)")
+                do { try FileIO.removeTree(out) } catch { throw .failure(error.description) }
+            }
+            Output.out("SwarmTune demo: \(scenario.nodes) node processes train one shared core on private data and agree by gossip over TLS")
+            try SimulateCommand.runScenarioProcesses(file: scenarioFile, out: out, threads: threads)
+            return
         }
+        try Self.ensureCore(path)
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             throw .failure("cannot create \(out): \(error.localizedDescription)")
-        }
-        if !single && processes {
-            try Self.processes(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads,
-                               baseline: baseline)
-            return
-        }
-        if !single {
-            try Self.swarm(path: path, nodes: nodes, rounds: rounds, localSteps: localSteps, out: out, threads: threads)
-            return
         }
 
         let model: LlamaModel, core: CoreTokenizer
@@ -220,49 +224,5 @@ extension DemoCommand {
         var curve: [EvalPoint]
         var adapter: String
         var samples: [Sample]
-    }
-
-    /// The swarm demo: SimulateCommand on the real core, then answers before/after and the HTML report.
-    static func swarm(path: String, nodes: Int, rounds: Int, localSteps: Int, out: String, threads: Int?) throws(CLIError) {
-        var o = SwarmOptions()
-        o.nodes = nodes
-        o.rounds = rounds
-        o.localSteps = localSteps
-        Output.out("SwarmTune demo: \(nodes) nodes fine-tune one shared core on private data and agree by gossip\n")
-        let (sim, consensus, model, core) = try SimulateCommand.execute(path: path, options: o, topologyName: "ring", lr: 1e-3, rank: 8,
-                                                                        baseline: true, precision: .fp32, out: out, threads: threads)
-        let pool = ComputePool(threads: threads)
-        let before = ExactMatch(model: model, tokenizer: core.tokenizer, lora: nil, contextLength: 256, pool: pool)
-        let after = ExactMatch(model: model, tokenizer: core.tokenizer, lora: consensus, contextLength: 256, pool: pool)
-        Output.out("\nanswers of the core alone and of the swarm's consensus adapter (held-out questions):")
-        for e in sim.eval.prefix(4) {
-            do {
-                let b = try before.run([e], keepSamples: 1).samples.first?.got ?? ""
-                let a = try after.run([e], keepSamples: 1).samples.first?.got ?? ""
-                let question = core.tokenizer.decode(e.prompt).components(separatedBy: "<|im_start|>user\n").last?
-                    .components(separatedBy: "<|im_end|>").first ?? ""
-                Output.out("  Q: \(question)\n     expected: \(e.expected)\n     core:     \(b.replacingOccurrences(of: "\n", with: " ").prefix(90))\n     swarm:    \(a)")
-            } catch { throw .failure(error.description) }
-        }
-        // The inspection report over the node adapters.
-        var adapters: [LoRAAdapter] = []
-        var names: [String] = []
-        for i in 0..<nodes {
-            do { adapters.append(try LoRAAdapter.read(directory: "\(out)/node-\(i)/adapter")) } catch { throw .failure(error.description) }
-            names.append("node-\(i)")
-        }
-        do {
-            let report = try AdapterInspection.inspect(adapters, names: names)
-            let rounds = RunReportFigures.read(directory: out).rounds ?? []
-            try Data(InspectHTML.render(report, curves: Array(repeating: [], count: nodes), rounds: rounds).utf8)
-                .write(to: URL(fileURLWithPath: out + "/inspect.html"), options: .atomic)
-            Output.out(String(format: "\nnodes' final drift from their mean: %@; product gap %.5f",
-                              (report.drift ?? []).map { String(format: "%.4f", $0) }.joined(separator: ", "), report.productGap ?? 0))
-        } catch let e as ExportError {
-            throw .failure(e.description)
-        } catch {
-            throw .failure("cannot write \(out)/inspect.html: \(error.localizedDescription)")
-        }
-        Output.out("report: \(out)/report.json, \(out)/inspect.html; node adapters: \(out)/node-*/adapter")
     }
 }

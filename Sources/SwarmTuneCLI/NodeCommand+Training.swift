@@ -25,6 +25,7 @@ extension NodeCommand {
         c.training.threads = t.threads
         c.swarmSeed = UInt64(t.swarmSeed)
         c.testInitSeed = t.initSeed.map(UInt64.init)
+        c.dataSeed = t.dataSeed.map(UInt64.init)
         c.gossip.deadline = .milliseconds(t.deadlineMilliseconds)
         c.gossip.adaptiveDeadline = t.adaptiveDeadlineMilliseconds.map {
             AdaptiveDeadline(minimum: .milliseconds($0.lowerBound), maximum: .milliseconds($0.upperBound))

@@ -94,6 +94,7 @@ struct NodeCommand: Command {
         let threads = Option.threads
         let swarmSeed = Option.integer("--swarm-seed", help: "the seed every node draws the initial A from", default: 1, range: 0...Int.max)
         let initSeed = Option.integer("--init-seed", help: "test only: a per-node initial adapter instead of the swarm's", range: 0...Int.max)
+        let dataSeed = Option.integer("--data-seed", help: "the seed of this node's data order and dropout (default: from its node id)", range: 0...Int.max)
         let waitFor = Option.integer("--wait-for", "N", help: "members to see alive before the first round (waits up to 60 s)", default: 0, range: 0...100_000)
         let maxNormRatio = Option.number("--max-norm-ratio", help: "refuse factors whose norm exceeds this times the node's own, plus 1", default: 10, range: 1...1e9)
         let keep = Option.integer("--keep-checkpoints", help: "checkpoints kept in the store", default: 3, range: 1...1000)
@@ -118,6 +119,7 @@ struct NodeCommand: Command {
         let threads: Int?
         let swarmSeed: Int
         let initSeed: Int?
+        let dataSeed: Int?
         let waitFor: Int
         let maxNormRatio: Double
         let keepCheckpoints: Int
@@ -149,7 +151,7 @@ struct NodeCommand: Command {
         let rank = try p.value(d.rank), alpha = try p.value(d.loraAlpha), targets = try p.value(d.targets)
         let lr = try p.value(d.lr), batch = try p.value(d.batch), seqLen = try p.value(d.seqLen)
         let precision = try p.value(d.precision), threads = try p.optional(d.threads)
-        let swarmSeed = try p.value(d.swarmSeed), initSeed = try p.optional(d.initSeed)
+        let swarmSeed = try p.value(d.swarmSeed), initSeed = try p.optional(d.initSeed), dataSeed = try p.optional(d.dataSeed)
         let waitFor = try p.value(d.waitFor), maxNormRatio = try p.value(d.maxNormRatio), keep = try p.value(d.keep)
         training = dataPath.map {
             Training(dataPath: $0, rounds: rounds, localSteps: localSteps, deadlineMilliseconds: deadline,
@@ -157,7 +159,7 @@ struct NodeCommand: Command {
                      wireDType: wireDType, topology: Topology(name: topologyName)!,
                      lora: LoRAConfig(rank: rank, alpha: Float(alpha), targets: targets),
                      learningRate: lr, batch: batch, seqLen: seqLen, precision: precision, threads: threads,
-                     swarmSeed: swarmSeed, initSeed: initSeed, waitFor: waitFor, maxNormRatio: maxNormRatio,
+                     swarmSeed: swarmSeed, initSeed: initSeed, dataSeed: dataSeed, waitFor: waitFor, maxNormRatio: maxNormRatio,
                      keepCheckpoints: keep)
         }
         certsDirectory = try p.value(d.certs)

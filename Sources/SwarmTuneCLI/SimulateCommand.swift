@@ -50,12 +50,12 @@ struct SimulateCommand: Command {
     struct Options: Declarations {
         let scenario = Positional("SCENARIO", help: "a scenario file (docs/SCENARIOS.md); without it, the options below configure a quick swarm",
                                   required: false)
-        let backend = Option.custom("--backend", "inproc", help: "where a scenario runs (only inproc exists so far)",
-                                    default: "inproc", allowed: "inproc") { text in
+        let backend = Option.custom("--backend", "inproc|process", help: "where a scenario runs: every node in this process in virtual time (inproc), or real node processes over TLS on loopback (process)",
+                                    default: "inproc", allowed: "inproc or process") { text in
             switch text {
-            case "inproc": return .success(text)
-            case "process", "netns": return .failure(ValueProblem("'\(text)' is not built yet; only inproc runs scenarios so far"))
-            default: return .failure(ValueProblem("must be inproc, got '\(text)'"))
+            case "inproc", "process": return .success(text)
+            case "netns": return .failure(ValueProblem("'netns' is not built yet; inproc and process run scenarios"))
+            default: return .failure(ValueProblem("must be inproc or process, got '\(text)'"))
             }
         }
         let stepMilliseconds = Option.number("--step-ms", help: "with SCENARIO: virtual time of one optimizer step of one node",
@@ -86,6 +86,7 @@ struct SimulateCommand: Command {
                                  "--own-domain", "--eval", "--lr", "--rank", "--baseline", "--precision"]
 
     let scenarioFile: String?
+    let backend: String
     let inproc: InprocOptions
     let model: String
     let options: SwarmOptions
@@ -100,7 +101,7 @@ struct SimulateCommand: Command {
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         scenarioFile = try p.positional(d.scenario)
-        _ = try p.value(d.backend)
+        backend = try p.value(d.backend)
         var inproc = InprocOptions()
         inproc.stepMilliseconds = try p.value(d.stepMilliseconds)
         inproc.detectionMilliseconds = try p.value(d.detectionMilliseconds)
@@ -132,11 +133,18 @@ struct SimulateCommand: Command {
         if scenarioFile == nil, let stray = ["--backend", "--step-ms", "--detection-ms"].first(where: names.contains) {
             throw .usage(command: Self.name, message: "\(stray) applies to a scenario run only: give a SCENARIO file")
         }
+        if backend == "process", let stray = ["--step-ms", "--detection-ms"].first(where: names.contains) {
+            throw .usage(command: Self.name, message: "\(stray) sets the inproc backend's virtual time; the process backend runs in real time")
+        }
     }
 
     func run() throws(CLIError) {
         if let scenarioFile {
-            try Self.runScenario(file: scenarioFile, out: outGiven, options: inproc)
+            if backend == "process" {
+                try Self.runScenarioProcesses(file: scenarioFile, out: outGiven, threads: threads)
+            } else {
+                try Self.runScenario(file: scenarioFile, out: outGiven, options: inproc)
+            }
             return
         }
         _ = try Self.execute(path: model, options: options, topologyName: topologyName, lr: lr, rank: rank, baseline: baseline,

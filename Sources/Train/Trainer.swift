@@ -21,6 +21,13 @@ public struct TrainingOptions: Sendable, Equatable {
     public var precision: Precision = .fp32
 
     public init() {}
+
+    /// The schedule of a run of known length, the one every swarm backend uses: `steps` steps with
+    /// a linear warmup over the first 5% (at least one step).
+    public mutating func schedule(steps: Int) {
+        self.steps = steps
+        warmupSteps = max(1, steps / 20)
+    }
 }
 
 /// One optimizer step's figures.

@@ -86,6 +86,16 @@ extension Dataset {
     public func prepare(maxSequenceLength: Int, segments: (TrainingRecord) -> [Segment],
                         encode: (String) -> [Int32]) throws(TrainDataError) -> PreparedExamples
     {
+        try PreparedExamples.prepare(examples, maxSequenceLength: maxSequenceLength, segments: segments, encode: encode)
+    }
+}
+
+extension PreparedExamples {
+    /// `Dataset.prepare` over examples from anywhere (a simulator's records): the one rule every
+    /// node and every backend turns records into training examples by.
+    public static func prepare(_ examples: [DatasetExample], maxSequenceLength: Int, segments: (TrainingRecord) -> [Segment],
+                               encode: (String) -> [Int32]) throws(TrainDataError) -> PreparedExamples
+    {
         guard maxSequenceLength > 0 else {
             throw .invalidParameter(name: "maxSequenceLength", reason: "must be positive, got \(maxSequenceLength)")
         }

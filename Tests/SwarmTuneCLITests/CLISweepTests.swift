@@ -78,7 +78,7 @@ import TestSupport
             (["export", "a", "--model", "m.gguf", "--out", "o"], "--format"),
             (["quantize", "m.gguf", "--to", "q3", "--out", "o.gguf"], "--to"),
             (["simulate", "--model", "m.gguf", "--nodes", "0"], "--nodes"),
-            (["demo", "--model", "m.gguf", "--nodes", "1"], "--nodes"),
+            (["demo", "--steps", "0", "--single"], "--steps"),
             (["certs", "init", "--days", "0"], "--days"),
             (["members"], "--state"),
         ]

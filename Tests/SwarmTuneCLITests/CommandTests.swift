@@ -69,9 +69,21 @@ import TestSupport
         #expect((report?["rounds"] as? [Any])?.count == 2)
         #expect(RunReportFigures.read(directory: dir.file("swarm")).rounds?.count == 2)  // what inspect and the demo read back
         #expect(SwarmTuneCommand.main(["inspect", dir.file("swarm"), "--json"]) == 0)
-        #expect(SwarmTuneCommand.main(["demo", "--model", core, "--nodes", "2", "--rounds", "1", "--local-steps", "1",
-                                       "--out", dir.file("demo")]) == 0)
-        #expect(FileManager.default.fileExists(atPath: dir.file("demo") + "/inspect.html"))
+        // The swarm demo runs a scenario on the process backend: node processes, then the report.
+        let scenario = dir.file("tiny-scenario.json")
+        try Data("""
+            {"name": "tiny-demo", "seed": 3, "core": "\(core)", "nodes": 2, "topology": "ring",
+             "data": {"partition": "one-domain-per-node", "examples-per-node": 4, "test-examples": 4},
+             "lora": {"rank": 2, "alpha": 4, "targets": ["q", "v"]},
+             "training": {"rounds": 2, "lr": 0.01, "batch": 2, "seq-len": 320, "threads": 1},
+             "gossip": {"local-steps": 1, "deadline-ms": 60000}, "baselines": {"local-only": true, "centralized": true}}
+            """.utf8).write(to: URL(fileURLWithPath: scenario))
+        for _ in 0..<2 {  // a second demo replaces the first's run directory
+            #expect(SwarmTuneCommand.main(["demo", "--scenario", scenario, "--out", dir.file("demo")]) == 0)
+            #expect(FileManager.default.fileExists(atPath: dir.file("demo") + "/report.html"))
+            #expect(FileManager.default.fileExists(atPath: dir.file("demo") + "/nodes/node-1/state/node.db"))
+        }
+        #expect(SwarmTuneCommand.main(["demo", "--scenario", scenario, "--steps", "3"]) == 2)
         #expect(SwarmTuneCommand.main(["demo", "--single", "--model", core, "--examples", "8", "--eval", "2", "--steps", "2",
                                        "--out", dir.file("single")]) == 0)
         #expect(FileManager.default.fileExists(atPath: dir.file("single") + "/adapter/adapter_config.json"))

@@ -27,6 +27,9 @@ public struct NodeConfiguration: Sendable {
     /// Test only: a per-node initialisation seed instead of the swarm's (A and B both random), to
     /// start nodes apart and watch the mixing contract the spread.
     public var testInitSeed: UInt64?
+    /// The seed of this node's data order and dropout masks; nil derives it from the node id (so
+    /// every node draws its own stream). A simulator sets it to reproduce another backend's run.
+    public var dataSeed: UInt64?
     /// Local optimizer steps between gossip rounds (K).
     public var localSteps = 8
     /// The last round to run (counted from round 1 across restarts); nil runs until stopped.

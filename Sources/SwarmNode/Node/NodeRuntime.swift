@@ -54,9 +54,14 @@ public final class NodeRuntime: @unchecked Sendable {
         var options = configuration.training
         // Each node's data order and dropout masks: its own stream, derived from its id.
         let idSeed = identity.nodeID.digest.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        options.seed = configuration.training.seed ^ idSeed
-        options.steps = max(1, (configuration.rounds ?? 1_000_000) * configuration.localSteps)
-        if configuration.rounds == nil { options.warmupSteps = 0 }
+        options.seed = configuration.dataSeed ?? (configuration.training.seed ^ idSeed)
+        if let rounds = configuration.rounds {
+            options.schedule(steps: max(1, rounds * configuration.localSteps))
+        } else {
+            // Running until stopped: a constant rate, no warmup.
+            options.steps = 1_000_000 * configuration.localSteps
+            options.warmupSteps = 0
+        }
         let lora = LoRAParameters(config: options.lora, model: model.config)
         lora.initialize(seed: configuration.testInitSeed ?? configuration.swarmSeed, model: model)
         if let testSeed = configuration.testInitSeed {

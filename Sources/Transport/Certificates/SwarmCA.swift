@@ -51,6 +51,28 @@ public struct SwarmCA: Sendable {
         return IssuedNode(name: name, nodeID: try certificate.nodeID, certificatePath: certPath, keyPath: keyPath)
     }
 
+    /// Issues like `issue(name:hosts:days:)`, drawing fresh keys until the node id (SHA-256 of the
+    /// key) satisfies `accept`, at most `attempts` times. A simulator uses it to give node i an id
+    /// in the i-th slice of the id space, so the ids sort as the scenario's node indices do (the
+    /// order every topology rule and mixing sum follows).
+    public func issue(name: String, hosts: [String], days: Int = 825, attempts: Int,
+                      accepting accept: (NodeID) -> Bool) throws(CertificateError) -> IssuedNode {
+        try CertificateLayout.validate(name: name)
+        try PEMFile.makeDirectory(layout.nodesDirectory)
+        let keyPath = layout.nodeKey(name)
+        let certPath = layout.nodeCertificate(name)
+        for path in [keyPath, certPath] where FileIO.exists(path) { throw .alreadyExists(path: path) }
+        for _ in 0..<max(1, attempts) {
+            let (certificate, nodeKey) = try makeNode(.valid(commonName: name, hosts: hosts, days: days))
+            let id = try certificate.nodeID
+            guard accept(id) else { continue }
+            try PEMFile.create(try nodeKey.pemEncoded(), at: keyPath, mode: 0o600)
+            try PEMFile.create(try certificate.pemEncoded(), at: certPath, mode: 0o644)
+            return IssuedNode(name: name, nodeID: id, certificatePath: certPath, keyPath: keyPath)
+        }
+        throw .openSSL(operation: "issue \(name)", detail: "no key in \(attempts) draws gave a node id the caller accepts")
+    }
+
     /// A fresh key and a certificate for it signed by this CA, in memory, with any validity window.
     public func makeNode(_ spec: CertificateSpec) throws(CertificateError) -> (certificate: Certificate, key: PrivateKey) {
         let nodeKey = try PrivateKey.generate()

@@ -1,0 +1,55 @@
+import Consensus
+import Scenario
+
+/// The `swarmtune node` command line of a scenario's node: the scenario's LoRA, training and
+/// gossip settings as flags, the seeds that make it the inproc backend's node `index` (the swarm
+/// seed for the initial adapter, `seed + index + 1` for its data order, the schedule of
+/// `rounds × local steps`), and every round's checkpoint kept so the run's per-round figures can
+/// be read back from the store.
+enum NodeArguments {
+    /// Why a scenario's settings cannot be given to a node process (nil: they can).
+    static func problem(_ scenario: Scenario) -> (field: String, reason: String)? {
+        if case .edges = scenario.topology {
+            return ("topology", "an explicit edge list is not available in the process backend yet (nodes take ring, full or regular-K)")
+        }
+        if scenario.seed > UInt64(Int.max) - UInt64(scenario.totalNodes + 1) {
+            return ("seed", "\(scenario.seed) is too large for a node's --swarm-seed (at most \(Int.max - scenario.totalNodes - 1))")
+        }
+        if scenario.training.rounds > 1000 {
+            return ("training.rounds", "the process backend keeps every round's checkpoint (at most 1000)")
+        }
+        return nil
+    }
+
+    /// Node `index`'s arguments. `joinThrough`: addresses of running members (none for the node that
+    /// starts the swarm); `waitFor`: members to see before the first round.
+    static func make(_ scenario: Scenario, workspace: SwarmWorkspace, index: Int, joinThrough: [String], waitFor: Int,
+                     options: ProcessOptions) -> [String] {
+        let topology: String
+        switch scenario.topology {
+        case .rule(.ring): topology = "ring"
+        case .rule(.full): topology = "full"
+        case let .rule(.regular(k)): topology = "regular-\(k)"
+        case .edges: topology = "ring"  // refused by `problem` before any node starts
+        }
+        let threads = scenario.training.threads ?? options.threadsPerNode
+        var arguments = [
+            "node", "--certs", workspace.certificates, "--name", workspace.name(index),
+            "--listen", workspace.address(index), "--state", workspace.stateDirectory(index),
+            "--swarm-id", scenario.name, "--core", scenario.core, "--data", workspace.dataPath(index),
+            "--rounds", String(scenario.training.rounds), "--local-steps", String(scenario.gossip.localSteps),
+            "--lr", "\(scenario.training.learningRate)", "--batch", String(scenario.training.batch),
+            "--seq-len", String(scenario.training.seqLen),
+            "--rank", String(scenario.lora.rank), "--alpha", "\(scenario.lora.alpha)",
+            "--targets", scenario.lora.targets.joined(separator: ","),
+            "--mode", scenario.gossip.mode.name, "--wire-dtype", scenario.gossip.wireDType.description,
+            "--topology", topology, "--deadline-ms", String(scenario.gossip.deadlineMilliseconds),
+            "--threads", String(threads), "--swarm-seed", String(scenario.seed),
+            "--data-seed", String(scenario.seed + UInt64(index + 1)),
+            "--wait-for", String(waitFor), "--probe-period-ms", String(options.probePeriodMilliseconds),
+            "--keep-checkpoints", String(max(1, scenario.training.rounds)),
+        ]
+        for address in joinThrough { arguments += ["--join", address] }
+        return arguments
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import LM
+import Scenario
+import ScenarioProcess
+import ScenarioRun
+import Store
+import Testing
+import TestSupport
+
+/// The process backend (real `swarmtune node` processes from a scenario file) on the tiny core,
+/// against the inproc backend on the same scenario.
+@Suite("Process backend", .serialized)
+struct ProcessBackendTests {
+    let dir = TemporaryDirectory("swarmtune-process-backend")
+    let core: String
+
+    init() throws {
+        core = dir.file("tiny.gguf")
+        _ = try TinyModel().write(to: core)
+    }
+
+    func scenario(nodes: Int = 4, rounds: Int = 3, extra: String = "") throws -> Scenario {
+        try Scenario.parse(bytes: Array("""
+            {"name": "process-test", "seed": 5, "core": "\(core)", "nodes": \(nodes), "topology": "ring",
+             "data": {"partition": "one-domain-per-node", "examples-per-node": 8, "test-examples": 4},
+             "lora": {"rank": 2, "alpha": 4, "targets": ["q", "v"]},
+             "training": {"rounds": \(rounds), "lr": 0.01, "batch": 2, "seq-len": 320, "threads": 1},
+             "gossip": {"local-steps": 2, "deadline-ms": 60000},
+             "baselines": {"local-only": false, "centralized": false}\(extra.isEmpty ? "" : ", " + extra)}
+            """.utf8), source: "test.json")
+    }
+
+    func options() -> ProcessOptions {
+        var o = ProcessOptions(executable: NodeProcessKillTests.binary.path)
+        o.threads = 2
+        o.probePeriodMilliseconds = 200
+        o.stallSeconds = 120
+        return o
+    }
+
+    @Test("with no faults, node processes end with bit-identical adapters to the inproc backend's nodes")
+    func processNodesEqualInprocNodes() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        let s = try scenario()
+        let model = try LlamaModel(path: core)
+        let tokenizer = try CoreTokenizer(metadata: model.file.metadata, path: core)
+        var inprocOptions = InprocOptions()
+        inprocOptions.threads = 2
+        let inproc = try InprocBackend.run(s, file: "test.json", model: model, core: tokenizer, options: inprocOptions)
+        let processes = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+
+        #expect(processes.summary.backend == "process")
+        #expect(processes.nodeAdapters.keys.sorted() == [0, 1, 2, 3])
+        for i in 0..<4 {
+            let a = try #require(inproc.nodeAdapters[i]), b = try #require(processes.nodeAdapters[i])
+            let same = (0..<a.count).allSatisfy { a.values[$0].bitPattern == b.values[$0].bitPattern }
+            #expect(same, "node \(i): the process run's adapter differs from inproc's (squared distance \(squaredDistance(a, b)))")
+        }
+        #expect(processes.summary.rounds.map(\.round) == [1, 2, 3])
+        // The same adapters, summed in another order (inproc adds nodes as they complete a round in
+        // virtual time, the collector by index): equal to rounding.
+        for (p, q) in zip(processes.summary.rounds, inproc.summary.rounds) {
+            let a = try #require(p.consensusDistance), b = try #require(q.consensusDistance)
+            #expect(abs(a - b) <= 1e-12 * b, "round \(p.round): consensus distance \(a) vs inproc \(b)")
+        }
+        for round in processes.summary.rounds {
+            #expect(round.nodes.map(\.mixed) == [2, 2, 2, 2], "round \(round.round): every node mixes both ring neighbours")
+            #expect(round.nodes.allSatisfy { $0.bytesSent > 0 && $0.loss != nil })
+        }
+        #expect(processes.summary.final.consensus == inproc.summary.final.consensus)
+    }
+
+    @Test("a node killed at round 2 and restarted at round 4 resumes from its database and completes the run")
+    func killedNodeResumesFromItsDatabase() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        let s = try scenario(rounds: 6, extra: """
+            "events": [{"round": 2, "kind": "kill", "node": 2}, {"round": 4, "kind": "restart", "node": 2}]
+            """)
+        let result = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        let kinds = result.summary.timeline.map { "\($0.kind) \($0.node ?? -1) @\($0.round)" }
+        #expect(kinds == ["kill 2 @2", "restart 2 @4"])
+        let last = try #require(result.summary.rounds.last)
+        #expect(last.round == 6)
+        #expect(last.nodes.map(\.node) == [0, 1, 2, 3], "every node, the restarted one too, completes the last round")
+        // Killed at the start of round 2: no round 2 of node 2 in its database.
+        let two = try #require(result.summary.rounds.first { $0.round == 2 })
+        #expect(!two.nodes.map(\.node).contains(2))
+        let log = try String(contentsOfFile: dir.file("run/nodes/node-2/node.log"), encoding: .utf8)
+        // The log holds both runs of node 2: the second starts after the last round the first completed.
+        let lines = log.split(separator: "\n")
+        let starts = lines.indices.filter { lines[$0].contains("starting at round") }
+        try #require(starts.count == 2, "two runs of node 2 in its log")
+        let before = lines[..<starts[1]].compactMap { ProcessSwarmLog.completedRound(String($0)) }.max() ?? 0
+        #expect(lines[starts[1]].hasSuffix("starting at round \(before + 1)"),
+                "the restarted node resumes after its last checkpoint (round \(before)): \(lines[starts[1]])")
+        let store = try NodeStore.openReadOnly(directory: dir.file("run/nodes/node-2/state"))
+        #expect(try store.integrityCheck().isEmpty)
+    }
+
+    @Test("a scenario event the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
+    func unsupportedEventIsRefused() throws {
+        let s = try scenario(extra: """
+            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 3, "kind": "heal"}]
+            """)
+        #expect {
+            _ = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        } throws: { error in
+            "\(error)".hasPrefix("test.json: events[0].kind: 'partition' is not available in the process backend")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("run")))
+    }
+}
+
+private func squaredDistance(_ a: LoRAParameters, _ b: LoRAParameters) -> Double {
+    (0..<a.count).reduce(0.0) { $0 + Double(a.values[$1] - b.values[$1]) * Double(a.values[$1] - b.values[$1]) }
+}
