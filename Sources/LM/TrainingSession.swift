@@ -168,18 +168,32 @@ public final class TrainingSession {
         lossLogits = FloatBuffer(count: lossChunk * config.vocabSize)
     }
 
-    /// Bytes held by this session's buffers (activations, scratch, gradients).
-    public var bufferBytes: Int {
-        var total = gradients.count
+    /// The buffers a step recomputes before it reads them (activations, scratch, the gradient):
+    /// everything but the RoPE tables and DoRA's fixed norms.
+    private var workspaceBuffers: [FloatBuffer] {
+        var buffers = [gradients]
         for a in activations {
-            total += [a.residualIn, a.attentionRstd, a.query, a.key, a.value, a.attentionProbs, a.attentionOut,
-                      a.residualMid, a.ffnRstd, a.gate, a.up].reduce(0) { $0 + $1.count }
-            total += a.adapterHidden.values.reduce(0) { $0 + $1.count }
+            buffers += [a.residualIn, a.attentionRstd, a.query, a.key, a.value, a.attentionProbs, a.attentionOut,
+                        a.residualMid, a.ffnRstd, a.gate, a.up]
+            buffers += a.adapterHidden.values
+            buffers += a.doraUnscaled.values
         }
-        total += [residualFinal, finalRstd, residual, normed, branchOut, mlpHidden, dResidual, dNormed, dQuery, dKey,
-                  dValue, dAttentionOut, dMLPHidden, dGate, dUp, scaledHidden, dAdapterHidden, droppedInput,
-                  dDroppedInput, lossRowsNormed, dLossRowsNormed, lossLogits].reduce(0) { $0 + $1.count }
-        return total * 4
+        buffers += [residualFinal, finalRstd, residual, normed, branchOut, mlpHidden, dResidual, dNormed, dQuery, dKey,
+                    dValue, dAttentionOut, dMLPHidden, dGate, dUp, dScoresPerWorker, scaledHidden, dAdapterHidden,
+                    droppedInput, dDroppedInput, dDoraUnscaled, lossRowsNormed, dLossRowsNormed, lossLogits]
+        return buffers
+    }
+
+    /// Bytes held by this session's buffers (activations, scratch, gradients).
+    public var bufferBytes: Int { workspaceBuffers.reduce(0) { $0 + $1.count } * 4 }
+
+    /// Gives the workspace's memory back between steps: every buffer a step recomputes is reset to
+    /// its freshly allocated state (large ones return their pages to the kernel). The next step
+    /// gives the same result bit for bit; it only touches the pages again. A simulator with many
+    /// more nodes than threads calls it after each node's local steps, so idle nodes hold only
+    /// their adapter and optimizer state.
+    public func releaseWorkspace() {
+        for b in workspaceBuffers { b.discardContents() }
     }
 
     public func zeroGradients() { gradients.zero() }

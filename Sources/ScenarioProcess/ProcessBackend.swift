@@ -108,7 +108,7 @@ public enum ProcessBackend {
         let own = InprocBackend.peakRSS() ?? 0
         let timing = RunTiming(seconds: Date().timeIntervalSince(started), secondsPerRound: secondsPerRound(swarm.completions),
                                peakRSSBytes: max(own, usage.ru_maxrss * 1024),
-                               cpu: (MachineInfo.cpuModelName().map { $0 + ", " } ?? "") + pool.isaName, threads: threads)
+                               cpu: MachineInfo.cpuDescription(isa: pool.isaName), threads: threads)
         return InprocResult(summary: summary, timing: timing, nodeAdapters: adapters, consensus: consensus, trace: [:], mixedWith: [:])
     }
 

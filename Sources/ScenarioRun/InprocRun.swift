@@ -110,7 +110,7 @@ public enum InprocBackend {
         var adapters: [Int: LoRAParameters] = [:]
         for n in nodes where n.state != .notStarted { adapters[n.index] = n.trainer.lora }
         let timing = RunTiming(seconds: Date().timeIntervalSince(started), secondsPerRound: roundWall,
-                               peakRSSBytes: Self.peakRSS(), cpu: pool.isaName, threads: threads)
+                               peakRSSBytes: Self.peakRSS(), cpu: MachineInfo.cpuDescription(isa: pool.isaName), threads: threads)
         return InprocResult(summary: summary, timing: timing, nodeAdapters: adapters, consensus: consensus,
                             trace: swarm.trace, mixedWith: swarm.mixedWith)
     }

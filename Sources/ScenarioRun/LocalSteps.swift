@@ -53,6 +53,8 @@ enum LocalSteps {
             var loss = 0.0
             do throws(LMError) {
                 for _ in 0..<job.steps { loss += try job.trainer.trainStep(job.data).loss }
+                // Idle until its next round: only the adapter and optimizer state stay resident.
+                job.trainer.releaseWorkspace()
                 results[i] = .success(loss / Double(max(1, job.steps)))
             } catch {
                 results[i] = .failure(error)

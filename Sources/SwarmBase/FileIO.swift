@@ -40,6 +40,29 @@ public enum FileIO {
         return bytes
     }
 
+    /// Reads a file whose size is not known up front (procfs files such as /proc/cpuinfo report
+    /// size 0, pipes have none) until end of file; more than `limit` bytes is an error.
+    public static func readUntilEnd(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY | O_CLOEXEC, operation: .open)
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let result = chunk.withUnsafeMutableBytes { buffer in
+                retryingOnInterrupt { Glibc.read(fd, buffer.baseAddress!, buffer.count) }
+            }
+            switch result {
+            case .failure(let e): throw FileError(path: path, operation: .read, errno: e)
+            case .success(0): return bytes
+            case .success(let n):
+                guard bytes.count + n <= limit else {
+                    throw FileError(path: path, operation: .read, detail: "more than the limit of \(limit) bytes")
+                }
+                bytes += chunk[0..<n]
+            }
+        }
+    }
+
     /// The file's bytes, or nil when it does not exist.
     public static func readIfPresent(_ path: String, limit: Int) throws(FileError) -> [UInt8]? {
         do {

@@ -5,24 +5,56 @@ import Glibc
 /// A zero-initialised, 64-byte aligned block of Floats, owned by this object and freed with it.
 ///
 /// Activations, KV caches and scratch space are FloatBuffers sized once up front, so the hot
-/// loops never allocate.
+/// loops never allocate. A large buffer is its own anonymous mapping: the kernel hands out zeroed
+/// pages on first touch, so an allocated but unused buffer costs no resident memory, and
+/// `discardContents()` gives its pages back (an idle trainer of a 64-node simulation keeps only its
+/// adapter and optimizer state resident).
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    /// Bytes of the mapping when the buffer is mapped (large), nil when it came from the heap.
+    private let mappedBytes: Int?
+
+    /// Buffers of at least this many bytes are mapped (page-aligned, lazily zeroed by the kernel).
+    public static let mappingThreshold = 256 * 1024
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer count must not be negative")
         self.count = count
         let bytes = max(64, (count * 4 + 63) / 64 * 64)
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("out of memory allocating \(bytes) bytes")
+        if bytes >= Self.mappingThreshold {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let length = (bytes + page - 1) / page * page
+            guard let raw = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  raw != MAP_FAILED else {
+                fatalError("out of memory mapping \(length) bytes")
+            }
+            mappedBytes = length
+            pointer = raw.bindMemory(to: Float.self, capacity: count)
+        } else {
+            var raw: UnsafeMutableRawPointer?
+            guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+                fatalError("out of memory allocating \(bytes) bytes")
+            }
+            memset(raw, 0, bytes)
+            mappedBytes = nil
+            pointer = raw.bindMemory(to: Float.self, capacity: max(count, 16))
         }
-        memset(raw, 0, bytes)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 16))
     }
 
-    deinit { free(pointer) }
+    deinit {
+        if let mappedBytes { munmap(pointer, mappedBytes) } else { free(pointer) }
+    }
+
+    /// Sets every value to zero and, for a mapped buffer, returns its pages to the kernel (they
+    /// are zero-filled again when next touched): the buffer is as freshly allocated.
+    public func discardContents() {
+        if let mappedBytes {
+            if madvise(pointer, mappedBytes, MADV_DONTNEED) != 0 { zero() }
+        } else {
+            zero()
+        }
+    }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 

@@ -109,6 +109,10 @@ public final class Trainer {
             ? Int.max / 2 : step * options.gradientAccumulation
     }
 
+    /// Returns the training workspace's memory between bursts of steps (`TrainingSession.releaseWorkspace`);
+    /// the adapter, optimizer state and counters stay, and the next step is unchanged.
+    public func releaseWorkspace() { session.releaseWorkspace() }
+
     private func nextIndex(_ count: Int) -> Int {
         let epoch = drawn / count
         if epochOrder.epoch != epoch || epochOrder.order.count != count {

@@ -35,6 +35,34 @@ import TrainData
         #expect(a.contains { $0 != 0 })
     }
 
+    @Test("a trainer that gives its workspace back after every step trains bit-identically to one that keeps it")
+    func releasingTheWorkspaceChangesNoStep() throws {
+        let (model, core, dir) = try TinyModel.loaded()
+        _ = dir
+        var o = TrainingOptions()
+        o.batch = 2
+        o.seqLen = 160
+        o.steps = 4
+        o.learningRate = 1e-2
+        o.lora = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .v, .down], dropout: 0.1)
+        let data = Self.examples(core, count: 6)
+        func run(releasing: Bool) throws -> (values: [Float], losses: [Double]) {
+            let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+            var losses: [Double] = []
+            for _ in 0..<o.steps {
+                losses.append(try t.trainStep(data).loss)
+                if releasing { t.releaseWorkspace() }
+            }
+            return (t.lora.values.array, losses)
+        }
+        let kept = try run(releasing: false), released = try run(releasing: true)
+        #expect(released.losses == kept.losses)
+        #expect(released.values.map(\.bitPattern) == kept.values.map(\.bitPattern))
+        // The session mixes mapped (large) and heap (small) buffers, so both kinds are released.
+        let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+        #expect(t.session.bufferBytes > 4 * FloatBuffer.mappingThreshold)
+    }
+
     @Test func lossFallsOnARepeatedBatch() throws {
         let (model, core, dir) = try TinyModel.loaded()
         _ = dir
