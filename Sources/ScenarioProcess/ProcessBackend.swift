@@ -115,9 +115,6 @@ public enum ProcessBackend {
     /// What in `scenario` this backend cannot run yet: (JSON path, why).
     static func unsupported(_ scenario: Scenario) -> (String, String)? {
         if let problem = NodeArguments.problem(scenario) { return problem }
-        if scenario.network.all != .ideal || !scenario.network.links.isEmpty {
-            return ("network", "latency, jitter, loss and bandwidth need the node's link emulator, not in the process backend yet; run it with --backend inproc")
-        }
         for (k, e) in scenario.events.enumerated() {
             switch e.kind {
             case .partition, .heal, .hostile:

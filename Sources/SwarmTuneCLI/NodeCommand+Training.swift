@@ -37,6 +37,7 @@ extension NodeCommand {
         c.keepCheckpoints = t.keepCheckpoints
         c.waitForMembers = t.waitFor
         c.membershipPeriod = .milliseconds(probePeriodMilliseconds)
+        c.linkEmulation = linkEmulation
         return c
     }
 

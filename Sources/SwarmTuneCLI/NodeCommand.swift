@@ -98,6 +98,24 @@ struct NodeCommand: Command {
         let waitFor = Option.integer("--wait-for", "N", help: "members to see alive before the first round (waits up to 60 s)", default: 0, range: 0...100_000)
         let maxNormRatio = Option.number("--max-norm-ratio", help: "refuse factors whose norm exceeds this times the node's own, plus 1", default: 10, range: 1...1e9)
         let keep = Option.integer("--keep-checkpoints", help: "checkpoints kept in the store", default: 3, range: 1...1000)
+        // Link emulation: on the payload frames this node sends (docs/NODE.md, "Link emulation").
+        let linkLatency = Option.number("--link-latency-ms", "MS", help: "emulated one-way latency added to every frame this node sends",
+                                        default: 0, range: 0...60_000)
+        let linkJitter = Option.number("--link-jitter-ms", "MS", help: "emulated jitter: plus a delay drawn uniformly from 0...MS (frames to a peer stay in order)",
+                                       default: 0, range: 0...60_000)
+        let linkLoss = Option.number("--link-loss", "P", help: "emulated loss: the probability that a frame this node sends is dropped whole",
+                                     default: 0, range: 0...1)
+        let linkBandwidth = Option<Double>.custom("--link-bandwidth-mbit", "MBIT", help: "emulated bandwidth of each link: a frame occupies it for bytes x 8 / rate (default: unlimited)",
+                                          allowed: "above 0, at most 1000000") { text in
+            guard let v = Double(text), v.isFinite else { return .failure(ValueProblem("expects a number, got '\(text)'")) }
+            do throws(LinkSpecError) { try LinkConditions.check("bandwidth-mbit", v) } catch { return .failure(ValueProblem(error.description)) }
+            return .success(v)
+        }
+        let link = Option<LinkArgument>.custom("--link", "HOST:PORT=SPEC", help: "the link to the peer listening on HOST:PORT differs: SPEC is KEY:VALUE,... with keys latency-ms, jitter-ms, loss, bandwidth-mbit (fields not given: as for every link)",
+                                 repeatable: true) { text in
+            LinkArgument.parse(text).mapError { ValueProblem($0.description) }
+        }
+        let linkSeed = Option.integer("--link-seed", help: "the seed of the link emulator's loss and jitter draws", default: 1, range: 0...Int.max)
     }
 
     /// The training half of the options (present with --data).
@@ -140,6 +158,8 @@ struct NodeCommand: Command {
     let suspicionAlpha: Double
     let suspicionBeta: Double
     let training: Training?
+    /// Emulated links (nil: none asked for).
+    let linkEmulation: LinkEmulation?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         _ = try p.optional(d.config)  // expanded into options before parsing
@@ -176,6 +196,24 @@ struct NodeCommand: Command {
         probePeriodMilliseconds = try p.value(d.probePeriod)
         suspicionAlpha = try p.value(d.alpha)
         suspicionBeta = try p.value(d.beta)
+        linkEmulation = try Self.linkEmulation(
+            LinkConditions(latencyMilliseconds: try p.value(d.linkLatency), jitterMilliseconds: try p.value(d.linkJitter),
+                           loss: try p.value(d.linkLoss), bandwidthMegabits: try p.optional(d.linkBandwidth)),
+            links: try p.values(d.link), seed: try p.value(d.linkSeed), always: false)
+    }
+
+    /// The emulation the --link-* options ask for: nil when every link is ideal (and no control
+    /// file may change that).
+    static func linkEmulation(_ all: LinkConditions, links: [LinkArgument], seed: Int, always: Bool) throws(CLIError) -> LinkEmulation? {
+        var byAddress: [String: LinkConditions] = [:]
+        for link in links {
+            guard byAddress[link.address] == nil else { throw .usage(command: name, message: "option --link: \(link.address) is given twice") }
+            do { byAddress[link.address] = try LinkConditions(spec: link.spec, over: all) } catch {
+                throw .usage(command: name, message: "option --link \(link.address)=\(link.spec): \(error)")
+            }
+        }
+        guard always || all != .ideal || byAddress.values.contains(where: { $0 != .ideal }) else { return nil }
+        return LinkEmulation(all: all, byAddress: byAddress, seed: UInt64(seed))
     }
 
     /// The adaptive deadline's bounds: given, or --deadline-ms / 10 ... --deadline-ms; nil without
@@ -215,6 +253,7 @@ struct NodeCommand: Command {
         configuration.swim.suspicionBeta = suspicionBeta
         configuration.transport.listenAddress = listen
         configuration.transport.advertisedAddress = advertise
+        configuration.transport.linkEmulation = linkEmulation
         configuration.stateDirectory = stateDirectory
         configuration.leaveGrace = max(.milliseconds(500), period * 2)
         return configuration
@@ -285,6 +324,23 @@ extension Option where Value == String {
                 return .failure(ValueProblem("expects HOST:PORT: '\(text)': \(error)"))
             }
         }
+    }
+}
+
+/// One `--link HOST:PORT=SPEC`: the peer's listen address and its link's spec (checked for
+/// syntax here; read over the --link-* defaults once all options are in).
+struct LinkArgument: Sendable, Equatable {
+    let address: String
+    let spec: String
+
+    static func parse(_ text: String) -> Result<LinkArgument, LinkSpecError> {
+        guard let eq = text.firstIndex(of: "=") else {
+            return .failure(LinkSpecError("expects HOST:PORT=SPEC (e.g. 127.0.0.1:7001=latency-ms:80,loss:0.02), got '\(text)'"))
+        }
+        let address = String(text[..<eq]), spec = String(text[text.index(after: eq)...])
+        do { _ = try PeerAddress(parsing: address) } catch { return .failure(LinkSpecError("'\(address)' is not HOST:PORT: \(error)")) }
+        do throws(LinkSpecError) { _ = try LinkConditions(spec: spec, over: .ideal) } catch { return .failure(error) }
+        return .success(LinkArgument(address: address, spec: spec))
     }
 }
 

@@ -105,6 +105,12 @@ public final class TransportNode: Sendable {
         try enqueue(.cancelDial(address: address))
     }
 
+    /// Replaces the link emulation in force (nil: every link ideal from now on); frames already
+    /// held keep their times.
+    public func setLinkEmulation(_ emulation: LinkEmulation?) throws(TransportError) {
+        try enqueue(.setLinkEmulation(emulation))
+    }
+
     /// Says bye to a peer and closes its connection.
     public func disconnect(_ peer: NodeID) throws(TransportError) {
         try enqueue(.disconnect(peer))

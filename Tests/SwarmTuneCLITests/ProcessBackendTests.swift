@@ -97,6 +97,27 @@ struct ProcessBackendTests {
         #expect(try store.integrityCheck().isEmpty)
     }
 
+    @Test("latency 50 ms and loss 0.02 on every link: the node processes complete every round")
+    func lossyLinksCompleteEveryRound() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        // A lost factors frame costs its receiver the round's deadline: 4 s, not the 60 s above.
+        let s = try scenario(rounds: 4, extra: """
+            "network": {"latency-ms": 50, "loss": 0.02, "links": [{"from": 0, "to": 1, "latency-ms": 120}]}
+            """).withDeadline(milliseconds: 4000)
+        let started = Date()
+        let result = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        let seconds = Date().timeIntervalSince(started)
+        #expect(result.summary.rounds.map(\.round) == [1, 2, 3, 4])
+        for round in result.summary.rounds {
+            #expect(round.nodes.map(\.node) == [0, 1, 2, 3], "round \(round.round): every node completes it")
+        }
+        let mixed = result.summary.rounds.flatMap { $0.nodes.map(\.mixed) }
+        print("process backend, latency 50 ms, loss 0.02: \(seconds) s for 4 rounds; neighbours mixed per node and round \(mixed)")
+        // The nodes were given the emulation: node 0's command line carries it, with its link to node 1.
+        let log = try String(contentsOfFile: dir.file("run/nodes/node-0/node.log"), encoding: .utf8)
+        #expect(log.contains("--link-latency-ms 50.0") && log.contains("--link-loss 0.02") && log.contains("=latency-ms:120"))
+    }
+
     @Test("a scenario event the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
     func unsupportedEventIsRefused() throws {
         let s = try scenario(extra: """
@@ -108,6 +129,14 @@ struct ProcessBackendTests {
             "\(error)".hasPrefix("test.json: events[0].kind: 'partition' is not available in the process backend")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("run")))
+    }
+}
+
+extension Scenario {
+    func withDeadline(milliseconds: Int) -> Scenario {
+        var s = self
+        s.gossip.deadlineMilliseconds = milliseconds
+        return s
     }
 }
 

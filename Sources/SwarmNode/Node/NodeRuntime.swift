@@ -117,6 +117,7 @@ public final class NodeRuntime: @unchecked Sendable {
         membership.transport.listenAddress = configuration.listen
         membership.transport.advertisedAddress = configuration.advertise
         membership.transport.plaintextTap = configuration.plaintextTap
+        membership.transport.linkEmulation = configuration.linkEmulation
         membership.stateDirectory = configuration.stateDirectory
         let mailbox = Mailbox<NodeEvent>(limit: 1024)
         self.mailbox = mailbox

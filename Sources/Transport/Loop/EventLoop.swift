@@ -27,6 +27,8 @@ final class EventLoop {
     var nextID: UInt64 = 1
     var random = SystemRandomNumberGenerator()
     var statistics = TransportStatistics()
+    /// The link emulator (nil: frames go out as soon as they can).
+    var shaper: LinkShaper?
     var stopDeadline: UInt64?
     var now: UInt64
     var nextScan: UInt64 = 0
@@ -51,6 +53,7 @@ final class EventLoop {
         self.clock = clock
         self.timeouts = ConnectionStateMachine.Timeouts(configuration)
         self.now = clock.now()
+        shaper = configuration.linkEmulation.map(LinkShaper.init)
         let shortest = [configuration.handshakeTimeout, configuration.idleTimeout, configuration.readTimeout,
                         configuration.writeTimeout, configuration.closeLinger].map(\.nanoseconds).min() ?? 1_000_000_000
         scanInterval = min(250_000_000, max(5_000_000, shortest / 4))
@@ -109,7 +112,7 @@ final class EventLoop {
             for (offset, id) in order.enumerated() {
                 guard let connection = connections[id] else { continue }
                 let revents = pollSet[index + offset].revents
-                if revents != 0 || connection.readPending || connection.hasOutput || connection.outboxMayHaveMore {
+                if revents != 0 || connection.readPending || connection.hasOutput || connection.outboxMayHaveMore || connection.heldDue(now) {
                     drive(connection, revents: revents)
                 }
             }
@@ -149,6 +152,12 @@ final class EventLoop {
                 }
             case .cancelDial(let address):
                 targets = targets.filter { $0.value.request.address != address }
+            case .setLinkEmulation(let emulation):
+                // Once created the shaper stays (frames it holds still go out in order); turning
+                // emulation off makes every link ideal.
+                if shaper == nil, let emulation { shaper = LinkShaper(emulation) } else {
+                    shaper?.emulation = emulation ?? LinkEmulation(all: .ideal, seed: 0)
+                }
             }
         }
         if stopping && stopDeadline == nil {
