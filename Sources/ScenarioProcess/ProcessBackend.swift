@@ -117,8 +117,8 @@ public enum ProcessBackend {
         if let problem = NodeArguments.problem(scenario) { return problem }
         for (k, e) in scenario.events.enumerated() {
             switch e.kind {
-            case .partition, .heal, .hostile:
-                return ("events[\(k)].kind", "'\(e.kind.name)' is not available in the process backend yet (kill, restart, pause and join are); run it with --backend inproc")
+            case .hostile:
+                return ("events[\(k)].kind", "'\(e.kind.name)' is not available in the process backend yet (kill, restart, pause, join, partition and heal are); run it with --backend inproc")
             default: continue
             }
         }

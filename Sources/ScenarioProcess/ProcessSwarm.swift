@@ -163,10 +163,35 @@ final class ProcessSwarm {
         case .join(let i):
             try launch(i, joinThrough: live.map(workspace.address), waitFor: min(1, live.count))
             mark("join", i, "node \(i) joins")
-        case .partition, .heal, .hostile:
+        case .partition(let groups):
+            try cut(groups)
+            mark("partition", nil, "links between " + groups.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: " and ")
+                 + " lose every frame (loss 1, by each node's link control file and SIGHUP)")
+        case .heal:
+            try cut(nil)
+            mark("heal", nil, "every link restored")
+        case .hostile:
             // Refused before the run starts (`ProcessBackend.unsupported`).
             return
         }
+    }
+
+    /// A partition (nil: none): each node's link control file lists, with loss 1, every node in
+    /// another group (a node in no group, such as one joined since, is with the others in none);
+    /// then every running node re-reads it (a node started later reads it at its start).
+    private func cut(_ groups: [[Int]]?) throws(ProcessRunError) {
+        var group: [Int: Int] = [:]
+        for (k, members) in (groups ?? []).enumerated() { for n in members { group[n] = k } }
+        for i in 0..<scenario.totalNodes {
+            var lines = "# written by the process backend: \(groups == nil ? "no partition" : "a partition")\n"
+            if groups != nil {
+                for j in 0..<scenario.totalNodes where j != i && group[j] != group[i] { lines += workspace.address(j) + "=loss:1\n" }
+            }
+            do { try FileIO.writeAtomically(Array(lines.utf8), to: workspace.linkControlPath(i)) } catch {
+                throw .setup(what: workspace.linkControlPath(i), reason: error.description)
+            }
+        }
+        for child in children.values { child.reloadLinks() }
     }
 
     /// Stops every node still running (for a caller that gives up).

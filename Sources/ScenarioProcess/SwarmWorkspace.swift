@@ -25,6 +25,8 @@ struct SwarmWorkspace {
     func dataPath(_ i: Int) -> String { nodeDirectory(i) + "/private.jsonl" }
     func stateDirectory(_ i: Int) -> String { nodeDirectory(i) + "/state" }
     func logPath(_ i: Int) -> String { nodeDirectory(i) + "/node.log" }
+    /// Node I's link control file (`--link-control`): the links a partition cuts.
+    func linkControlPath(_ i: Int) -> String { nodeDirectory(i) + "/links" }
     func name(_ i: Int) -> String { "node-\(i)" }
     func address(_ i: Int) -> String { "\(host):\(ports[i])" }
 

@@ -42,7 +42,7 @@ extension NodeCommand {
     }
 
     /// Loads the core, the private data and the identity, runs rounds until done or a stop signal.
-    func runTraining(_ t: Training, signals: StopSignals) throws(CLIError) {
+    func runTraining(_ t: Training, signals: StopSignals, links: LinkEmulation?, reload: StopSignals?) throws(CLIError) {
         let (model, core) = try CoreLoading.core(corePath!)
         let examples = try CoreLoading.examples(t.dataPath, tokenizer: core.tokenizer, maxLength: t.seqLen)
         guard !examples.isEmpty else { throw .failure("\(t.dataPath): no training examples") }
@@ -56,7 +56,9 @@ extension NodeCommand {
         let padID = core.tokenizer.padID ?? core.tokenizer.eosID ?? 0
         let runtime: NodeRuntime
         do {
-            runtime = try NodeRuntime(configuration: configuration(t, seeds: seeds), identity: identity, model: model,
+            var configuration = configuration(t, seeds: seeds)
+            configuration.linkEmulation = links
+            runtime = try NodeRuntime(configuration: configuration, identity: identity, model: model,
                                       examples: examples, padID: padID, pool: pool) { report in
                 switch report {
                 case .round(let line): Self.log(line.text)
@@ -73,6 +75,7 @@ extension NodeCommand {
             runtime.stop()
         }
         watcher.start()
+        if let reload { watchLinkControl(reload) { e throws(TransportError) in try runtime.setLinkEmulation(e) } }
         let outcome: NodeOutcome
         do { outcome = try runtime.run() } catch { throw .failure(error.description) }
         if let failure = outcome.failure { throw .failure(failure) }

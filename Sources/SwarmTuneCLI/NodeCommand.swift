@@ -116,6 +116,7 @@ struct NodeCommand: Command {
             LinkArgument.parse(text).mapError { ValueProblem($0.description) }
         }
         let linkSeed = Option.integer("--link-seed", help: "the seed of the link emulator's loss and jitter draws", default: 1, range: 0...Int.max)
+        let linkControl = Option.text("--link-control", "FILE", help: "fault injection: HOST:PORT=SPEC lines over the link options, read at start and again on SIGHUP (loss:1 cuts a link)")
     }
 
     /// The training half of the options (present with --data).
@@ -160,6 +161,8 @@ struct NodeCommand: Command {
     let training: Training?
     /// Emulated links (nil: none asked for).
     let linkEmulation: LinkEmulation?
+    /// `--link-control FILE`: per-peer link lines read at start and on SIGHUP.
+    let linkControl: String?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         _ = try p.optional(d.config)  // expanded into options before parsing
@@ -196,10 +199,11 @@ struct NodeCommand: Command {
         probePeriodMilliseconds = try p.value(d.probePeriod)
         suspicionAlpha = try p.value(d.alpha)
         suspicionBeta = try p.value(d.beta)
+        linkControl = try p.optional(d.linkControl)
         linkEmulation = try Self.linkEmulation(
             LinkConditions(latencyMilliseconds: try p.value(d.linkLatency), jitterMilliseconds: try p.value(d.linkJitter),
                            loss: try p.value(d.linkLoss), bandwidthMegabits: try p.optional(d.linkBandwidth)),
-            links: try p.values(d.link), seed: try p.value(d.linkSeed), always: false)
+            links: try p.values(d.link), seed: try p.value(d.linkSeed), always: linkControl != nil)
     }
 
     /// The emulation the --link-* options ask for: nil when every link is ideal (and no control
@@ -260,10 +264,13 @@ struct NodeCommand: Command {
     }
 
     func run() throws(CLIError) {
-        // Before any thread exists, so that this thread alone receives the stop signals.
+        // Before any thread exists, so that this thread alone receives the stop signals (and one
+        // watcher SIGHUP, with --link-control).
         let signals = StopSignals.block()
+        let reload = linkControl.map { _ in StopSignals.block([SIGHUP]) }
+        let links = try linkEmulationNow()
         if let training {
-            try runTraining(training, signals: signals)
+            try runTraining(training, signals: signals, links: links, reload: reload)
             return
         }
         do {
@@ -278,7 +285,9 @@ struct NodeCommand: Command {
                 throw NodeError.transport(.certificate(error))
             }
             let seeds = try self.seeds()
-            let driver = try MembershipDriver(identity: identity, configuration: configuration(coreHash: hash)) { change in
+            var configuration = configuration(coreHash: hash)
+            configuration.transport.linkEmulation = links
+            let driver = try MembershipDriver(identity: identity, configuration: configuration) { change in
                 switch change {
                 case let .changed(member, previous):
                     Self.log("member \(member.id.short) \(member.address) \(previous.map { "\($0) -> " } ?? "new: ")\(member.status) #\(member.incarnation)")
@@ -287,6 +296,7 @@ struct NodeCommand: Command {
                 }
             }
             let myself = try driver.start(seeds: seeds)
+            if let reload { watchLinkControl(reload) { e throws(TransportError) in try driver.setLinkEmulation(e) } }
             Self.log("node \(myself.id.short) listening on \(myself.address), incarnation \(myself.incarnation), period \(probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
             let received = signals.wait()
             Self.log("signal \(received): leaving")
@@ -297,6 +307,52 @@ struct NodeCommand: Command {
         } catch {
             throw .failure("\(error)")
         }
+    }
+
+    /// The link emulation in force now: the --link options, and over them the --link-control
+    /// file's lines (`HOST:PORT=SPEC`; blank lines and `#` comments skipped; a missing file holds
+    /// none).
+    func linkEmulationNow() throws(CLIError) -> LinkEmulation? {
+        guard let path = linkControl, var emulation = linkEmulation else { return linkEmulation }
+        guard FileIO.kind(of: path) != .missing else { return emulation }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw .failure("--link-control \(path): \(error.localizedDescription)")
+        }
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            do throws(LinkSpecError) {
+                let link = try LinkArgument.parse(line).get()
+                emulation.byAddress[link.address] = try LinkConditions(spec: link.spec, over: emulation.all)
+            } catch {
+                throw .failure("--link-control \(path):\(n + 1): \(error)")
+            }
+        }
+        return emulation
+    }
+
+    /// On every SIGHUP, reads the --link-control file again and hands the result to `apply` (retried
+    /// while the node is still starting); a bad file is reported and the links stay as they were.
+    func watchLinkControl(_ reload: StopSignals, apply: @escaping @Sendable (LinkEmulation?) throws(TransportError) -> Void) {
+        let command = self
+        let thread = Thread {
+            while true {
+                _ = reload.wait()
+                do {
+                    let links = try command.linkEmulationNow()
+                    var applied = false
+                    for _ in 0..<100 where !applied {
+                        do { try apply(links); applied = true } catch { usleep(100_000) }
+                    }
+                    Self.log(applied ? "link control: \(links?.byAddress.count ?? 0) link(s) set from \(command.linkControl ?? "")"
+                                     : "warning: link control: the transport did not take the new links")
+                } catch {
+                    Self.log("warning: \(error); links unchanged")
+                }
+            }
+        }
+        thread.start()
     }
 
     /// The seeds: the peers file's and every --join.

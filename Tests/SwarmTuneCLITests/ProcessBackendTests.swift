@@ -118,15 +118,41 @@ struct ProcessBackendTests {
         #expect(log.contains("--link-latency-ms 50.0") && log.contains("--link-loss 0.02") && log.contains("=latency-ms:120"))
     }
 
+    @Test("a partition at round 2 splits the ring into two pairs that gossip apart; the heal at round 4 joins them again")
+    func partitionAndHeal() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        let s = try scenario(rounds: 10, extra: """
+            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 4, "kind": "heal"}]
+            """).withDeadline(milliseconds: 3000)
+        let started = Date()
+        let result = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        let seconds = Date().timeIntervalSince(started)
+        #expect(result.summary.timeline.map { "\($0.kind) @\($0.round)" } == ["partition @2", "heal @4"])
+        #expect(result.summary.rounds.map(\.round) == Array(1...10))
+        let table = result.summary.rounds.map { r in r.nodes.map { "\($0.node):\($0.mixed)/\($0.neighbours)" }.joined(separator: " ") }
+        print("process backend, partition at 2, heal at 4: \(seconds) s; per round node:mixed/neighbours\n" + table.joined(separator: "\n"))
+        let last = try #require(result.summary.rounds.last)
+        #expect(last.nodes.map(\.node) == [0, 1, 2, 3], "every node completes the run")
+        // While cut off, each pair sees only itself: a ring of two, one neighbour.
+        let cut = result.summary.rounds.filter { $0.round >= 2 && $0.round <= 5 }
+        #expect(cut.contains { r in r.nodes.allSatisfy { $0.neighbours == 1 } }, "no round in which every node saw only its pair")
+        // Healed: every node back to two ring neighbours by the end.
+        #expect(last.nodes.allSatisfy { $0.neighbours == 2 && $0.mixed == 2 })
+        let control = try String(contentsOfFile: dir.file("run/nodes/node-0/links"), encoding: .utf8)
+        #expect(!control.contains("loss:1"), "the heal emptied the link control file")
+        let log = try String(contentsOfFile: dir.file("run/nodes/node-0/node.log"), encoding: .utf8)
+        #expect(log.contains("link control: 2 link(s) set") && log.contains("link control: 0 link(s) set"))
+    }
+
     @Test("a scenario event the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
     func unsupportedEventIsRefused() throws {
         let s = try scenario(extra: """
-            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 3, "kind": "heal"}]
+            "events": [{"round": 2, "kind": "hostile", "node": 1, "behaviour": "nan"}]
             """)
         #expect {
             _ = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
         } throws: { error in
-            "\(error)".hasPrefix("test.json: events[0].kind: 'partition' is not available in the process backend")
+            "\(error)".hasPrefix("test.json: events[0].kind: 'hostile' is not available in the process backend")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("run")))
     }

@@ -181,6 +181,12 @@ public final class NodeRuntime: @unchecked Sendable {
         return .queued
     }
 
+    /// Replaces the link emulation of the node's transport (fault injection: a partition is loss 1
+    /// towards the other side); throws until the node has started.
+    public func setLinkEmulation(_ emulation: LinkEmulation?) throws(TransportError) {
+        try driver.setLinkEmulation(emulation)
+    }
+
     /// The transport's counters (connections, bytes, payloads refused for a forged sender).
     public var transportStatistics: TransportStatistics { driver.transportStatistics }
 
