@@ -79,6 +79,12 @@ extension NodeCommand {
         let outcome: NodeOutcome
         do { outcome = try runtime.run() } catch { throw .failure(error.description) }
         if let failure = outcome.failure { throw .failure(failure) }
+        if links != nil {
+            let s = runtime.transportStatistics
+            let total = s.framesSent + s.linkDropped
+            Self.log("link emulation: \(s.linkDropped) of \(total) payload frames dropped"
+                     + (total > 0 ? String(format: " (%.2f%%)", 100 * Double(s.linkDropped) / Double(total)) : ""))
+        }
         Self.log("done: \(outcome.roundsCompleted) rounds this run, last complete round \(outcome.lastRound)"
                  + (outcome.stopped ? " (stopped)" : ""))
     }

@@ -116,6 +116,19 @@ struct ProcessBackendTests {
         // The nodes were given the emulation: node 0's command line carries it, with its link to node 1.
         let log = try String(contentsOfFile: dir.file("run/nodes/node-0/node.log"), encoding: .utf8)
         #expect(log.contains("--link-latency-ms 50.0") && log.contains("--link-loss 0.02") && log.contains("=latency-ms:120"))
+        // Frames were dropped at about the rate: every node's emulator counts them (membership and factors).
+        var dropped = 0, total = 0
+        for i in 0..<4 {
+            let text = try String(contentsOfFile: dir.file("run/nodes/node-\(i)/node.log"), encoding: .utf8)
+            let line = try #require(text.split(separator: "\n").last { $0.contains("link emulation: ") }, "node \(i) reports its emulator")
+            let numbers = line.split(separator: " ").compactMap { Int($0) }
+            try #require(numbers.count >= 2)
+            dropped += numbers[0]
+            total += numbers[1]
+        }
+        let rate = Double(dropped) / Double(total)
+        print("process backend, loss 0.02: the nodes dropped \(dropped) of \(total) payload frames (\(rate))")
+        #expect(total > 200 && rate > 0.005 && rate < 0.05, "dropped \(dropped) of \(total)")
     }
 
     @Test("a partition at round 2 splits the ring into two pairs that gossip apart; the heal at round 4 joins them again")
