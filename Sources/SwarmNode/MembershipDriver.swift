@@ -163,10 +163,9 @@ public final class MembershipDriver: Sendable {
     /// Whether the driver thread has ended (after `leave` or `stop`).
     public var isStopped: Bool { finished.isOpen }
 
-    /// Replaces the transport's link emulation (`TransportNode.setLinkEmulation`); throws until
-    /// the driver has started.
-    public func setLinkEmulation(_ emulation: LinkEmulation?) throws(TransportError) {
-        try transport.setLinkEmulation(emulation)
+    /// Replaces the transport's link emulation (`TransportNode.setLinkEmulation`).
+    public func setLinkEmulation(_ emulation: LinkEmulation?) {
+        transport.setLinkEmulation(emulation)
     }
 
     /// The transport's counters (connections, bytes).

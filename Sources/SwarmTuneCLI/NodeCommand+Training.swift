@@ -75,7 +75,7 @@ extension NodeCommand {
             runtime.stop()
         }
         watcher.start()
-        if let reload { watchLinkControl(reload) { e throws(TransportError) in try runtime.setLinkEmulation(e) } }
+        if let reload { watchLinkControl(reload) { runtime.setLinkEmulation($0) } }
         let outcome: NodeOutcome
         do { outcome = try runtime.run() } catch { throw .failure(error.description) }
         if let failure = outcome.failure { throw .failure(failure) }

@@ -296,7 +296,7 @@ struct NodeCommand: Command {
                 }
             }
             let myself = try driver.start(seeds: seeds)
-            if let reload { watchLinkControl(reload) { e throws(TransportError) in try driver.setLinkEmulation(e) } }
+            if let reload { watchLinkControl(reload) { driver.setLinkEmulation($0) } }
             Self.log("node \(myself.id.short) listening on \(myself.address), incarnation \(myself.incarnation), period \(probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
             let received = signals.wait()
             Self.log("signal \(received): leaving")
@@ -332,21 +332,17 @@ struct NodeCommand: Command {
         return emulation
     }
 
-    /// On every SIGHUP, reads the --link-control file again and hands the result to `apply` (retried
-    /// while the node is still starting); a bad file is reported and the links stay as they were.
-    func watchLinkControl(_ reload: StopSignals, apply: @escaping @Sendable (LinkEmulation?) throws(TransportError) -> Void) {
+    /// On every SIGHUP, reads the --link-control file again and hands the result to `apply`; a bad
+    /// file is reported and the links stay as they were.
+    func watchLinkControl(_ reload: StopSignals, apply: @escaping @Sendable (LinkEmulation?) -> Void) {
         let command = self
         let thread = Thread {
             while true {
                 _ = reload.wait()
                 do {
                     let links = try command.linkEmulationNow()
-                    var applied = false
-                    for _ in 0..<100 where !applied {
-                        do { try apply(links); applied = true } catch { usleep(100_000) }
-                    }
-                    Self.log(applied ? "link control: \(links?.byAddress.count ?? 0) link(s) set from \(command.linkControl ?? "")"
-                                     : "warning: link control: the transport did not take the new links")
+                    apply(links)
+                    Self.log("link control: \(links?.byAddress.count ?? 0) link(s) set from \(command.linkControl ?? "")")
                 } catch {
                     Self.log("warning: \(error); links unchanged")
                 }

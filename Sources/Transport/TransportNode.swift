@@ -105,10 +105,15 @@ public final class TransportNode: Sendable {
         try enqueue(.cancelDial(address: address))
     }
 
-    /// Replaces the link emulation in force (nil: every link ideal from now on); frames already
-    /// held keep their times.
-    public func setLinkEmulation(_ emulation: LinkEmulation?) throws(TransportError) {
-        try enqueue(.setLinkEmulation(emulation))
+    /// Replaces the link emulation in force (nil: every link ideal from now on): every frame sent
+    /// after this returns (and any still queued) is emulated with it; frames already held keep
+    /// their times. Also before `start`.
+    public func setLinkEmulation(_ emulation: LinkEmulation?) {
+        core.state.withLock { state in
+            state.linkEmulation = emulation
+            state.linkEmulationVersion += 1
+        }
+        core.wake.signal()
     }
 
     /// Says bye to a peer and closes its connection.

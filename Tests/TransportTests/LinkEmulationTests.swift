@@ -89,13 +89,12 @@ struct LinkEmulationTests {
         print("link emulation: 10 x 100 kB at 8 Mbit/s took \(seconds) s (about 0.1 s per frame on the link)")
         #expect(seconds >= 1.0 && seconds < 3.0, "\(seconds) s")
 
-        try a.setLinkEmulation(LinkEmulation(all: LinkConditions(latencyMilliseconds: 0, jitterMilliseconds: 0, loss: 1, bandwidthMegabits: nil), seed: 2))
-        usleep(50_000)
+        // Frames sent after the call returns are emulated with the new conditions: no wait needed.
+        a.setLinkEmulation(LinkEmulation(all: LinkConditions(latencyMilliseconds: 0, jitterMilliseconds: 0, loss: 1, bandwidthMegabits: nil), seed: 2))
         for i in 10..<30 { try a.send(.factors, Self.body(i), to: b.nodeID, timeout: .seconds(5)) }
         usleep(300_000)
         #expect(arrivals.all.count == 10)
-        try a.setLinkEmulation(nil)
-        usleep(50_000)
+        a.setLinkEmulation(nil)
         try a.send(.factors, Self.body(30), to: b.nodeID, timeout: .seconds(5))
         arrivals.wait(for: 11, seconds: 5)
         #expect(arrivals.all.map(\.index).suffix(1) == [30])

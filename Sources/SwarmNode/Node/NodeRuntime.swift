@@ -182,9 +182,9 @@ public final class NodeRuntime: @unchecked Sendable {
     }
 
     /// Replaces the link emulation of the node's transport (fault injection: a partition is loss 1
-    /// towards the other side); throws until the node has started.
-    public func setLinkEmulation(_ emulation: LinkEmulation?) throws(TransportError) {
-        try driver.setLinkEmulation(emulation)
+    /// towards the other side).
+    public func setLinkEmulation(_ emulation: LinkEmulation?) {
+        driver.setLinkEmulation(emulation)
     }
 
     /// The transport's counters (connections, bytes, payloads refused for a forged sender).

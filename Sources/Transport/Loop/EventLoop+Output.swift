@@ -29,10 +29,11 @@ extension EventLoop {
         guard case .established(let peer) = connection.machine.state else { return false }
         var frames: [[UInt8]] = []
         if connection.outboxMayHaveMore {
-            let budget = shaper == nil ? coalesceBudget : Int.max
             let wakeSenders: Bool
             (frames, wakeSenders) = core.state.withLock { state -> ([[UInt8]], Bool) in
+                if state.linkEmulationVersion != shaperVersion { adopt(state.linkEmulation, version: state.linkEmulationVersion) }
                 guard state.peers[peer.nodeID]?.info.connectionID == connection.id else { return ([], false) }
+                let budget = shaper == nil ? coalesceBudget : Int.max
                 let frames = state.peers[peer.nodeID]?.outbox.pop(budget: budget) ?? []
                 return (frames, state.waitingSenders > 0 && !frames.isEmpty)
             }

@@ -27,8 +27,10 @@ final class EventLoop {
     var nextID: UInt64 = 1
     var random = SystemRandomNumberGenerator()
     var statistics = TransportStatistics()
-    /// The link emulator (nil: frames go out as soon as they can).
+    /// The link emulator (nil: frames go out as soon as they can), and the version of
+    /// `SharedState.linkEmulation` it follows.
     var shaper: LinkShaper?
+    var shaperVersion = 0
     var stopDeadline: UInt64?
     var now: UInt64
     var nextScan: UInt64 = 0
@@ -152,12 +154,6 @@ final class EventLoop {
                 }
             case .cancelDial(let address):
                 targets = targets.filter { $0.value.request.address != address }
-            case .setLinkEmulation(let emulation):
-                // Once created the shaper stays (frames it holds still go out in order); turning
-                // emulation off makes every link ideal.
-                if shaper == nil, let emulation { shaper = LinkShaper(emulation) } else {
-                    shaper?.emulation = emulation ?? LinkEmulation(all: .ideal, seed: 0)
-                }
             }
         }
         if stopping && stopDeadline == nil {
@@ -167,6 +163,16 @@ final class EventLoop {
                 let isEstablished = connection.machine.peer != nil
                 close(connection, .stopped, send: isEstablished ? .bye : nil)
             }
+        }
+    }
+
+    /// Adopts a link emulation set while running (call under the shared state's lock, where it
+    /// was read). Once created the shaper stays (frames it holds still go out in order); turning
+    /// emulation off makes every link ideal.
+    func adopt(_ emulation: LinkEmulation?, version: Int) {
+        shaperVersion = version
+        if shaper == nil, let emulation { shaper = LinkShaper(emulation) } else {
+            shaper?.emulation = emulation ?? LinkEmulation(all: .ideal, seed: 0)
         }
     }
 

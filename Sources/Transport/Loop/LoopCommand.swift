@@ -4,7 +4,6 @@ enum LoopCommand: Sendable {
     case dial(target: DialRequest)
     case disconnect(NodeID)
     case cancelDial(address: String)
-    case setLinkEmulation(LinkEmulation?)
 }
 
 struct DialRequest: Sendable {
