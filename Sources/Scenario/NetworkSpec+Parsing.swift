@@ -35,9 +35,6 @@ extension NetworkSpec {
 }
 
 extension LinkConditions {
-    /// The keys of a link's conditions.
-    static let fields = ["latency-ms", "jitter-ms", "loss", "bandwidth-mbit"]
-
     /// The conditions `f` gives, each missing one taken from `base`.
     static func parse(_ f: inout JSONFields, over base: LinkConditions) throws(JSONDocumentError) -> LinkConditions {
         var c = base

@@ -1,5 +1,6 @@
 import Consensus
 import Gossip
+import SwarmBase
 
 /// One scenario file (docs/SCENARIOS.md): a swarm to simulate, its data, its training and gossip
 /// settings, its network and the events that happen to it. A parsed `Scenario` has passed every
@@ -160,25 +161,8 @@ public struct GossipSpec: Sendable, Equatable {
     }
 }
 
-/// Conditions of one directed link, or of every link.
-public struct LinkConditions: Sendable, Equatable {
-    public var latencyMilliseconds: Double
-    public var jitterMilliseconds: Double
-    /// Probability that a packet is lost, 0...1.
-    public var loss: Double
-    /// nil: unlimited.
-    public var bandwidthMegabits: Double?
-
-    /// A perfect link: no latency, no loss, unlimited bandwidth.
-    public static let ideal = LinkConditions(latencyMilliseconds: 0, jitterMilliseconds: 0, loss: 0, bandwidthMegabits: nil)
-
-    public init(latencyMilliseconds: Double, jitterMilliseconds: Double, loss: Double, bandwidthMegabits: Double?) {
-        self.latencyMilliseconds = latencyMilliseconds
-        self.jitterMilliseconds = jitterMilliseconds
-        self.loss = loss
-        self.bandwidthMegabits = bandwidthMegabits
-    }
-}
+// `LinkConditions` (one link's latency, jitter, loss, bandwidth) is SwarmBase's: the node's link
+// emulator takes the same numbers.
 
 /// The virtual (or emulated) network.
 public struct NetworkSpec: Sendable, Equatable {

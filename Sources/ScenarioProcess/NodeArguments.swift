@@ -1,5 +1,6 @@
 import Consensus
 import Scenario
+import SwarmBase
 
 /// The `swarmtune node` command line of a scenario's node: the scenario's LoRA, training and
 /// gossip settings as flags, the seeds that make it the inproc backend's node `index` (the swarm
@@ -50,6 +51,29 @@ enum NodeArguments {
             "--keep-checkpoints", String(max(1, scenario.training.rounds)),
         ]
         for address in joinThrough { arguments += ["--join", address] }
+        arguments += links(scenario.network, from: index, seed: scenario.seed, address: workspace.address)
+        if scenario.events.contains(where: { if case .partition = $0.kind { return true }; return false }) {
+            arguments += ["--link-control", workspace.linkControlPath(index)]
+        }
+        return arguments
+    }
+
+    /// The scenario's network as node `index`'s link emulator flags: every link's conditions, and
+    /// `--link ADDRESS=SPEC` for each link from this node that a `links` entry overrides (node
+    /// indices mapped to the listen addresses the node sees in its peers' hellos). The draws are
+    /// seeded per node from the scenario's seed. None for an ideal network.
+    static func links(_ network: NetworkSpec, from index: Int, seed: UInt64, address: (Int) -> String) -> [String] {
+        let all = network.all
+        let own = network.links.filter { $0.from == index && $0.conditions != all }
+        guard all != .ideal || !own.isEmpty else { return [] }
+        var arguments: [String] = []
+        if all.latencyMilliseconds != 0 { arguments += ["--link-latency-ms", "\(all.latencyMilliseconds)"] }
+        if all.jitterMilliseconds != 0 { arguments += ["--link-jitter-ms", "\(all.jitterMilliseconds)"] }
+        if all.loss != 0 { arguments += ["--link-loss", "\(all.loss)"] }
+        if let mbit = all.bandwidthMegabits { arguments += ["--link-bandwidth-mbit", "\(mbit)"] }
+        for link in own { arguments += ["--link", address(link.to) + "=" + link.conditions.spec(over: all)] }
+        // Seeds only need to differ between nodes; wrapping keeps any scenario seed valid.
+        arguments += ["--link-seed", String((seed &+ UInt64(index) &* 0x9E37_79B9) % UInt64(Int.max))]
         return arguments
     }
 }

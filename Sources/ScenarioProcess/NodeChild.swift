@@ -60,6 +60,22 @@ final class NodeChild {
     func pause() { Foundation.kill(pid, SIGSTOP) }
     func resume() { Foundation.kill(pid, SIGCONT) }
 
+    /// Asks it to re-read its link control file (SIGHUP). A node that has not blocked SIGHUP yet
+    /// (it is still starting, and SIGHUP would end it) is not signalled: it reads the file, already
+    /// written, once it has.
+    func reloadLinks() {
+        guard isRunning, Self.blocks(SIGHUP, pid: pid) else { return }
+        Foundation.kill(pid, SIGHUP)
+    }
+
+    /// Whether process `pid`'s main thread blocks `signal` (/proc/PID/status, `SigBlk`).
+    static func blocks(_ signal: Int32, pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+              let mask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        return mask & (1 << UInt64(signal - 1)) != 0
+    }
+
     /// Asks it to leave (SIGTERM, the node's graceful stop), then kills it after `grace` seconds.
     func stop(grace: Double) {
         guard isRunning else { return }

@@ -21,6 +21,7 @@ public enum ProcessBackend {
                            progress: @escaping (InprocProgress) -> Void = { _ in }) throws(ProcessRunError) -> InprocResult {
         let started = Date()
         if let (field, reason) = unsupported(scenario) { throw .unsupported(file: file, field: field, reason: reason) }
+        if options.namespaces, let missing = netnsMissing() { throw .cannotRun(missing) }
         guard FileManager.default.isExecutableFile(atPath: options.executable) else {
             throw .setup(what: "the node executable", reason: "\(options.executable) is not an executable file")
         }
@@ -49,10 +50,27 @@ public enum ProcessBackend {
         let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, pool: pool)
         let exchanged = ExchangedFactors(layout: setup.initial, mode: scenario.gossip.mode, wireDType: scenario.gossip.wireDType)
 
-        let workspace = try SwarmWorkspace.create(directory: directory, data: data, totalNodes: scenario.totalNodes,
-                                                  host: options.host, basePort: options.basePort)
-        let swarm = ProcessSwarm(scenario: scenario, file: file, workspace: workspace, options: options)
-        try swarm.run(progress: progress)
+        let n = scenario.totalNodes
+        let hosts = options.namespaces ? (0..<n).map(NetnsNetwork.address) : Array(repeating: options.host, count: n)
+        let ports = options.namespaces ? Array(repeating: options.basePort ?? 7000, count: n)
+                                       : try LoopbackPorts.ports(count: n, host: options.host, base: options.basePort)
+        let workspace = try SwarmWorkspace.create(directory: directory, data: data, hosts: hosts, ports: ports)
+        let swarm: ProcessSwarm
+        if options.namespaces {
+            // Caught from before the namespaces exist until they are gone: every way out removes them.
+            let interrupts = Interrupts()
+            defer { interrupts.uninstall() }
+            let ip = NetnsNetwork.ipCommand()!
+            NetnsNetwork.sweepStale(ip: ip)
+            let network = try NetnsNetwork(nodes: n, ip: ip)
+            defer { network.remove() }
+            if interrupts.latch.isOpen { throw .interrupted }
+            swarm = ProcessSwarm(scenario: scenario, file: file, workspace: workspace, options: options, network: network)
+            try swarm.run(interrupts: interrupts, progress: progress)
+        } else {
+            swarm = ProcessSwarm(scenario: scenario, file: file, workspace: workspace, options: options)
+            try swarm.run(progress: progress)
+        }
 
         // Every round's figures and consensus, read back from the nodes' databases.
         let collector = RunCollector(setup: setup, exchanged: exchanged, workspace: workspace)
@@ -112,16 +130,22 @@ public enum ProcessBackend {
         return InprocResult(summary: summary, timing: timing, nodeAdapters: adapters, consensus: consensus, trace: [:], mixedWith: [:])
     }
 
+    /// What this machine lacks for the netns backend (one line: root, `ip`, namespaces), or nil.
+    public static func netnsMissing() -> String? { NetnsNetwork.missing() }
+
+    /// The netns namespaces of this process's runs that exist now (none once a run is over).
+    public static func netnsLeftovers() -> [String] {
+        guard let ip = NetnsNetwork.ipCommand() else { return [] }
+        return NetnsNetwork.existing(prefix: NetnsNetwork.prefix + "\(getpid())-", ip: ip)
+    }
+
     /// What in `scenario` this backend cannot run yet: (JSON path, why).
     static func unsupported(_ scenario: Scenario) -> (String, String)? {
         if let problem = NodeArguments.problem(scenario) { return problem }
-        if scenario.network.all != .ideal || !scenario.network.links.isEmpty {
-            return ("network", "latency, jitter, loss and bandwidth need the node's link emulator, not in the process backend yet; run it with --backend inproc")
-        }
         for (k, e) in scenario.events.enumerated() {
             switch e.kind {
-            case .partition, .heal, .hostile:
-                return ("events[\(k)].kind", "'\(e.kind.name)' is not available in the process backend yet (kill, restart, pause and join are); run it with --backend inproc")
+            case .hostile:
+                return ("events[\(k)].kind", "'\(e.kind.name)' is not available in the process backend yet (kill, restart, pause, join, partition and heal are); run it with --backend inproc")
             default: continue
             }
         }

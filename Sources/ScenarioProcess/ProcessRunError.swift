@@ -6,6 +6,8 @@ public enum ProcessRunError: Error, Sendable, CustomStringConvertible {
     case scenario(InprocError)
     /// The scenario asks for something this backend does not do (`field`: its JSON path).
     case unsupported(file: String, field: String, reason: String)
+    /// This machine cannot run the backend (netns: not root, no `ip`, no namespaces); one line.
+    case cannotRun(String)
     /// The run directory could not be prepared (certificates, data files, ports).
     case setup(what: String, reason: String)
     /// A node process could not be started.
@@ -23,6 +25,7 @@ public enum ProcessRunError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .scenario(let e): return e.description
         case let .unsupported(file, field, reason): return "\(file): \(field): \(reason)"
+        case .cannotRun(let what): return what
         case let .setup(what, reason): return "preparing \(what): \(reason)"
         case let .launch(node, reason): return "cannot start node \(node): \(reason)"
         case let .nodeFailed(node, status, log, tail):

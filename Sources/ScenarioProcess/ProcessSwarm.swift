@@ -20,6 +20,8 @@ final class ProcessSwarm {
     let file: String
     let workspace: SwarmWorkspace
     let options: ProcessOptions
+    /// The netns backend's namespaces (nil: every node on loopback in this namespace).
+    let network: NetnsNetwork?
     private(set) var timeline: [RunSummary.TimelineEntry] = []
     /// Warnings the nodes printed, by node (`warning: ...` lines).
     private(set) var warnings: [Int: [String]] = [:]
@@ -31,11 +33,12 @@ final class ProcessSwarm {
     private var schedule: EventSchedule
     private var started = Date()
 
-    init(scenario: Scenario, file: String, workspace: SwarmWorkspace, options: ProcessOptions) {
+    init(scenario: Scenario, file: String, workspace: SwarmWorkspace, options: ProcessOptions, network: NetnsNetwork? = nil) {
         self.scenario = scenario
         self.file = file
         self.workspace = workspace
         self.options = options
+        self.network = network
         state = Array(repeating: .notStarted, count: scenario.totalNodes)
         latest = Array(repeating: 0, count: scenario.totalNodes)
         schedule = EventSchedule(events: scenario.events, initialNodes: scenario.nodes)
@@ -48,22 +51,13 @@ final class ProcessSwarm {
     /// Starts the initial nodes, carries out the events, and returns once every live node has
     /// completed the last round. On a node's failure, a stall or SIGINT/SIGTERM, stops every node
     /// and throws.
-    func run(progress: (InprocProgress) -> Void) throws(ProcessRunError) {
-        let interrupt = Latch()
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { interrupt.open() }
-            source.resume()
-            return source
-        }
-        defer {
-            for s in sources { s.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-        }
+    /// `interrupts`: a caller's own catch of SIGINT/SIGTERM (the netns backend holds one from
+    /// before its namespaces exist until they are gone); by default the run installs one.
+    func run(interrupts given: Interrupts? = nil, progress: (InprocProgress) -> Void) throws(ProcessRunError) {
+        let interrupts = given ?? Interrupts()
+        defer { if given == nil { interrupts.uninstall() } }
         do {
-            try supervise(interrupt: interrupt, progress: progress)
+            try supervise(interrupt: interrupts.latch, progress: progress)
         } catch {
             for child in children.values { child.stop(grace: 5) }
             throw error
@@ -111,9 +105,11 @@ final class ProcessSwarm {
     }
 
     private func launch(_ i: Int, joinThrough: [String], waitFor: Int) throws(ProcessRunError) {
-        let arguments = NodeArguments.make(scenario, workspace: workspace, index: i, joinThrough: joinThrough,
+        var executable = options.executable
+        var arguments = NodeArguments.make(scenario, workspace: workspace, index: i, joinThrough: joinThrough,
                                            waitFor: waitFor, options: options)
-        children[i] = try NodeChild(index: i, executable: options.executable, arguments: arguments, logPath: workspace.logPath(i))
+        if let network { (executable, arguments) = network.launch(i, executable: executable, arguments: arguments) }
+        children[i] = try NodeChild(index: i, executable: executable, arguments: arguments, logPath: workspace.logPath(i))
         state[i] = .running
     }
 
@@ -163,15 +159,65 @@ final class ProcessSwarm {
         case .join(let i):
             try launch(i, joinThrough: live.map(workspace.address), waitFor: min(1, live.count))
             mark("join", i, "node \(i) joins")
-        case .partition, .heal, .hostile:
+        case .partition(let groups):
+            try cut(groups)
+            mark("partition", nil, "links between " + groups.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: " and ")
+                 + " lose every frame (loss 1, by each node's link control file and SIGHUP)")
+        case .heal:
+            try cut(nil)
+            mark("heal", nil, "every link restored")
+        case .hostile:
             // Refused before the run starts (`ProcessBackend.unsupported`).
             return
         }
+    }
+
+    /// A partition (nil: none): each node's link control file lists, with loss 1, every node in
+    /// another group (a node in no group, such as one joined since, is with the others in none);
+    /// then every running node re-reads it (a node started later reads it at its start).
+    private func cut(_ groups: [[Int]]?) throws(ProcessRunError) {
+        var group: [Int: Int] = [:]
+        for (k, members) in (groups ?? []).enumerated() { for n in members { group[n] = k } }
+        for i in 0..<scenario.totalNodes {
+            var lines = "# written by the process backend: \(groups == nil ? "no partition" : "a partition")\n"
+            if groups != nil {
+                for j in 0..<scenario.totalNodes where j != i && group[j] != group[i] { lines += workspace.address(j) + "=loss:1\n" }
+            }
+            do { try FileIO.writeAtomically(Array(lines.utf8), to: workspace.linkControlPath(i)) } catch {
+                throw .setup(what: workspace.linkControlPath(i), reason: error.description)
+            }
+        }
+        for child in children.values { child.reloadLinks() }
     }
 
     /// Stops every node still running (for a caller that gives up).
     func stopAll() {
         for child in children.values { child.stop(grace: 5) }
         children = [:]
+    }
+}
+
+/// SIGINT and SIGTERM caught into a latch instead of ending the process, from `init` until
+/// `uninstall` (then the default actions again), so a supervisor can stop its nodes and clean up.
+final class Interrupts {
+    let latch = Latch()
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        let latch = latch
+        sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { latch.open() }
+            source.resume()
+            return source
+        }
+    }
+
+    func uninstall() {
+        for s in sources { s.cancel() }
+        sources = []
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 }

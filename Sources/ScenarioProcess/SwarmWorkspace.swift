@@ -17,40 +17,34 @@ import Transport
 struct SwarmWorkspace {
     let directory: String
     let nodeIDs: [NodeID]
+    /// Node I listens on hosts[I]:ports[I] (loopback with a port each, or its namespace's address).
+    let hosts: [String]
     let ports: [Int]
-    let host: String
 
     var certificates: String { directory + "/certs" }
     func nodeDirectory(_ i: Int) -> String { "\(directory)/nodes/node-\(i)" }
     func dataPath(_ i: Int) -> String { nodeDirectory(i) + "/private.jsonl" }
     func stateDirectory(_ i: Int) -> String { nodeDirectory(i) + "/state" }
     func logPath(_ i: Int) -> String { nodeDirectory(i) + "/node.log" }
+    /// Node I's link control file (`--link-control`): the links a partition cuts.
+    func linkControlPath(_ i: Int) -> String { nodeDirectory(i) + "/links" }
     func name(_ i: Int) -> String { "node-\(i)" }
-    func address(_ i: Int) -> String { "\(host):\(ports[i])" }
+    func address(_ i: Int) -> String { "\(hosts[i]):\(ports[i])" }
 
-    /// Creates the directory (refusing one that holds a run's state already), the certificates and
-    /// the data files.
-    static func create(directory: String, data: ScenarioData, totalNodes: Int, host: String,
-                       basePort: Int?) throws(ProcessRunError) -> SwarmWorkspace {
+    /// Creates the directory (refusing one that holds a run's state already), the certificates
+    /// (node I's naming hosts[I]) and the data files.
+    static func create(directory: String, data: ScenarioData, hosts: [String], ports: [Int]) throws(ProcessRunError) -> SwarmWorkspace {
         guard FileIO.kind(of: directory + "/nodes") == .missing else {
             throw .setup(what: directory, reason: "it holds an earlier run's nodes/; remove it or name another --out")
         }
-        let ports: [Int]
-        if let basePort {
-            guard basePort > 0, basePort + totalNodes <= 65_535 else {
-                throw .setup(what: "ports", reason: "\(basePort) + \(totalNodes) nodes does not fit below 65535")
-            }
-            ports = (0..<totalNodes).map { basePort + $0 }
-        } else {
-            ports = try LoopbackPorts.free(count: totalNodes, host: host)
-        }
+        let totalNodes = hosts.count
         var ids: [NodeID] = []
         do {
             try FileIO.makeDirectories(directory)
             let ca = try SwarmCA.initialize(dir: directory + "/certs", commonName: "SwarmTune scenario CA", days: 30)
             for i in 0..<totalNodes {
                 let slice = Self.slice(i, of: totalNodes)
-                let issued = try ca.issue(name: "node-\(i)", hosts: [host], days: 30, attempts: 200 * totalNodes) { id in
+                let issued = try ca.issue(name: "node-\(i)", hosts: [hosts[i]], days: 30, attempts: 200 * totalNodes) { id in
                     slice.contains(Int(id.digest.bytes[0]) << 8 | Int(id.digest.bytes[1]))
                 }
                 ids.append(issued.nodeID)
@@ -60,7 +54,7 @@ struct SwarmWorkspace {
         } catch {
             throw .setup(what: directory, reason: "\(error)")
         }
-        let workspace = SwarmWorkspace(directory: directory, nodeIDs: ids, ports: ports, host: host)
+        let workspace = SwarmWorkspace(directory: directory, nodeIDs: ids, hosts: hosts, ports: ports)
         for i in 0..<totalNodes {
             let lines = data.nodes[i].map { $0.record.jsonLine + "\n" }.joined()
             do {
@@ -81,6 +75,15 @@ struct SwarmWorkspace {
 
 /// Free TCP ports on a local address.
 enum LoopbackPorts {
+    /// `count` ports from `base` on, or free ones the kernel picks.
+    static func ports(count: Int, host: String, base: Int?) throws(ProcessRunError) -> [Int] {
+        guard let base else { return try free(count: count, host: host) }
+        guard base > 0, base + count <= 65_535 else {
+            throw .setup(what: "ports", reason: "\(base) + \(count) nodes does not fit below 65535")
+        }
+        return (0..<count).map { base + $0 }
+    }
+
     /// `count` distinct ports the kernel picks, all bound at once and then released.
     static func free(count: Int, host: String) throws(ProcessRunError) -> [Int] {
         var sockets: [Int32] = []

@@ -163,6 +163,11 @@ public final class MembershipDriver: Sendable {
     /// Whether the driver thread has ended (after `leave` or `stop`).
     public var isStopped: Bool { finished.isOpen }
 
+    /// Replaces the transport's link emulation (`TransportNode.setLinkEmulation`).
+    public func setLinkEmulation(_ emulation: LinkEmulation?) {
+        transport.setLinkEmulation(emulation)
+    }
+
     /// The transport's counters (connections, bytes).
     public var transportStatistics: TransportStatistics { transport.statistics }
 

@@ -7,16 +7,19 @@ public struct StopSignals: Sendable {
     private let set: sigset_t
 
     /// Blocks SIGTERM and SIGINT in the calling thread (and in every thread it starts later).
-    public static func block() -> StopSignals {
+    public static func block() -> StopSignals { block([SIGTERM, SIGINT]) }
+
+    /// Blocks `numbers` the same way, for one thread to wait for them (the node's SIGHUP, which
+    /// re-reads its link control file, is taken so).
+    public static func block(_ numbers: [Int32]) -> StopSignals {
         var signals = sigset_t()
         sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
+        for n in numbers { sigaddset(&signals, n) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         return StopSignals(set: signals)
     }
 
-    /// Waits until SIGTERM or SIGINT arrives; returns its number.
+    /// Waits until one of the signals arrives; returns its number.
     public func wait() -> Int32 {
         var signals = set
         var received: Int32 = 0

@@ -37,11 +37,12 @@ extension NodeCommand {
         c.keepCheckpoints = t.keepCheckpoints
         c.waitForMembers = t.waitFor
         c.membershipPeriod = .milliseconds(probePeriodMilliseconds)
+        c.linkEmulation = linkEmulation
         return c
     }
 
     /// Loads the core, the private data and the identity, runs rounds until done or a stop signal.
-    func runTraining(_ t: Training, signals: StopSignals) throws(CLIError) {
+    func runTraining(_ t: Training, signals: StopSignals, links: LinkEmulation?, reload: StopSignals?) throws(CLIError) {
         let (model, core) = try CoreLoading.core(corePath!)
         let examples = try CoreLoading.examples(t.dataPath, tokenizer: core.tokenizer, maxLength: t.seqLen)
         guard !examples.isEmpty else { throw .failure("\(t.dataPath): no training examples") }
@@ -55,7 +56,9 @@ extension NodeCommand {
         let padID = core.tokenizer.padID ?? core.tokenizer.eosID ?? 0
         let runtime: NodeRuntime
         do {
-            runtime = try NodeRuntime(configuration: configuration(t, seeds: seeds), identity: identity, model: model,
+            var configuration = configuration(t, seeds: seeds)
+            configuration.linkEmulation = links
+            runtime = try NodeRuntime(configuration: configuration, identity: identity, model: model,
                                       examples: examples, padID: padID, pool: pool) { report in
                 switch report {
                 case .round(let line): Self.log(line.text)
@@ -72,9 +75,16 @@ extension NodeCommand {
             runtime.stop()
         }
         watcher.start()
+        if let reload { watchLinkControl(reload) { runtime.setLinkEmulation($0) } }
         let outcome: NodeOutcome
         do { outcome = try runtime.run() } catch { throw .failure(error.description) }
         if let failure = outcome.failure { throw .failure(failure) }
+        if links != nil {
+            let s = runtime.transportStatistics
+            let total = s.framesSent + s.linkDropped
+            Self.log("link emulation: \(s.linkDropped) of \(total) payload frames dropped"
+                     + (total > 0 ? String(format: " (%.2f%%)", 100 * Double(s.linkDropped) / Double(total)) : ""))
+        }
         Self.log("done: \(outcome.roundsCompleted) rounds this run, last complete round \(outcome.lastRound)"
                  + (outcome.stopped ? " (stopped)" : ""))
     }

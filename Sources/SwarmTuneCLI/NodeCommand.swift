@@ -98,6 +98,25 @@ struct NodeCommand: Command {
         let waitFor = Option.integer("--wait-for", "N", help: "members to see alive before the first round (waits up to 60 s)", default: 0, range: 0...100_000)
         let maxNormRatio = Option.number("--max-norm-ratio", help: "refuse factors whose norm exceeds this times the node's own, plus 1", default: 10, range: 1...1e9)
         let keep = Option.integer("--keep-checkpoints", help: "checkpoints kept in the store", default: 3, range: 1...1000)
+        // Link emulation: on the payload frames this node sends (docs/NODE.md, "Link emulation").
+        let linkLatency = Option.number("--link-latency-ms", "MS", help: "emulated one-way latency added to every frame this node sends",
+                                        default: 0, range: 0...60_000)
+        let linkJitter = Option.number("--link-jitter-ms", "MS", help: "emulated jitter: plus a delay drawn uniformly from 0...MS (frames to a peer stay in order)",
+                                       default: 0, range: 0...60_000)
+        let linkLoss = Option.number("--link-loss", "P", help: "emulated loss: the probability that a frame this node sends is dropped whole",
+                                     default: 0, range: 0...1)
+        let linkBandwidth = Option<Double>.custom("--link-bandwidth-mbit", "MBIT", help: "emulated bandwidth of each link: a frame occupies it for bytes x 8 / rate (default: unlimited)",
+                                          allowed: "above 0, at most 1000000") { text in
+            guard let v = Double(text), v.isFinite else { return .failure(ValueProblem("expects a number, got '\(text)'")) }
+            do throws(LinkSpecError) { try LinkConditions.check("bandwidth-mbit", v) } catch { return .failure(ValueProblem(error.description)) }
+            return .success(v)
+        }
+        let link = Option<LinkArgument>.custom("--link", "HOST:PORT=SPEC", help: "the link to the peer listening on HOST:PORT differs: SPEC is KEY:VALUE,... with keys latency-ms, jitter-ms, loss, bandwidth-mbit (fields not given: as for every link)",
+                                 repeatable: true) { text in
+            LinkArgument.parse(text).mapError { ValueProblem($0.description) }
+        }
+        let linkSeed = Option.integer("--link-seed", help: "the seed of the link emulator's loss and jitter draws", default: 1, range: 0...Int.max)
+        let linkControl = Option.text("--link-control", "FILE", help: "fault injection: HOST:PORT=SPEC lines over the link options, read at start and again on SIGHUP (loss:1 cuts a link)")
     }
 
     /// The training half of the options (present with --data).
@@ -140,6 +159,10 @@ struct NodeCommand: Command {
     let suspicionAlpha: Double
     let suspicionBeta: Double
     let training: Training?
+    /// Emulated links (nil: none asked for).
+    let linkEmulation: LinkEmulation?
+    /// `--link-control FILE`: per-peer link lines read at start and on SIGHUP.
+    let linkControl: String?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         _ = try p.optional(d.config)  // expanded into options before parsing
@@ -176,6 +199,25 @@ struct NodeCommand: Command {
         probePeriodMilliseconds = try p.value(d.probePeriod)
         suspicionAlpha = try p.value(d.alpha)
         suspicionBeta = try p.value(d.beta)
+        linkControl = try p.optional(d.linkControl)
+        linkEmulation = try Self.linkEmulation(
+            LinkConditions(latencyMilliseconds: try p.value(d.linkLatency), jitterMilliseconds: try p.value(d.linkJitter),
+                           loss: try p.value(d.linkLoss), bandwidthMegabits: try p.optional(d.linkBandwidth)),
+            links: try p.values(d.link), seed: try p.value(d.linkSeed), always: linkControl != nil)
+    }
+
+    /// The emulation the --link-* options ask for: nil when every link is ideal (and no control
+    /// file may change that).
+    static func linkEmulation(_ all: LinkConditions, links: [LinkArgument], seed: Int, always: Bool) throws(CLIError) -> LinkEmulation? {
+        var byAddress: [String: LinkConditions] = [:]
+        for link in links {
+            guard byAddress[link.address] == nil else { throw .usage(command: name, message: "option --link: \(link.address) is given twice") }
+            do { byAddress[link.address] = try LinkConditions(spec: link.spec, over: all) } catch {
+                throw .usage(command: name, message: "option --link \(link.address)=\(link.spec): \(error)")
+            }
+        }
+        guard always || all != .ideal || byAddress.values.contains(where: { $0 != .ideal }) else { return nil }
+        return LinkEmulation(all: all, byAddress: byAddress, seed: UInt64(seed))
     }
 
     /// The adaptive deadline's bounds: given, or --deadline-ms / 10 ... --deadline-ms; nil without
@@ -215,16 +257,20 @@ struct NodeCommand: Command {
         configuration.swim.suspicionBeta = suspicionBeta
         configuration.transport.listenAddress = listen
         configuration.transport.advertisedAddress = advertise
+        configuration.transport.linkEmulation = linkEmulation
         configuration.stateDirectory = stateDirectory
         configuration.leaveGrace = max(.milliseconds(500), period * 2)
         return configuration
     }
 
     func run() throws(CLIError) {
-        // Before any thread exists, so that this thread alone receives the stop signals.
+        // Before any thread exists, so that this thread alone receives the stop signals (and one
+        // watcher SIGHUP, with --link-control).
         let signals = StopSignals.block()
+        let reload = linkControl.map { _ in StopSignals.block([SIGHUP]) }
+        let links = try linkEmulationNow()
         if let training {
-            try runTraining(training, signals: signals)
+            try runTraining(training, signals: signals, links: links, reload: reload)
             return
         }
         do {
@@ -239,7 +285,9 @@ struct NodeCommand: Command {
                 throw NodeError.transport(.certificate(error))
             }
             let seeds = try self.seeds()
-            let driver = try MembershipDriver(identity: identity, configuration: configuration(coreHash: hash)) { change in
+            var configuration = configuration(coreHash: hash)
+            configuration.transport.linkEmulation = links
+            let driver = try MembershipDriver(identity: identity, configuration: configuration) { change in
                 switch change {
                 case let .changed(member, previous):
                     Self.log("member \(member.id.short) \(member.address) \(previous.map { "\($0) -> " } ?? "new: ")\(member.status) #\(member.incarnation)")
@@ -248,6 +296,7 @@ struct NodeCommand: Command {
                 }
             }
             let myself = try driver.start(seeds: seeds)
+            if let reload { watchLinkControl(reload) { driver.setLinkEmulation($0) } }
             Self.log("node \(myself.id.short) listening on \(myself.address), incarnation \(myself.incarnation), period \(probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
             let received = signals.wait()
             Self.log("signal \(received): leaving")
@@ -258,6 +307,48 @@ struct NodeCommand: Command {
         } catch {
             throw .failure("\(error)")
         }
+    }
+
+    /// The link emulation in force now: the --link options, and over them the --link-control
+    /// file's lines (`HOST:PORT=SPEC`; blank lines and `#` comments skipped; a missing file holds
+    /// none).
+    func linkEmulationNow() throws(CLIError) -> LinkEmulation? {
+        guard let path = linkControl, var emulation = linkEmulation else { return linkEmulation }
+        guard FileIO.kind(of: path) != .missing else { return emulation }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw .failure("--link-control \(path): \(error.localizedDescription)")
+        }
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            do throws(LinkSpecError) {
+                let link = try LinkArgument.parse(line).get()
+                emulation.byAddress[link.address] = try LinkConditions(spec: link.spec, over: emulation.all)
+            } catch {
+                throw .failure("--link-control \(path):\(n + 1): \(error)")
+            }
+        }
+        return emulation
+    }
+
+    /// On every SIGHUP, reads the --link-control file again and hands the result to `apply`; a bad
+    /// file is reported and the links stay as they were.
+    func watchLinkControl(_ reload: StopSignals, apply: @escaping @Sendable (LinkEmulation?) -> Void) {
+        let command = self
+        let thread = Thread {
+            while true {
+                _ = reload.wait()
+                do {
+                    let links = try command.linkEmulationNow()
+                    apply(links)
+                    Self.log("link control: \(links?.byAddress.count ?? 0) link(s) set from \(command.linkControl ?? "")")
+                } catch {
+                    Self.log("warning: \(error); links unchanged")
+                }
+            }
+        }
+        thread.start()
     }
 
     /// The seeds: the peers file's and every --join.
@@ -285,6 +376,23 @@ extension Option where Value == String {
                 return .failure(ValueProblem("expects HOST:PORT: '\(text)': \(error)"))
             }
         }
+    }
+}
+
+/// One `--link HOST:PORT=SPEC`: the peer's listen address and its link's spec (checked for
+/// syntax here; read over the --link-* defaults once all options are in).
+struct LinkArgument: Sendable, Equatable {
+    let address: String
+    let spec: String
+
+    static func parse(_ text: String) -> Result<LinkArgument, LinkSpecError> {
+        guard let eq = text.firstIndex(of: "=") else {
+            return .failure(LinkSpecError("expects HOST:PORT=SPEC (e.g. 127.0.0.1:7001=latency-ms:80,loss:0.02), got '\(text)'"))
+        }
+        let address = String(text[..<eq]), spec = String(text[text.index(after: eq)...])
+        do { _ = try PeerAddress(parsing: address) } catch { return .failure(LinkSpecError("'\(address)' is not HOST:PORT: \(error)")) }
+        do throws(LinkSpecError) { _ = try LinkConditions(spec: spec, over: .ideal) } catch { return .failure(error) }
+        return .success(LinkArgument(address: address, spec: spec))
     }
 }
 

@@ -34,15 +34,18 @@ extension SimulateCommand {
     /// executable) on loopback, each with its own certificate, data and state database in the run
     /// directory; then the same summary, report and adapters as inproc.
     @discardableResult
-    static func runScenarioProcesses(file: String, out: String?, threads: Int?) throws(CLIError) -> (directory: String, result: InprocResult) {
+    static func runScenarioProcesses(file: String, out: String?, threads: Int?, namespaces: Bool = false) throws(CLIError) -> (directory: String, result: InprocResult) {
         let scenario: Scenario
         do { scenario = try Scenario.load(path: file) } catch { throw .failure(error.description) }
         let directory = out ?? "runs/\(scenario.name)"
         var options = ProcessOptions(executable: try nodeExecutable())
         options.threads = threads
+        options.namespaces = namespaces
+        if namespaces, let missing = ProcessBackend.netnsMissing() { throw .failure(missing) }
+        let where_ = namespaces ? "in its own network namespace (addresses 10.213.0.10 onwards)" : "on \(options.host)"
         Output.err("scenario \(scenario.name): \(scenario.nodes) nodes, \(scenario.training.rounds) rounds x "
-                   + "\(scenario.gossip.localSteps) local steps, \(scenario.gossip.mode.name); process backend: a swarmtune node "
-                   + "process per node over TLS on \(options.host), logs in \(directory)/nodes/node-I/node.log")
+                   + "\(scenario.gossip.localSteps) local steps, \(scenario.gossip.mode.name); \(namespaces ? "netns" : "process") backend: a swarmtune node "
+                   + "process per node over TLS \(where_), logs in \(directory)/nodes/node-I/node.log")
         let line = ProgressLine(total: scenario.training.rounds)
         let result: InprocResult
         do {

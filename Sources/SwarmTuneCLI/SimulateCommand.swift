@@ -27,9 +27,12 @@ struct SimulateCommand: Command {
         for the same steps; one adapter on the pooled data for the same total steps). Writes
         OUT/summary.json (byte-identical for the same scenario and seed), OUT/timing.json (wall
         time), each node's adapter (OUT/nodes/node-I/adapter) and the consensus adapter
-        (OUT/consensus/adapter); OUT defaults to runs/NAME. Only --backend inproc exists so far
-        (process and netns are not built); report.html is not written by this command yet:
-        'swarmtune report OUT/summary.json' renders it.
+        (OUT/consensus/adapter); OUT defaults to runs/NAME. --backend process runs every node as a
+        real 'swarmtune node' process over TLS on loopback (network conditions by each node's link
+        emulator); --backend netns (root only) puts each of them in its own network namespace with
+        its own address, joined by a bridge in a namespace the run creates and removes
+        (docs/SCENARIOS.md); report.html is written by the process backends, and 'swarmtune report
+        OUT/summary.json' renders any run.
 
         Without SCENARIO: the older quick swarm from options (--nodes, --rounds, ...): N nodes with
         non-IID data (node i draws --own-domain of its examples from domain i mod 4: dates, units,
@@ -50,12 +53,11 @@ struct SimulateCommand: Command {
     struct Options: Declarations {
         let scenario = Positional("SCENARIO", help: "a scenario file (docs/SCENARIOS.md); without it, the options below configure a quick swarm",
                                   required: false)
-        let backend = Option.custom("--backend", "inproc|process", help: "where a scenario runs: every node in this process in virtual time (inproc), or real node processes over TLS on loopback (process)",
-                                    default: "inproc", allowed: "inproc or process") { text in
+        let backend = Option.custom("--backend", "inproc|process|netns", help: "where a scenario runs: every node in this process in virtual time (inproc), real node processes over TLS on loopback (process), or each in its own network namespace (netns, root only)",
+                                    default: "inproc", allowed: "inproc, process or netns") { text in
             switch text {
-            case "inproc", "process": return .success(text)
-            case "netns": return .failure(ValueProblem("'netns' is not built yet; inproc and process run scenarios"))
-            default: return .failure(ValueProblem("must be inproc or process, got '\(text)'"))
+            case "inproc", "process", "netns": return .success(text)
+            default: return .failure(ValueProblem("must be inproc, process or netns, got '\(text)'"))
             }
         }
         let stepMilliseconds = Option.number("--step-ms", help: "with SCENARIO: virtual time of one optimizer step of one node",
@@ -133,15 +135,15 @@ struct SimulateCommand: Command {
         if scenarioFile == nil, let stray = ["--backend", "--step-ms", "--detection-ms"].first(where: names.contains) {
             throw .usage(command: Self.name, message: "\(stray) applies to a scenario run only: give a SCENARIO file")
         }
-        if backend == "process", let stray = ["--step-ms", "--detection-ms"].first(where: names.contains) {
-            throw .usage(command: Self.name, message: "\(stray) sets the inproc backend's virtual time; the process backend runs in real time")
+        if backend != "inproc", let stray = ["--step-ms", "--detection-ms"].first(where: names.contains) {
+            throw .usage(command: Self.name, message: "\(stray) sets the inproc backend's virtual time; the \(backend) backend runs in real time")
         }
     }
 
     func run() throws(CLIError) {
         if let scenarioFile {
-            if backend == "process" {
-                try Self.runScenarioProcesses(file: scenarioFile, out: outGiven, threads: threads)
+            if backend != "inproc" {
+                try Self.runScenarioProcesses(file: scenarioFile, out: outGiven, threads: threads, namespaces: backend == "netns")
             } else {
                 try Self.runScenario(file: scenarioFile, out: outGiven, options: inproc)
             }

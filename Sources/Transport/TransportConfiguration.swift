@@ -35,6 +35,9 @@ public struct TransportConfiguration: Sendable {
     /// every plaintext byte range `SSL_write` accepted, in order per connection. Keep it short (it
     /// runs on the transport's only thread); nil costs one comparison per write and copies nothing.
     public var plaintextTap: (@Sendable (PlaintextWrite) -> Void)?
+    /// Emulated latency, jitter, loss and bandwidth on outbound payload frames (`LinkEmulation`);
+    /// nil (the default): none. `TransportNode.setLinkEmulation` changes it while running.
+    public var linkEmulation: LinkEmulation?
 
     public init() {}
 }

@@ -105,6 +105,17 @@ public final class TransportNode: Sendable {
         try enqueue(.cancelDial(address: address))
     }
 
+    /// Replaces the link emulation in force (nil: every link ideal from now on): every frame sent
+    /// after this returns (and any still queued) is emulated with it; frames already held keep
+    /// their times. Also before `start`.
+    public func setLinkEmulation(_ emulation: LinkEmulation?) {
+        core.state.withLock { state in
+            state.linkEmulation = emulation
+            state.linkEmulationVersion += 1
+        }
+        core.wake.signal()
+    }
+
     /// Says bye to a peer and closes its connection.
     public func disconnect(_ peer: NodeID) throws(TransportError) {
         try enqueue(.disconnect(peer))

@@ -13,6 +13,8 @@ public struct TransportStatistics: Sendable, Equatable {
     public var bytesReceived = 0
     /// Payloads whose sender was not the TLS-verified peer (each closed its connection).
     public var forgedSender = 0
+    /// Payload frames the link emulator dropped (`TransportConfiguration.linkEmulation`).
+    public var linkDropped = 0
     /// Highest number of simultaneous connections / handshakes seen.
     public var peakConnections = 0
     public var peakHandshakes = 0

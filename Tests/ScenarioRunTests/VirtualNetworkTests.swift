@@ -1,4 +1,5 @@
 import Scenario
+import SwarmBase
 import Testing
 @testable import ScenarioRun
 

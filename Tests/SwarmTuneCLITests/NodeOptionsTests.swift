@@ -1,5 +1,6 @@
 import SwarmBase
 import Testing
+import Transport
 @testable import SwarmTuneCLI
 
 /// `swarmtune node` and `members`: their command lines (moved from SwarmNode's own parser).
@@ -36,6 +37,16 @@ import Testing
         (["--adaptive-deadline", "--deadline-min-ms", "900", "--deadline-max-ms", "100"], "--deadline-min-ms 900"),
         (["--adaptive-deadline", "--deadline-min-ms", "0"], "--deadline-min-ms"),
         (["--wire-dtype", "f16"], "--wire-dtype"),
+        (["--link-latency-ms", "-5"], "--link-latency-ms"),
+        (["--link-jitter-ms", "x"], "--link-jitter-ms"),
+        (["--link-loss", "1.5"], "--link-loss"),
+        (["--link-bandwidth-mbit", "0"], "--link-bandwidth-mbit"),
+        (["--link", "127.0.0.1:7000"], "--link"),
+        (["--link", "127.0.0.1:7000=loss:2"], "--link"),
+        (["--link", "127.0.0.1:7000=delay:5"], "unknown key 'delay'"),
+        (["--link", "127.0.0.1=loss:0.1"], "--link"),
+        (["--link", "127.0.0.1:7000=loss:0.1", "--link", "127.0.0.1:7000=loss:0.2"], "given twice"),
+        (["--link-seed", "-1"], "--link-seed"),
     ])
     func rejectsBadInput(extra: [String], mentions: String) {
         do {
@@ -45,6 +56,20 @@ import Testing
             #expect(error.description.contains(mentions), "\(error)")
             #expect(error.exitCode == 2)
         }
+    }
+
+    @Test("the --link-* options: none means no emulation; defaults for every link, overrides per peer address read over them")
+    func linkOptions() throws {
+        #expect(try NodeCommand.parse(base).linkEmulation == nil)
+        #expect(try NodeCommand.parse(base + ["--link-loss", "0"]).linkEmulation == nil)
+        let options = try NodeCommand.parse(base + ["--link-latency-ms", "50", "--link-loss", "0.02", "--link-bandwidth-mbit", "100",
+                                                    "--link", "127.0.0.1:7002=latency-ms:120", "--link-seed", "7"])
+        let e = try #require(options.linkEmulation)
+        #expect(e.all == LinkConditions(latencyMilliseconds: 50, jitterMilliseconds: 0, loss: 0.02, bandwidthMegabits: 100))
+        #expect(e.conditions(toAddress: "127.0.0.1:7002") == LinkConditions(latencyMilliseconds: 120, jitterMilliseconds: 0, loss: 0.02, bandwidthMegabits: 100))
+        #expect(e.conditions(toAddress: "127.0.0.1:7003") == e.all)
+        #expect(e.seed == 7)
+        #expect(options.configuration(coreHash: .zero).transport.linkEmulation == e)
     }
 
     @Test("every required option is reported when missing")

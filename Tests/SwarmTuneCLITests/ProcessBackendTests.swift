@@ -97,17 +97,85 @@ struct ProcessBackendTests {
         #expect(try store.integrityCheck().isEmpty)
     }
 
+    @Test("latency 50 ms and loss 0.02 on every link: the node processes complete every round")
+    func lossyLinksCompleteEveryRound() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        // A lost factors frame costs its receiver the round's deadline: 4 s, not the 60 s above.
+        let s = try scenario(rounds: 4, extra: """
+            "network": {"latency-ms": 50, "loss": 0.02, "links": [{"from": 0, "to": 1, "latency-ms": 120}]}
+            """).withDeadline(milliseconds: 4000)
+        let started = Date()
+        let result = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        let seconds = Date().timeIntervalSince(started)
+        #expect(result.summary.rounds.map(\.round) == [1, 2, 3, 4])
+        for round in result.summary.rounds {
+            #expect(round.nodes.map(\.node) == [0, 1, 2, 3], "round \(round.round): every node completes it")
+        }
+        let mixed = result.summary.rounds.flatMap { $0.nodes.map(\.mixed) }
+        print("process backend, latency 50 ms, loss 0.02: \(seconds) s for 4 rounds; neighbours mixed per node and round \(mixed)")
+        // The nodes were given the emulation: node 0's command line carries it, with its link to node 1.
+        let log = try String(contentsOfFile: dir.file("run/nodes/node-0/node.log"), encoding: .utf8)
+        #expect(log.contains("--link-latency-ms 50.0") && log.contains("--link-loss 0.02") && log.contains("=latency-ms:120"))
+        // Frames were dropped at about the rate: every node's emulator counts them (membership and factors).
+        var dropped = 0, total = 0
+        for i in 0..<4 {
+            let text = try String(contentsOfFile: dir.file("run/nodes/node-\(i)/node.log"), encoding: .utf8)
+            let line = try #require(text.split(separator: "\n").last { $0.contains("link emulation: ") }, "node \(i) reports its emulator")
+            let numbers = line.split(separator: " ").compactMap { Int($0) }
+            try #require(numbers.count >= 2)
+            dropped += numbers[0]
+            total += numbers[1]
+        }
+        let rate = Double(dropped) / Double(total)
+        print("process backend, loss 0.02: the nodes dropped \(dropped) of \(total) payload frames (\(rate))")
+        #expect(total > 200 && rate > 0.005 && rate < 0.05, "dropped \(dropped) of \(total)")
+    }
+
+    @Test("a partition at round 2 splits the ring into two pairs that gossip apart; the heal at round 4 joins them again")
+    func partitionAndHeal() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        let s = try scenario(rounds: 10, extra: """
+            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 4, "kind": "heal"}]
+            """).withDeadline(milliseconds: 3000)
+        let started = Date()
+        let result = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        let seconds = Date().timeIntervalSince(started)
+        #expect(result.summary.timeline.map { "\($0.kind) @\($0.round)" } == ["partition @2", "heal @4"])
+        #expect(result.summary.rounds.map(\.round) == Array(1...10))
+        let table = result.summary.rounds.map { r in r.nodes.map { "\($0.node):\($0.mixed)/\($0.neighbours)" }.joined(separator: " ") }
+        print("process backend, partition at 2, heal at 4: \(seconds) s; per round node:mixed/neighbours\n" + table.joined(separator: "\n"))
+        let last = try #require(result.summary.rounds.last)
+        #expect(last.nodes.map(\.node) == [0, 1, 2, 3], "every node completes the run")
+        // While cut off, each pair sees only itself: a ring of two, one neighbour.
+        let cut = result.summary.rounds.filter { $0.round >= 2 && $0.round <= 5 }
+        #expect(cut.contains { r in r.nodes.allSatisfy { $0.neighbours == 1 } }, "no round in which every node saw only its pair")
+        // Healed: every node back to two ring neighbours by the end.
+        #expect(last.nodes.allSatisfy { $0.neighbours == 2 && $0.mixed == 2 })
+        let control = try String(contentsOfFile: dir.file("run/nodes/node-0/links"), encoding: .utf8)
+        #expect(!control.contains("loss:1"), "the heal emptied the link control file")
+        let log = try String(contentsOfFile: dir.file("run/nodes/node-0/node.log"), encoding: .utf8)
+        #expect(log.contains("link control: 2 link(s) set") && log.contains("link control: 0 link(s) set"))
+    }
+
     @Test("a scenario event the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
     func unsupportedEventIsRefused() throws {
         let s = try scenario(extra: """
-            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 3, "kind": "heal"}]
+            "events": [{"round": 2, "kind": "hostile", "node": 1, "behaviour": "nan"}]
             """)
         #expect {
             _ = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
         } throws: { error in
-            "\(error)".hasPrefix("test.json: events[0].kind: 'partition' is not available in the process backend")
+            "\(error)".hasPrefix("test.json: events[0].kind: 'hostile' is not available in the process backend")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("run")))
+    }
+}
+
+extension Scenario {
+    func withDeadline(milliseconds: Int) -> Scenario {
+        var s = self
+        s.gossip.deadlineMilliseconds = milliseconds
+        return s
     }
 }
 

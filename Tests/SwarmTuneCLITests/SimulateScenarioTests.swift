@@ -45,7 +45,9 @@ import TestSupport
     func optionsPerMode() {
         #expect(throws: CLIError.self) { try SimulateCommand.parse(["s.json", "--nodes", "8"]) }
         #expect(throws: CLIError.self) { try SimulateCommand.parse(["--step-ms", "10"]) }
-        #expect(throws: CLIError.self) { try SimulateCommand.parse(["s.json", "--backend", "netns"]) }
+        #expect(throws: CLIError.self) { try SimulateCommand.parse(["s.json", "--backend", "bogus"]) }
+        #expect(throws: CLIError.self) { try SimulateCommand.parse(["s.json", "--backend", "netns", "--step-ms", "10"]) }
+        #expect(throws: Never.self) { try SimulateCommand.parse(["s.json", "--backend", "netns"]) }
         #expect(throws: Never.self) { try SimulateCommand.parse(["s.json", "--backend", "inproc", "--step-ms", "10", "--out", "r"]) }
     }
 }

@@ -55,6 +55,8 @@ public struct NodeConfiguration: Sendable {
     /// Diagnostic and test hook, off (nil) by default: a copy of every plaintext byte this node's
     /// transport hands to TLS (`TransportConfiguration.plaintextTap`). The privacy test uses it.
     public var plaintextTap: (@Sendable (PlaintextWrite) -> Void)?
+    /// Emulated latency, jitter, loss and bandwidth on the frames this node sends (nil: none).
+    public var linkEmulation: LinkEmulation?
     /// Test only, off (nil) by default, never set by the CLI: replaces each factors frame this node
     /// sends to a neighbour by the frames this returns, to play a hostile neighbour (NaN values, wrong
     /// shapes, a huge norm, replays, a forged sender) against honest nodes in tests. On a new

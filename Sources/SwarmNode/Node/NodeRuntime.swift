@@ -117,6 +117,7 @@ public final class NodeRuntime: @unchecked Sendable {
         membership.transport.listenAddress = configuration.listen
         membership.transport.advertisedAddress = configuration.advertise
         membership.transport.plaintextTap = configuration.plaintextTap
+        membership.transport.linkEmulation = configuration.linkEmulation
         membership.stateDirectory = configuration.stateDirectory
         let mailbox = Mailbox<NodeEvent>(limit: 1024)
         self.mailbox = mailbox
@@ -178,6 +179,12 @@ public final class NodeRuntime: @unchecked Sendable {
                                   claimedSender: frame.claimedSender) == .queued else { return .dialing }
         }
         return .queued
+    }
+
+    /// Replaces the link emulation of the node's transport (fault injection: a partition is loss 1
+    /// towards the other side).
+    public func setLinkEmulation(_ emulation: LinkEmulation?) {
+        driver.setLinkEmulation(emulation)
     }
 
     /// The transport's counters (connections, bytes, payloads refused for a forged sender).

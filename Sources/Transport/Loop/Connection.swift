@@ -14,6 +14,8 @@ final class Connection {
     var decoder: FrameDecoder
     var output = OutputQueue()
 
+    /// Payload frames the link emulator holds until their time (empty without emulation).
+    var held = Outbox()
     /// The shared outbox may hold frames for this connection.
     var outboxMayHaveMore = false
     /// An SSL_read asked for writability (TLS-level write needed before reading again).
@@ -32,6 +34,9 @@ final class Connection {
 
     /// Anything left to put on the socket, plaintext or already encrypted.
     var hasOutput: Bool { output.hasFrames || (tls?.hasPendingOutput ?? false) }
+
+    /// A frame held by the link emulator may be written at `now`.
+    func heldDue(_ now: UInt64) -> Bool { held.nextRelease.map { $0 <= now } ?? false }
 
     var attempt: ConnectionAttempt {
         ConnectionAttempt(remoteAddress: machine.remoteAddress, direction: machine.direction, connectionID: id,

@@ -21,20 +21,36 @@ extension EventLoop {
     }
 
     /// Refills the current output buffer from control frames, then from the peer's outbox
-    /// (small frames coalesced up to `coalesceBudget`). False when there is nothing to write.
+    /// (small frames coalesced up to `coalesceBudget`). With link emulation, the outbox's frames
+    /// first go through the emulator (held until their time, or dropped) and only those due now
+    /// are written. False when there is nothing to write now.
     func refill(_ connection: Connection) -> Bool {
         if connection.output.takeControl() { return true }
-        guard case .established(let peer) = connection.machine.state, connection.outboxMayHaveMore else { return false }
-        let (frames, wakeSenders) = core.state.withLock { state -> ([[UInt8]], Bool) in
-            guard state.peers[peer.nodeID]?.info.connectionID == connection.id else { return ([], false) }
-            let frames = state.peers[peer.nodeID]?.outbox.pop(budget: coalesceBudget) ?? []
-            return (frames, state.waitingSenders > 0 && !frames.isEmpty)
+        guard case .established(let peer) = connection.machine.state else { return false }
+        var frames: [[UInt8]] = []
+        if connection.outboxMayHaveMore {
+            let wakeSenders: Bool
+            (frames, wakeSenders) = core.state.withLock { state -> ([[UInt8]], Bool) in
+                if state.linkEmulationVersion != shaperVersion { adopt(state.linkEmulation, version: state.linkEmulationVersion) }
+                guard state.peers[peer.nodeID]?.info.connectionID == connection.id else { return ([], false) }
+                let budget = shaper == nil ? coalesceBudget : Int.max
+                let frames = state.peers[peer.nodeID]?.outbox.pop(budget: budget) ?? []
+                return (frames, state.waitingSenders > 0 && !frames.isEmpty)
+            }
+            if wakeSenders { core.spaceGate.advance() }
+            if frames.isEmpty || shaper != nil { connection.outboxMayHaveMore = false }
         }
-        if wakeSenders { core.spaceGate.advance() }
-        guard !frames.isEmpty else {
-            connection.outboxMayHaveMore = false
-            return false
+        if shaper != nil {
+            for frame in frames {
+                if let at = shaper!.release(frame.count, to: peer, now: now) {
+                    connection.held.push(frame, releaseAt: at)
+                } else {
+                    statistics.linkDropped += 1
+                }
+            }
+            frames = connection.held.pop(budget: coalesceBudget, now: now)
         }
+        guard !frames.isEmpty else { return false }
         statistics.framesSent += frames.count
         if frames.count == 1 {
             connection.output.setCurrent(frames[0])

@@ -33,9 +33,13 @@ extension EventLoop {
         nextScan = max(earliest, now + 5_000_000)
     }
 
-    /// Milliseconds poll may sleep: until the next timeout scan, redial or stop deadline.
+    /// Milliseconds poll may sleep: until the next timeout scan, redial, stop deadline or frame the
+    /// link emulator releases.
     func pollTimeout() -> Int32 {
         var next = nextScan
+        if shaper != nil {
+            for connection in connections.values { if let at = connection.held.nextRelease { next = min(next, at) } }
+        }
         for target in targets.values where target.connectionID == nil {
             next = min(next, target.nextAttempt)
         }

@@ -27,6 +27,10 @@ final class EventLoop {
     var nextID: UInt64 = 1
     var random = SystemRandomNumberGenerator()
     var statistics = TransportStatistics()
+    /// The link emulator (nil: frames go out as soon as they can), and the version of
+    /// `SharedState.linkEmulation` it follows.
+    var shaper: LinkShaper?
+    var shaperVersion = 0
     var stopDeadline: UInt64?
     var now: UInt64
     var nextScan: UInt64 = 0
@@ -51,6 +55,7 @@ final class EventLoop {
         self.clock = clock
         self.timeouts = ConnectionStateMachine.Timeouts(configuration)
         self.now = clock.now()
+        shaper = configuration.linkEmulation.map(LinkShaper.init)
         let shortest = [configuration.handshakeTimeout, configuration.idleTimeout, configuration.readTimeout,
                         configuration.writeTimeout, configuration.closeLinger].map(\.nanoseconds).min() ?? 1_000_000_000
         scanInterval = min(250_000_000, max(5_000_000, shortest / 4))
@@ -109,7 +114,7 @@ final class EventLoop {
             for (offset, id) in order.enumerated() {
                 guard let connection = connections[id] else { continue }
                 let revents = pollSet[index + offset].revents
-                if revents != 0 || connection.readPending || connection.hasOutput || connection.outboxMayHaveMore {
+                if revents != 0 || connection.readPending || connection.hasOutput || connection.outboxMayHaveMore || connection.heldDue(now) {
                     drive(connection, revents: revents)
                 }
             }
@@ -158,6 +163,16 @@ final class EventLoop {
                 let isEstablished = connection.machine.peer != nil
                 close(connection, .stopped, send: isEstablished ? .bye : nil)
             }
+        }
+    }
+
+    /// Adopts a link emulation set while running (call under the shared state's lock, where it
+    /// was read). Once created the shaper stays (frames it holds still go out in order); turning
+    /// emulation off makes every link ideal.
+    func adopt(_ emulation: LinkEmulation?, version: Int) {
+        shaperVersion = version
+        if shaper == nil, let emulation { shaper = LinkShaper(emulation) } else {
+            shaper?.emulation = emulation ?? LinkEmulation(all: .ideal, seed: 0)
         }
     }
 

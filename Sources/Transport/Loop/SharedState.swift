@@ -16,5 +16,10 @@ struct SharedState: Sendable {
     /// Peers whose outbox gained frames since the loop last looked.
     var dirty: Set<NodeID> = []
     var waitingSenders = 0
+    /// The link emulation asked for (`TransportNode.setLinkEmulation`) and how many times it was
+    /// set; the loop adopts it when it pops frames, under this lock, so a frame sent after the
+    /// call returns is emulated with it.
+    var linkEmulation: LinkEmulation?
+    var linkEmulationVersion = 0
     var statistics = TransportStatistics()
 }
