@@ -52,13 +52,29 @@ final class InprocNode {
     var bytesSent = 0
     var bytesReceived = 0
 
-    init(index: Int, id: NodeID, trainer: Trainer, data: [TokenizedExample], state: State) {
+    /// Whether the scenario restarts this node, so it keeps a full checkpoint (adapter and
+    /// optimizer state) every round; any other node records only the round (a 64-node run holds
+    /// no 64 copies it never reads).
+    let restartable: Bool
+    /// Whether the scenario turns this node into a replaying hostile node, so it keeps its last frame.
+    let replays: Bool
+
+    init(index: Int, id: NodeID, trainer: Trainer, data: [TokenizedExample], state: State, scenario: Scenario) {
         self.index = index
         self.id = id
         self.trainer = trainer
         self.data = data
         self.state = state
-        checkpoint = Self.capture(trainer, round: 0)
+        restartable = scenario.events.contains { if case .restart(index) = $0.kind { true } else { false } }
+        replays = scenario.events.contains { if case .hostile(index, .replay) = $0.kind { true } else { false } }
+        checkpoint = Checkpoint(round: 0, values: [], m: [], v: [], optimizerStep: 0, trainerStep: 0)
+        persist(round: 0)
+    }
+
+    /// The checkpoint at the end of `round`: the trainer's whole state when the node may restart.
+    func persist(round: UInt64) {
+        checkpoint = restartable ? Self.capture(trainer, round: round)
+            : Checkpoint(round: round, values: [], m: [], v: [], optimizerStep: 0, trainerStep: 0)
     }
 
     var isRunning: Bool { state == .running }
@@ -72,6 +88,7 @@ final class InprocNode {
     /// Puts the trainer back to the checkpoint (a restart after a kill).
     func restoreCheckpoint() {
         let c = checkpoint
+        precondition(restartable, "node \(index) restarts but kept no checkpoint: InprocNode.restartable missed its restart event")
         c.values.withUnsafeBufferPointer { trainer.lora.values.pointer.update(from: $0.baseAddress!, count: $0.count) }
         trainer.optimizer.restore(step: c.optimizerStep, m: c.m, v: c.v)
         trainer.resume(atStep: c.trainerStep, exampleCount: data.count)

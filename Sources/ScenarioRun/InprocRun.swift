@@ -75,7 +75,7 @@ public enum InprocBackend {
 
         let nodes = (0..<scenario.totalNodes).map { i in
             InprocNode(index: i, id: .simulated(i), trainer: setup.trainer(i, steps: setup.swarmSteps),
-                       data: setup.examples[i], state: i < scenario.nodes ? .running : .notStarted)
+                       data: setup.examples[i], state: i < scenario.nodes ? .running : .notStarted, scenario: scenario)
         }
         let exchanged = ExchangedFactors(layout: setup.initial, mode: scenario.gossip.mode)
         if scenario.gossip.mode == .frozenA { for n in nodes { n.trainer.frozenRanges = exchanged.frozenRanges } }

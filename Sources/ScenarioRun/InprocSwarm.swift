@@ -211,7 +211,7 @@ final class InprocSwarm {
         case .replay?:
             if let last = node.lastSent { (frameRound, values, frameDegree) = (last.round, last.values, last.degree) }
         }
-        if node.hostile != .replay || node.lastSent == nil { node.lastSent = (round, values, degree) }
+        if node.replays && (node.hostile != .replay || node.lastSent == nil) { node.lastSent = (round, values, degree) }
         let bytes = values.count * bytesPerValue
         let digest = Self.digest(sender: claimed, round: frameRound, generation: node.generation, values: values)
         for peer in peers {
@@ -259,7 +259,7 @@ final class InprocSwarm {
             case .mix(let mix):
                 apply(i, mix)
             case .persist(let round):
-                node.checkpoint = InprocNode.capture(node.trainer, round: round)
+                node.persist(round: round)
             case .roundComplete(let summary):
                 complete(i, summary)
             case .release(let through):

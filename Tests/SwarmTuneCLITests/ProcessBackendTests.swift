@@ -82,15 +82,15 @@ struct ProcessBackendTests {
         let last = try #require(result.summary.rounds.last)
         #expect(last.round == 6)
         #expect(last.nodes.map(\.node) == [0, 1, 2, 3], "every node, the restarted one too, completes the last round")
-        // Killed at the start of round 2: no round 2 of node 2 in its database.
-        let two = try #require(result.summary.rounds.first { $0.round == 2 })
-        #expect(!two.nodes.map(\.node).contains(2))
         let log = try String(contentsOfFile: dir.file("run/nodes/node-2/node.log"), encoding: .utf8)
         // The log holds both runs of node 2: the second starts after the last round the first completed.
         let lines = log.split(separator: "\n")
         let starts = lines.indices.filter { lines[$0].contains("starting at round") }
         try #require(starts.count == 2, "two runs of node 2 in its log")
         let before = lines[..<starts[1]].compactMap { ProcessSwarmLog.completedRound(String($0)) }.max() ?? 0
+        // The kill is due once some node completed round 1; the supervisor reads the logs every
+        // 100 ms, so node 2 may finish a round in between, but never the run.
+        #expect(before < 6, "node 2's first run was cut short: it completed round \(before)")
         #expect(lines[starts[1]].hasSuffix("starting at round \(before + 1)"),
                 "the restarted node resumes after its last checkpoint (round \(before)): \(lines[starts[1]])")
         let store = try NodeStore.openReadOnly(directory: dir.file("run/nodes/node-2/state"))
