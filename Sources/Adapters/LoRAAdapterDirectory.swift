@@ -174,13 +174,12 @@ extension LoRAAdapter {
         do throws(FileError) {
             try FileIO.writeDurably(config, to: FileIO.join(staging, Self.configFileName), exclusive: true)
             try FileIO.writeDurably(weights, to: FileIO.join(staging, Self.weightsFileName), exclusive: true)
-            // `old` holds the adapter replaced, if any.
+            // Synced into place; `old` holds the adapter replaced, if any.
             if let old = try FileIO.replaceDirectory(target, with: staging) { Self.removeAdapterDirectory(old) }
         } catch {
             Self.removeAdapterDirectory(staging)
             throw .writeFailed(path: target, reason: error.description)
         }
-        FileIO.syncDirectory(containing: target)
     }
 
     /// Deletes a directory that holds only adapter files (best effort).
