@@ -174,16 +174,12 @@ extension LoRAAdapter {
         do throws(FileError) {
             try FileIO.writeDurably(config, to: FileIO.join(staging, Self.configFileName), exclusive: true)
             try FileIO.writeDurably(weights, to: FileIO.join(staging, Self.weightsFileName), exclusive: true)
-            if existing == .missing {
-                guard rename(staging, target) == 0 else { throw FileError(path: target, operation: .rename, errno: .current) }
-            } else {
-                try DirectorySwap.replace(target, with: staging)
-            }
+            // Synced into place; `old` holds the adapter replaced, if any.
+            if let old = try FileIO.replaceDirectory(target, with: staging) { Self.removeAdapterDirectory(old) }
         } catch {
             Self.removeAdapterDirectory(staging)
             throw .writeFailed(path: target, reason: error.description)
         }
-        FileIO.syncDirectory(containing: target)
     }
 
     /// Deletes a directory that holds only adapter files (best effort).
@@ -192,37 +188,5 @@ extension LoRAAdapter {
             unlink(FileIO.join(path, name))
         }
         rmdir(path)
-    }
-}
-
-/// Replaces a directory by another one on the same file system.
-enum DirectorySwap {
-    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
-    private static let renameExchange: UInt32 = 1 << 1
-
-    /// Puts `staging` at `target` and deletes the old `target`. Uses an atomic exchange
-    /// (renameat2 RENAME_EXCHANGE) when the kernel and file system offer it; otherwise moves
-    /// the old directory aside first, so `target` is briefly absent but never partial.
-    static func replace(_ target: String, with staging: String) throws(FileError) {
-        if let exchange = renameAt2(), exchange(AT_FDCWD, target, AT_FDCWD, staging, renameExchange) == 0 {
-            // `staging` now holds the old adapter.
-            LoRAAdapter.removeAdapterDirectory(staging)
-            return
-        }
-        let aside = staging + ".old"
-        guard rename(target, aside) == 0 else {
-            throw FileError(path: target, operation: .rename, errno: .current, detail: "cannot move the old adapter aside: \(Errno.current)")
-        }
-        guard rename(staging, target) == 0 else {
-            let failure = FileError(path: target, operation: .rename, errno: .current)
-            _ = rename(aside, target)
-            throw failure
-        }
-        LoRAAdapter.removeAdapterDirectory(aside)
-    }
-
-    private static func renameAt2() -> RenameAt2? {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
-        return unsafeBitCast(symbol, to: RenameAt2.self)
     }
 }

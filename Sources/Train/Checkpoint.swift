@@ -56,8 +56,9 @@ public enum Checkpoint {
                                             "microSteps": .integer(trainer.session.steps),
                                             "seed": .string(String(trainer.options.seed)), "format": .string("swarmtune-checkpoint-1")])
             try FileIO.writeAtomically(state.serialized(pretty: true), to: staging + "/trainer_state.json")
-            try FileIO.removeTree(dir)
-            try FileIO.move(staging, to: dir)
+            // Exchanged, not removed then moved: a run killed here still has a checkpoint. Deleting
+            // the old one is best effort (the new one is in place either way).
+            if let old = try FileIO.replaceDirectory(dir, with: staging) { try? FileIO.removeTree(old) }
         } catch {
             throw .io(path: dir, reason: "\(error)")
         }

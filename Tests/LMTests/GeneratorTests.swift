@@ -50,20 +50,22 @@ import TestSupport
     }
 
     /// Issue 12: an adapter of rank above 1024 tripped a precondition (a fixed maxBatch x 1024
-    /// scratch); `merge --method cat` adds ranks up, so any rank must run.
+    /// scratch) once a prefill filled a whole batch; `merge --method cat` adds ranks up, so any
+    /// rank must run. The prompt fills the session's batch of 8 rows: 8 x 1100 values of x·Aᵀ.
     @Test func adapterOfRankAbove1024RunsInInference() throws {
         let dir = TemporaryDirectory()
         try TinyModel().write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
-        let plain = InferenceSession(model: model, contextLength: 16)
-        let base = Array(try plain.append([1, 2, 3]).prefix(model.config.vocabSize))
+        let prompt: [Int32] = [1, 2, 3, 4, 5, 6, 7, 8]
+        let plain = InferenceSession(model: model, contextLength: 16, maxBatch: prompt.count)
+        let base = Array(try plain.append(prompt).prefix(model.config.vocabSize))
         let lora = LoRAParameters(config: LoRAConfig(rank: 1100, alpha: 1100, targets: [.q, .v]), model: model.config)
         lora.initialize(seed: 3)
         var rng = SeededRandom(seed: 5)
         for s in lora.slots { for i in 0..<(1100 * s.outputs) { lora.bt(s)[i] = rng.nextSignedUnit() * 0.01 } }
-        let session = InferenceSession(model: model, contextLength: 16)
+        let session = InferenceSession(model: model, contextLength: 16, maxBatch: prompt.count)
         session.lora = lora
-        let adapted = Array(try session.append([1, 2, 3]).prefix(model.config.vocabSize))
+        let adapted = Array(try session.append(prompt).prefix(model.config.vocabSize))
         #expect(adapted.allSatisfy { $0.isFinite })
         #expect(adapted != base, "a non-zero adapter must change the logits")
     }

@@ -35,6 +35,28 @@ struct FileTreeTests {
         }
     }
 
+    @Test("replaceDirectory puts the staging directory at the target and hands back where the old one is")
+    func replaceDirectory() throws {
+        let root = "/tmp/swarmbase-replace-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileIO.removeTree(root) }
+        let target = FileIO.join(root, "target"), staging = FileIO.join(root, "staging")
+        try FileIO.makeDirectories(staging)
+        try FileIO.writeAtomically([1], to: FileIO.join(staging, "f"))
+        #expect(try FileIO.replaceDirectory(target, with: staging) == nil, "a missing target is a plain move")
+        try FileIO.makeDirectories(staging)
+        try FileIO.writeAtomically([2], to: FileIO.join(staging, "f"))
+        let old = try #require(try FileIO.replaceDirectory(target, with: staging))
+        #expect(try FileIO.readAll(FileIO.join(target, "f"), limit: 10) == [2])
+        #expect(try FileIO.readAll(FileIO.join(old, "f"), limit: 10) == [1])
+        do {
+            _ = try FileIO.replaceDirectory(target, with: FileIO.join(root, "nothing"))
+            Issue.record("replacing with a missing directory succeeded")
+        } catch {
+            #expect(error.operation == .rename)
+        }
+        #expect(try FileIO.readAll(FileIO.join(target, "f"), limit: 10) == [2], "a failed replacement leaves the target as it was")
+    }
+
     @Test("a duplicate key names the key, unescaped, and the depth of its object")
     func duplicateKeyDepth() {
         for (text, key, depth) in [(#"{"w": 1, "\u0077": 2}"#, "w", 1), (#"{"x": {"k": 1, "k": 2}}"#, "k", 2)] {

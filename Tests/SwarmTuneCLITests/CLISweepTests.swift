@@ -126,4 +126,32 @@ import TestSupport
         try Self.check(["members", "--state", dir.file("missing")], exits: 1, names: dir.file("missing"), in: dir)
         try Self.check(["certs", "issue", "n1", "--dir", dir.file("missing")], exits: 1, names: dir.file("missing"), in: dir)
     }
+
+    /// Issue 12: a checkpoint whose trainer_state.json holds a negative or huge step crashed
+    /// `train --resume`. Each damaged field is refused with one line naming the checkpoint, the
+    /// file and the field, and the adapter is not written.
+    @Test func trainResumeRefusesADamagedCheckpointStepNamingTheField() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
+        let dir = TemporaryDirectory()
+        let core = dir.file("tiny.gguf")
+        try TinyModel().write(to: core)
+        try Data((0..<6).map { "{\"instruction\": \"Say \($0)\", \"output\": \"\($0)\"}\n" }.joined().utf8)
+            .write(to: URL(fileURLWithPath: dir.file("data.jsonl")))
+        let out = dir.file("adapter"), checkpoint = out + "-checkpoint"
+        let train = ["train", "--model", core, "--data", dir.file("data.jsonl"), "--out", out, "--batch", "2", "--seq-len", "256",
+                     "--rank", "2", "--targets", "q,v", "--eval-count", "0", "--threads", "1", "--steps", "3", "--checkpoint-every", "1"]
+        #expect(SwarmTuneCommand.main(train) == 0)
+        let statePath = checkpoint + "/trainer_state.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: statePath))
+        let damaged: [(field: String, value: Any)] = [("step", -1), ("step", 1 << 62), ("step", Int.max), ("optimizerStep", -3),
+                                                      ("optimizerStep", 99), ("microSteps", -2), ("step", "3")]
+        for (field, value) in damaged {
+            var fields = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            fields[field] = value
+            try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: statePath))
+            try? FileManager.default.removeItem(atPath: out)
+            try Self.check(train + ["--resume"], exits: 1, names: "checkpoint \(checkpoint) is not usable: trainer_state.json: '\(field)'",
+                           output: out, in: dir)
+        }
+    }
 }

@@ -56,6 +56,40 @@ import TestSupport
         #expect(SwarmTuneCommand.main(["eval", "--model", dir.file("other.gguf"), "--adapter", out, "--data", dir.file("data.jsonl")]) == 1)
     }
 
+    /// Issue 12: the resume test above checks exit codes only. Here `train --resume` must write the
+    /// adapter an uninterrupted run writes, byte for byte. `--checkpoint-every 3` with `--steps 4`
+    /// leaves the checkpoint of step 3 behind a finished run: the state a run killed after step 3
+    /// leaves, with the same schedule. Dropout, gradient accumulation, an epoch ending inside a step
+    /// and an evaluation before the resumed steps all have to come back as they were.
+    @Test func trainResumedFromACheckpointWritesTheUninterruptedRunsAdapterByteForByte() throws {
+        let dir = try Self.setup()
+        let out = dir.file("adapter")
+        let run = ["train", "--model", dir.file("tiny.gguf"), "--data", dir.file("data.jsonl"), "--out", out,
+                   "--batch", "3", "--grad-accum", "2", "--seq-len", "256", "--rank", "2", "--targets", "q,v,down",
+                   "--dropout", "0.1", "--lr", "1e-2", "--eval-count", "2", "--threads", "2",
+                   "--steps", "4", "--checkpoint-every", "3"]
+        let weights = out + "/adapter_model.safetensors"
+        #expect(SwarmTuneCommand.main(run) == 0)
+        let straight = try Data(contentsOf: URL(fileURLWithPath: weights))
+        let state = try String(contentsOfFile: out + "-checkpoint/trainer_state.json", encoding: .utf8)
+        #expect(state.contains(#""step": 3"#) || state.contains(#""step":3"#), "the checkpoint should hold step 3: \(state)")
+        try FileManager.default.removeItem(atPath: out)
+        #expect(SwarmTuneCommand.main(run + ["--resume"]) == 0)
+        let resumed = try Data(contentsOf: URL(fileURLWithPath: weights))
+        #expect(resumed == straight, "the resumed run's adapter differs from the uninterrupted run's")
+        // The checkpoint is what the resumed run starts from (a run that ignored it and trained
+        // from the start would also match): the same weights recorded as step 2 end elsewhere.
+        let statePath = out + "-checkpoint/trainer_state.json"
+        var fields = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: statePath))) as? [String: Any])
+        fields["step"] = 2
+        fields["optimizerStep"] = 2
+        fields["microSteps"] = 4
+        try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: statePath))
+        try FileManager.default.removeItem(atPath: out)
+        #expect(SwarmTuneCommand.main(run + ["--resume"]) == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: weights)) != straight, "the resumed run did not start from the checkpoint")
+    }
+
     @Test func simulateAndBothDemosRunOnATinyCore() throws {
         let dir = try Self.setup()
         let core = dir.file("tiny.gguf")

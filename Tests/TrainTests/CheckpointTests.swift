@@ -49,6 +49,44 @@ import TrainData
         #expect(straight.lora.values.array.contains { $0 != 0 })
     }
 
+    /// A checkpoint replaced by a newer one is never missing: a run killed while saving must
+    /// still find one to resume from. A second thread looks for trainer_state.json while the
+    /// checkpoint is saved over and over; it must be there every time.
+    @Test func savingOverACheckpointNeverLeavesItMissing() throws {
+        let (model, core, dir) = try TinyModel.loaded()
+        let t = Trainer(model: model, options: Self.options(steps: 2), padID: 2, pool: ComputePool(threads: 1))
+        _ = try t.trainStep(TrainerTests.examples(core, count: 4))
+        let ckpt = dir.file("ckpt")
+        try Checkpoint.save(to: ckpt, trainer: t, provenance: Self.provenance)
+        let state = ckpt + "/trainer_state.json"
+        final class Watch: @unchecked Sendable {
+            let lock = NSLock()
+            var done = false, looks = 0, missing = 0
+        }
+        let watch = Watch(), stopped = Latch()
+        Thread {
+            defer { stopped.open() }
+            while true {
+                let present = FileIO.exists(state)
+                watch.lock.lock()
+                watch.looks += 1
+                if !present { watch.missing += 1 }
+                let done = watch.done
+                watch.lock.unlock()
+                if done { return }
+            }
+        }.start()
+        for _ in 0..<100 { try Checkpoint.save(to: ckpt, trainer: t, provenance: Self.provenance) }
+        watch.lock.lock()
+        watch.done = true
+        watch.lock.unlock()
+        stopped.wait()
+        #expect(watch.looks > 100)
+        #expect(watch.missing == 0, "trainer_state.json was missing in \(watch.missing) of \(watch.looks) looks during 100 saves")
+        #expect(!FileIO.exists(ckpt + ".staging"))
+        _ = try Checkpoint.load(from: ckpt, model: model.config)
+    }
+
     @Test(arguments: [
         (#""step": -1"#, "step"),
         (#""step": 4611686018427387904"#, "step"),
