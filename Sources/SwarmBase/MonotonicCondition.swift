@@ -4,7 +4,8 @@ import Glibc
 
 /// A mutex and a condition variable on the monotonic clock, as one object whose pthread state
 /// never moves: the one blocking primitive of the project (mailboxes, gates, latches). Plain
-/// mutual exclusion without waiting uses the standard library's `Synchronization.Mutex`.
+/// mutual exclusion without waiting uses the standard library's `Synchronization.Mutex`, or
+/// `LockedValue` where a Mutex failed (the transport's shared state; see there).
 public final class MonotonicCondition: @unchecked Sendable {
     // pthread objects must not move: allocated once, freed in deinit.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>

@@ -16,7 +16,7 @@ public final class FloatBuffer: @unchecked Sendable {
     private let mappedBytes: Int?
 
     /// Buffers of at least this many bytes are mapped (page-aligned, lazily zeroed by the kernel).
-    public static let mappingThreshold = 256 * 1024
+    public static let mappingThreshold = 64 * 1024
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer count must not be negative")

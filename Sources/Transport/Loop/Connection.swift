@@ -15,7 +15,7 @@ final class Connection {
     var output = OutputQueue()
 
     /// Payload frames the link emulator holds until their time (empty without emulation).
-    var held = Outbox()
+    var held = HeldFrames()
     /// The shared outbox may hold frames for this connection.
     var outboxMayHaveMore = false
     /// An SSL_read asked for writability (TLS-level write needed before reading again).

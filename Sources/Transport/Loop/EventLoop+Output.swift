@@ -29,15 +29,20 @@ extension EventLoop {
         guard case .established(let peer) = connection.machine.state else { return false }
         var frames: [[UInt8]] = []
         if connection.outboxMayHaveMore {
-            let wakeSenders: Bool
-            (frames, wakeSenders) = core.state.withLock { state -> ([[UInt8]], Bool) in
-                if state.linkEmulationVersion != shaperVersion { adopt(state.linkEmulation, version: state.linkEmulationVersion) }
-                guard state.peers[peer.nodeID]?.info.connectionID == connection.id else { return ([], false) }
-                let budget = shaper == nil ? coalesceBudget : Int.max
-                let frames = state.peers[peer.nodeID]?.outbox.pop(budget: budget) ?? []
-                return (frames, state.waitingSenders > 0 && !frames.isEmpty)
+            // One critical section reads a changed link emulation and pops the frames, so every
+            // frame sent after `setLinkEmulation` returned is emulated with it. The closure only
+            // reads this loop's fields; the change is adopted after the lock is released.
+            let known = shaperVersion, shaping = shaper != nil, budget = coalesceBudget, id = connection.id
+            let popped = core.state.withLock { state -> (frames: [[UInt8]], wake: Bool, change: (LinkEmulation?, Int)?) in
+                let change = state.linkEmulationVersion != known ? (state.linkEmulation, state.linkEmulationVersion) : nil
+                guard state.peers[peer.nodeID]?.info.connectionID == id else { return ([], false, change) }
+                let emulated = shaping || change?.0 != nil
+                let frames = state.peers[peer.nodeID]?.outbox.pop(budget: emulated ? Int.max : budget) ?? []
+                return (frames, state.waitingSenders > 0 && !frames.isEmpty, change)
             }
-            if wakeSenders { core.spaceGate.advance() }
+            if let change = popped.change { adopt(change.0, version: change.1) }
+            frames = popped.frames
+            if popped.wake { core.spaceGate.advance() }
             if frames.isEmpty || shaper != nil { connection.outboxMayHaveMore = false }
         }
         if shaper != nil {

@@ -1,9 +1,8 @@
 import SwarmBase
-import Synchronization
 
 /// What the API threads and the loop thread share.
 final class NodeCore: Sendable {
-    let state = Mutex(SharedState())
+    let state = LockedValue(SharedState())
     let spaceGate = Gate()
     let finishGate = Gate()
     let wake: WakeSignal
