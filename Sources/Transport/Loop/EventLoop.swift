@@ -166,9 +166,9 @@ final class EventLoop {
         }
     }
 
-    /// Adopts a link emulation set while running (call under the shared state's lock, where it
-    /// was read). Once created the shaper stays (frames it holds still go out in order); turning
-    /// emulation off makes every link ideal.
+    /// Adopts a link emulation set while running (read in the same critical section that popped
+    /// the frames it applies to; see `refill`). Once created the shaper stays (frames it holds
+    /// still go out in order); turning emulation off makes every link ideal.
     func adopt(_ emulation: LinkEmulation?, version: Int) {
         shaperVersion = version
         if shaper == nil, let emulation { shaper = LinkShaper(emulation) } else {

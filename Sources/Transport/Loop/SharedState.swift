@@ -1,5 +1,5 @@
 import SwarmBase
-/// State shared between API threads and the event loop, always under the node's Mutex.
+/// State shared between API threads and the event loop, always under the node's lock (`NodeCore.state`).
 struct SharedState: Sendable {
     struct PeerEntry: Sendable {
         var info: PeerInfo
