@@ -15,15 +15,21 @@ import TrainData
         }
     }
 
-    @Test func sameSeedGivesBitIdenticalAdapters() throws {
-        let (model, core, dir) = try TinyModel.loaded()
-        _ = dir
+    /// A few steps on the tiny core with dropout on (so the dropout stream is exercised too).
+    static func smallRun(steps: Int) -> TrainingOptions {
         var o = TrainingOptions()
         o.batch = 2
         o.seqLen = 160
-        o.steps = 3
+        o.steps = steps
         o.learningRate = 1e-2
         o.lora = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .v, .down], dropout: 0.1)
+        return o
+    }
+
+    @Test func sameSeedGivesBitIdenticalAdapters() throws {
+        let (model, core, dir) = try TinyModel.loaded()
+        _ = dir
+        let o = Self.smallRun(steps: 3)
         let data = Self.examples(core, count: 6)
         func run() throws -> [Float] {
             let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
@@ -39,12 +45,7 @@ import TrainData
     func releasingTheWorkspaceChangesNoStep() throws {
         let (model, core, dir) = try TinyModel.loaded()
         _ = dir
-        var o = TrainingOptions()
-        o.batch = 2
-        o.seqLen = 160
-        o.steps = 4
-        o.learningRate = 1e-2
-        o.lora = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .v, .down], dropout: 0.1)
+        let o = Self.smallRun(steps: 4)
         let data = Self.examples(core, count: 6)
         func run(releasing: Bool) throws -> (values: [Float], losses: [Double]) {
             let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
