@@ -24,12 +24,16 @@ public struct Generator {
         public var stoppedAtEnd: Bool
     }
 
-    /// Runs `prompt` (token ids) then samples up to `maxTokens` new tokens.
+    /// Runs `prompt` (token ids) then samples up to `maxTokens` new tokens. `abandon`, given every
+    /// byte generated so far after each token, ends the continuation there when it returns true
+    /// (a judge that already knows the answer is wrong).
     public func generate(prompt: [Int32], maxTokens: Int, sampler: inout Sampler,
-                         onBytes: ([UInt8]) -> Void = { _ in }) throws(LMError) -> Result {
+                         onBytes: ([UInt8]) -> Void = { _ in },
+                         abandon: ([UInt8]) -> Bool = { _ in false }) throws(LMError) -> Result {
         session.reset()
         var logits = try session.append(prompt)
         var out: [Int32] = []
+        var bytes: [UInt8] = []
         var stopped = false
         while out.count < maxTokens {
             let next = sampler.sample(logits)
@@ -38,7 +42,10 @@ public struct Generator {
                 break
             }
             out.append(next)
-            onBytes(tokenizer.decodeBytes(next))
+            let piece = tokenizer.decodeBytes(next)
+            bytes += piece
+            onBytes(piece)
+            if abandon(bytes) { break }
             if out.count == maxTokens || session.position >= session.contextLength { break }
             logits = try session.append([next])
         }

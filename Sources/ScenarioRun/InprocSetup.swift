@@ -94,8 +94,8 @@ package struct Setup {
     }
 }
 
-/// The scenario's baselines at the swarm's budget: each node alone for the same steps, and one
-/// adapter on the pooled data for the same total steps.
+/// The scenario's baselines at the swarm's token budget: each node alone for the same steps, and
+/// one adapter on the pooled data with the same updates over the swarm's batch of every step.
 package enum Baselines {
     /// The run's final figures, the same for every backend: the consensus adapter (the mean of the
     /// finishers' exchanged vectors; its figure reused when the last eval round scored that same
@@ -146,11 +146,24 @@ package enum Baselines {
         final.localOnlyByDomain = byDomain
     }
 
+    /// The centralized baseline's trainer: the swarm's centralized counterpart (as in decentralized
+    /// SGD's analyses), one adapter on all nodes' data pooled, taking as many optimizer steps as
+    /// each node (rounds × local steps) with one step over as many examples as all nodes' steps of
+    /// that round together (nodes × batch, by gradient accumulation), at the same learning rate and
+    /// schedule. The same tokens as the swarm and the same number of updates, so the difference
+    /// measures what gossip loses against exact averaging of every step, not a longer optimization.
+    package static func centralizedTrainer(_ setup: Setup, pool: ComputePool) -> (trainer: Trainer, steps: Int) {
+        var o = setup.options
+        o.seed = setup.scenario.seed
+        o.gradientAccumulation = setup.scenario.totalNodes * o.gradientAccumulation
+        o.schedule(steps: setup.swarmSteps)
+        return (Trainer(model: setup.model, options: o, padID: setup.padID, pool: pool, lora: setup.initial.copy()), setup.swarmSteps)
+    }
+
     package static func centralized(_ setup: Setup, evaluator: TestSetEvaluator, pool: ComputePool, into final: inout RunSummary.Final,
                             progress: (InprocProgress) -> Void) throws(InprocError) {
-        let steps = setup.swarmSteps * setup.scenario.totalNodes
+        let (trainer, steps) = centralizedTrainer(setup, pool: pool)
         let pooled = setup.examples.flatMap { $0 }
-        let trainer = setup.trainer(-1, steps: steps, pool: pool)
         for s in 0..<steps {
             if s % max(1, steps / 20) == 0 {
                 progress(InprocProgress(phase: "centralized", done: s, total: steps, virtualSeconds: 0, detail: "pooled data"))

@@ -8,9 +8,10 @@ extension SimulateCommand {
     /// Runs a scenario file on the inproc backend and writes its run directory (summary.json,
     /// timing.json, report.html, adapters); returns the directory and the result.
     @discardableResult
-    static func runScenario(file: String, out: String?, options: InprocOptions) throws(CLIError) -> (directory: String, result: InprocResult) {
+    static func runScenario(file: String, out: String?, options: InprocOptions,
+                            variant: (Scenario) -> Scenario = { $0 }) throws(CLIError) -> (directory: String, result: InprocResult) {
         let scenario: Scenario
-        do { scenario = try Scenario.load(path: file) } catch { throw .failure(error.description) }
+        do { scenario = variant(try Scenario.load(path: file)) } catch { throw .failure(error.description) }
         let directory = out ?? "runs/\(scenario.name)"
         Output.err("scenario \(scenario.name): \(scenario.nodes) nodes, \(scenario.training.rounds) rounds x "
                    + "\(scenario.gossip.localSteps) local steps, \(scenario.gossip.mode.name); inproc backend, "
@@ -34,9 +35,10 @@ extension SimulateCommand {
     /// executable) on loopback, each with its own certificate, data and state database in the run
     /// directory; then the same summary, report and adapters as inproc.
     @discardableResult
-    static func runScenarioProcesses(file: String, out: String?, threads: Int?, namespaces: Bool = false) throws(CLIError) -> (directory: String, result: InprocResult) {
+    static func runScenarioProcesses(file: String, out: String?, threads: Int?, namespaces: Bool = false,
+                                     variant: (Scenario) -> Scenario = { $0 }) throws(CLIError) -> (directory: String, result: InprocResult) {
         let scenario: Scenario
-        do { scenario = try Scenario.load(path: file) } catch { throw .failure(error.description) }
+        do { scenario = variant(try Scenario.load(path: file)) } catch { throw .failure(error.description) }
         let directory = out ?? "runs/\(scenario.name)"
         var options = ProcessOptions(executable: try nodeExecutable())
         options.threads = threads

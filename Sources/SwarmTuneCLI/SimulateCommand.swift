@@ -1,5 +1,6 @@
 import Adapters
 import Consensus
+import Scenario
 import ScenarioRun
 import Foundation
 import LM
@@ -24,7 +25,9 @@ struct SimulateCommand: Command {
         at the same virtual instant train in parallel (one thread each), so the run uses every core
         and is still the same for a seed. Evaluates exact match on the global test set at the
         scenario's eval rounds and at the end, against the baselines it asks for (each node alone
-        for the same steps; one adapter on the pooled data for the same total steps). Writes
+        for the same steps; one adapter on the pooled data for the same steps, each over all nodes'
+        batches). --without-faults runs the same swarm without its faults (runs/NAME-without-faults),
+        --no-baselines skips the baselines. Writes
         OUT/summary.json (byte-identical for the same scenario and seed), OUT/timing.json (wall
         time), each node's adapter (OUT/nodes/node-I/adapter) and the consensus adapter
         (OUT/consensus/adapter); OUT defaults to runs/NAME. --backend process runs every node as a
@@ -46,6 +49,7 @@ struct SimulateCommand: Command {
     static let examples = [
         "simulate scenarios/quickstart.json",
         "simulate scenarios/partition-heal-8.json --out runs/ph8 --step-ms 500",
+        "simulate scenarios/churn-16.json --without-faults --no-baselines",
         "simulate --nodes 4 --rounds 6 --baseline",
         "simulate --nodes 8 --topology regular-4 --rounds 10 --out runs/swarm8",
     ]
@@ -60,6 +64,8 @@ struct SimulateCommand: Command {
             default: return .failure(ValueProblem("must be inproc, process or netns, got '\(text)'"))
             }
         }
+        let withoutFaults = Flag("--without-faults", help: "with SCENARIO: drop its kills, restarts, pauses, partitions, heals and hostile turns (joins stay): the same swarm on the same data without faults, to read a faulty run against; runs/NAME-without-faults by default")
+        let noBaselines = Flag("--no-baselines", help: "with SCENARIO: skip the local-only and centralized baselines (each as long as the swarm's training; a second run of the same data repeats them)")
         let stepMilliseconds = Option.number("--step-ms", help: "with SCENARIO: virtual time of one optimizer step of one node",
                                              default: 1000, range: 0.001...3_600_000)
         let detectionMilliseconds = Option.number("--detection-ms", help: "with SCENARIO: virtual delay until membership views show a change",
@@ -89,6 +95,8 @@ struct SimulateCommand: Command {
 
     let scenarioFile: String?
     let backend: String
+    let withoutFaults: Bool
+    let noBaselines: Bool
     let inproc: InprocOptions
     let model: String
     let options: SwarmOptions
@@ -104,6 +112,8 @@ struct SimulateCommand: Command {
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         scenarioFile = try p.positional(d.scenario)
         backend = try p.value(d.backend)
+        withoutFaults = p.flag(d.withoutFaults)
+        noBaselines = p.flag(d.noBaselines)
         var inproc = InprocOptions()
         inproc.stepMilliseconds = try p.value(d.stepMilliseconds)
         inproc.detectionMilliseconds = try p.value(d.detectionMilliseconds)
@@ -132,7 +142,7 @@ struct SimulateCommand: Command {
         if scenarioFile != nil, let stray = Self.quickSwarmOnly.first(where: names.contains) {
             throw .usage(command: Self.name, message: "\(stray) configures the quick swarm only; with SCENARIO the scenario file says it")
         }
-        if scenarioFile == nil, let stray = ["--backend", "--step-ms", "--detection-ms"].first(where: names.contains) {
+        if scenarioFile == nil, let stray = ["--backend", "--step-ms", "--detection-ms", "--without-faults", "--no-baselines"].first(where: names.contains) {
             throw .usage(command: Self.name, message: "\(stray) applies to a scenario run only: give a SCENARIO file")
         }
         if backend != "inproc", let stray = ["--step-ms", "--detection-ms"].first(where: names.contains) {
@@ -142,10 +152,16 @@ struct SimulateCommand: Command {
 
     func run() throws(CLIError) {
         if let scenarioFile {
+            let (withoutFaults, noBaselines) = (self.withoutFaults, self.noBaselines)
+            let variant: @Sendable (Scenario) -> Scenario = { s in
+                let t = withoutFaults ? s.withoutFaults() : s
+                return noBaselines ? t.withoutBaselines() : t
+            }
             if backend != "inproc" {
-                try Self.runScenarioProcesses(file: scenarioFile, out: outGiven, threads: threads, namespaces: backend == "netns")
+                try Self.runScenarioProcesses(file: scenarioFile, out: outGiven, threads: threads, namespaces: backend == "netns",
+                                              variant: variant)
             } else {
-                try Self.runScenario(file: scenarioFile, out: outGiven, options: inproc)
+                try Self.runScenario(file: scenarioFile, out: outGiven, options: inproc, variant: variant)
             }
             return
         }

@@ -1,0 +1,25 @@
+/// Variants of a scenario that `swarmtune simulate` derives from the file, so a comparison runs
+/// the same swarm on the same data without editing (or copying) the file.
+extension Scenario {
+    /// The same swarm without its faults: kills, restarts, pauses, partitions, heals and hostile
+    /// turns are dropped; joins stay (a join adds a node and its data, not a fault), so every node
+    /// holds the same data and the test set is the same. Named NAME-without-faults (its run
+    /// directory and report title). What a faulty run's exact match is read against.
+    public func withoutFaults() -> Scenario {
+        var s = self
+        s.name = name + "-without-faults"
+        s.events = events.filter(\.kind.isJoin)
+        return s
+    }
+
+    /// The same run without the local-only and centralized baselines (their training is as long
+    /// as the swarm's again; a second run of the same data and seed would only repeat them).
+    public func withoutBaselines() -> Scenario {
+        var s = self
+        s.baselines = Baselines(localOnly: false, centralized: false)
+        return s
+    }
+
+    /// Whether the scenario has an event `withoutFaults` would drop.
+    public var hasFaults: Bool { events.contains { !$0.kind.isJoin } }
+}
