@@ -213,19 +213,9 @@ public struct ScenarioEvent: Sendable, Equatable {
         case seconds(Double)
     }
 
-    /// What a hostile node sends in place of honest factors.
-    public enum HostileBehaviour: String, Sendable, Equatable, CaseIterable {
-        /// Factors holding NaN.
-        case nan
-        /// Factors with an absurd norm (a poisoning attempt).
-        case hugeNorm = "huge-norm"
-        /// Tensors of the wrong shape.
-        case wrongShape = "wrong-shape"
-        /// Frames claiming another node's id.
-        case forgedSender = "forged-sender"
-        /// An earlier round's frame sent again.
-        case replay
-    }
+    /// What a hostile node sends in place of honest factors (one definition, shared with the
+    /// node's fault injection).
+    public typealias HostileBehaviour = Gossip.HostileBehaviour
 
     public enum Kind: Sendable, Equatable {
         /// The node stops (its process dies; its state database survives).
@@ -272,6 +262,15 @@ extension ScenarioEvent.Kind {
 
     /// Whether this event adds a node.
     public var isJoin: Bool { if case .join = self { true } else { false } }
+
+    /// Whether a real node carries this event out through its fault control file (a partition's
+    /// cut links, a hostile turn), so its process needs one.
+    public var needsFaultControl: Bool {
+        switch self {
+        case .partition, .heal, .hostile: true
+        default: false
+        }
+    }
 }
 
 /// What the swarm is compared against, at the same token budget.

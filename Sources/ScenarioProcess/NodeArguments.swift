@@ -52,8 +52,8 @@ enum NodeArguments {
         ]
         for address in joinThrough { arguments += ["--join", address] }
         arguments += links(scenario.network, from: index, seed: scenario.seed, address: workspace.address)
-        if scenario.events.contains(where: { if case .partition = $0.kind { return true }; return false }) {
-            arguments += ["--link-control", workspace.linkControlPath(index)]
+        if scenario.events.contains(where: \.kind.needsFaultControl) {
+            arguments += ["--fault-control", workspace.faultControlPath(index)]
         }
         return arguments
     }

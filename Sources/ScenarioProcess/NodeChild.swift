@@ -60,10 +60,10 @@ final class NodeChild {
     func pause() { Foundation.kill(pid, SIGSTOP) }
     func resume() { Foundation.kill(pid, SIGCONT) }
 
-    /// Asks it to re-read its link control file (SIGHUP). A node that has not blocked SIGHUP yet
+    /// Asks it to re-read its fault control file (SIGHUP). A node that has not blocked SIGHUP yet
     /// (it is still starting, and SIGHUP would end it) is not signalled: it reads the file, already
     /// written, once it has.
-    func reloadLinks() {
+    func reloadFaultControl() {
         guard isRunning, Self.blocks(SIGHUP, pid: pid) else { return }
         Foundation.kill(pid, SIGHUP)
     }

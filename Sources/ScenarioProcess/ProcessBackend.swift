@@ -141,15 +141,7 @@ public enum ProcessBackend {
 
     /// What in `scenario` this backend cannot run yet: (JSON path, why).
     static func unsupported(_ scenario: Scenario) -> (String, String)? {
-        if let problem = NodeArguments.problem(scenario) { return problem }
-        for (k, e) in scenario.events.enumerated() {
-            switch e.kind {
-            case .hostile:
-                return ("events[\(k)].kind", "'\(e.kind.name)' is not available in the process backend yet (kill, restart, pause, join, partition and heal are); run it with --backend inproc")
-            default: continue
-            }
-        }
-        return nil
+        NodeArguments.problem(scenario)
     }
 
     /// Wall seconds per round: from the previous round's last completion to this one's.

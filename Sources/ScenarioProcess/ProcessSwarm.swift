@@ -31,6 +31,9 @@ final class ProcessSwarm {
     private var children: [Int: NodeChild] = [:]
     private var latest: [Int]
     private var schedule: EventSchedule
+    /// The partition in force (nil: none) and the hostile nodes: what the fault control files say.
+    private var partition: [[Int]]?
+    private var hostile: [Int: ScenarioEvent.HostileBehaviour] = [:]
     private var started = Date()
 
     init(scenario: Scenario, file: String, workspace: SwarmWorkspace, options: ProcessOptions, network: NetnsNetwork? = nil) {
@@ -160,34 +163,39 @@ final class ProcessSwarm {
             try launch(i, joinThrough: live.map(workspace.address), waitFor: min(1, live.count))
             mark("join", i, "node \(i) joins")
         case .partition(let groups):
-            try cut(groups)
+            partition = groups
+            try writeFaultControl()
             mark("partition", nil, "links between " + groups.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: " and ")
-                 + " lose every frame (loss 1, by each node's link control file and SIGHUP)")
+                 + " lose every frame (loss 1, by each node's fault control file and SIGHUP)")
         case .heal:
-            try cut(nil)
+            partition = nil
+            try writeFaultControl()
             mark("heal", nil, "every link restored")
-        case .hostile:
-            // Refused before the run starts (`ProcessBackend.unsupported`).
-            return
+        case let .hostile(i, behaviour):
+            hostile[i] = behaviour
+            try writeFaultControl()
+            mark("hostile", i, "node \(i) turns hostile: \(behaviour.rawValue) (its fault control file and SIGHUP)")
         }
     }
 
-    /// A partition (nil: none): each node's link control file lists, with loss 1, every node in
-    /// another group (a node in no group, such as one joined since, is with the others in none);
-    /// then every running node re-reads it (a node started later reads it at its start).
-    private func cut(_ groups: [[Int]]?) throws(ProcessRunError) {
+    /// Writes every node's fault control file from the partition in force and the hostile nodes,
+    /// then has every running node re-read it (a node started later reads it at its start). In a
+    /// partition, a node's file lists with loss 1 every node in another group (a node in no group,
+    /// such as one joined since, is with the others in none); a hostile node's file says how.
+    private func writeFaultControl() throws(ProcessRunError) {
         var group: [Int: Int] = [:]
-        for (k, members) in (groups ?? []).enumerated() { for n in members { group[n] = k } }
+        for (k, members) in (partition ?? []).enumerated() { for n in members { group[n] = k } }
         for i in 0..<scenario.totalNodes {
-            var lines = "# written by the process backend: \(groups == nil ? "no partition" : "a partition")\n"
-            if groups != nil {
+            var lines = "# written by the process backend: \(partition == nil ? "no partition" : "a partition")\n"
+            if partition != nil {
                 for j in 0..<scenario.totalNodes where j != i && group[j] != group[i] { lines += workspace.address(j) + "=loss:1\n" }
             }
-            do { try FileIO.writeAtomically(Array(lines.utf8), to: workspace.linkControlPath(i)) } catch {
-                throw .setup(what: workspace.linkControlPath(i), reason: error.description)
+            if let behaviour = hostile[i] { lines += "hostile \(behaviour.rawValue)\n" }
+            do { try FileIO.writeAtomically(Array(lines.utf8), to: workspace.faultControlPath(i)) } catch {
+                throw .setup(what: workspace.faultControlPath(i), reason: error.description)
             }
         }
-        for child in children.values { child.reloadLinks() }
+        for child in children.values { child.reloadFaultControl() }
     }
 
     /// Stops every node still running (for a caller that gives up).

@@ -26,8 +26,9 @@ struct SwarmWorkspace {
     func dataPath(_ i: Int) -> String { nodeDirectory(i) + "/private.jsonl" }
     func stateDirectory(_ i: Int) -> String { nodeDirectory(i) + "/state" }
     func logPath(_ i: Int) -> String { nodeDirectory(i) + "/node.log" }
-    /// Node I's link control file (`--link-control`): the links a partition cuts.
-    func linkControlPath(_ i: Int) -> String { nodeDirectory(i) + "/links" }
+    /// Node I's fault control file (`--fault-control`): the links a partition cuts, and whether
+    /// the node is hostile.
+    func faultControlPath(_ i: Int) -> String { nodeDirectory(i) + "/faults" }
     func name(_ i: Int) -> String { "node-\(i)" }
     func address(_ i: Int) -> String { "\(hosts[i]):\(ports[i])" }
 

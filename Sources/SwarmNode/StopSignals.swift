@@ -10,7 +10,7 @@ public struct StopSignals: Sendable {
     public static func block() -> StopSignals { block([SIGTERM, SIGINT]) }
 
     /// Blocks `numbers` the same way, for one thread to wait for them (the node's SIGHUP, which
-    /// re-reads its link control file, is taken so).
+    /// re-reads its fault control file, is taken so).
     public static func block(_ numbers: [Int32]) -> StopSignals {
         var signals = sigset_t()
         sigemptyset(&signals)

@@ -42,7 +42,7 @@ extension NodeCommand {
     }
 
     /// Loads the core, the private data and the identity, runs rounds until done or a stop signal.
-    func runTraining(_ t: Training, signals: StopSignals, links: LinkEmulation?, reload: StopSignals?) throws(CLIError) {
+    func runTraining(_ t: Training, signals: StopSignals, faults: FaultControl, reload: StopSignals?) throws(CLIError) {
         let (model, core) = try CoreLoading.core(corePath!)
         let examples = try CoreLoading.examples(t.dataPath, tokenizer: core.tokenizer, maxLength: t.seqLen)
         guard !examples.isEmpty else { throw .failure("\(t.dataPath): no training examples") }
@@ -53,11 +53,18 @@ extension NodeCommand {
         let seeds: [PeerAddress]
         do { seeds = try self.seeds() } catch { throw .failure("\(error)") }
         let pool = ComputePool(threads: t.threads)
+        // With a fault control file the node can be turned hostile (now or on a later SIGHUP).
+        let hostile = faultControl.map { _ in HostileSender(node: identity.nodeID) }
+        if let behaviour = faults.hostile { Self.log("fault control: hostile from the start: \(behaviour.rawValue)") }
         let padID = core.tokenizer.padID ?? core.tokenizer.eosID ?? 0
         let runtime: NodeRuntime
         do {
             var configuration = configuration(t, seeds: seeds)
-            configuration.linkEmulation = links
+            configuration.linkEmulation = faults.links
+            if let hostile {
+                hostile.behaviour = faults.hostile
+                configuration.rewriteOutgoingFactors = { hostile.rewrite($0) }
+            }
             runtime = try NodeRuntime(configuration: configuration, identity: identity, model: model,
                                       examples: examples, padID: padID, pool: pool) { report in
                 switch report {
@@ -75,11 +82,16 @@ extension NodeCommand {
             runtime.stop()
         }
         watcher.start()
-        if let reload { watchLinkControl(reload) { runtime.setLinkEmulation($0) } }
+        if let reload {
+            watchFaultControl(reload) { faults in
+                runtime.setLinkEmulation(faults.links)
+                hostile?.behaviour = faults.hostile
+            }
+        }
         let outcome: NodeOutcome
         do { outcome = try runtime.run() } catch { throw .failure(error.description) }
         if let failure = outcome.failure { throw .failure(failure) }
-        if links != nil {
+        if faults.links != nil {
             let s = runtime.transportStatistics
             let total = s.framesSent + s.linkDropped
             Self.log("link emulation: \(s.linkDropped) of \(total) payload frames dropped"

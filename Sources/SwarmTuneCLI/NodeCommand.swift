@@ -116,7 +116,7 @@ struct NodeCommand: Command {
             LinkArgument.parse(text).mapError { ValueProblem($0.description) }
         }
         let linkSeed = Option.integer("--link-seed", help: "the seed of the link emulator's loss and jitter draws", default: 1, range: 0...Int.max)
-        let linkControl = Option.text("--link-control", "FILE", help: "fault injection: HOST:PORT=SPEC lines over the link options, read at start and again on SIGHUP (loss:1 cuts a link)")
+        let faultControl = Option.text("--fault-control", "FILE", help: "fault injection, read at start and again on SIGHUP: HOST:PORT=SPEC lines over the link options (loss:1 cuts a link), and 'hostile BEHAVIOUR' (nan, huge-norm, wrong-shape, forged-sender, replay): send crafted factors in place of this node's")
     }
 
     /// The training half of the options (present with --data).
@@ -161,8 +161,8 @@ struct NodeCommand: Command {
     let training: Training?
     /// Emulated links (nil: none asked for).
     let linkEmulation: LinkEmulation?
-    /// `--link-control FILE`: per-peer link lines read at start and on SIGHUP.
-    let linkControl: String?
+    /// `--fault-control FILE`: per-peer link lines and a hostile behaviour, read at start and on SIGHUP.
+    let faultControl: String?
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         _ = try p.optional(d.config)  // expanded into options before parsing
@@ -199,11 +199,11 @@ struct NodeCommand: Command {
         probePeriodMilliseconds = try p.value(d.probePeriod)
         suspicionAlpha = try p.value(d.alpha)
         suspicionBeta = try p.value(d.beta)
-        linkControl = try p.optional(d.linkControl)
+        faultControl = try p.optional(d.faultControl)
         linkEmulation = try Self.linkEmulation(
             LinkConditions(latencyMilliseconds: try p.value(d.linkLatency), jitterMilliseconds: try p.value(d.linkJitter),
                            loss: try p.value(d.linkLoss), bandwidthMegabits: try p.optional(d.linkBandwidth)),
-            links: try p.values(d.link), seed: try p.value(d.linkSeed), always: linkControl != nil)
+            links: try p.values(d.link), seed: try p.value(d.linkSeed), always: faultControl != nil)
     }
 
     /// The emulation the --link-* options ask for: nil when every link is ideal (and no control
@@ -265,14 +265,15 @@ struct NodeCommand: Command {
 
     func run() throws(CLIError) {
         // Before any thread exists, so that this thread alone receives the stop signals (and one
-        // watcher SIGHUP, with --link-control).
+        // watcher SIGHUP, with --fault-control).
         let signals = StopSignals.block()
-        let reload = linkControl.map { _ in StopSignals.block([SIGHUP]) }
-        let links = try linkEmulationNow()
+        let reload = faultControl.map { _ in StopSignals.block([SIGHUP]) }
+        let faults = try faultControlNow()
         if let training {
-            try runTraining(training, signals: signals, links: links, reload: reload)
+            try runTraining(training, signals: signals, faults: faults, reload: reload)
             return
         }
+        let links = faults.links
         do {
             var hash = coreHash ?? .zero
             if let corePath {
@@ -296,7 +297,7 @@ struct NodeCommand: Command {
                 }
             }
             let myself = try driver.start(seeds: seeds)
-            if let reload { watchLinkControl(reload) { driver.setLinkEmulation($0) } }
+            if let reload { watchFaultControl(reload) { driver.setLinkEmulation($0.links) } }
             Self.log("node \(myself.id.short) listening on \(myself.address), incarnation \(myself.incarnation), period \(probePeriodMilliseconds) ms, seeds [\(seeds.map(\.description).joined(separator: ", "))]")
             let received = signals.wait()
             Self.log("signal \(received): leaving")
@@ -309,42 +310,62 @@ struct NodeCommand: Command {
         }
     }
 
-    /// The link emulation in force now: the --link options, and over them the --link-control
-    /// file's lines (`HOST:PORT=SPEC`; blank lines and `#` comments skipped; a missing file holds
-    /// none).
-    func linkEmulationNow() throws(CLIError) -> LinkEmulation? {
-        guard let path = linkControl, var emulation = linkEmulation else { return linkEmulation }
-        guard FileIO.kind(of: path) != .missing else { return emulation }
+    /// What the --fault-control file says now.
+    struct FaultControl: Sendable {
+        /// The link emulation in force: the --link options, and over them the file's link lines.
+        var links: LinkEmulation?
+        /// The file's `hostile BEHAVIOUR` line (nil: honest).
+        var hostile: HostileBehaviour?
+    }
+
+    /// Reads the --fault-control file: `HOST:PORT=SPEC` lines over the --link options and at most
+    /// one `hostile BEHAVIOUR` line; blank lines and `#` comments skipped; a missing file holds
+    /// nothing. Errors name the file and line.
+    func faultControlNow() throws(CLIError) -> FaultControl {
+        guard let path = faultControl, var emulation = linkEmulation else { return FaultControl(links: linkEmulation) }
+        guard FileIO.kind(of: path) != .missing else { return FaultControl(links: emulation) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .failure("--link-control \(path): \(error.localizedDescription)")
+            throw .failure("--fault-control \(path): \(error.localizedDescription)")
         }
+        var hostile: HostileBehaviour?
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            if line.hasPrefix("hostile") {
+                let words = line.split(separator: " ", omittingEmptySubsequences: true)
+                let names = HostileBehaviour.allCases.map(\.rawValue).joined(separator: ", ")
+                guard words.count == 2, words[0] == "hostile", let b = HostileBehaviour(rawValue: String(words[1])) else {
+                    throw .failure("--fault-control \(path):\(n + 1): expected 'hostile BEHAVIOUR' with BEHAVIOUR one of \(names), found '\(line)'")
+                }
+                if hostile != nil { throw .failure("--fault-control \(path):\(n + 1): a second 'hostile' line (one behaviour at a time)") }
+                hostile = b
+                continue
+            }
             do throws(LinkSpecError) {
                 let link = try LinkArgument.parse(line).get()
                 emulation.byAddress[link.address] = try LinkConditions(spec: link.spec, over: emulation.all)
             } catch {
-                throw .failure("--link-control \(path):\(n + 1): \(error)")
+                throw .failure("--fault-control \(path):\(n + 1): \(error)")
             }
         }
-        return emulation
+        return FaultControl(links: emulation, hostile: hostile)
     }
 
-    /// On every SIGHUP, reads the --link-control file again and hands the result to `apply`; a bad
-    /// file is reported and the links stay as they were.
-    func watchLinkControl(_ reload: StopSignals, apply: @escaping @Sendable (LinkEmulation?) -> Void) {
+    /// On every SIGHUP, reads the --fault-control file again and hands the result to `apply`; a
+    /// bad file is reported and everything stays as it was.
+    func watchFaultControl(_ reload: StopSignals, apply: @escaping @Sendable (FaultControl) -> Void) {
         let command = self
         let thread = Thread {
             while true {
                 _ = reload.wait()
                 do {
-                    let links = try command.linkEmulationNow()
-                    apply(links)
-                    Self.log("link control: \(links?.byAddress.count ?? 0) link(s) set from \(command.linkControl ?? "")")
+                    let faults = try command.faultControlNow()
+                    apply(faults)
+                    Self.log("fault control: \(faults.links?.byAddress.count ?? 0) link(s) set, "
+                             + (faults.hostile.map { "hostile: \($0.rawValue)" } ?? "honest") + " (\(command.faultControl ?? ""))")
                 } catch {
-                    Self.log("warning: \(error); links unchanged")
+                    Self.log("warning: \(error); faults unchanged")
                 }
             }
         }

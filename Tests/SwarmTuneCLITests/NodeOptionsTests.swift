@@ -1,5 +1,6 @@
 import SwarmBase
 import Testing
+import TestSupport
 import Transport
 @testable import SwarmTuneCLI
 
@@ -70,6 +71,26 @@ import Transport
         #expect(e.conditions(toAddress: "127.0.0.1:7003") == e.all)
         #expect(e.seed == 7)
         #expect(options.configuration(coreHash: .zero).transport.linkEmulation == e)
+    }
+
+    @Test("--fault-control: link lines over the link options and one 'hostile' line; a bad line names the file and line")
+    func faultControlFile() throws {
+        let dir = TemporaryDirectory("swarmtune-fault-control")
+        let path = dir.file("faults")
+        let options = try NodeCommand.parse(base + ["--fault-control", path])
+        let none = try options.faultControlNow()
+        #expect(none.links?.byAddress.isEmpty == true && none.hostile == nil, "a missing file holds nothing")
+        try "# cut\n127.0.0.1:7002=loss:1\n\nhostile huge-norm\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let faults = try options.faultControlNow()
+        #expect(faults.hostile == .hugeNorm)
+        #expect(faults.links?.conditions(toAddress: "127.0.0.1:7002").loss == 1)
+        for (text, line) in [("hostile\n", 1), ("127.0.0.1:7002=loss:1\nhostile sneaky\n", 2), ("hostile nan\nhostile replay\n", 2),
+                             ("hostile nan extra\n", 1), ("127.0.0.1=loss:1\n", 1)] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect { _ = try options.faultControlNow() } throws: { error in
+                "\(error)".contains("--fault-control \(path):\(line): ")
+            }
+        }
     }
 
     @Test("every required option is reported when missing")

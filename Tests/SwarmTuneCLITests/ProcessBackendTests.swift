@@ -151,21 +151,49 @@ struct ProcessBackendTests {
         #expect(cut.contains { r in r.nodes.allSatisfy { $0.neighbours == 1 } }, "no round in which every node saw only its pair")
         // Healed: every node back to two ring neighbours by the end.
         #expect(last.nodes.allSatisfy { $0.neighbours == 2 && $0.mixed == 2 })
-        let control = try String(contentsOfFile: dir.file("run/nodes/node-0/links"), encoding: .utf8)
-        #expect(!control.contains("loss:1"), "the heal emptied the link control file")
+        let control = try String(contentsOfFile: dir.file("run/nodes/node-0/faults"), encoding: .utf8)
+        #expect(!control.contains("loss:1"), "the heal emptied the fault control file")
         let log = try String(contentsOfFile: dir.file("run/nodes/node-0/node.log"), encoding: .utf8)
-        #expect(log.contains("link control: 2 link(s) set") && log.contains("link control: 0 link(s) set"))
+        #expect(log.contains("fault control: 2 link(s) set") && log.contains("fault control: 0 link(s) set"))
     }
 
-    @Test("a scenario event the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
-    func unsupportedEventIsRefused() throws {
-        let s = try scenario(extra: """
-            "events": [{"round": 2, "kind": "hostile", "node": 1, "behaviour": "nan"}]
-            """)
+    @Test("node 0 turned hostile (NaN factors) at round 2: its ring neighbours refuse its frame every round from then on and mix only each other's")
+    func hostileNodeIsRefusedByItsNeighbours() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        let s = try scenario(rounds: 5, extra: """
+            "events": [{"round": 2, "kind": "hostile", "node": 0, "behaviour": "nan"}]
+            """).withDeadline(milliseconds: 5000)
+        let result = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        #expect(result.summary.timeline.map { "\($0.kind) @\($0.round)" } == ["hostile @2"])
+        let table = result.summary.rounds.map { r in r.nodes.map { "\($0.node):\($0.mixed)/\($0.neighbours) refused \($0.refused)" }.joined(separator: " ") }
+        print("process backend, node 0 hostile (nan) from round 2; per round node:mixed/neighbours\n" + table.joined(separator: "\n"))
+        #expect(result.summary.rounds.map(\.round) == Array(1...5))
+        // The turn takes effect within a round of the event (the node re-reads its file on SIGHUP):
+        // from round 3 on, both neighbours refuse node 0's frame and mix only the honest one.
+        for r in result.summary.rounds {
+            let byNode = Dictionary(uniqueKeysWithValues: r.nodes.map { ($0.node, $0) })
+            for neighbour in [1, 3] {
+                if r.round < 2 {
+                    #expect(byNode[neighbour]?.refused == 0, "round \(r.round), node \(neighbour)")
+                } else if r.round >= 3 {
+                    #expect(byNode[neighbour]?.refused == 1 && byNode[neighbour]?.mixed == 1, "round \(r.round), node \(neighbour)")
+                }
+            }
+            #expect(byNode[2]?.refused == 0, "round \(r.round): node 2 is not node 0's neighbour")
+            #expect(r.consensusDistance?.isFinite == true)
+        }
+        let log = try String(contentsOfFile: dir.file("run/nodes/node-0/node.log"), encoding: .utf8)
+        #expect(log.contains("hostile: nan"))
+    }
+
+    @Test("a scenario the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
+    func unsupportedScenarioIsRefused() throws {
+        var s = try scenario()
+        s.topology = .edges([.init(0, 1), .init(1, 2), .init(2, 3)])
         #expect {
             _ = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
         } throws: { error in
-            "\(error)".hasPrefix("test.json: events[0].kind: 'hostile' is not available in the process backend")
+            "\(error)".hasPrefix("test.json: topology: an explicit edge list is not available in the process backend")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("run")))
     }

@@ -57,11 +57,12 @@ public struct NodeConfiguration: Sendable {
     public var plaintextTap: (@Sendable (PlaintextWrite) -> Void)?
     /// Emulated latency, jitter, loss and bandwidth on the frames this node sends (nil: none).
     public var linkEmulation: LinkEmulation?
-    /// Test only, off (nil) by default, never set by the CLI: replaces each factors frame this node
-    /// sends to a neighbour by the frames this returns, to play a hostile neighbour (NaN values, wrong
-    /// shapes, a huge norm, replays, a forged sender) against honest nodes in tests. On a new
+    /// Fault injection, off (nil) by default: replaces each factors frame this node sends to a
+    /// neighbour by the frames this returns, to play a hostile neighbour (NaN values, wrong shapes,
+    /// a huge norm, replays, a forged sender) against honest nodes: tests set it directly, the CLI
+    /// only with `--fault-control` (a `HostileSender`, off until the file says `hostile`). On a new
     /// connection (the node's re-send) the frames are rewritten again, without the forged ones.
-    public var testOutgoingFactors: (@Sendable (OutgoingFactors) -> [OutgoingFactors])?
+    public var rewriteOutgoingFactors: (@Sendable (OutgoingFactors) -> [OutgoingFactors])?
 
     public init(swarmID: String, stateDirectory: String, listen: String) {
         self.swarmID = swarmID

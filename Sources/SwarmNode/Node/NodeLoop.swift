@@ -205,6 +205,8 @@ struct NodeLoop {
                 timer = deadline
             case .dropped(let frame):
                 if frame.wasKept { kept[frame.round]?[frame.sender] = nil }
+                // An unacceptable frame was logged with its refusal's reason when it arrived: once.
+                if frame.reason == .unacceptable { break }
                 log(frame.sender, round: frame.round, direction: .received, bytes: 0, norm: 0, accepted: false,
                     reason: "not mixed: \(frame.reason.rawValue)")
             }

@@ -170,7 +170,7 @@ public final class NodeRuntime: @unchecked Sendable {
     /// Sends this node's factors frame of `round` to `peer` (through the test-only rewrite, when
     /// set; a re-send on a new connection leaves out forged frames, which would close it again).
     func send(_ body: [UInt8], round: UInt64, to peer: NodeID, resend: Bool = false) throws(TransportError) -> MembershipDriver.SendOutcome {
-        guard let rewrite = configuration.testOutgoingFactors else {
+        guard let rewrite = configuration.rewriteOutgoingFactors else {
             return try driver.send(.factors, body, to: peer, queueTimeout: configuration.sendTimeout)
         }
         for frame in rewrite(OutgoingFactors(round: round, peer: peer, body: body)) where !(resend && frame.claimedSender != nil) {

@@ -1,7 +1,7 @@
 import SwarmBase
 
-/// A factors frame on its way to one neighbour, as `NodeConfiguration.testOutgoingFactors` (a
-/// test-only hook) sees and rewrites it.
+/// A factors frame on its way to one neighbour, as `NodeConfiguration.rewriteOutgoingFactors` (fault
+/// injection) sees and rewrites it.
 public struct OutgoingFactors: Sendable, Equatable {
     /// The round the node is sending for (the body may claim another).
     public var round: UInt64
