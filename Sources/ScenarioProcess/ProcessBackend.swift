@@ -84,11 +84,12 @@ public enum ProcessBackend {
                 let r = records[i]!
                 guard r.checkpoints.contains(round), let figures = collector.figures(r, node: i, round: round) else { continue }
                 let p = try collector.parameters(r, node: i, round: round)
-                ledger.completed(round: round, node: figures, vector: exchanged.vector(of: p))
+                ledger.completed(round: round, node: figures, vector: exchanged.vector(of: p),
+                                 productGap: r.rounds[round]?.productGap)
             }
             for (r, sums) in ledger.close(below: round + 1) {
                 var record = RunSummary.Round(round: r, consensusDistance: sums.distanceAfter,
-                                              productGap: scenario.gossip.mode == .frozenA ? 0 : nil,
+                                              productGap: sums.productGap,
                                               bytes: sums.nodes.reduce(0) { $0 + $1.bytesSent },
                                               nodes: sums.nodes.sorted { $0.node < $1.node })
                 if let mean = sums.mean, scenario.eval.evaluates(round: r, lastRound: scenario.training.rounds) {

@@ -49,6 +49,8 @@ final class InprocNode {
     var lastSent: (round: UInt64, values: [Float], degree: Int)?
     // The open round's figures.
     var roundLoss: Double?
+    /// The open round's mix's relative product gap (nil: no neighbour mixed).
+    var productGap: Double?
     var bytesSent = 0
     var bytesReceived = 0
 
@@ -99,6 +101,7 @@ final class InprocNode {
         kept = [:]
         lastSent = nil
         roundLoss = nil
+        productGap = nil
         bytesSent = 0
         bytesReceived = 0
     }

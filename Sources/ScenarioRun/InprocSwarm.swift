@@ -282,7 +282,10 @@ final class InprocSwarm {
             neighbours.append((values, n.weight))
         }
         if options.keepTrace { mixedWith[i, default: [:]][Int(mix.round)] = mix.neighbours.map(\.id.simulatedIndex) }
-        exchanged.write(Mixing.mixLocal(own: own, selfWeight: mix.selfWeight, neighbours: neighbours), into: node.trainer.lora)
+        // The node runtime's own mix (element-wise here: factors and frozen-a), with its product gap.
+        let (mixed, gap) = exchanged.mix(own: own, selfWeight: mix.selfWeight, neighbours: neighbours, parameters: node.trainer.lora)
+        node.productGap = neighbours.isEmpty ? nil : gap.relative
+        exchanged.write(mixed, into: node.trainer.lora)
     }
 
     private func complete(_ i: Int, _ summary: RoundSummary) {
@@ -299,9 +302,10 @@ final class InprocSwarm {
             rounds[round]!.nodes.append(figures)
             rounds[round]!.nodes.sort { $0.node < $1.node }
         } else {
-            ledger.completed(round: round, node: figures, vector: vector)
+            ledger.completed(round: round, node: figures, vector: vector, productGap: node.productGap)
         }
         node.roundLoss = nil
+        node.productGap = nil
         node.bytesSent = 0
         node.bytesReceived = 0
         if round >= scenario.training.rounds { finish(i) }
@@ -326,7 +330,7 @@ final class InprocSwarm {
     private func closeRounds(below: Int) throws(InprocError) {
         for (round, sums) in ledger.close(below: below) where rounds[round] == nil {
             var record = RunSummary.Round(round: round, consensusDistance: sums.distanceAfter,
-                                          productGap: scenario.gossip.mode == .frozenA ? 0 : nil,
+                                          productGap: sums.productGap,
                                           bytes: sums.nodes.reduce(0) { $0 + $1.bytesSent },
                                           nodes: sums.nodes.sorted { $0.node < $1.node })
             record.consensusDistanceBeforeMix = sums.distanceBefore

@@ -13,6 +13,8 @@ package struct RoundLedger {
         var before: [Double]
         var beforeSquares = 0.0
         var beforeCount = 0
+        /// The relative product gaps of the nodes that mixed a neighbour this round.
+        var gaps: [Double] = []
 
         init(count: Int) {
             after = [Double](repeating: 0, count: count)
@@ -33,10 +35,12 @@ package struct RoundLedger {
         open[round] = s
     }
 
-    /// A node completed `round`: its figures and its vector after the mix.
-    package mutating func completed(round: Int, node: RunSummary.NodeRound, vector: [Float]) {
+    /// A node completed `round`: its figures, its vector after the mix and its mix's relative
+    /// product gap (nil when it mixed no neighbour).
+    package mutating func completed(round: Int, node: RunSummary.NodeRound, vector: [Float], productGap: Double?) {
         var s = open[round] ?? Sums(count: count)
         s.nodes.append(node)
+        if let productGap { s.gaps.append(productGap) }
         s.afterSquares += Self.add(vector, to: &s.after)
         open[round] = s
     }
@@ -69,6 +73,11 @@ extension RoundLedger.Sums {
 
     /// (1/n) Σ‖θ_i − θ̄‖² = (1/n) Σ‖θ_i‖² − ‖θ̄‖², after the mix.
     package var distanceAfter: Double? { Self.distance(sum: after, squares: afterSquares, n: nodes.count) }
+
+    /// The mean over the nodes that mixed of their relative product gaps (`ProductGap.relative`:
+    /// how far each mixed adapter's B·A is from the weighted mean of the products it mixed), nil
+    /// when no node mixed.
+    package var productGap: Double? { gaps.isEmpty ? nil : gaps.sorted().reduce(0, +) / Double(gaps.count) }
 
     /// The same over the vectors as sent (before the mix).
     var distanceBefore: Double? { Self.distance(sum: before, squares: beforeSquares, n: beforeCount) }

@@ -128,3 +128,17 @@ import Testing
         }
     }
 }
+
+@Suite("inproc backend: product gap") struct InprocProductGapTests {
+    @Test("every round reports the mean relative product gap of the nodes' mixes: above 0 in factors mode, 0 to Float rounding in frozen-a")
+    func productGapPerMode() throws {
+        let h = try InprocHarness()
+        let factors = try h.ring(rounds: 3)
+        var frozen = factors
+        frozen.gossip.mode = .frozenA
+        let f = try h.run(factors).summary.rounds.map(\.productGap)
+        let z = try h.run(frozen).summary.rounds.map(\.productGap)
+        #expect(f.count == 3 && f.allSatisfy { ($0 ?? 0) > 1e-4 }, "factors: \(f)")
+        #expect(z.count == 3 && z.allSatisfy { $0 != nil && $0! < 1e-5 }, "frozen-a: \(z)")
+    }
+}

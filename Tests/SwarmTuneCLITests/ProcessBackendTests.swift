@@ -62,6 +62,10 @@ struct ProcessBackendTests {
         for (p, q) in zip(processes.summary.rounds, inproc.summary.rounds) {
             let a = try #require(p.consensusDistance), b = try #require(q.consensusDistance)
             #expect(abs(a - b) <= 1e-12 * b, "round \(p.round): consensus distance \(a) vs inproc \(b)")
+            // The product gap: each node's mix measures it (the node's database, inproc's ledger) from
+            // the same factors; the mean over nodes is taken in one order on both sides.
+            let g = try #require(p.productGap), h = try #require(q.productGap)
+            #expect(g == h && g > 0, "round \(p.round): product gap \(g) vs inproc \(h)")
         }
         for round in processes.summary.rounds {
             #expect(round.nodes.map(\.mixed) == [2, 2, 2, 2], "round \(round.round): every node mixes both ring neighbours")
