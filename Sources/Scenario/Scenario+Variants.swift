@@ -1,3 +1,5 @@
+import Gossip
+
 /// Variants of a scenario that `swarmtune simulate` derives from the file, so a comparison runs
 /// the same swarm on the same data without editing (or copying) the file.
 extension Scenario {
@@ -17,6 +19,16 @@ extension Scenario {
     public func withoutBaselines() -> Scenario {
         var s = self
         s.baselines = Baselines(localOnly: false, centralized: false)
+        return s
+    }
+
+    /// The same swarm averaging by `mode` (factors, frozen-a, product), named NAME-MODE: the
+    /// averaging modes compared on the same data and seed. The file's own mode keeps its name.
+    public func averaging(_ mode: AveragingMode) -> Scenario {
+        guard mode != gossip.mode else { return self }
+        var s = self
+        s.name = name + "-" + mode.name
+        s.gossip.mode = mode
         return s
     }
 

@@ -3,6 +3,7 @@ import Consensus
 import Scenario
 import ScenarioRun
 import Foundation
+import Gossip
 import LM
 import Simulation
 import Tensor
@@ -27,7 +28,7 @@ struct SimulateCommand: Command {
         scenario's eval rounds and at the end, against the baselines it asks for (each node alone
         for the same steps; one adapter on the pooled data for the same steps, each over all nodes'
         batches). --without-faults runs the same swarm without its faults (runs/NAME-without-faults),
-        --no-baselines skips the baselines. Writes
+        --no-baselines skips the baselines, --mode MODE averages by another mode (runs/NAME-MODE). Writes
         OUT/summary.json (byte-identical for the same scenario and seed), OUT/timing.json (wall
         time), each node's adapter (OUT/nodes/node-I/adapter) and the consensus adapter
         (OUT/consensus/adapter); OUT defaults to runs/NAME. --backend process runs every node as a
@@ -65,6 +66,7 @@ struct SimulateCommand: Command {
             }
         }
         let withoutFaults = Flag("--without-faults", help: "with SCENARIO: drop its kills, restarts, pauses, partitions, heals and hostile turns (joins stay): the same swarm on the same data without faults, to read a faulty run against; runs/NAME-without-faults by default")
+        let mode = Option.choice("--mode", of: AveragingMode.self, help: "with SCENARIO: average by this mode instead of the file's gossip.mode (factors, frozen-a, product; product runs on the process backends): the modes compared on the same data; runs/NAME-MODE by default")
         let noBaselines = Flag("--no-baselines", help: "with SCENARIO: skip the local-only and centralized baselines (each as long as the swarm's training; a second run of the same data repeats them)")
         let stepMilliseconds = Option.number("--step-ms", help: "with SCENARIO: virtual time of one optimizer step of one node",
                                              default: 1000, range: 0.001...3_600_000)
@@ -97,6 +99,7 @@ struct SimulateCommand: Command {
     let backend: String
     let withoutFaults: Bool
     let noBaselines: Bool
+    let mode: AveragingMode?
     let inproc: InprocOptions
     let model: String
     let options: SwarmOptions
@@ -114,6 +117,7 @@ struct SimulateCommand: Command {
         backend = try p.value(d.backend)
         withoutFaults = p.flag(d.withoutFaults)
         noBaselines = p.flag(d.noBaselines)
+        mode = try p.optional(d.mode)
         var inproc = InprocOptions()
         inproc.stepMilliseconds = try p.value(d.stepMilliseconds)
         inproc.detectionMilliseconds = try p.value(d.detectionMilliseconds)
@@ -142,7 +146,7 @@ struct SimulateCommand: Command {
         if scenarioFile != nil, let stray = Self.quickSwarmOnly.first(where: names.contains) {
             throw .usage(command: Self.name, message: "\(stray) configures the quick swarm only; with SCENARIO the scenario file says it")
         }
-        if scenarioFile == nil, let stray = ["--backend", "--step-ms", "--detection-ms", "--without-faults", "--no-baselines"].first(where: names.contains) {
+        if scenarioFile == nil, let stray = ["--backend", "--step-ms", "--detection-ms", "--without-faults", "--no-baselines", "--mode"].first(where: names.contains) {
             throw .usage(command: Self.name, message: "\(stray) applies to a scenario run only: give a SCENARIO file")
         }
         if backend != "inproc", let stray = ["--step-ms", "--detection-ms"].first(where: names.contains) {
@@ -152,9 +156,10 @@ struct SimulateCommand: Command {
 
     func run() throws(CLIError) {
         if let scenarioFile {
-            let (withoutFaults, noBaselines) = (self.withoutFaults, self.noBaselines)
+            let (withoutFaults, noBaselines, mode) = (self.withoutFaults, self.noBaselines, self.mode)
             let variant: @Sendable (Scenario) -> Scenario = { s in
-                let t = withoutFaults ? s.withoutFaults() : s
+                var t = withoutFaults ? s.withoutFaults() : s
+                if let mode { t = t.averaging(mode) }
                 return noBaselines ? t.withoutBaselines() : t
             }
             if backend != "inproc" {

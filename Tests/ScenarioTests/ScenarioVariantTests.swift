@@ -1,3 +1,4 @@
+import Gossip
 import Scenario
 import Testing
 
@@ -37,6 +38,19 @@ import Testing
         #expect(lean.baselines == Baselines(localOnly: false, centralized: false))
         var same = lean
         same.baselines = s.baselines
+        #expect(same == s)
+    }
+}
+
+extension ScenarioVariantTests {
+    @Test func averagingByAnotherModeRenamesTheRunAndChangesNothingElse() throws {
+        let s = try Scenario.parse(bytes: Array(Self.churn.utf8), source: "churn.json")
+        #expect(s.averaging(.factors) == s, "the file's own mode is the file's run")
+        let frozen = s.averaging(.frozenA)
+        #expect(frozen.name == "churn-frozen-a" && frozen.gossip.mode == .frozenA)
+        var same = frozen
+        same.name = s.name
+        same.gossip.mode = s.gossip.mode
         #expect(same == s)
     }
 }
