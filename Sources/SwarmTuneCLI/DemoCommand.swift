@@ -25,7 +25,7 @@ struct DemoCommand: Command {
         averaging the factors with its ring neighbours over mutually authenticated TLS, each with
         its own SQLite state. Then scores the consensus adapter on a global test set that shares no
         instruction with any node's data, against each node trained alone and one adapter trained
-        on the pooled data for the same steps, prints the table, and writes OUT/summary.json,
+        on the pooled data with the same tokens and updates, prints the table, and writes OUT/summary.json,
         OUT/report.html, the nodes' state and logs (OUT/nodes/node-I) and the adapters. A
         previous demo run in OUT is replaced. --single instead fine-tunes one node on --examples
         examples and shows its answers before and after.
