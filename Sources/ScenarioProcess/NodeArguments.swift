@@ -49,6 +49,9 @@ enum NodeArguments {
             "--data-seed", String(scenario.seed + UInt64(index + 1)),
             "--wait-for", String(waitFor), "--probe-period-ms", String(options.probePeriodMilliseconds),
             "--keep-checkpoints", String(max(1, scenario.training.rounds)),
+            // A scenario trains in fp32 on every backend (inproc's trainers do), whatever this CPU's
+            // `auto` would choose: the backends give the same adapters.
+            "--precision", "fp32",
         ]
         for address in joinThrough { arguments += ["--join", address] }
         arguments += links(scenario.network, from: index, seed: scenario.seed, address: workspace.address)

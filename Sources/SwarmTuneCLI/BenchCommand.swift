@@ -191,20 +191,20 @@ struct BenchTransport: Command {
 struct BenchGemm: Command {
     static let name = "bench gemm"
     static let summary = "GFLOP/s of the quantized matmul per instruction-set build and of a plain Swift SIMD loop"
-    static let discussion = ""
+    static let discussion = """
+        Each figure is also printed as a fraction of this machine's fp32 FMA peak ('bench machine',
+        measured first in the same run): on every thread for the C kernels, on one thread for the
+        single-threaded Swift loop.
+        """
     static let examples = ["bench gemm --threads 2"]
 
-    struct Options: Declarations {
-        let threads = Option.threads
-        let json = Flag("--json", help: "print the figures as JSON")
-    }
+    typealias Options = BenchMachine.Options
 
     let threads: Int?
     let json: Bool
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
-        threads = try p.optional(d.threads)
-        json = p.flag(d.json)
+        (threads, json) = try d.values(&p)
     }
 
     /// One kernel on one shape.
@@ -215,16 +215,20 @@ struct BenchGemm: Command {
         var m: Int
         var kernel: String
         var gflops: Double
+        /// gflops over the machine's fp32 FMA peak on the threads the kernel ran on.
+        var fractionOfPeak: Double
     }
 
     /// What `bench gemm --json` prints.
     struct Report: Codable {
         var threads: Int
+        var machine: MachinePeaks
         var results: [Row]
     }
 
     func run() throws(CLIError) {
         let pool = ComputePool(threads: threads)
+        let peaks = MachineProbe.measure(pool: pool)
         var rng = SeededRandom(seed: 7)
         var results: [Row] = []
         // The core's shapes: attention projections (576x576) and the MLP (1536x576).
@@ -251,27 +255,31 @@ struct BenchGemm: Command {
                     }
                     let gflops = 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9
                     results.append(Row(type: type.description, rows: s.rows, cols: s.cols, m: s.m,
-                                       kernel: "c-" + Kernels.isaName(isa), gflops: gflops))
+                                       kernel: "c-" + Kernels.isaName(isa), gflops: gflops,
+                                       fractionOfPeak: gflops / peaks.fp32AllThreads))
                 }
                 if type == .f32 {
                     let seconds = Self.time(minSeconds: 0.2) { Self.swiftSIMDGemm(w, x, &y, rows: s.rows, cols: s.cols, m: s.m) }
+                    let gflops = 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9
                     results.append(Row(type: "F32", rows: s.rows, cols: s.cols, m: s.m, kernel: "swift-simd16",
-                                       gflops: 2.0 * Double(s.rows * s.cols * s.m) / seconds / 1e9))
+                                       gflops: gflops, fractionOfPeak: gflops / peaks.fp32OneThread))
                 }
             }
         }
         if json {
-            Output.out(try Output.json(Report(threads: pool.threads, results: results)))
+            Output.out(try Output.json(Report(threads: pool.threads, machine: peaks, results: results)))
             return
         }
-        Output.out("quantized matmul Y = X·Wᵀ, \(pool.threads) threads (swift-simd16 is single-threaded)")
-        Output.out("type  rows x cols   m    kernel          GFLOP/s")
+        Output.out(BenchMachine.describe(peaks, cpu: MachineInfo.cpuDescription(isa: pool.isaName)))
+        Output.out("")
+        Output.out("quantized matmul Y = X·Wᵀ, \(pool.threads) threads (swift-simd16 is single-threaded); % of the fp32 FMA peak above")
+        Output.out("type  rows x cols   m    kernel          GFLOP/s  of peak")
         for r in results {
             let shape = "\(r.rows)x\(r.cols)".padding(toLength: 10, withPad: " ", startingAt: 0)
             let t = r.type.padding(toLength: 5, withPad: " ", startingAt: 0)
             let m = String(r.m).leftPad(4)
             let k = r.kernel.padding(toLength: 14, withPad: " ", startingAt: 0)
-            Output.out("\(t) \(shape) \(m)   \(k) \(String(format: "%8.1f", r.gflops))")
+            Output.out("\(t) \(shape) \(m)   \(k) \(String(format: "%8.1f   %5.1f%%", r.gflops, 100 * r.fractionOfPeak))")
         }
     }
 

@@ -20,7 +20,7 @@ struct BenchTrain: Command {
         let targets = Option.loraTargets(help: "the adapted projections")
         let steps = Option.integer("--steps", help: "measured steps (after one warm-up step)", default: 3, range: 1...1000)
         let threads = Option.threads
-        let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls", default: .fp32)
+        let precision = Option.precision
         let reference = Flag("--reference", help: "also measure PyTorch + PEFT (reference venv)")
         let python = Option.text("--python", "PATH", help: "the reference venv's Python")
         let json = Flag("--json", help: "print the figures as JSON")
@@ -33,7 +33,7 @@ struct BenchTrain: Command {
     let targets: [LoRATarget]
     let steps: Int
     let threads: Int?
-    let precision: Precision
+    let precision: PrecisionChoice
     let reference: Bool
     let python: String?
     let json: Bool
@@ -78,6 +78,7 @@ struct BenchTrain: Command {
         lora.initialize(seed: 1)
         let pool = ComputePool(threads: threads)
         let session = TrainingSession(model: model, lora: lora, batch: batch, seqLen: seqLen, pool: pool)
+        let (precision, note) = self.precision.resolve()
         session.precision = precision
         var rng = SeededRandom(seed: 1)
         let ids = (0..<(batch * seqLen)).map { _ in Int32(100 + Int(rng.next() % 48900)) }
@@ -108,7 +109,8 @@ struct BenchTrain: Command {
                                               targets: targets.map(\.rawValue), threads: pool.threads, results: rows)))
             return
         }
-        let arithmetic = precision == .bf16 && !Precision.bf16Available ? "bf16 unavailable here, fp32" : precision.rawValue
+        let arithmetic = precision.rawValue
+        Output.out(note)
         Output.out("LoRA training on \(path): batch \(batch) x \(seqLen), rank \(rank), targets \(targets.map(\.rawValue).joined(separator: ",")), \(pool.threads) threads (\(pool.isaName), \(arithmetic) frozen matmuls)")
         Output.out("engine            tokens/s   s/step   peak RSS")
         for r in rows {

@@ -11,7 +11,8 @@ import Transport
 
 extension NodeCommand {
     /// The node configuration for the training options.
-    func configuration(_ t: Training, seeds: [PeerAddress]) -> NodeConfiguration {
+    /// `precision`: the arithmetic `t.precision` resolved to (auto measures it at start).
+    func configuration(_ t: Training, seeds: [PeerAddress], precision: Precision = .fp32) -> NodeConfiguration {
         var c = NodeConfiguration(swarmID: swarmID, stateDirectory: stateDirectory, listen: listen)
         c.advertise = advertise
         c.seeds = seeds
@@ -21,7 +22,7 @@ extension NodeCommand {
         c.training.learningRate = Float(t.learningRate)
         c.training.batch = t.batch
         c.training.seqLen = t.seqLen
-        c.training.precision = t.precision
+        c.training.precision = precision
         c.training.threads = t.threads
         c.swarmSeed = UInt64(t.swarmSeed)
         c.testInitSeed = t.initSeed.map(UInt64.init)
@@ -53,13 +54,15 @@ extension NodeCommand {
         let seeds: [PeerAddress]
         do { seeds = try self.seeds() } catch { throw .failure("\(error)") }
         let pool = ComputePool(threads: t.threads)
+        let (precision, note) = t.precision.resolve()
+        Self.log(note)
         // With a fault control file the node can be turned hostile (now or on a later SIGHUP).
         let hostile = faultControl.map { _ in HostileSender(node: identity.nodeID) }
         if let behaviour = faults.hostile { Self.log("fault control: hostile from the start: \(behaviour.rawValue)") }
         let padID = core.tokenizer.padID ?? core.tokenizer.eosID ?? 0
         let runtime: NodeRuntime
         do {
-            var configuration = configuration(t, seeds: seeds)
+            var configuration = configuration(t, seeds: seeds, precision: precision)
             configuration.linkEmulation = faults.links
             if let hostile {
                 hostile.behaviour = faults.hostile

@@ -90,7 +90,7 @@ struct NodeCommand: Command {
         let lr = Option.number("--lr", help: "learning rate (AdamW)", default: 2e-4, range: 0...1)
         let batch = Option.integer("--batch", help: "examples per step", default: 4, range: 1...1024)
         let seqLen = Option.integer("--seq-len", help: "tokens per example (longer ones are truncated)", default: 128, range: 8...8192)
-        let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls", default: .fp32)
+        let precision = Option.precision
         let threads = Option.threads
         let swarmSeed = Option.integer("--swarm-seed", help: "the seed every node draws the initial A from", default: 1, range: 0...Int.max)
         let initSeed = Option.integer("--init-seed", help: "test only: a per-node initial adapter instead of the swarm's", range: 0...Int.max)
@@ -134,7 +134,7 @@ struct NodeCommand: Command {
         let learningRate: Double
         let batch: Int
         let seqLen: Int
-        let precision: Precision
+        let precision: PrecisionChoice
         let threads: Int?
         let swarmSeed: Int
         let initSeed: Int?

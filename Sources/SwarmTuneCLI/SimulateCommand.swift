@@ -86,7 +86,7 @@ struct SimulateCommand: Command {
         let lr = Option.number("--lr", help: "learning rate", default: 1e-3, range: 0...1)
         let rank = Option.integer("--rank", help: "LoRA rank", default: 8, range: 1...256)
         let baseline = Flag("--baseline", help: "also train node 0 alone (no gossip) for the same steps")
-        let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls", default: .fp32)
+        let precision = Option.precision
         let out = Option.text("--out", "DIR", help: "the run directory (default: runs/NAME with SCENARIO, else runs/swarm)")
         let threads = Option.threads
     }
@@ -107,7 +107,7 @@ struct SimulateCommand: Command {
     let lr: Double
     let rank: Int
     let baseline: Bool
-    let precision: Precision
+    let precision: PrecisionChoice
     let out: String
     let outGiven: String?
     let threads: Int?
@@ -170,6 +170,8 @@ struct SimulateCommand: Command {
             }
             return
         }
+        let (precision, note) = self.precision.resolve()
+        Output.err(note)
         _ = try Self.execute(path: model, options: options, topologyName: topologyName, lr: lr, rank: rank, baseline: baseline,
                              precision: precision, out: out, threads: threads)
     }

@@ -22,7 +22,7 @@ public enum SwarmTuneCommand {
         .command(MembersCommand.self),
         .command(StatusCommand.self),
         .group("bench", summary: "measure kernels, the forward pass, training and transport (prints figures)",
-               discussion: BenchForward.groupDiscussion, [BenchForward.self, BenchTrain.self, BenchGemm.self, BenchTransport.self, BenchGossip.self]),
+               discussion: BenchForward.groupDiscussion, [BenchMachine.self, BenchForward.self, BenchTrain.self, BenchGemm.self, BenchTransport.self, BenchGossip.self]),
     ]
 
     /// Every command, subcommands included.

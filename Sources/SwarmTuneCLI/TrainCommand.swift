@@ -48,7 +48,7 @@ struct TrainCommand: Command {
         let maxGradNorm = Option.number("--max-grad-norm", help: "clip the gradient to this norm (0: no clipping)", default: 1, range: 0...1e9)
         let weightDecay = Option.number("--weight-decay", help: "AdamW weight decay", default: 0, range: 0...1)
         let seed = Option.integer("--seed", help: "seed of the initialisation, shuffling and held-out split", default: 0, range: 0...Int.max)
-        let precision = Option.choice("--precision", of: Precision.self, help: "arithmetic of the frozen-core matmuls (bf16: AVX512_BF16 products, about 1.4x faster)", default: .fp32)
+        let precision = Option.precision
         let threads = Option.threads
         let json = Flag("--json", help: "print the per-step figures and the evaluation curve as JSON")
     }
@@ -65,6 +65,7 @@ struct TrainCommand: Command {
     let json: Bool
     let dropout: Double
     let options: TrainingOptions
+    let precision: PrecisionChoice
 
     init(_ d: Options, _ p: inout ParsedArguments) throws(CLIError) {
         model = try p.value(d.model)
@@ -93,7 +94,7 @@ struct TrainCommand: Command {
         o.weightDecay = Float(try p.value(d.weightDecay))
         o.seed = UInt64(try p.value(d.seed))
         o.threads = try p.optional(d.threads)
-        o.precision = try p.value(d.precision)
+        precision = try p.value(d.precision)
         options = o
     }
 
@@ -108,7 +109,10 @@ struct TrainCommand: Command {
     }
 
     func run() throws(CLIError) {
-        let o = options, path = model
+        var o = options
+        let path = model
+        let note: String
+        (o.precision, note) = precision.resolve()
         var evalCount = self.evalCount
         let (model, core) = try CoreLoading.core(path)
         guard let template = core.chatTemplate else { throw .failure("\(path): \(core.chatTemplateError ?? "no chat template")") }
@@ -138,7 +142,7 @@ struct TrainCommand: Command {
         let provenance = AdapterProvenance(coreHash: model.computeCoreHash().hex, swarmtuneVersion: SwarmTuneCommand.version,
                                            seed: o.seed, extra: ["steps": String(o.steps)])
         let summary = try Self.runLoop(model: model, tokenizer: core.tokenizer, options: o, train: train, eval: eval, evalEvery: evalEvery,
-                                       json: json, checkpoint: out.map { ($0 + "-checkpoint", checkpointEvery, provenance) }, resumeFrom: resumeFrom)
+                                       json: json, checkpoint: out.map { ($0 + "-checkpoint", checkpointEvery, provenance) }, resumeFrom: resumeFrom, note: note)
         if let out {
             let adapter = AdapterConversion.adapter(from: summary.lora, provenance: provenance, baseModel: path)
             do { try adapter.write(to: out, replacingExisting: true) } catch { throw .failure(error.description) }
@@ -176,7 +180,7 @@ struct TrainCommand: Command {
     static func runLoop(model: LlamaModel, tokenizer: BPETokenizer, options o: TrainingOptions, train: [TokenizedExample],
                         eval: [TokenizedExample], evalEvery: Int, json: Bool,
                         checkpoint: (dir: String, every: Int, provenance: AdapterProvenance)? = nil,
-                        resumeFrom: String? = nil) throws(CLIError) -> RunSummary {
+                        resumeFrom: String? = nil, note: String? = nil) throws(CLIError) -> RunSummary {
         let pool = ComputePool(threads: o.threads)
         var resumed: Checkpoint.Loaded?
         if let resumeFrom {
@@ -192,6 +196,7 @@ struct TrainCommand: Command {
             do { try trainer.resume(from: resumed, exampleCount: train.count) } catch { throw .failure(error.description) }
             Output.err("resumed from \(resumed.path) at step \(resumed.state.step)")
         }
+        if let note { Output.err(note) }
         let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: trainer.lora,
                                  contextLength: min(model.config.contextLength, (eval.map(\.ids.count).max() ?? 0) + 64), pool: pool)
         var lastSamples: [(prompt: String, expected: String, got: String)] = []

@@ -101,6 +101,15 @@ void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_byt
 void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                     const float *dy, int64_t lddy, int64_t m, float *dx, int64_t lddx, int accumulate);
 
+// ---- machine probes (probe.c) -------------------------------------------------------------
+/// fp32 FMA throughput probe on the calling thread for `isa` (AVX-512: 512-bit FMAs, AVX2: 256-bit,
+/// generic: SSE multiply-add): returns the floating-point operations performed; the caller times it.
+double st_probe_fma(int isa, int64_t iterations);
+/// bf16 dot-product (vdpbf16ps) throughput probe: operations performed, 0 without AVX512_BF16.
+double st_probe_dot_bf16(int64_t iterations);
+/// Reads n floats once (vector loads for AVX2 and up) and returns their sum: a read-bandwidth probe.
+float st_probe_read(int isa, const float *p, int64_t n);
+
 /// 1 when this CPU has AVX512_BF16 (the bf16 training matmuls run; otherwise they fall back to fp32).
 int st_cpu_has_bf16(void);
 
