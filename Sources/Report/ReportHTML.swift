@@ -20,7 +20,7 @@ public enum ReportHTML {
                         note: "Mean training loss over each round's local steps; a gap is a round the node did not complete.")
         body += section("Consensus distance", page.consensusPlot(),
                         note: "(1/n)Σ‖θ_i − θ̄‖² over the live nodes after each round's mix, on a log axis.")
-        body += section("Product gap", page.gapPlot(), note: "‖mean(B_iA_i) − B̄Ā‖ after each mix: what averaging factors instead of updates loses (0 in frozen-a mode).")
+        body += section("Product gap", page.gapPlot(), note: "‖M − B′A′‖ / ‖M‖ after each mix, the mean over the nodes that mixed: M is the weighted mean of the products B·A a node mixed, B′A′ its adapter after the mix; what averaging factors instead of updates loses (0 in frozen-a mode).")
         body += section("Exact match at the end", page.finalEvalPlot() + page.finalEvalTable(),
                         note: "Held-out exact match on the global test set, against the local-only and centralized baselines at the same token budget.")
         body += section("Exact match over rounds", page.evalRoundsPlot(), note: "The consensus adapter at each round of the eval schedule; dashed lines are the final baselines.")

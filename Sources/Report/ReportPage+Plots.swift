@@ -32,7 +32,7 @@ extension ReportPage {
     }
 
     func gapPlot() -> String {
-        var plot = LinePlot(id: "plot-gap", xTitle: "round", yTitle: "product gap ‖mean(BA) − B̄Ā‖", yScale: .auto,
+        var plot = LinePlot(id: "plot-gap", xTitle: "round", yTitle: "relative product gap", yScale: .auto,
                             series: [.init(name: "product gap", color: "#9467bd",
                                            points: s.rounds.map { .init(x: Double($0.round), y: $0.productGap) }, width: 2)])
         plot.markers = eventMarkers
