@@ -73,7 +73,7 @@ public struct SafetensorsWriter: Sendable {
         do {
             try FileIO.writeAtomically(serialize(), to: path)
         } catch {
-            throw .writeFailed(path: path, reason: error.reason)
+            throw .writeFailed(path: path, reason: error.reason + (error.errno == .noSpace ? FileError.diskFullHint : ""))
         }
     }
 

@@ -92,6 +92,7 @@ extension GGUFError {
 
     /// A file that could not be written, keeping the step that failed and the system's reason.
     init(writing error: FileError) {
-        self = .writeFailed(path: error.path, reason: "\(error.operation.rawValue) failed: \(error.reason)")
+        self = .writeFailed(path: error.path, reason: "\(error.operation.rawValue) failed: \(error.reason)"
+                                + (error.errno == .noSpace ? FileError.diskFullHint : ""))
     }
 }

@@ -40,7 +40,9 @@ public enum Figures {
     public static func duration(_ s: Double?) -> String {
         guard let s, s.isFinite else { return missing }
         if s < 1 { return "\(significant(s * 1000)) ms" }
-        if s < 120 { return "\(significant(s)) s" }
+        // Also what a summary.json says beyond minutes (its seconds are a file's numbers: 1e300
+        // would not fit an Int).
+        if s < 120 || s >= 1e12 { return "\(significant(s)) s" }
         let whole = Int(s.rounded())
         return String(format: "%d min %02d s", whole / 60, whole % 60)
     }

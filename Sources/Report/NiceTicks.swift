@@ -39,6 +39,9 @@ public enum NiceTicks {
     public static func linear(lower: Double, upper: Double, target: Int = 5) -> Linear {
         var lo = lower.isFinite ? lower : 0, hi = upper.isFinite ? upper : (lower.isFinite ? lower : 1)
         if lo > hi { swap(&lo, &hi) }
+        // A summary's figures are a file's numbers: past ±1e300 the span hi - lo would overflow to
+        // infinity and the step with it.
+        (lo, hi) = (min(max(lo, -1e300), 1e300), min(max(hi, -1e300), 1e300))
         if hi - lo <= max(abs(hi), abs(lo)) * 1e-12 {
             if lo == 0 { hi = 1 } else {
                 let pad = abs(lo) * 0.5
@@ -58,6 +61,9 @@ public enum NiceTicks {
         if !(lo > 0 && lo.isFinite) { lo = hi > 0 && hi.isFinite ? hi : 1 }
         if !(hi > 0 && hi.isFinite) { hi = lo }
         if lo > hi { swap(&lo, &hi) }
+        // Decades within 1e±200, so the labelled top decade (up to a stride above hi) is a finite
+        // power of ten: a summary's figures are a file's numbers, 1.7e308 made pow(10, 309) infinite.
+        (lo, hi) = (min(max(lo, 1e-200), 1e200), min(max(hi, 1e-200), 1e200))
         let a = Int(floor(log10(lo) + 1e-9)); var b = Int(ceil(log10(hi) - 1e-9))
         if b <= a { b = a + 1 }
         let stride = b - a <= 8 ? 1 : (b - a + 7) / 8

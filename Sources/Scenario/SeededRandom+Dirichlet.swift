@@ -15,7 +15,9 @@ extension SeededRandom {
     public mutating func nextLogGamma(shape: Double) -> Double {
         precondition(shape > 0 && shape.isFinite, "a Gamma shape must be positive and finite")
         if shape < 1 {
-            let boost = log(1 - nextDouble()) / shape  // log U^(1/a), U in (0, 1]
+            // log U^(1/a), U in (0, 1]; a shape below about 1e-307 (a scenario file may say
+            // 1e-320) would take it to -infinity, and a Dirichlet of all -infinity to NaN.
+            let boost = max(log(1 - nextDouble()) / shape, -Double.greatestFiniteMagnitude)
             return nextLogGamma(shape: shape + 1) + boost
         }
         let d = shape - 1.0 / 3.0, c = 1 / (9 * d).squareRoot()

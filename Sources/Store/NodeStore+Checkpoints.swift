@@ -58,7 +58,12 @@ extension NodeStore {
         guard optimizerHash == row.optimizerChecksum else {
             throw .checksumMismatch(path: path, round: row.round, blob: "optimizer state", stored: row.optimizerChecksum, actual: optimizerHash)
         }
-        guard row.adapter.count == Int(row.adapterCount) * MemoryLayout<Float>.size else {
+        // Both come from the file: a round below 0 or a count that overflows in bytes is refused here.
+        guard row.round >= 0 else {
+            throw .malformedRow(path: path, table: "checkpoints", detail: "round \(row.round) is negative")
+        }
+        guard (0...Int64(Int32.max)).contains(row.adapterCount),
+              row.adapter.count == Int(row.adapterCount) * MemoryLayout<Float>.size else {
             throw .malformedRow(path: path, table: "checkpoints",
                                 detail: "round \(row.round): adapter is \(row.adapter.count) bytes for \(row.adapterCount) float32 values")
         }

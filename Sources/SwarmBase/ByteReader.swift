@@ -95,7 +95,14 @@ public struct ByteReader<Bytes: RandomAccessCollection> where Bytes.Element == U
         _ field: String, length _: L.Type, limit: Int, utf8: UTF8Policy = .strict, allowEmpty: Bool = true
     ) throws(ByteReadError) -> String {
         let start = offset
-        let length = try integer(L.self, "\(field) length")
+        // The field's name for the length is built only when it is short: this runs once a
+        // token of a GGUF vocabulary (49,152 in the real core), and the text would be a heap
+        // allocation each time.
+        let size = MemoryLayout<L>.size
+        guard size <= remaining else {
+            throw .truncated(field: "\(field) length", offset: offset, needed: size, available: remaining)
+        }
+        let length = try integer(L.self, field)
         guard UInt64(length) <= UInt64(limit), allowEmpty || length > 0 else {
             throw .limitExceeded(field: field, offset: start, value: UInt64(length), limit: UInt64(limit))
         }

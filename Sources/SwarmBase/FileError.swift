@@ -31,7 +31,10 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "cannot \(operation.rawValue) \(path): \(reason)"
-        if errno == .noSpace { text += " (the disk is full; free space and retry, the previous file is intact)" }
+        if errno == .noSpace { text += Self.diskFullHint }
         return text
     }
+
+    /// Appended to a failure with ENOSPC: what happened in words and what to do.
+    public static let diskFullHint = " (the disk is full; free space and retry, the previous file is intact)"
 }

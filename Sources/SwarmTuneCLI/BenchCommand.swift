@@ -72,7 +72,10 @@ struct BenchForward: Command {
         let model: LlamaModel
         do { model = try LlamaModel(path: path) } catch { throw .failure(error.description) }
         var rng = SeededRandom(seed: 1234)
-        let ids = (0..<promptTokens).map { _ in Int32(100 + Int(rng.next() % UInt64(model.config.vocabSize - 100))) }
+        // Ids past the first 100 (special and byte tokens) when the file's vocabulary is large
+        // enough; a vocabulary of 100 or fewer (validated positive at load) draws from all of it.
+        let vocab = model.config.vocabSize, first = vocab > 200 ? 100 : 0
+        let ids = (0..<promptTokens).map { _ in Int32(first + Int(rng.next() % UInt64(vocab - first))) }
         let pool = ComputePool(threads: threads)
         let session = InferenceSession(model: model, contextLength: promptTokens + decodeTokens + 1, maxBatch: 128, pool: pool)
 

@@ -89,22 +89,26 @@ struct ExportCommand: Command {
             let fit = try CoreFit(adapter: adapter, adapterPath: input.name, core: core)
             switch format {
             case .peft:
+                // The adapter's and the GGUF writer's errors name the output path already.
                 do { try adapter.write(to: out, replacingExisting: force) } catch {
-                    throw ExportError.writeFailed(path: out, reason: error.description + (force ? "" : " (use --force to replace it)"))
+                    if case .destinationExists = error, !force { throw CLIError.failure(error.description + " (use --force to replace it)") }
+                    throw CLIError.failure(error.description)
                 }
                 Output.out("PEFT adapter (\(input.name)) written to \(out)")
             case .ggufLoRA:
                 let writer = try GGUFLoRAExport.writer(adapter: adapter, fit: fit, type: type ?? .f32)
-                do { try writer.write(to: out) } catch { throw ExportError.writeFailed(path: out, reason: error.description) }
+                do { try writer.write(to: out) } catch { throw CLIError.failure(error.description) }
                 Output.out("GGUF LoRA adapter (rank \(adapter.config.rank), \(adapter.slots.count) matrices, \((type ?? .f32).description)) written to \(out)")
             case .ggufMerged:
                 let t = type ?? .f16
                 let writer = try GGUFMergedExport.writer(adapter: adapter, fit: fit, core: core, type: t)
-                do { try writer.write(to: out) } catch { throw ExportError.writeFailed(path: out, reason: error.description) }
+                do { try writer.write(to: out) } catch { throw CLIError.failure(error.description) }
                 Output.out("merged core (\(adapter.slots.count) matrices as \(t.description)) written to \(out)")
             }
         } catch let e as ExportError {
             throw .failure(e.description)
+        } catch let e as CLIError {
+            throw e
         } catch { throw .failure("\(error)") }
     }
 }

@@ -10,11 +10,16 @@ public enum Checkpoint {
     public enum Error: Swift.Error, CustomStringConvertible {
         case io(path: String, reason: String)
         case invalid(path: String, reason: String)
+        /// A moment of optimizer.safetensors (`m` or `v`, one value per adapter parameter) is
+        /// missing, unreadable or of the wrong length. Never optional: every save writes both.
+        case optimizerMoment(path: String, tensor: String, reason: String)
 
         public var description: String {
             switch self {
             case let .io(path, reason): "checkpoint \(path): \(reason)"
             case let .invalid(path, reason): "checkpoint \(path) is not usable: \(reason)"
+            case let .optimizerMoment(path, tensor, reason):
+                "checkpoint \(path) is not usable: \(optimizerFile): tensor '\(tensor)' (the optimizer's \(tensor == "m" ? "first" : "second") moment) \(reason); resume from another checkpoint or train from the start"
             }
         }
     }
@@ -41,6 +46,9 @@ public enum Checkpoint {
     /// step times the examples per step cannot overflow.
     public static let maxStep = 1 << 40
 
+    /// The file holding the optimizer's moments, inside a checkpoint directory.
+    public static let optimizerFile = "optimizer.safetensors"
+
     public static func save(to dir: String, trainer: Trainer, provenance: AdapterProvenance) throws(Error) {
         let staging = dir + ".staging"
         do {
@@ -51,7 +59,7 @@ public enum Checkpoint {
             var w = SafetensorsWriter(metadata: ["step": String(trainer.optimizer.step)])
             try w.add("m", shape: [trainer.lora.count], values: Array(trainer.optimizer.m.buffer))
             try w.add("v", shape: [trainer.lora.count], values: Array(trainer.optimizer.v.buffer))
-            try w.write(to: staging + "/optimizer.safetensors")
+            try w.write(to: staging + "/" + optimizerFile)
             let state: JSONValue = .object(["step": .integer(trainer.step), "optimizerStep": .integer(trainer.optimizer.step),
                                             "microSteps": .integer(trainer.session.steps),
                                             "seed": .string(String(trainer.options.seed)), "format": .string("swarmtune-checkpoint-1")])
@@ -60,6 +68,8 @@ public enum Checkpoint {
             // the old one is best effort (the new one is in place either way).
             if let old = try FileIO.replaceDirectory(dir, with: staging) { try? FileIO.removeTree(old) }
         } catch {
+            // A failed save (a full disk) leaves the previous checkpoint and no half-written staging.
+            try? FileIO.removeTree(staging)
             throw .io(path: dir, reason: "\(error)")
         }
     }
@@ -78,15 +88,25 @@ public enum Checkpoint {
         }
         let state = try readState(dir)
         let opt: SafetensorsFile
-        do { opt = try SafetensorsFile.read(path: dir + "/optimizer.safetensors") } catch {
+        do { opt = try SafetensorsFile.read(path: dir + "/" + optimizerFile) } catch {
             throw .invalid(path: dir, reason: error.description)
         }
-        guard let mInfo = opt.tensor(named: "m"), let vInfo = opt.tensor(named: "v"),
-              let m = try? opt.floats(of: mInfo), let v = try? opt.floats(of: vInfo),
-              m.count == params.count, v.count == params.count else {
-            throw .invalid(path: dir, reason: "optimizer.safetensors does not match the adapter (\(params.count) parameters)")
-        }
+        let m = try moment("m", of: opt, parameters: params.count, dir: dir)
+        let v = try moment("v", of: opt, parameters: params.count, dir: dir)
         return Loaded(path: dir, parameters: params, state: state, m: m, v: v)
+    }
+
+    /// One moment tensor of optimizer.safetensors, as floats, one per adapter parameter.
+    static func moment(_ name: String, of file: SafetensorsFile, parameters: Int, dir: String) throws(Error) -> [Float] {
+        guard let info = file.tensor(named: name) else {
+            throw .optimizerMoment(path: dir, tensor: name, reason: "is missing")
+        }
+        guard info.elementCount == parameters else {
+            throw .optimizerMoment(path: dir, tensor: name, reason: "holds \(info.elementCount) values; the adapter has \(parameters) parameters")
+        }
+        do { return try file.floats(of: info) } catch {
+            throw .optimizerMoment(path: dir, tensor: name, reason: "cannot be read: \(error)")
+        }
     }
 
     static func readState(_ dir: String) throws(Error) -> State {

@@ -63,4 +63,11 @@ struct FiguresTests {
         #expect(Figures.duration(12.34) == "12.3 s")
         #expect(Figures.duration(245) == "4 min 05 s")
     }
+
+    /// A summary.json's seconds are the file's: a number past Int's range trapped in Int(_:).
+    @Test("a duration too long for minutes and seconds prints in seconds instead of trapping")
+    func hugeDuration() {
+        #expect(Figures.duration(1e300) == "1e300 s")
+        #expect(Figures.duration(9.3e18) == "9.3e18 s")
+    }
 }

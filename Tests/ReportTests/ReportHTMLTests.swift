@@ -80,6 +80,23 @@ struct ReportHTMLTests {
         #expect(Self.tagProblems(html) == [])
     }
 
+    /// A summary.json is a file: its numbers can be any finite double. Spans past 1e308 made the
+    /// tick step infinite and Int(_:) trap; the page must render them.
+    @Test("figures near the largest double render with balanced tags instead of trapping")
+    func hugeFigures() {
+        var s = SyntheticRun.summary(nodes: 4, rounds: 6)
+        for i in s.rounds.indices {
+            s.rounds[i].consensusDistance = i % 2 == 0 ? 1.7e308 : 1e-300
+            s.rounds[i].productGap = i % 2 == 0 ? -1.7e308 : 1.7e308
+            for n in s.rounds[i].nodes.indices { s.rounds[i].nodes[n].loss = n % 2 == 0 ? 1.7e308 : -1.7e308 }
+        }
+        s.timeline.append(.init(round: 2, seconds: 1e300, kind: "pause", node: 1, detail: "paused"))
+        let timing = RunTiming(seconds: 1.7e308, secondsPerRound: [1e300, -1e300, 1], peakRSSBytes: nil, cpu: nil, threads: 1)
+        let html = ReportHTML.render(summary: s, timing: timing)
+        #expect(Self.tagProblems(html) == [])
+        for id in ReportHTML.plotIDs { #expect(html.contains("<svg id='\(id)'"), "\(id)") }
+    }
+
     @Test("all-zero series (frozen-a product gap, no bytes) render with a finite axis")
     func zeros() {
         var s = SyntheticRun.summary(nodes: 2, rounds: 4)

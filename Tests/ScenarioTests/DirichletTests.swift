@@ -27,6 +27,19 @@ struct DirichletTests {
         #expect(logs.contains { exp($0) == 0 })
     }
 
+    /// A scenario's alpha is any number above 0: a subnormal one made every log-Gamma draw
+    /// -infinity, the normalised weights NaN, and the partitioner's next draw trap.
+    @Test("the smallest positive shape still gives finite logarithms and a probability vector",
+          arguments: [1e-320, Double.leastNonzeroMagnitude])
+    func subnormalShape(alpha: Double) {
+        var rng = SeededRandom(seed: 8)
+        for _ in 0..<100 {
+            #expect(rng.nextLogGamma(shape: alpha).isFinite)
+            let p = rng.nextDirichlet(alpha: alpha, count: 4)
+            #expect(p.allSatisfy { $0.isFinite && $0 >= 0 } && abs(p.reduce(0, +) - 1) < 1e-12, "\(p)")
+        }
+    }
+
     @Test("a Dirichlet draw is a probability vector; its components average 1/K")
     func dirichletMean() {
         var rng = SeededRandom(seed: 6)

@@ -177,4 +177,31 @@ struct NodeStoreRefusalTests {
         }
         #expect(try store.checkpoint(round: 0)?.adapter == StoreFixtures.adapter(round: 0, count: 20_000))
     }
+
+    /// A hostile database whose checkpoint row passes its checksums but holds a round below 0 (the
+    /// node would resume at round -6) or an adapter_count whose byte size overflows: refused as a
+    /// malformed row naming the file and the value, never a trap.
+    @Test("a checkpoint row with a negative round or an overflowing adapter_count is reported as malformed",
+          arguments: [
+              ("INSERT INTO rounds SELECT -7, loss, consensus_estimate, neighbours, bytes_sent, bytes_received, seconds, product_gap FROM rounds WHERE round = 1; "
+               + "DELETE FROM checkpoints WHERE round = 0; UPDATE checkpoints SET round = -7 WHERE round = 1", "round -7 is negative"),
+              ("UPDATE checkpoints SET adapter_count = 4611686018427387904 WHERE round = 1", "4611686018427387904"),
+          ])
+    func hostileCheckpointRow(sql: String, named: String) throws {
+        let dir = try Self.populated("hostile-row")
+        defer { StoreFixtures.removeDirectory(dir) }
+        let path = NodeStore.databasePath(in: dir)
+        do {
+            let db = try Database(path: path, mode: .readWrite)
+            try db.execute(sql)
+        }
+        let store = try NodeStore.open(directory: dir, identity: StoreFixtures.identity, config: .null)
+        do {
+            let returned = try store.latestCheckpoint()
+            Issue.record("a hostile checkpoint row was returned: round \(returned?.round ?? 0)")
+        } catch {
+            guard case let .malformedRow(errorPath, table, detail) = error else { Issue.record("unexpected error \(error)"); return }
+            #expect(errorPath == path && table == "checkpoints" && detail.contains(named), "\(error)")
+        }
+    }
 }

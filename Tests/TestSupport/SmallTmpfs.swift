@@ -29,6 +29,23 @@ public final class SmallTmpfs {
         }
     }
 
+    /// Creates `path` and writes zeros into it until the disk is full, so that the next write of
+    /// any size fails with ENOSPC. Throws when the write fails for another reason.
+    public static func fill(_ path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        let block = [UInt8](repeating: 0, count: 4096)
+        while true {
+            // Blocks first, then single bytes, so not even a byte is left.
+            let n = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n > 0 { continue }
+            guard errno == ENOSPC else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            if block.withUnsafeBytes({ write(fd, $0.baseAddress, 1) }) <= 0 { break }
+        }
+        guard errno == ENOSPC else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
     deinit {
         if umount(path) != 0 { umount2(path, Int32(MNT_DETACH)) }
         rmdir(path)

@@ -45,7 +45,9 @@ public struct TinyModel {
         specials + byteSymbols() + merges.map { $0.replacingOccurrences(of: " ", with: "") }
     }
 
-    public var vocabSize: Int { Self.tokens.count }
+    /// Rows of the embedding and `llama.vocab_size`; a smaller value than the tokenizer's
+    /// token count makes a core only the model loader accepts (no tokenizer can be built).
+    public var vocabSize = TinyModel.tokens.count
 
     /// The fp32 values of every tensor (before quantization), by GGUF name.
     public func values() -> [(name: String, shape: [Int], values: [Float], isMatrix: Bool)] {

@@ -24,6 +24,15 @@ import TrainData
 
     static let provenance = AdapterProvenance(coreHash: String(repeating: "ab", count: 32), swarmtuneVersion: "t", seed: 0)
 
+    /// A trainer one step in, its checkpoint saved as `dir/ckpt`.
+    static func trainedOneStep() throws -> (LlamaModel, CoreTokenizer, TemporaryDirectory, Trainer) {
+        let (model, core, dir) = try TinyModel.loaded()
+        let t = Trainer(model: model, options: Self.options(steps: 4), padID: 2, pool: ComputePool(threads: 2))
+        _ = try t.trainStep(TrainerTests.examples(core, count: 4))
+        try Checkpoint.save(to: dir.file("ckpt"), trainer: t, provenance: Self.provenance)
+        return (model, core, dir, t)
+    }
+
     @Test func halfThenResumeThenHalfEqualsTheStraightRunBitForBit() throws {
         let (model, core, dir) = try TinyModel.loaded()
         let o = Self.options(steps: 6)
@@ -95,12 +104,8 @@ import TrainData
         (#""step": 2.5"#, "step"),
     ])
     func aDamagedStepIsRefusedNamingTheField(replacement: String, field: String) throws {
-        let (model, core, dir) = try TinyModel.loaded()
-        let o = Self.options(steps: 4)
-        let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
-        _ = try t.trainStep(TrainerTests.examples(core, count: 4))
+        let (model, _, dir, _) = try Self.trainedOneStep()
         let ckpt = dir.file("ckpt")
-        try Checkpoint.save(to: ckpt, trainer: t, provenance: Self.provenance)
         let statePath = ckpt + "/trainer_state.json"
         var text = try String(contentsOfFile: statePath, encoding: .utf8)
         let key = replacement.split(separator: ":")[0]
@@ -114,5 +119,65 @@ import TrainData
             guard case let .invalid(path, reason) = error as? Checkpoint.Error else { return false }
             return path == ckpt && reason.contains("trainer_state.json") && reason.contains("'\(field)'")
         }
+    }
+
+    /// optimizer.safetensors with one moment damaged: the load fails naming the tensor and why,
+    /// not a bare "does not match". `damage`: the moment left out, one value short, or stored as
+    /// integers (a dtype that is not converted to floats).
+    @Test(arguments: [("left out", "v", "is missing"), ("one short", "m", "holds"), ("as integers", "m", "cannot be read")])
+    func aDamagedOptimizerMomentIsRefusedNamingTheTensor(damage: String, tensor: String, says: String) throws {
+        let (model, _, dir, t) = try Self.trainedOneStep()
+        let ckpt = dir.file("ckpt"), n = t.lora.count
+        let m = Array(t.optimizer.m.buffer), v = Array(t.optimizer.v.buffer)
+        var w = SafetensorsWriter()
+        switch damage {
+        case "left out":
+            try w.add("m", shape: [n], values: m)
+        case "one short":
+            try w.add("m", shape: [n - 1], values: Array(m.dropLast()))
+            try w.add("v", shape: [n], values: v)
+        default:
+            // m is the only F32 tensor; its dtype becomes I32 (same size, not a float).
+            try w.add("m", shape: [n], values: m)
+            try w.add("v", shape: [n], values: v, dtype: .f16)
+        }
+        var bytes = w.serialize()
+        if damage == "as integers" {
+            let at = try #require(bytes.indices.first { Array(bytes[$0..<($0 + 5)]) == Array(#""F32""#.utf8) })
+            bytes[at + 1] = UInt8(ascii: "I")
+        }
+        try FileIO.writeAtomically(bytes, to: ckpt + "/" + Checkpoint.optimizerFile)
+        #expect {
+            _ = try Checkpoint.load(from: ckpt, model: model.config)
+        } throws: { error in
+            guard case let .optimizerMoment(path, name, reason) = error as? Checkpoint.Error else { return false }
+            let text = (error as? Checkpoint.Error)?.description ?? ""
+            return path == ckpt && name == tensor && reason.contains(says) && text.contains(Checkpoint.optimizerFile) && text.contains("'\(tensor)'")
+        }
+    }
+
+    /// A save onto a full disk (a 1 MB tmpfs filled to the last byte) fails naming the checkpoint
+    /// and the full disk, removes its half-written staging directory and leaves the previous
+    /// checkpoint loadable and unchanged.
+    @Test(.enabled(if: SmallTmpfs.available, "skipped: mounting a tmpfs needs root and permission to mount"))
+    func aSaveOnAFullDiskKeepsThePreviousCheckpointAndLeavesNoPartialFiles() throws {
+        let (model, core, _) = try TinyModel.loaded()
+        let t = Trainer(model: model, options: Self.options(steps: 4), padID: 2, pool: ComputePool(threads: 2))
+        _ = try t.trainStep(TrainerTests.examples(core, count: 4))
+        let disk = try SmallTmpfs(size: "1m")
+        let ckpt = FileIO.join(disk.path, "ckpt")
+        try Checkpoint.save(to: ckpt, trainer: t, provenance: Self.provenance)
+        let before = try Checkpoint.load(from: ckpt, model: model.config)
+        try SmallTmpfs.fill(disk.path + "/filler")
+        _ = try t.trainStep(TrainerTests.examples(core, count: 4))
+        #expect {
+            try Checkpoint.save(to: ckpt, trainer: t, provenance: Self.provenance)
+        } throws: { error in
+            guard case let .io(path, reason) = error as? Checkpoint.Error else { return false }
+            return path == ckpt && reason.contains("the disk is full")
+        }
+        let after = try Checkpoint.load(from: ckpt, model: model.config)
+        #expect(after.parameters.values.array == before.parameters.values.array && after.state == before.state && after.m == before.m)
+        #expect(try FileIO.entries(of: disk.path).sorted() == ["ckpt", "filler"], "left: \((try? FileIO.entries(of: disk.path)) ?? [])")
     }
 }
