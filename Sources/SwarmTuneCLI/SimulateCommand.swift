@@ -170,8 +170,6 @@ struct SimulateCommand: Command {
             }
             return
         }
-        let (precision, note) = self.precision.resolve()
-        Output.err(note)
         _ = try Self.execute(path: model, options: options, topologyName: topologyName, lr: lr, rank: rank, baseline: baseline,
                              precision: precision, out: out, threads: threads)
     }
@@ -199,7 +197,7 @@ struct SimulateCommand: Command {
 
     /// Runs the simulation and writes OUT; returns the simulation and the consensus adapter.
     static func execute(path: String, options: SwarmOptions, topologyName: String, lr: Double, rank: Int, baseline: Bool,
-                        precision: Precision, out: String, threads: Int?) throws(CLIError)
+                        precision choice: PrecisionChoice, out: String, threads: Int?) throws(CLIError)
         -> (sim: SwarmSimulation, consensus: LoRAParameters, model: LlamaModel, core: CoreTokenizer) {
         var o = options
         let (model, core) = try CoreLoading.core(path)
@@ -209,7 +207,9 @@ struct SimulateCommand: Command {
         o.training.warmupSteps = max(1, o.rounds * o.localSteps / 20)
         o.training.batch = 4
         o.training.seqLen = 96
-        o.training.precision = precision
+        let note: String
+        (o.training.precision, note) = choice.resolve()
+        Output.err(note)
         let pool = ComputePool(threads: threads)
         let sim = SwarmSimulation(model: model, tokenizer: core.tokenizer, template: template, options: o, pool: pool)
         Output.err("swarm: \(o.nodes) nodes, \(topologyName) topology, \(o.rounds) rounds x \(o.localSteps) local steps; core \(path)")

@@ -25,7 +25,17 @@ struct NodeStoreRefusalTests {
         let before = StoreFixtures.bytes(path)
         #expect(before != nil)
         do {
-            _ = try NodeStore.open(directory: dir, identity: identity, config: .null)
+            // The fixture's lock is released when its store is freed, but a process another test
+            // spawns at that moment holds a copy of the descriptor (and so the flock) until its
+            // exec closes it: wait that out rather than read it as another node's lock.
+            for attempt in 0..<40 {
+                do {
+                    _ = try NodeStore.open(directory: dir, identity: identity, config: .null)
+                    break
+                } catch StoreError.locked(_) where attempt < 39 {
+                    usleep(50_000)
+                }
+            }
             Issue.record("opened a database that should be refused")
         } catch {
             #expect(expected(error), "unexpected error: \(error)")
