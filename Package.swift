@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Exchange", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Consensus", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "SwarmBase", "LM", "Tensor", "TestSupport"],
+        .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "SwarmBase", "LM", "Tensor", "Train", "TrainData", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SwarmBase", "Consensus", "Gossip", "TrainData", "TestSupport"],
                     swiftSettings: strict),

@@ -27,11 +27,29 @@ public struct Generator {
     /// Runs `prompt` (token ids) then samples up to `maxTokens` new tokens. `abandon`, given every
     /// byte generated so far after each token, ends the continuation there when it returns true
     /// (a judge that already knows the answer is wrong).
-    public func generate(prompt: [Int32], maxTokens: Int, sampler: inout Sampler,
+    ///
+    /// `sharedPrefix` (0: none) is how many leading tokens this prompt shares with others run on
+    /// the same session (a chat template's system turn, an instruction's fixed words): they run
+    /// as their own pass and stay in the cache, and a later prompt with the same first tokens
+    /// starts after them. The prefix is always a pass of its own, cached or not, so a prompt's
+    /// result is the same whichever prompt ran before it.
+    public func generate(prompt: [Int32], maxTokens: Int, sampler: inout Sampler, sharedPrefix: Int = 0,
                          onBytes: ([UInt8]) -> Void = { _ in },
                          abandon: ([UInt8]) -> Bool = { _ in false }) throws(LMError) -> Result {
-        session.reset()
-        var logits = try session.append(prompt)
+        var logits: UnsafeBufferPointer<Float>
+        let prefix = min(max(0, sharedPrefix), prompt.count - 1)
+        if prefix > 0 {
+            if session.position >= prefix && session.cached[..<prefix].elementsEqual(prompt[..<prefix]) {
+                session.rewind(to: prefix)
+            } else {
+                session.reset()
+                try session.append(Array(prompt[..<prefix]))
+            }
+            logits = try session.append(Array(prompt[prefix...]))
+        } else {
+            session.reset()
+            logits = try session.append(prompt)
+        }
         var out: [Int32] = []
         var bytes: [UInt8] = []
         var stopped = false

@@ -9,7 +9,11 @@ public final class InferenceSession {
     public let model: LlamaModel
     public let pool: ComputePool
     public let contextLength: Int
-    public private(set) var position = 0
+    /// The number of tokens in the cache (the next token's position).
+    public var position: Int { cached.count }
+    /// The tokens whose keys and values the cache holds, in position order: what `rewind(to:)`
+    /// may keep.
+    public private(set) var cached: [Int32] = []
     /// Tokens processed per forward pass when prefilling.
     public let maxBatch: Int
 
@@ -37,6 +41,8 @@ public final class InferenceSession {
     /// Recomputes what depends on the adapter's values (DoRA's row norms); call after changing
     /// the parameters of an attached adapter in place.
     public func refreshAdapter() {
+        // Keys and values in the cache came from the old values: the sequence starts over.
+        reset()
         doraNorms = [:]
         guard let lora, lora.config.dora else { return }
         for s in lora.slots {
@@ -83,7 +89,16 @@ public final class InferenceSession {
     }
 
     /// Forgets the sequence (the cache is overwritten as new tokens arrive).
-    public func reset() { position = 0 }
+    public func reset() { cached.removeAll(keepingCapacity: true) }
+
+    /// Keeps the first `count` tokens of the sequence and forgets the rest, so a prompt that
+    /// begins with them continues from the cache instead of running them again. Their keys and
+    /// values are exactly those of the earlier run (the cache is append-only per position); an
+    /// adapter changed since then (`lora`, `refreshAdapter`) has already reset the sequence.
+    public func rewind(to count: Int) {
+        precondition(count >= 0 && count <= cached.count, "rewind(to: \(count)) past the \(cached.count) cached tokens")
+        cached.removeLast(cached.count - count)
+    }
 
     /// Runs `tokens` through the model at the next positions and returns the logits after the
     /// last one (valid until the next call).
@@ -135,7 +150,7 @@ public final class InferenceSession {
             project(layer.down, l, .down, gate.pointer, c.hiddenDim, n, tmp.pointer, dim)
             add(tmp.pointer, into: x.pointer, count: n * dim)
         }
-        position += n
+        cached += tokens
         _ = hd
         guard computeLogits else { return }
         let last = x.pointer + (n - 1) * dim

@@ -47,7 +47,7 @@ public enum ProcessBackend {
         } catch { throw .scenario(error) }
         let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let pool = ComputePool(threads: threads)
-        let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, pool: pool)
+        let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, lanes: pool.threads)
         let exchanged = ExchangedFactors(layout: setup.initial, mode: scenario.gossip.mode, wireDType: scenario.gossip.wireDType)
 
         let n = scenario.totalNodes
@@ -77,7 +77,7 @@ public enum ProcessBackend {
         var records: [Int: RunCollector.NodeRecords] = [:]
         for i in 0..<scenario.totalNodes where swarm.state[i] != .notStarted { records[i] = try collector.open(i) }
         var summary = setup.summary(backend: "process", coreHash: model.computeCoreHash().hex)
-        var ledger = RoundLedger(vectorCount: exchanged.count)
+        var ledger = RoundLedger(exchanged: exchanged, layout: setup.initial)
         var lastEval: (vector: [Float], eval: RunSummary.Eval)?
         for round in 1...max(1, scenario.training.rounds) {
             for i in records.keys.sorted() {
@@ -115,10 +115,10 @@ public enum ProcessBackend {
         }
         let finishers = (0..<scenario.totalNodes).filter { swarm.state[$0] == .finished && adapters[$0] != nil }
         let vectors = finishers.map { exchanged.vector(of: adapters[$0]!) }
-        let mean = RoundLedger.mean(vectors) ?? exchanged.vector(of: setup.initial)
+        let mean = ledger.mean(vectors) ?? exchanged.vector(of: setup.initial)
         let consensus = setup.adapter(exchanged, mean)
         do {
-            summary.final = try Baselines.finalFigures(setup, vectors: vectors, consensus: consensus, lastEval: lastEval, mean: mean,
+            summary.final = try Baselines.finalFigures(setup, distance: ledger.distance(vectors), consensus: consensus, lastEval: lastEval, mean: mean,
                                                        evaluator: evaluator, pool: pool, workers: threads, progress: progress)
         } catch { throw .scenario(error) }
 

@@ -62,15 +62,11 @@ public enum InprocBackend {
         guard let template = core.chatTemplate else {
             throw .core(path: scenario.core, reason: core.chatTemplateError ?? "the core carries no chat template")
         }
-        if scenario.gossip.mode == .product {
-            throw .unsupported(file: file, field: "gossip.mode",
-                               reason: "'product' is not available in the inproc backend yet (the node runs it); use factors or frozen-a")
-        }
         let data: ScenarioData
         do { data = try scenario.buildData() } catch { throw .data(error) }
         let threads = options.threads ?? InprocSwarm.cpus
         let pool = ComputePool(threads: threads)
-        let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, pool: pool)
+        let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, lanes: pool.threads)
         let setup = try Setup(scenario: scenario, file: file, model: model, template: template, tokenizer: core.tokenizer, data: data)
 
         let nodes = (0..<scenario.totalNodes).map { i in
@@ -82,7 +78,7 @@ public enum InprocBackend {
         var lastEval: (vector: [Float], eval: RunSummary.Eval)?
         var roundWall: [Double] = []
         var lastWall = Date()
-        let swarm = InprocSwarm(scenario: scenario, options: options, nodes: nodes, exchanged: exchanged,
+        let swarm = InprocSwarm(scenario: scenario, options: options, nodes: nodes, exchanged: exchanged, layout: setup.initial,
                                 evaluate: { round, mean throws(InprocError) in
             let r = try evaluator.run(setup.adapter(exchanged, mean), what: "the consensus adapter after round \(round)")
             let eval = RunSummary.Eval(consensus: r.rate, consensusByDomain: r.byDomain)
@@ -103,9 +99,9 @@ public enum InprocBackend {
         // The consensus at the end: the mean over the nodes that did not die.
         let survivors = nodes.filter { $0.state == .running || $0.state == .finished }
         let vectors = survivors.map { exchanged.vector(of: $0.trainer.lora) }
-        let mean = RoundLedger.mean(vectors) ?? exchanged.vector(of: setup.initial)
+        let mean = swarm.ledger.mean(vectors) ?? exchanged.vector(of: setup.initial)
         let consensus = setup.adapter(exchanged, mean)
-        summary.final = try Baselines.finalFigures(setup, vectors: vectors, consensus: consensus, lastEval: lastEval, mean: mean,
+        summary.final = try Baselines.finalFigures(setup, distance: swarm.ledger.distance(vectors), consensus: consensus, lastEval: lastEval, mean: mean,
                                                    evaluator: evaluator, pool: pool, workers: threads, progress: progress)
         var adapters: [Int: LoRAParameters] = [:]
         for n in nodes where n.state != .notStarted { adapters[n.index] = n.trainer.lora }
@@ -124,16 +120,20 @@ public enum InprocBackend {
 }
 
 extension RoundLedger {
-    /// The mean of equal-length vectors (nil for none).
-    package static func mean(_ vectors: [[Float]]) -> [Float]? {
+    /// The consensus of the vectors (nil for none): their mean, or in `product` mode the
+    /// factorisation of their mean update (`ExchangedFactors.consensus`).
+    package func mean(_ vectors: [[Float]]) -> [Float]? {
+        if let product { return product.exchanged.consensus(of: vectors, parameters: product.layout) }
         guard let first = vectors.first else { return nil }
         var sum = [Double](repeating: 0, count: first.count)
         for v in vectors { for i in v.indices { sum[i] += Double(v[i]) } }
         return sum.map { Float($0 / Double(vectors.count)) }
     }
 
-    /// (1/n) Σ‖θ_i − θ̄‖² of equal-length vectors (nil for none).
-    package static func distance(_ vectors: [[Float]]) -> Double? {
+    /// (1/n) Σ‖θ_i − θ̄‖² of equal-length vectors (nil for none); in `product` mode between the
+    /// updates B·A (`ExchangedFactors.consensusDistance`).
+    package func distance(_ vectors: [[Float]]) -> Double? {
+        if let product { return product.exchanged.consensusDistance(of: vectors, parameters: product.layout) }
         guard let mean = mean(vectors) else { return nil }
         var total = 0.0
         for v in vectors { for i in v.indices { let d = Double(v[i]) - Double(mean[i]); total += d * d } }

@@ -100,20 +100,21 @@ package enum Baselines {
     /// The run's final figures, the same for every backend: the consensus adapter (the mean of the
     /// finishers' exchanged vectors; its figure reused when the last eval round scored that same
     /// mean), the core alone, and the baselines the scenario asks for.
-    package static func finalFigures(_ setup: Setup, vectors: [[Float]], consensus: LoRAParameters,
+    package static func finalFigures(_ setup: Setup, distance: Double?, consensus: LoRAParameters,
                                      lastEval: (vector: [Float], eval: RunSummary.Eval)?, mean: [Float],
                                      evaluator: TestSetEvaluator, pool: ComputePool, workers: Int,
                                      progress: (InprocProgress) -> Void) throws(InprocError) -> RunSummary.Final {
         var final = RunSummary.Final()
-        final.consensusDistance = RoundLedger.distance(vectors)
-        progress(InprocProgress(phase: "eval", done: 0, total: 1, virtualSeconds: 0, detail: "the consensus adapter"))
+        final.consensusDistance = distance
         if let lastEval, lastEval.vector == mean {
             final.consensus = lastEval.eval.consensus
             final.consensusByDomain = lastEval.eval.consensusByDomain
         } else {
+            progress(InprocProgress(phase: "eval", done: 0, total: 2, virtualSeconds: 0, detail: "the consensus adapter"))
             let r = try evaluator.run(consensus, what: "the final consensus adapter")
             (final.consensus, final.consensusByDomain) = (r.rate, r.byDomain)
         }
+        progress(InprocProgress(phase: "eval", done: 1, total: 2, virtualSeconds: 0, detail: "the core alone"))
         final.core = try evaluator.run(nil, what: "the core alone").rate
         if setup.scenario.baselines.localOnly {
             try localOnly(setup, evaluator: evaluator, workers: workers, into: &final, progress: progress)
@@ -152,17 +153,20 @@ package enum Baselines {
     /// that round together (nodes × batch, by gradient accumulation), at the same learning rate and
     /// schedule. The same tokens as the swarm and the same number of updates, so the difference
     /// measures what gossip loses against exact averaging of every step, not a longer optimization.
-    package static func centralizedTrainer(_ setup: Setup, pool: ComputePool) -> (trainer: Trainer, steps: Int) {
+    /// A step's micro-batches run on `lanes` one-thread sessions at once (`Trainer(lanes:)`).
+    package static func centralizedTrainer(_ setup: Setup, lanes: Int) -> (trainer: Trainer, steps: Int) {
         var o = setup.options
         o.seed = setup.scenario.seed
         o.gradientAccumulation = setup.scenario.totalNodes * o.gradientAccumulation
         o.schedule(steps: setup.swarmSteps)
-        return (Trainer(model: setup.model, options: o, padID: setup.padID, pool: pool, lora: setup.initial.copy()), setup.swarmSteps)
+        let trainer = Trainer(model: setup.model, options: o, padID: setup.padID, pool: ComputePool(threads: 1),
+                              lora: setup.initial.copy(), lanes: lanes)
+        return (trainer, setup.swarmSteps)
     }
 
     package static func centralized(_ setup: Setup, evaluator: TestSetEvaluator, pool: ComputePool, into final: inout RunSummary.Final,
                             progress: (InprocProgress) -> Void) throws(InprocError) {
-        let (trainer, steps) = centralizedTrainer(setup, pool: pool)
+        let (trainer, steps) = centralizedTrainer(setup, lanes: pool.threads)
         let pooled = setup.examples.flatMap { $0 }
         for s in 0..<steps {
             if s % max(1, steps / 20) == 0 {

@@ -54,7 +54,7 @@ final class InprocSwarm {
     var detectionNanoseconds: UInt64 { UInt64((options.detectionMilliseconds * 1e6).rounded()) }
     var bytesPerValue: Int { scenario.gossip.wireDType == .bf16 ? 2 : 4 }
 
-    init(scenario: Scenario, options: InprocOptions, nodes: [InprocNode], exchanged: ExchangedFactors,
+    init(scenario: Scenario, options: InprocOptions, nodes: [InprocNode], exchanged: ExchangedFactors, layout: LoRAParameters,
          evaluate: @escaping (_ round: Int, _ mean: [Float]) throws(InprocError) -> RunSummary.Eval,
          progress: @escaping (InprocProgress) -> Void) {
         self.scenario = scenario
@@ -73,7 +73,7 @@ final class InprocSwarm {
         s.mode = scenario.gossip.mode
         settings = s
         network = VirtualNetwork(spec: scenario.network, seed: scenario.seed)
-        ledger = RoundLedger(vectorCount: exchanged.count)
+        ledger = RoundLedger(exchanged: exchanged, layout: layout)
     }
 
     // MARK: The run
@@ -282,7 +282,7 @@ final class InprocSwarm {
             neighbours.append((values, n.weight))
         }
         if options.keepTrace { mixedWith[i, default: [:]][Int(mix.round)] = mix.neighbours.map(\.id.simulatedIndex) }
-        // The node runtime's own mix (element-wise here: factors and frozen-a), with its product gap.
+        // The node runtime's own mix (element-wise in factors and frozen-a, re-factorised in product), with its product gap.
         let (mixed, gap) = exchanged.mix(own: own, selfWeight: mix.selfWeight, neighbours: neighbours, parameters: node.trainer.lora)
         node.productGap = neighbours.isEmpty ? nil : gap.relative
         exchanged.write(mixed, into: node.trainer.lora)

@@ -1,9 +1,12 @@
+import Exchange
+import LM
 import Scenario
 
 /// What the swarm did in each round, gathered as nodes complete it (at different virtual times):
 /// per node its figures, and running sums of the exchanged vectors before and after the mix, from
 /// which the round's consensus distance and mean (the consensus adapter) follow without keeping
-/// every node's vector. A round is closed (turned into a `RunSummary.Round`) once no live node can
+/// every node's vector (in `product` mode, where agreement is between the products B·A, the vectors
+/// are kept and measured by `ExchangedFactors.consensus`). A round is closed (turned into a `RunSummary.Round`) once no live node can
 /// still complete it.
 package struct RoundLedger {
     package struct Sums {
@@ -15,22 +18,42 @@ package struct RoundLedger {
         var beforeCount = 0
         /// The relative product gaps of the nodes that mixed a neighbour this round.
         var gaps: [Double] = []
+        /// `product` mode: the schema and layout that measure agreement, and the vectors kept.
+        let product: ProductSpace?
+        var afterVectors: [[Float]] = []
+        var beforeVectors: [[Float]] = []
 
-        init(count: Int) {
-            after = [Double](repeating: 0, count: count)
-            before = [Double](repeating: 0, count: count)
+        init(count: Int, product: ProductSpace?) {
+            self.product = product
+            after = [Double](repeating: 0, count: product == nil ? count : 0)
+            before = [Double](repeating: 0, count: product == nil ? count : 0)
         }
     }
 
+    /// What measures agreement in `product` mode: the exchanged schema and the adapter layout.
+    package struct ProductSpace {
+        let exchanged: ExchangedFactors
+        let layout: LoRAParameters
+    }
+
     let count: Int
+    let product: ProductSpace?
     private(set) var open: [Int: Sums] = [:]
 
-    package init(vectorCount: Int) { count = vectorCount }
+    /// A ledger for vectors of `exchanged`'s schema; `layout` is the adapter they belong to.
+    package init(exchanged: ExchangedFactors, layout: LoRAParameters) {
+        count = exchanged.count
+        product = exchanged.mode == .product ? ProductSpace(exchanged: exchanged, layout: layout) : nil
+    }
 
     /// A node's exchanged vector when it sent its factors for `round` (after its local steps).
     mutating func sent(round: Int, vector: [Float]) {
-        var s = open[round] ?? Sums(count: count)
-        s.beforeSquares += Self.add(vector, to: &s.before)
+        var s = open[round] ?? Sums(count: count, product: product)
+        if product != nil {
+            s.beforeVectors.append(vector)
+        } else {
+            s.beforeSquares += Self.add(vector, to: &s.before)
+        }
         s.beforeCount += 1
         open[round] = s
     }
@@ -38,10 +61,14 @@ package struct RoundLedger {
     /// A node completed `round`: its figures, its vector after the mix and its mix's relative
     /// product gap (nil when it mixed no neighbour).
     package mutating func completed(round: Int, node: RunSummary.NodeRound, vector: [Float], productGap: Double?) {
-        var s = open[round] ?? Sums(count: count)
+        var s = open[round] ?? Sums(count: count, product: product)
         s.nodes.append(node)
         if let productGap { s.gaps.append(productGap) }
-        s.afterSquares += Self.add(vector, to: &s.after)
+        if product != nil {
+            s.afterVectors.append(vector)
+        } else {
+            s.afterSquares += Self.add(vector, to: &s.after)
+        }
         open[round] = s
     }
 
@@ -65,14 +92,20 @@ package struct RoundLedger {
 
 extension RoundLedger.Sums {
     /// The mean of the completed nodes' vectors after the mix (nil when none completed).
+    /// In `product` mode, the rank-r factorisation of the mean update (`ExchangedFactors.consensus`).
     package var mean: [Float]? {
         guard !nodes.isEmpty else { return nil }
+        if let product { return product.exchanged.consensus(of: afterVectors, parameters: product.layout) }
         let n = Double(nodes.count)
         return after.map { Float($0 / n) }
     }
 
-    /// (1/n) Σ‖θ_i − θ̄‖² = (1/n) Σ‖θ_i‖² − ‖θ̄‖², after the mix.
-    package var distanceAfter: Double? { Self.distance(sum: after, squares: afterSquares, n: nodes.count) }
+    /// (1/n) Σ‖θ_i − θ̄‖² = (1/n) Σ‖θ_i‖² − ‖θ̄‖², after the mix (in `product` mode between the
+    /// updates B·A: `ExchangedFactors.consensusDistance`).
+    package var distanceAfter: Double? {
+        if let product { return product.exchanged.consensusDistance(of: afterVectors, parameters: product.layout) }
+        return Self.distance(sum: after, squares: afterSquares, n: nodes.count)
+    }
 
     /// The mean over the nodes that mixed of their relative product gaps (`ProductGap.relative`:
     /// how far each mixed adapter's B·A is from the weighted mean of the products it mixed), nil
@@ -80,7 +113,10 @@ extension RoundLedger.Sums {
     package var productGap: Double? { gaps.isEmpty ? nil : gaps.sorted().reduce(0, +) / Double(gaps.count) }
 
     /// The same over the vectors as sent (before the mix).
-    var distanceBefore: Double? { Self.distance(sum: before, squares: beforeSquares, n: beforeCount) }
+    var distanceBefore: Double? {
+        if let product { return product.exchanged.consensusDistance(of: beforeVectors, parameters: product.layout) }
+        return Self.distance(sum: before, squares: beforeSquares, n: beforeCount)
+    }
 
     private static func distance(sum: [Double], squares: Double, n: Int) -> Double? {
         guard n > 0 else { return nil }

@@ -66,7 +66,7 @@ struct SimulateCommand: Command {
             }
         }
         let withoutFaults = Flag("--without-faults", help: "with SCENARIO: drop its kills, restarts, pauses, partitions, heals and hostile turns (joins stay): the same swarm on the same data without faults, to read a faulty run against; runs/NAME-without-faults by default")
-        let mode = Option.choice("--mode", of: AveragingMode.self, help: "with SCENARIO: average by this mode instead of the file's gossip.mode (factors, frozen-a, product; product runs on the process backends): the modes compared on the same data; runs/NAME-MODE by default")
+        let mode = Option.choice("--mode", of: AveragingMode.self, help: "with SCENARIO: average by this mode instead of the file's gossip.mode (factors, frozen-a, product): the modes compared on the same data; runs/NAME-MODE by default")
         let noBaselines = Flag("--no-baselines", help: "with SCENARIO: skip the local-only and centralized baselines (each as long as the swarm's training; a second run of the same data repeats them)")
         let stepMilliseconds = Option.number("--step-ms", help: "with SCENARIO: virtual time of one optimizer step of one node",
                                              default: 1000, range: 0.001...3_600_000)

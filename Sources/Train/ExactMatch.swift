@@ -34,8 +34,14 @@ public struct ExactMatch {
     }
 
     /// Judges `examples`; `earlyStop: false` decodes every answer to its end or the budget.
+    ///
+    /// The prompts' first `sharedPrefix` tokens (nil: as many as all of `examples` share) are run
+    /// once and kept in the cache for every example that begins with them (`Generator`); pass the
+    /// figure of a larger set when `examples` is a part of it, so each example is computed the
+    /// same way whichever part it is judged in.
     public func run(_ examples: [TokenizedExample], maxNewTokens: Int = 48, keepSamples: Int = 3,
-                    earlyStop: Bool = true) throws(LMError) -> Outcome {
+                    earlyStop: Bool = true, sharedPrefix: Int? = nil) throws(LMError) -> Outcome {
+        let prefix = sharedPrefix ?? Self.sharedPrefix(examples)
         var correct = 0
         var samples: [(String, String, String)] = []
         session.refreshAdapter()
@@ -53,7 +59,7 @@ public struct ExactMatch {
             let expected = e.expected.trimmingCharacters(in: .whitespacesAndNewlines)
             // A sample shows the whole answer, so it is decoded in full.
             let judgeEarly = earlyStop && samples.count >= keepSamples
-            let out = try generator.generate(prompt: e.prompt, maxTokens: budget, sampler: &sampler,
+            let out = try generator.generate(prompt: e.prompt, maxTokens: budget, sampler: &sampler, sharedPrefix: prefix,
                                              abandon: { judgeEarly && Self.cannotMatch($0, expected: expected) })
             generated += out.tokens.count
             let got = out.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -62,6 +68,16 @@ public struct ExactMatch {
         }
         return Outcome(correct: correct, total: examples.filter { $0.promptCount > 0 }.count - skipped, skipped: skipped,
                        samples: samples, generatedTokens: generated)
+    }
+
+    /// How many leading prompt tokens all of `examples` (those with a prompt) have in common.
+    public static func sharedPrefix(_ examples: [TokenizedExample]) -> Int {
+        let prompts = examples.filter { $0.promptCount > 0 }.map { $0.ids[..<$0.promptCount] }
+        guard var common = prompts.first else { return 0 }
+        for p in prompts.dropFirst() {
+            common = common[..<(common.startIndex + zip(common, p).prefix { $0 == $1 }.count)]
+        }
+        return common.count
     }
 
     /// Whether a continuation that begins with `bytes` can no longer be judged equal to

@@ -60,8 +60,18 @@ public final class Trainer {
     /// Ranges of `lora.values` that are not trained (their gradients are zeroed before the
     /// optimizer step): the A factors in the swarm's `frozen-a` mode.
     public var frozenRanges: [Range<Int>] = []
+    /// Sessions beside `session` that compute micro-batches' gradients during the same step
+    /// (`init(lanes:)`); empty when every micro-batch runs on `session`.
+    let laneSessions: [TrainingSession]
 
-    public init(model: LlamaModel, options: TrainingOptions, padID: Int32, pool: ComputePool, lora: LoRAParameters? = nil) {
+    /// `lanes` > 1 runs a step's micro-batches (`gradientAccumulation` of them) on that many
+    /// sessions at once, each on its own one-thread pool (give `pool` one thread too): on a
+    /// machine with few cores, independent micro-batches on separate threads keep them busier
+    /// than one micro-batch's matrix products split across threads. The gradients are summed in
+    /// lane order, so a step is deterministic for a lane count (and differs from one lane only
+    /// in the rounding of that sum). Costs one training workspace per lane.
+    public init(model: LlamaModel, options: TrainingOptions, padID: Int32, pool: ComputePool, lora: LoRAParameters? = nil,
+                lanes: Int = 1) {
         self.model = model
         self.options = options
         let params = lora ?? {
@@ -73,6 +83,12 @@ public final class Trainer {
         session = TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: pool)
         session.dropoutSeed = options.seed ^ 0xD40F
         session.precision = options.precision
+        laneSessions = (1..<max(1, min(lanes, options.gradientAccumulation))).map { _ in
+            let lane = TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: ComputePool(threads: 1))
+            lane.dropoutSeed = options.seed ^ 0xD40F
+            lane.precision = options.precision
+            return lane
+        }
         optimizer = AdamW(count: params.count, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
         batching = BatchingOptions(batchSize: options.batch, sequenceLength: options.seqLen, padID: padID)
@@ -111,7 +127,10 @@ public final class Trainer {
 
     /// Returns the training workspace's memory between bursts of steps (`TrainingSession.releaseWorkspace`);
     /// the adapter, optimizer state and counters stay, and the next step is unchanged.
-    public func releaseWorkspace() { session.releaseWorkspace() }
+    public func releaseWorkspace() {
+        session.releaseWorkspace()
+        for lane in laneSessions { lane.releaseWorkspace() }
+    }
 
     private func nextIndex(_ count: Int) -> Int {
         let epoch = drawn / count
@@ -134,9 +153,13 @@ public final class Trainer {
         let total = micro.reduce(0) { $0 + $1.trainableTokenCount }
         session.zeroGradients()
         var lossSum = 0.0
-        for mb in micro where total > 0 {
-            let l = try session.accumulateGradients(ids: mb.ids, labels: mb.labels, lossScale: 1 / Float(total))
-            lossSum += l.sum
+        if !laneSessions.isEmpty && total > 0 {
+            lossSum = try accumulateOnLanes(micro, lossScale: 1 / Float(total))
+        } else {
+            for mb in micro where total > 0 {
+                let l = try session.accumulateGradients(ids: mb.ids, labels: mb.labels, lossScale: 1 / Float(total))
+                lossSum += l.sum
+            }
         }
         for range in frozenRanges { (session.gradients.pointer + range.lowerBound).update(repeating: 0, count: range.count) }
         let norm = GradientClipping.clip(session.gradients.pointer, count: lora.count, maxNorm: options.maxGradNorm)

@@ -99,15 +99,24 @@ import Testing
         }
     }
 
-    @Test("an averaging mode the backend does not run is refused with the file and field")
-    func unsupportedMode() throws {
+    @Test("product mode: the distance between the nodes' updates B·A contracts in every round, and round 1's gap is at most factors mode's")
+    func productModeRuns() throws {
         let h = try InprocHarness()
-        let s = try h.scenario(#"{"name": "t", "gossip": {"mode": "product"}}"#, file: "m.json")
-        #expect {
-            try InprocBackend.run(s, file: "m.json", model: h.model, core: h.core)
-        } throws: { error in
-            "\(error)".hasPrefix("m.json: gossip.mode: 'product'")
+        let factors = try h.ring(rounds: 3)
+        var product = factors
+        product.gossip.mode = .product
+        let p = try h.run(product).summary, f = try h.run(factors).summary
+        #expect(p.rounds.map(\.round) == [1, 2, 3])
+        for r in p.rounds {
+            let before = try #require(r.consensusDistanceBeforeMix), after = try #require(r.consensusDistance)
+            #expect(after < before, "round \(r.round): \(after) after the mix, \(before) before")
+            #expect(r.nodes.allSatisfy { $0.mixed == 2 })
         }
+        // Round 1 mixes the same vectors in both runs; a rank-r truncation of the mean update is the
+        // closest rank-r result there is (Eckart–Young), so its gap cannot exceed factors mode's.
+        let gp = try #require(p.rounds[0].productGap), gf = try #require(f.rounds[0].productGap)
+        #expect(gp <= gf, "product \(gp), factors \(gf)")
+        #expect(p.final.consensusDistance?.isFinite == true)
     }
 }
 
