@@ -79,7 +79,7 @@ let package = Package(
         // averaging mode: shared by the node and the inproc backend.
         .target(name: "Exchange", dependencies: ["SwarmBase", "Gossip", "Hashing", "LM", "Consensus", "Quant"], swiftSettings: strict),
         .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters", "Exchange"], swiftSettings: strict),
-        .target(name: "ScenarioProcess", dependencies: ["SwarmBase", "Scenario", "ScenarioRun", "Store", "Transport", "Exchange", "LM", "Train", "Tensor", "Tokenizer", "Consensus"], swiftSettings: strict),
+        .target(name: "ScenarioProcess", dependencies: ["SwarmBase", "Scenario", "ScenarioRun", "Store", "Transport", "Exchange", "Gossip", "LM", "Train", "Tensor", "Tokenizer", "Consensus"], swiftSettings: strict),
         .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "ScenarioRun", "ScenarioProcess", "Report", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
 

@@ -10,9 +10,6 @@ import SwarmBase
 enum NodeArguments {
     /// Why a scenario's settings cannot be given to a node process (nil: they can).
     static func problem(_ scenario: Scenario) -> (field: String, reason: String)? {
-        if case .edges = scenario.topology {
-            return ("topology", "an explicit edge list is not available in the process backend yet (nodes take ring, full or regular-K)")
-        }
         if scenario.seed > UInt64(Int.max) - UInt64(scenario.totalNodes + 1) {
             return ("seed", "\(scenario.seed) is too large for a node's --swarm-seed (at most \(Int.max - scenario.totalNodes - 1))")
         }
@@ -26,12 +23,12 @@ enum NodeArguments {
     /// starts the swarm); `waitFor`: members to see before the first round.
     static func make(_ scenario: Scenario, workspace: SwarmWorkspace, index: Int, joinThrough: [String], waitFor: Int,
                      options: ProcessOptions) -> [String] {
-        let topology: String
+        let neighbours: [String]
         switch scenario.topology {
-        case .rule(.ring): topology = "ring"
-        case .rule(.full): topology = "full"
-        case let .rule(.regular(k)): topology = "regular-\(k)"
-        case .edges: topology = "ring"  // refused by `problem` before any node starts
+        case .rule(.ring): neighbours = ["--topology", "ring"]
+        case .rule(.full): neighbours = ["--topology", "full"]
+        case let .rule(.regular(k)): neighbours = ["--topology", "regular-\(k)"]
+        case .edges: neighbours = ["--edges", workspace.edgesPath]
         }
         let threads = scenario.training.threads ?? options.threadsPerNode
         var arguments = [
@@ -44,7 +41,7 @@ enum NodeArguments {
             "--rank", String(scenario.lora.rank), "--alpha", "\(scenario.lora.alpha)",
             "--targets", scenario.lora.targets.joined(separator: ","),
             "--mode", scenario.gossip.mode.name, "--wire-dtype", scenario.gossip.wireDType.description,
-            "--topology", topology, "--deadline-ms", String(scenario.gossip.deadlineMilliseconds),
+            "--deadline-ms", String(scenario.gossip.deadlineMilliseconds),
             "--threads", String(threads), "--swarm-seed", String(scenario.seed),
             "--data-seed", String(scenario.seed + UInt64(index + 1)),
             "--wait-for", String(waitFor), "--probe-period-ms", String(options.probePeriodMilliseconds),
@@ -53,6 +50,7 @@ enum NodeArguments {
             // `auto` would choose: the backends give the same adapters.
             "--precision", "fp32",
         ]
+        arguments += neighbours
         for address in joinThrough { arguments += ["--join", address] }
         arguments += links(scenario.network, from: index, seed: scenario.seed, address: workspace.address)
         if scenario.events.contains(where: \.kind.needsFaultControl) {

@@ -55,6 +55,7 @@ public enum ProcessBackend {
         let ports = options.namespaces ? Array(repeating: options.basePort ?? 7000, count: n)
                                        : try LoopbackPorts.ports(count: n, host: options.host, base: options.basePort)
         let workspace = try SwarmWorkspace.create(directory: directory, data: data, hosts: hosts, ports: ports)
+        try workspace.writeEdges(scenario.topology)
         let swarm: ProcessSwarm
         if options.namespaces {
             // Caught from before the namespaces exist until they are gone: every way out removes them.

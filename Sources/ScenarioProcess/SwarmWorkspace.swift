@@ -1,4 +1,5 @@
 import Foundation
+import Gossip
 import Scenario
 import SwarmBase
 import Transport
@@ -29,6 +30,19 @@ struct SwarmWorkspace {
     /// Node I's fault control file (`--fault-control`): the links a partition cuts, and whether
     /// the node is hostile.
     func faultControlPath(_ i: Int) -> String { nodeDirectory(i) + "/faults" }
+    /// An explicit topology's edges by node id, what every node's `--edges` reads.
+    var edgesPath: String { directory + "/edges.txt" }
+
+    /// Writes an explicit topology's edges (node indices become the nodes' ids) to `edgesPath`;
+    /// nothing for a rule topology.
+    func writeEdges(_ topology: TopologySpec) throws(ProcessRunError) {
+        guard case .edges(let list) = topology else { return }
+        let edges = Set(list.compactMap { NeighbourEdge(nodeIDs[$0.a], nodeIDs[$0.b]) })
+        let text = "# the scenario's explicit topology: node-A node-B by certificate id, one edge per line\n" + EdgeListFile.render(edges)
+        do { try FileIO.writeAtomically(Array(text.utf8), to: edgesPath) } catch {
+            throw .setup(what: edgesPath, reason: error.description)
+        }
+    }
     func name(_ i: Int) -> String { "node-\(i)" }
     func address(_ i: Int) -> String { "\(hosts[i]):\(ports[i])" }
 

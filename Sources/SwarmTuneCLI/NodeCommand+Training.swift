@@ -12,7 +12,9 @@ import Transport
 extension NodeCommand {
     /// The node configuration for the training options.
     /// `precision`: the arithmetic `t.precision` resolved to (auto measures it at start).
-    func configuration(_ t: Training, seeds: [PeerAddress], precision: Precision = .fp32) -> NodeConfiguration {
+    /// `edges`: the explicit graph read from `--edges` (nil: `t.topology`).
+    func configuration(_ t: Training, seeds: [PeerAddress], precision: Precision = .fp32,
+                       edges: Set<NeighbourEdge>? = nil) -> NodeConfiguration {
         var c = NodeConfiguration(swarmID: swarmID, stateDirectory: stateDirectory, listen: listen)
         c.advertise = advertise
         c.seeds = seeds
@@ -33,13 +35,29 @@ extension NodeCommand {
         }
         c.gossip.mode = t.mode
         c.wireDType = t.wireDType
-        c.gossip.neighbours = .topology(t.topology)
+        c.gossip.neighbours = edges.map(NeighbourRule.explicit) ?? .topology(t.topology)
         c.acceptance = FactorAcceptance(maxNormRatio: t.maxNormRatio, normFloor: 1)
         c.keepCheckpoints = t.keepCheckpoints
         c.waitForMembers = t.waitFor
         c.membershipPeriod = .milliseconds(probePeriodMilliseconds)
         c.linkEmulation = linkEmulation
         return c
+    }
+
+    /// The `--edges` file's graph; refused when unreadable, malformed, or when it gives this node
+    /// no edge (it would never mix with anyone).
+    static func edges(_ file: String, node: NodeID) throws(CLIError) -> Set<NeighbourEdge> {
+        let bytes: [UInt8]
+        do { bytes = try FileIO.readAll(file, limit: 64 << 20) } catch { throw .failure("--edges \(file): \(error)") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .failure("--edges \(file): not UTF-8 text (expected two node ids per line)")
+        }
+        let edges: Set<NeighbourEdge>
+        do { edges = try EdgeListFile.parse(text, file: file) } catch { throw .failure(error.description) }
+        guard edges.contains(where: { $0.other(than: node) != nil }) else {
+            throw .failure("\(file): no edge has this node (\(node.hex)) at either end, so it would never mix with anyone")
+        }
+        return edges
     }
 
     /// Loads the core, the private data and the identity, runs rounds until done or a stop signal.
@@ -53,6 +71,7 @@ extension NodeCommand {
         }
         let seeds: [PeerAddress]
         do { seeds = try self.seeds() } catch { throw .failure("\(error)") }
+        let edges = try t.edgesFile.map { file throws(CLIError) in try Self.edges(file, node: identity.nodeID) }
         let pool = ComputePool(threads: t.threads)
         let (precision, note) = t.precision.resolve()
         Self.log(note)
@@ -62,7 +81,7 @@ extension NodeCommand {
         let padID = core.tokenizer.padID ?? core.tokenizer.eosID ?? 0
         let runtime: NodeRuntime
         do {
-            var configuration = configuration(t, seeds: seeds, precision: precision)
+            var configuration = configuration(t, seeds: seeds, precision: precision, edges: edges)
             configuration.linkEmulation = faults.links
             if let hostile {
                 hostile.behaviour = faults.hostile

@@ -84,6 +84,7 @@ struct NodeCommand: Command {
                                      default: "ring", allowed: "ring, full or regular-K (K even)") { text in
             Topology(name: text) == nil ? .failure(ValueProblem("must be ring, full or regular-K (K even), got '\(text)'")) : .success(text)
         }
+        let edges = Option.text("--edges", "FILE", help: "a fixed gossip graph instead of --topology: two node ids (hex) per line, one edge each; every node of the swarm reads the same file")
         let rank = Option.integer("--rank", help: "LoRA rank (every node of a swarm uses the same)", default: 8, range: 1...512)
         let loraAlpha = Option.number("--alpha", help: "LoRA alpha", default: 16, range: 0.001...100_000)
         let targets = Option.loraTargets(help: "the adapted projections")
@@ -130,6 +131,8 @@ struct NodeCommand: Command {
         let mode: AveragingMode
         let wireDType: TensorDType
         let topology: Topology
+        /// `--edges FILE`: the explicit graph that replaces `topology`.
+        let edgesFile: String?
         let lora: LoRAConfig
         let learningRate: Double
         let batch: Int
@@ -171,6 +174,13 @@ struct NodeCommand: Command {
         let adaptive = try Self.adaptiveBounds(on: p.flag(d.adaptiveDeadline), deadline: deadline,
                                                minimum: try p.optional(d.deadlineMin), maximum: try p.optional(d.deadlineMax))
         let mode = try p.value(d.mode), wireDType = try p.value(d.wireDType), topologyName = try p.value(d.topology)
+        let edgesFile = try p.optional(d.edges)
+        if edgesFile != nil && p.wasGiven(d.topology) {
+            throw .usage(command: Self.name, message: "give either --topology or --edges FILE, not both")
+        }
+        if edgesFile != nil && !p.wasGiven(d.data) {
+            throw .usage(command: Self.name, message: "--edges sets a training node's gossip neighbours: add --data FILE.jsonl")
+        }
         let rank = try p.value(d.rank), alpha = try p.value(d.loraAlpha), targets = try p.value(d.targets)
         let lr = try p.value(d.lr), batch = try p.value(d.batch), seqLen = try p.value(d.seqLen)
         let precision = try p.value(d.precision), threads = try p.optional(d.threads)
@@ -179,7 +189,7 @@ struct NodeCommand: Command {
         training = dataPath.map {
             Training(dataPath: $0, rounds: rounds, localSteps: localSteps, deadlineMilliseconds: deadline,
                      adaptiveDeadlineMilliseconds: adaptive, mode: mode,
-                     wireDType: wireDType, topology: Topology(name: topologyName)!,
+                     wireDType: wireDType, topology: Topology(name: topologyName)!, edgesFile: edgesFile,
                      lora: LoRAConfig(rank: rank, alpha: Float(alpha), targets: targets),
                      learningRate: lr, batch: batch, seqLen: seqLen, precision: precision, threads: threads,
                      swarmSeed: swarmSeed, initSeed: initSeed, dataSeed: dataSeed, waitFor: waitFor, maxNormRatio: maxNormRatio,

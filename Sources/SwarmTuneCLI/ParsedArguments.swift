@@ -91,6 +91,9 @@ struct ParsedArguments {
         return out
     }
 
+    /// Whether the option was on the command line (not only its default).
+    func wasGiven<V>(_ option: Option<V>) -> Bool { given[option.spec.name] != nil }
+
     mutating func flag(_ flag: Flag) -> Bool {
         mark(flag.spec)
         return flagsGiven.contains(flag.spec.name)

@@ -56,4 +56,38 @@ import Testing
         #expect(c.gossip.adaptiveDeadline == AdaptiveDeadline(minimum: .milliseconds(3000), maximum: .milliseconds(8000)))
         #expect(c.wireDType == .bf16 && c.gossip.mode == .product)
     }
+
+    @Test("--edges and --topology together, or --edges without --data, are usage errors")
+    func edgesConflicts() {
+        #expect {
+            _ = try NodeCommand.parse(base + ["--topology", "full", "--edges", "e.txt"])
+        } throws: { "\($0)" == "\(CLIError.usage(command: "node", message: "give either --topology or --edges FILE, not both"))" }
+        let membershipOnly = Array(base.dropLast(2))
+        #expect {
+            _ = try NodeCommand.parse(membershipOnly + ["--edges", "e.txt"])
+        } throws: { "\($0)" == "\(CLIError.usage(command: "node", message: "--edges sets a training node's gossip neighbours: add --data FILE.jsonl"))" }
+    }
+
+    @Test("--edges makes the node's neighbour rule the file's graph; a file without this node, or unreadable, is refused naming it")
+    func edgesFile() throws {
+        let dir = TemporaryDirectory("node-edges")
+        let me = NodeID(digest: Digest32(unchecked: [UInt8](repeating: 1, count: 32)))
+        let other = NodeID(digest: Digest32(unchecked: [UInt8](repeating: 2, count: 32)))
+        let third = NodeID(digest: Digest32(unchecked: [UInt8](repeating: 3, count: 32)))
+        let path = dir.file("edges.txt")
+        try Data("\(me.hex) \(other.hex)\n".utf8).write(to: URL(fileURLWithPath: path))
+        let options = try NodeCommand.parse(base + ["--edges", path])
+        let edges = try NodeCommand.edges(path, node: me)
+        let c = options.configuration(try #require(options.training), seeds: [], edges: edges)
+        #expect(c.gossip.neighbours == .explicit([NeighbourEdge(me, other)!]))
+        #expect(c.gossip.neighbours.neighbours(of: me, alive: [me, other, third]) == [other])
+        #expect {
+            _ = try NodeCommand.edges(path, node: third)
+        } throws: { "\($0)" == "\(CLIError.failure("\(path): no edge has this node (\(third.hex)) at either end, so it would never mix with anyone"))" }
+        #expect {
+            _ = try NodeCommand.edges(dir.file("missing.txt"), node: me)
+        } throws: { error in
+            "\(error)".contains("--edges \(dir.file("missing.txt"))")
+        }
+    }
 }

@@ -190,14 +190,37 @@ struct ProcessBackendTests {
         #expect(log.contains("hostile: nan"))
     }
 
+    @Test("an explicit edge list reaches every node (each mixes exactly its listed neighbours) and gives the inproc backend's adapters bit for bit")
+    func explicitEdgesEqualInproc() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        var s = try scenario()
+        // A path 0-1-2-3 with the chord 0-2: degrees 2, 2, 3, 1.
+        s.topology = .edges([.init(0, 1), .init(1, 2), .init(2, 3), .init(0, 2)])
+        let model = try LlamaModel(path: core)
+        let tokenizer = try CoreTokenizer(metadata: model.file.metadata, path: core)
+        var inprocOptions = InprocOptions()
+        inprocOptions.threads = 2
+        let inproc = try InprocBackend.run(s, file: "test.json", model: model, core: tokenizer, options: inprocOptions)
+        let processes = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        for round in processes.summary.rounds {
+            #expect(round.nodes.map(\.mixed) == [2, 2, 3, 1], "round \(round.round)")
+        }
+        #expect(processes.summary.edges == [[1, 2], [0, 2], [0, 1, 3], [2]])
+        for i in 0..<4 {
+            let a = try #require(inproc.nodeAdapters[i]), b = try #require(processes.nodeAdapters[i])
+            let same = (0..<a.count).allSatisfy { a.values[$0].bitPattern == b.values[$0].bitPattern }
+            #expect(same, "node \(i): the process run's adapter differs from inproc's (squared distance \(squaredDistance(a, b)))")
+        }
+    }
+
     @Test("a scenario the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
     func unsupportedScenarioIsRefused() throws {
         var s = try scenario()
-        s.topology = .edges([.init(0, 1), .init(1, 2), .init(2, 3)])
+        s.seed = UInt64.max
         #expect {
             _ = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
         } throws: { error in
-            "\(error)".hasPrefix("test.json: topology: an explicit edge list is not available in the process backend")
+            "\(error)".hasPrefix("test.json: seed: \(UInt64.max) is too large for a node's --swarm-seed")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("run")))
     }
