@@ -38,24 +38,29 @@ struct ProcessBackendTests {
         return o
     }
 
-    @Test("with no faults, node processes end with bit-identical adapters to the inproc backend's nodes")
-    func processNodesEqualInprocNodes() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
-        let s = try scenario()
+    /// `s` on inproc (2 threads) and as node processes; every node's final adapter must be the same
+    /// bit for bit (checked here).
+    func bothBackends(_ s: Scenario) throws -> (inproc: InprocResult, processes: InprocResult) {
         let model = try LlamaModel(path: core)
         let tokenizer = try CoreTokenizer(metadata: model.file.metadata, path: core)
         var inprocOptions = InprocOptions()
         inprocOptions.threads = 2
         let inproc = try InprocBackend.run(s, file: "test.json", model: model, core: tokenizer, options: inprocOptions)
         let processes = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
-
-        #expect(processes.summary.backend == "process")
-        #expect(processes.nodeAdapters.keys.sorted() == [0, 1, 2, 3])
-        for i in 0..<4 {
+        #expect(processes.nodeAdapters.keys.sorted() == Array(0..<s.totalNodes))
+        for i in 0..<s.totalNodes {
             let a = try #require(inproc.nodeAdapters[i]), b = try #require(processes.nodeAdapters[i])
             let same = (0..<a.count).allSatisfy { a.values[$0].bitPattern == b.values[$0].bitPattern }
             #expect(same, "node \(i): the process run's adapter differs from inproc's (squared distance \(squaredDistance(a, b)))")
         }
+        return (inproc, processes)
+    }
+
+    @Test("with no faults, node processes end with bit-identical adapters to the inproc backend's nodes")
+    func processNodesEqualInprocNodes() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
+        let (inproc, processes) = try bothBackends(scenario())
+        #expect(processes.summary.backend == "process")
         #expect(processes.summary.rounds.map(\.round) == [1, 2, 3])
         // The same adapters, summed in another order (inproc adds nodes as they complete a round in
         // virtual time, the collector by index): equal to rounding.
@@ -196,21 +201,11 @@ struct ProcessBackendTests {
         var s = try scenario()
         // A path 0-1-2-3 with the chord 0-2: degrees 2, 2, 3, 1.
         s.topology = .edges([.init(0, 1), .init(1, 2), .init(2, 3), .init(0, 2)])
-        let model = try LlamaModel(path: core)
-        let tokenizer = try CoreTokenizer(metadata: model.file.metadata, path: core)
-        var inprocOptions = InprocOptions()
-        inprocOptions.threads = 2
-        let inproc = try InprocBackend.run(s, file: "test.json", model: model, core: tokenizer, options: inprocOptions)
-        let processes = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
+        let processes = try bothBackends(s).processes
         for round in processes.summary.rounds {
             #expect(round.nodes.map(\.mixed) == [2, 2, 3, 1], "round \(round.round)")
         }
         #expect(processes.summary.edges == [[1, 2], [0, 2], [0, 1, 3], [2]])
-        for i in 0..<4 {
-            let a = try #require(inproc.nodeAdapters[i]), b = try #require(processes.nodeAdapters[i])
-            let same = (0..<a.count).allSatisfy { a.values[$0].bitPattern == b.values[$0].bitPattern }
-            #expect(same, "node \(i): the process run's adapter differs from inproc's (squared distance \(squaredDistance(a, b)))")
-        }
     }
 
     @Test("a scenario the process backend cannot carry out is refused with the file and its JSON path, before any node starts")
