@@ -19,7 +19,9 @@ extension Scenario {
                                              "batch": .integer(self.training.batch), "seq-len": .integer(self.training.seqLen)]
         if let threads = self.training.threads { training["threads"] = .integer(threads) }
         top["training"] = .object(training)
-        top["eval"] = .object(eval.every.map { ["every": .integer($0)] } ?? [:])
+        var evalObject: [String: JSONValue] = ["nodes": .bool(eval.nodes)]
+        if let every = eval.every { evalObject["every"] = .integer(every) }
+        top["eval"] = .object(evalObject)
         return .object(top)
     }
 }

@@ -171,7 +171,8 @@ extension EvalSchedule {
         if let every, every > context.rounds {
             throw f.error("every", "\(every) is past training.rounds (\(context.rounds)); the last round is always evaluated")
         }
+        let nodes = try f.bool("nodes") ?? false
         try f.finish()
-        return EvalSchedule(every: every)
+        return EvalSchedule(every: every, nodes: nodes)
     }
 }

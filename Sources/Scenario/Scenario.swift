@@ -290,8 +290,14 @@ public struct Baselines: Sendable, Equatable {
 public struct EvalSchedule: Sendable, Equatable {
     /// Every this many rounds; nil: only after the last round. The last round is always evaluated.
     public var every: Int?
+    /// Also measure each live node's own adapter at every eval (`RunSummary.Eval.byNode`): one
+    /// more evaluation per node, so off by default.
+    public var nodes: Bool
 
-    public init(every: Int?) { self.every = every }
+    public init(every: Int?, nodes: Bool = false) {
+        self.every = every
+        self.nodes = nodes
+    }
 
     /// Whether the test set is evaluated after `round` of a run of `lastRound` rounds.
     public func evaluates(round: Int, lastRound: Int) -> Bool {

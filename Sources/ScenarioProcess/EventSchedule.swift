@@ -18,7 +18,9 @@ package struct EventSchedule {
         case partition(groups: [[Int]])
         case heal
         case join(node: Int)
-        case hostile(node: Int, behaviour: ScenarioEvent.HostileBehaviour)
+        /// From round `fromRound` on: the event's round, or the round after the last completed one
+        /// for an event timed in seconds (a node still finishing an earlier round sends it honest).
+        case hostile(node: Int, behaviour: ScenarioEvent.HostileBehaviour, fromRound: Int)
     }
 
     /// A directive and the scenario event it carries out (nil: the end of a pause).
@@ -54,13 +56,13 @@ package struct EventSchedule {
             case .round(let r): guard highestCompleted >= r - 1 else { return out + endedPauses(highestCompleted, seconds) }
             case .seconds(let s): guard seconds >= s else { return out + endedPauses(highestCompleted, seconds) }
             }
-            out.append(Due(event: next, directive: directive(event.kind, highestCompleted: highestCompleted, seconds: seconds)))
+            out.append(Due(event: next, directive: directive(event.kind, when: event.when, highestCompleted: highestCompleted, seconds: seconds)))
             next += 1
         }
         return out + endedPauses(highestCompleted, seconds)
     }
 
-    private mutating func directive(_ kind: ScenarioEvent.Kind, highestCompleted: Int, seconds: Double) -> Directive {
+    private mutating func directive(_ kind: ScenarioEvent.Kind, when: ScenarioEvent.When, highestCompleted: Int, seconds: Double) -> Directive {
         switch kind {
         case .kill(let i): return .kill(node: i)
         case .restart(let i): return .restart(node: i)
@@ -75,7 +77,13 @@ package struct EventSchedule {
         case .join:
             nextJoin += 1
             return .join(node: nextJoin - 1)
-        case let .hostile(i, behaviour): return .hostile(node: i, behaviour: behaviour)
+        case let .hostile(i, behaviour):
+            let from: Int
+            switch when {
+            case .round(let r): from = r
+            case .seconds: from = highestCompleted + 1
+            }
+            return .hostile(node: i, behaviour: behaviour, fromRound: from)
         }
     }
 

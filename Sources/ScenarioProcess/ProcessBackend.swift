@@ -78,7 +78,7 @@ public enum ProcessBackend {
         var records: [Int: RunCollector.NodeRecords] = [:]
         for i in 0..<scenario.totalNodes where swarm.state[i] != .notStarted { records[i] = try collector.open(i) }
         var summary = setup.summary(backend: "process", coreHash: model.computeCoreHash().hex)
-        var ledger = RoundLedger(exchanged: exchanged, layout: setup.initial)
+        var ledger = RoundLedger(exchanged: exchanged, layout: setup.initial, keepNodeVectors: scenario.eval.nodes)
         var lastEval: (vector: [Float], eval: RunSummary.Eval)?
         for round in 1...max(1, scenario.training.rounds) {
             for i in records.keys.sorted() {
@@ -93,13 +93,12 @@ public enum ProcessBackend {
                                               productGap: sums.productGap,
                                               bytes: sums.nodes.reduce(0) { $0 + $1.bytesSent },
                                               nodes: sums.nodes.sorted { $0.node < $1.node })
-                if let mean = sums.mean, scenario.eval.evaluates(round: r, lastRound: scenario.training.rounds) {
-                    progress(InprocProgress(phase: "eval", done: r, total: scenario.training.rounds, virtualSeconds: 0,
-                                            detail: "the consensus adapter after round \(r)"))
+                if scenario.eval.evaluates(round: r, lastRound: scenario.training.rounds) {
                     do {
-                        let e = try evaluator.run(setup.adapter(exchanged, mean), what: "the consensus adapter after round \(r)")
-                        record.eval = RunSummary.Eval(consensus: e.rate, consensusByDomain: e.byDomain)
-                        lastEval = (mean, record.eval!)
+                        if let done = try evaluator.evaluate(round: r, sums: sums, setup: setup, exchanged: exchanged, progress: progress) {
+                            record.eval = done.eval
+                            lastEval = (done.mean, done.eval)
+                        }
                     } catch { throw .scenario(error) }
                 }
                 summary.rounds.append(record)

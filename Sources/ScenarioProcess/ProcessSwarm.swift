@@ -33,7 +33,7 @@ final class ProcessSwarm {
     private var schedule: EventSchedule
     /// The partition in force (nil: none) and the hostile nodes: what the fault control files say.
     private var partition: [[Int]]?
-    private var hostile: [Int: ScenarioEvent.HostileBehaviour] = [:]
+    private var hostile: [Int: (behaviour: ScenarioEvent.HostileBehaviour, fromRound: Int)] = [:]
     private var started = Date()
 
     init(scenario: Scenario, file: String, workspace: SwarmWorkspace, options: ProcessOptions, network: NetnsNetwork? = nil) {
@@ -171,10 +171,10 @@ final class ProcessSwarm {
             partition = nil
             try writeFaultControl()
             mark("heal", nil, "every link restored")
-        case let .hostile(i, behaviour):
-            hostile[i] = behaviour
+        case let .hostile(i, behaviour, fromRound):
+            hostile[i] = (behaviour, fromRound)
             try writeFaultControl()
-            mark("hostile", i, "node \(i) turns hostile: \(behaviour.rawValue) (its fault control file and SIGHUP)")
+            mark("hostile", i, "node \(i) turns hostile from round \(fromRound): \(behaviour.rawValue) (its fault control file and SIGHUP)")
         }
     }
 
@@ -190,7 +190,7 @@ final class ProcessSwarm {
             if partition != nil {
                 for j in 0..<scenario.totalNodes where j != i && group[j] != group[i] { lines += workspace.address(j) + "=loss:1\n" }
             }
-            if let behaviour = hostile[i] { lines += "hostile \(behaviour.rawValue)\n" }
+            if let turn = hostile[i] { lines += "hostile \(turn.behaviour.rawValue) from-round \(turn.fromRound)\n" }
             do { try FileIO.writeAtomically(Array(lines.utf8), to: workspace.faultControlPath(i)) } catch {
                 throw .setup(what: workspace.faultControlPath(i), reason: error.description)
             }

@@ -11,8 +11,6 @@ public struct InprocOptions: Sendable {
     /// trainer on one thread); nil: one per CPU. Also the threads of evaluation and of the
     /// centralized baseline. The outcome does not depend on it.
     public var threads: Int?
-    /// Measures each live node's own adapter on the test set at every eval (`Eval.byNode`); costly.
-    public var evalEachNode = false
     /// Keeps every node's exchanged vector after each completed round (`InprocResult.trace`): for
     /// tests and small models only.
     public var keepTrace = false

@@ -79,11 +79,11 @@ public enum InprocBackend {
         var roundWall: [Double] = []
         var lastWall = Date()
         let swarm = InprocSwarm(scenario: scenario, options: options, nodes: nodes, exchanged: exchanged, layout: setup.initial,
-                                evaluate: { round, mean throws(InprocError) in
-            let r = try evaluator.run(setup.adapter(exchanged, mean), what: "the consensus adapter after round \(round)")
-            let eval = RunSummary.Eval(consensus: r.rate, consensusByDomain: r.byDomain)
-            lastEval = (mean, eval)
-            return eval
+                                evaluate: { round, sums throws(InprocError) in
+            guard let done = try evaluator.evaluate(round: round, sums: sums, setup: setup, exchanged: exchanged,
+                                                    progress: { _ in }) else { return nil }
+            lastEval = (done.mean, done.eval)
+            return done.eval
         }, progress: { p in
             roundWall.append(Date().timeIntervalSince(lastWall))
             lastWall = Date()

@@ -46,8 +46,8 @@ final class InprocSwarm {
     /// The highest round any node has started: round-timed events fire when it reaches theirs.
     var highestStarted: UInt64 = 0
     var failure: InprocError?
-    /// Called when rounds close: evaluates the consensus vector (the CLI's progress line is fed too).
-    let evaluate: (_ round: Int, _ mean: [Float]) throws(InprocError) -> RunSummary.Eval
+    /// Called when an eval round closes: its figures on the test set (nil when no node completed it).
+    let evaluate: (_ round: Int, _ sums: RoundLedger.Sums) throws(InprocError) -> RunSummary.Eval?
     let progress: (InprocProgress) -> Void
 
     var stepNanoseconds: UInt64 { UInt64((options.stepMilliseconds * 1e6).rounded()) }
@@ -55,7 +55,7 @@ final class InprocSwarm {
     var bytesPerValue: Int { scenario.gossip.wireDType == .bf16 ? 2 : 4 }
 
     init(scenario: Scenario, options: InprocOptions, nodes: [InprocNode], exchanged: ExchangedFactors, layout: LoRAParameters,
-         evaluate: @escaping (_ round: Int, _ mean: [Float]) throws(InprocError) -> RunSummary.Eval,
+         evaluate: @escaping (_ round: Int, _ sums: RoundLedger.Sums) throws(InprocError) -> RunSummary.Eval?,
          progress: @escaping (InprocProgress) -> Void) {
         self.scenario = scenario
         self.options = options
@@ -73,7 +73,7 @@ final class InprocSwarm {
         s.mode = scenario.gossip.mode
         settings = s
         network = VirtualNetwork(spec: scenario.network, seed: scenario.seed)
-        ledger = RoundLedger(exchanged: exchanged, layout: layout)
+        ledger = RoundLedger(exchanged: exchanged, layout: layout, keepNodeVectors: scenario.eval.nodes)
     }
 
     // MARK: The run
@@ -334,7 +334,7 @@ final class InprocSwarm {
                                           bytes: sums.nodes.reduce(0) { $0 + $1.bytesSent },
                                           nodes: sums.nodes.sorted { $0.node < $1.node })
             record.consensusDistanceBeforeMix = sums.distanceBefore
-            if let mean = sums.mean, isEvalRound(round) { record.eval = try evaluate(round, mean) }
+            if isEvalRound(round) { record.eval = try evaluate(round, sums) }
             rounds[round] = record
             progress(InprocProgress(phase: "swarm", done: round, total: scenario.training.rounds,
                                     virtualSeconds: Double(now) / 1e9,

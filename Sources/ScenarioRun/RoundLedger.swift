@@ -18,13 +18,16 @@ package struct RoundLedger {
         var beforeCount = 0
         /// The relative product gaps of the nodes that mixed a neighbour this round.
         var gaps: [Double] = []
-        /// `product` mode: the schema and layout that measure agreement, and the vectors kept.
+        /// `product` mode: the schema and layout that measure agreement.
         let product: ProductSpace?
+        /// The vectors after the mix, in `nodes` order, when kept (`product` mode, per-node eval).
         var afterVectors: [[Float]] = []
         var beforeVectors: [[Float]] = []
+        let keepVectors: Bool
 
-        init(count: Int, product: ProductSpace?) {
+        init(count: Int, product: ProductSpace?, keepVectors: Bool) {
             self.product = product
+            self.keepVectors = keepVectors || product != nil
             after = [Double](repeating: 0, count: product == nil ? count : 0)
             before = [Double](repeating: 0, count: product == nil ? count : 0)
         }
@@ -38,17 +41,21 @@ package struct RoundLedger {
 
     let count: Int
     let product: ProductSpace?
+    /// Whether each node's vector after the mix is kept for the round's eval (`Sums.nodeVectors`).
+    let keepNodeVectors: Bool
     private(set) var open: [Int: Sums] = [:]
 
     /// A ledger for vectors of `exchanged`'s schema; `layout` is the adapter they belong to.
-    package init(exchanged: ExchangedFactors, layout: LoRAParameters) {
+    /// `keepNodeVectors`: keep every node's vector after the mix (per-node eval).
+    package init(exchanged: ExchangedFactors, layout: LoRAParameters, keepNodeVectors: Bool = false) {
         count = exchanged.count
         product = exchanged.mode == .product ? ProductSpace(exchanged: exchanged, layout: layout) : nil
+        self.keepNodeVectors = keepNodeVectors
     }
 
     /// A node's exchanged vector when it sent its factors for `round` (after its local steps).
     mutating func sent(round: Int, vector: [Float]) {
-        var s = open[round] ?? Sums(count: count, product: product)
+        var s = open[round] ?? Sums(count: count, product: product, keepVectors: keepNodeVectors)
         if product != nil {
             s.beforeVectors.append(vector)
         } else {
@@ -61,14 +68,11 @@ package struct RoundLedger {
     /// A node completed `round`: its figures, its vector after the mix and its mix's relative
     /// product gap (nil when it mixed no neighbour).
     package mutating func completed(round: Int, node: RunSummary.NodeRound, vector: [Float], productGap: Double?) {
-        var s = open[round] ?? Sums(count: count, product: product)
+        var s = open[round] ?? Sums(count: count, product: product, keepVectors: keepNodeVectors)
         s.nodes.append(node)
         if let productGap { s.gaps.append(productGap) }
-        if product != nil {
-            s.afterVectors.append(vector)
-        } else {
-            s.afterSquares += Self.add(vector, to: &s.after)
-        }
+        if s.keepVectors { s.afterVectors.append(vector) }
+        if product == nil { s.afterSquares += Self.add(vector, to: &s.after) }
         open[round] = s
     }
 
@@ -105,6 +109,11 @@ extension RoundLedger.Sums {
     package var distanceAfter: Double? {
         if let product { return product.exchanged.consensusDistance(of: afterVectors, parameters: product.layout) }
         return Self.distance(sum: after, squares: afterSquares, n: nodes.count)
+    }
+
+    /// Each completed node's vector after the mix, by node index (empty unless kept).
+    package var nodeVectors: [(node: Int, vector: [Float])] {
+        zip(nodes, afterVectors).map { ($0.node, $1) }.sorted { $0.node < $1.node }
     }
 
     /// The mean over the nodes that mixed of their relative product gaps (`ProductGap.relative`:

@@ -84,7 +84,7 @@ extension NodeCommand {
             var configuration = configuration(t, seeds: seeds, precision: precision, edges: edges)
             configuration.linkEmulation = faults.links
             if let hostile {
-                hostile.behaviour = faults.hostile
+                hostile.turn(faults.hostile, fromRound: faults.hostileFromRound)
                 configuration.rewriteOutgoingFactors = { hostile.rewrite($0) }
             }
             runtime = try NodeRuntime(configuration: configuration, identity: identity, model: model,
@@ -107,7 +107,7 @@ extension NodeCommand {
         if let reload {
             watchFaultControl(reload) { faults in
                 runtime.setLinkEmulation(faults.links)
-                hostile?.behaviour = faults.hostile
+                hostile?.turn(faults.hostile, fromRound: faults.hostileFromRound)
             }
         }
         let outcome: NodeOutcome

@@ -117,7 +117,7 @@ struct NodeCommand: Command {
             LinkArgument.parse(text).mapError { ValueProblem($0.description) }
         }
         let linkSeed = Option.integer("--link-seed", help: "the seed of the link emulator's loss and jitter draws", default: 1, range: 0...Int.max)
-        let faultControl = Option.text("--fault-control", "FILE", help: "fault injection, read at start and again on SIGHUP: HOST:PORT=SPEC lines over the link options (loss:1 cuts a link), and 'hostile BEHAVIOUR' (nan, huge-norm, wrong-shape, forged-sender, replay): send crafted factors in place of this node's")
+        let faultControl = Option.text("--fault-control", "FILE", help: "fault injection, read at start and again on SIGHUP: HOST:PORT=SPEC lines over the link options (loss:1 cuts a link), and 'hostile BEHAVIOUR [from-round N]' (nan, huge-norm, wrong-shape, forged-sender, replay): send crafted factors in place of this node's (from round N on)")
     }
 
     /// The training half of the options (present with --data).
@@ -324,12 +324,14 @@ struct NodeCommand: Command {
     struct FaultControl: Sendable {
         /// The link emulation in force: the --link options, and over them the file's link lines.
         var links: LinkEmulation?
-        /// The file's `hostile BEHAVIOUR` line (nil: honest).
+        /// The file's `hostile BEHAVIOUR [from-round N]` line (nil: honest).
         var hostile: HostileBehaviour?
+        /// The first round whose frames the behaviour rewrites (0: every round).
+        var hostileFromRound: UInt64 = 0
     }
 
     /// Reads the --fault-control file: `HOST:PORT=SPEC` lines over the --link options and at most
-    /// one `hostile BEHAVIOUR` line; blank lines and `#` comments skipped; a missing file holds
+    /// one `hostile BEHAVIOUR [from-round N]` line; blank lines and `#` comments skipped; a missing file holds
     /// nothing. Errors name the file and line.
     func faultControlNow() throws(CLIError) -> FaultControl {
         guard let path = faultControl, var emulation = linkEmulation else { return FaultControl(links: linkEmulation) }
@@ -339,17 +341,20 @@ struct NodeCommand: Command {
             throw .failure("--fault-control \(path): \(error.localizedDescription)")
         }
         var hostile: HostileBehaviour?
+        var fromRound: UInt64 = 0
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             if line.hasPrefix("hostile") {
                 let words = line.split(separator: " ", omittingEmptySubsequences: true)
                 let names = HostileBehaviour.allCases.map(\.rawValue).joined(separator: ", ")
-                guard words.count == 2, words[0] == "hostile", let b = HostileBehaviour(rawValue: String(words[1])) else {
-                    throw .failure("--fault-control \(path):\(n + 1): expected 'hostile BEHAVIOUR' with BEHAVIOUR one of \(names), found '\(line)'")
+                let from = words.count == 4 && words[2] == "from-round" ? UInt64(words[3]) : nil
+                guard words.count == 2 || from != nil, words[0] == "hostile", let b = HostileBehaviour(rawValue: String(words[1])) else {
+                    throw .failure("--fault-control \(path):\(n + 1): expected 'hostile BEHAVIOUR' or 'hostile BEHAVIOUR from-round N' with BEHAVIOUR one of \(names), found '\(line)'")
                 }
                 if hostile != nil { throw .failure("--fault-control \(path):\(n + 1): a second 'hostile' line (one behaviour at a time)") }
                 hostile = b
+                fromRound = from ?? 0
                 continue
             }
             do throws(LinkSpecError) {
@@ -359,7 +364,7 @@ struct NodeCommand: Command {
                 throw .failure("--fault-control \(path):\(n + 1): \(error)")
             }
         }
-        return FaultControl(links: emulation, hostile: hostile)
+        return FaultControl(links: emulation, hostile: hostile, hostileFromRound: fromRound)
     }
 
     /// On every SIGHUP, reads the --fault-control file again and hands the result to `apply`; a
@@ -373,7 +378,8 @@ struct NodeCommand: Command {
                     let faults = try command.faultControlNow()
                     apply(faults)
                     Self.log("fault control: \(faults.links?.byAddress.count ?? 0) link(s) set, "
-                             + (faults.hostile.map { "hostile: \($0.rawValue)" } ?? "honest") + " (\(command.faultControl ?? ""))")
+                             + (faults.hostile.map { "hostile: \($0.rawValue)" + (faults.hostileFromRound > 0 ? " from round \(faults.hostileFromRound)" : "") } ?? "honest")
+                             + " (\(command.faultControl ?? ""))")
                 } catch {
                     Self.log("warning: \(error); faults unchanged")
                 }

@@ -20,6 +20,14 @@ struct EventScheduleTests {
         #expect(s.finished)
     }
 
+    @Test("a hostile turn takes effect from its own round (from the next round when timed in seconds), so a late node's current frame stays honest")
+    func hostileTurnCarriesItsRound() {
+        var s = schedule([ScenarioEvent(when: .round(3), kind: .hostile(node: 0, behaviour: .nan)),
+                          ScenarioEvent(when: .seconds(60), kind: .hostile(node: 2, behaviour: .replay))])
+        #expect(s.due(highestCompleted: 2, seconds: 10).map(\.directive) == [.hostile(node: 0, behaviour: .nan, fromRound: 3)])
+        #expect(s.due(highestCompleted: 4, seconds: 60).map(\.directive) == [.hostile(node: 2, behaviour: .replay, fromRound: 5)])
+    }
+
     @Test("events fire in file order: a later event never fires before an earlier one that is not due")
     func eventsKeepFileOrder() {
         var s = schedule([ScenarioEvent(when: .seconds(50), kind: .kill(node: 0)),

@@ -38,6 +38,30 @@ import Testing
         }
     }
 
+    @Test("eval.nodes measures every node that completed an eval round, its own adapter, and no other; without it nothing per node")
+    func evalEachNode() throws {
+        let h = try InprocHarness()
+        let s = try h.ring(rounds: 4, extra: """
+            "events": [{"round": 2, "kind": "kill", "node": 1}, {"round": 4, "kind": "restart", "node": 1}],
+            "eval": {"every": 1, "nodes": true}
+            """)
+        let summary = try h.run(s).summary
+        #expect(summary.rounds.map(\.round) == [1, 2, 3, 4])
+        // Every node that completed the round: node 1 is dead in rounds 2 and 3 and, back at round 4
+        // from its round-1 checkpoint, catches up into round 4 (docs/GOSSIP.md, catch-up).
+        let measured = [1: [0, 1, 2, 3], 2: [0, 2, 3], 3: [0, 2, 3], 4: [0, 1, 2, 3]]
+        for r in summary.rounds {
+            let eval = try #require(r.eval, "round \(r.round)")
+            let byNode = try #require(eval.byNode, "round \(r.round)")
+            #expect(byNode.keys.sorted() == measured[r.round], "round \(r.round)")
+            #expect(Set(byNode.keys).isSubset(of: r.nodes.map(\.node)))
+            #expect(byNode.values.allSatisfy { (0...1).contains($0) })
+        }
+        var without = s
+        without.eval.nodes = false
+        #expect(try h.run(without).summary.rounds.allSatisfy { $0.eval != nil && $0.eval?.byNode == nil })
+    }
+
     @Test("a killed node's rounds are absent while it is dead, and it completes the run after its restart")
     func killRestart() throws {
         let h = try InprocHarness()

@@ -21,7 +21,7 @@ struct ScenarioEncodingTests {
                     {"at-seconds": 10.25, "kind": "join"},
                     {"round": 5, "kind": "partition", "groups": [[0, 1], [2, 3, 4]]}, {"round": 6, "kind": "heal"},
                     {"round": 7, "kind": "hostile", "node": 4, "behaviour": "replay"}],
-         "baselines": {"local-only": false, "centralized": true}, "eval": {"every": 5}}
+         "baselines": {"local-only": false, "centralized": true}, "eval": {"every": 5, "nodes": true}}
         """,
         #"{"nodes": 8, "topology": "regular-4", "data": {"partition": "one-domain-per-node"}}"#,
         #"{"topology": "full", "data": {"source": "jsonl", "files": ["a.jsonl"], "domain-field": "d", "partition": "dirichlet", "alpha": 2}}"#,

@@ -39,6 +39,7 @@ struct ScenarioValidationTests {
         .init(#"{"lora": {"targets": ["q", "attn"]}}"#, "scenarios/x.json: lora.targets[1]: 'attn' is not one of q, k, v, o, gate, up, down"),
         .init(#"{"lora": {"targets": ["q", "q"]}}"#, "scenarios/x.json: lora.targets[1]: 'q' is listed twice"),
         .init(#"{"name": "../up"}"#, "scenarios/x.json: name: '../up' cannot name a run directory: use letters, digits, '.', '_' and '-' (not starting with '.')"),
+        .init(#"{"eval": {"nodes": 1}}"#, "scenarios/x.json: eval.nodes: expected true or false, found a number"),
         .init(#"{"training": {"rounds": 4}, "eval": {"every": 5}}"#,
               "scenarios/x.json: eval.every: 5 is past training.rounds (4); the last round is always evaluated"),
         // Topology.

@@ -35,6 +35,17 @@ import Testing
         #expect(try Self.floats(huge.body) == [1e6 + 1, -2e6 + 1, 3e6 + 1, 0.5e6 + 1])
     }
 
+    @Test func aTurnTimedToARoundLeavesEarlierRoundsHonest() throws {
+        let sender = HostileSender(node: Self.me)
+        sender.turn(.nan, fromRound: 3)
+        let late = OutgoingFactors(round: 2, peer: Self.peer, body: try Self.body(round: 2, values: [1, 2, 3, 4]))
+        #expect(sender.rewrite(late) == [late], "a node still sending round 2 sends it honest")
+        let due = OutgoingFactors(round: 3, peer: Self.peer, body: try Self.body(round: 3, values: [1, 2, 3, 4]))
+        #expect(try Self.floats(try #require(sender.rewrite(due).first).body).allSatisfy(\.isNaN))
+        sender.turn(nil)
+        #expect(sender.rewrite(due) == [due])
+    }
+
     @Test func wrongShapeSendsATensorOneValueShort() throws {
         let sender = HostileSender(node: Self.me)
         sender.behaviour = .wrongShape

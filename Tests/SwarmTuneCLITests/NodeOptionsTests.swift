@@ -82,10 +82,14 @@ import Transport
         #expect(none.links?.byAddress.isEmpty == true && none.hostile == nil, "a missing file holds nothing")
         try "# cut\n127.0.0.1:7002=loss:1\n\nhostile huge-norm\n".write(toFile: path, atomically: true, encoding: .utf8)
         let faults = try options.faultControlNow()
-        #expect(faults.hostile == .hugeNorm)
+        #expect(faults.hostile == .hugeNorm && faults.hostileFromRound == 0)
+        try "hostile nan from-round 3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let timed = try options.faultControlNow()
+        #expect(timed.hostile == .nan && timed.hostileFromRound == 3)
         #expect(faults.links?.conditions(toAddress: "127.0.0.1:7002").loss == 1)
         for (text, line) in [("hostile\n", 1), ("127.0.0.1:7002=loss:1\nhostile sneaky\n", 2), ("hostile nan\nhostile replay\n", 2),
-                             ("hostile nan extra\n", 1), ("127.0.0.1=loss:1\n", 1)] {
+                             ("hostile nan extra\n", 1), ("hostile nan from-round\n", 1), ("hostile nan from-round -1\n", 1),
+                             ("hostile nan since 3\n", 1), ("127.0.0.1=loss:1\n", 1)] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             #expect { _ = try options.faultControlNow() } throws: { error in
                 "\(error)".contains("--fault-control \(path):\(line): ")

@@ -15,6 +15,8 @@ public final class HostileSender: Sendable {
 
     private struct State {
         var behaviour: HostileBehaviour?
+        /// Frames of rounds below this one go out honest (a turn timed to a round).
+        var fromRound: UInt64 = 0
         /// Per neighbour, the genuine frame of the latest round sent and of the round before it
         /// (what `replay` sends again, also on a re-send of the latest round).
         var latest: [NodeID: Sent] = [:]
@@ -28,10 +30,20 @@ public final class HostileSender: Sendable {
         me = node
     }
 
-    /// The behaviour in force (nil: honest).
+    /// The behaviour in force (nil: honest), for frames of every round.
     public var behaviour: HostileBehaviour? {
         get { state.withLock { $0.behaviour } }
-        set { state.withLock { $0.behaviour = newValue } }
+        set { turn(newValue) }
+    }
+
+    /// Turns hostile by `behaviour` (nil: honest again) for frames of round `fromRound` and later;
+    /// frames of earlier rounds, such as a late node's current one, stay honest. One change, so no
+    /// frame sees the behaviour without its round.
+    public func turn(_ behaviour: HostileBehaviour?, fromRound: UInt64 = 0) {
+        state.withLock {
+            $0.behaviour = behaviour
+            $0.fromRound = fromRound
+        }
     }
 
     /// The id a forged frame claims: this node's with its first byte flipped, so it is never a
@@ -53,7 +65,7 @@ public final class HostileSender: Sendable {
             } else {
                 s.latest[out.peer] = Sent(round: out.round, body: out.body)
             }
-            return (s.behaviour, s.earlier[out.peer])
+            return (out.round >= s.fromRound ? s.behaviour : nil, s.earlier[out.peer])
         }
         var frame = out
         switch behaviour {
