@@ -139,7 +139,11 @@ final class InprocSwarm {
         case .resume(let i):
             guard nodes[i].pausedUntil != nil else { return }
             nodes[i].pausedUntil = nil
-            timeline.append(entry(kind: "resume", node: i, detail: "node \(i) resumes"))
+            // Marked where the swarm is (the paused node itself is still in the round it stalled
+            // before, which would put the mark before the pause).
+            var resumed = entry(kind: "resume", node: i, detail: "node \(i) resumes")
+            resumed.round = max(resumed.round, Int(highestStarted))
+            timeline.append(resumed)
         case .scenarioEvent(let index):
             nextEventQueued = false
             fire(index)

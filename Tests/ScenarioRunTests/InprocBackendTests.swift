@@ -62,6 +62,16 @@ import Testing
         #expect(try h.run(without).summary.rounds.allSatisfy { $0.eval != nil && $0.eval?.byNode == nil })
     }
 
+    @Test("a pause is marked at its round and the resume later, where the swarm is, not at the paused node's own round")
+    func pauseAndResumeMarks() throws {
+        let h = try InprocHarness()
+        let s = try h.ring(rounds: 6, extra: #""events": [{"round": 2, "kind": "pause", "node": 1, "rounds": 2}]"#)
+        let marks = try h.run(s).summary.timeline.filter { $0.node == 1 && $0.seenBy == nil }
+        #expect(marks.map(\.kind) == ["pause", "resume"])
+        #expect(marks.first?.round == 2)
+        #expect((marks.last?.round ?? 0) >= 3, "resume marked at round \(marks.last?.round ?? -1)")
+    }
+
     @Test("a killed node's rounds are absent while it is dead, and it completes the run after its restart")
     func killRestart() throws {
         let h = try InprocHarness()
