@@ -18,6 +18,11 @@ public struct TinyModel {
     public var embeddingType: GGMLType = .f32
     public var seed: UInt64 = 1
     public var tiedEmbeddings = true
+    /// Per-tensor types by GGUF name, over `matrixType` / `embeddingType` (a llama.cpp-style mix).
+    public var typeOverrides: [String: GGMLType] = [:]
+    /// Per-tensor fp32 values by GGUF name, instead of the generated ones (e.g. another file's
+    /// dequantized weights, to write its f32 twin).
+    public var valueOverrides: [String: [Float]] = [:]
 
     public init() {}
 
@@ -113,14 +118,16 @@ public struct TinyModel {
         for (k, v) in meta { w.metadata.set(k, v) }
         var stored: [String: [Float]] = [:]
         for t in values() {
-            let type = !t.isMatrix ? GGMLType.f32 : (t.name == "token_embd.weight" ? embeddingType : matrixType)
+            let type = typeOverrides[t.name]
+                ?? (!t.isMatrix ? GGMLType.f32 : (t.name == "token_embd.weight" ? embeddingType : matrixType))
+            let values = valueOverrides[t.name] ?? t.values
             let bytes: [UInt8]
             if type == .nf4 {
-                bytes = try t.values.withUnsafeBufferPointer { try NF4.quantize($0) }
-                stored[t.name] = try NF4.dequantize(bytes, elementCount: t.values.count)
+                bytes = try values.withUnsafeBufferPointer { try NF4.quantize($0) }
+                stored[t.name] = try NF4.dequantize(bytes, elementCount: values.count)
             } else {
-                bytes = try Quantize.row(type, t.values)
-                stored[t.name] = try Dequantize.row(type, bytes, elements: t.values.count)
+                bytes = try Quantize.row(type, values)
+                stored[t.name] = try Dequantize.row(type, bytes, elements: values.count)
             }
             try w.addTensor(name: t.name, shape: t.shape, type: type, data: bytes)
         }
