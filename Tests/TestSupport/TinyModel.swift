@@ -138,3 +138,31 @@ public struct TinyModel {
     /// SmolLM2's ChatML template text (as the real core carries it).
     public static let chatTemplate = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 }
+
+extension TinyModel {
+    /// The types of a llama.cpp K-quant mix, one per tensor kind (256-wide rows so K types fit): every
+    /// ggml block type the quantizer's presets write except Q4_0/Q4_1/Q8_0.
+    public static let llamaCppMix: [String: GGMLType] = [
+        "token_embd.weight": .q6_K, "attn_q.weight": .q5_0, "attn_k.weight": .q5_1, "attn_v.weight": .q3_K,
+        "attn_output.weight": .q2_K, "ffn_gate.weight": .q5_K, "ffn_up.weight": .q4_K, "ffn_down.weight": .q6_K,
+    ]
+
+    /// Writes a tiny model in the `llamaCppMix` types and its F32 twin (the mix's dequantized
+    /// weights); returns both paths.
+    public static func mixedAndTwin(in dir: TemporaryDirectory) throws -> (mixed: String, twin: String) {
+        var tiny = TinyModel()
+        tiny.dim = 256
+        tiny.hiddenDim = 512
+        for t in tiny.values() {
+            let kind = t.name.split(separator: ".").suffix(2).joined(separator: ".")
+            if let type = llamaCppMix[kind] { tiny.typeOverrides[t.name] = type }
+        }
+        let stored = try tiny.write(to: dir.file("mixed.gguf"))
+        var twin = TinyModel()
+        twin.dim = 256
+        twin.hiddenDim = 512
+        twin.valueOverrides = stored
+        try twin.write(to: dir.file("twin.gguf"))
+        return (dir.file("mixed.gguf"), dir.file("twin.gguf"))
+    }
+}
