@@ -21,10 +21,20 @@ public enum Dequantize {
             forEachBlock(src, dst, type, decode: Q4_0.dequantizeBlock)
         case .q4_1:
             forEachBlock(src, dst, type, decode: Q4_1.dequantizeBlock)
+        case .q5_0:
+            forEachBlock(src, dst, type, decode: Q5_0.dequantizeBlock)
+        case .q5_1:
+            forEachBlock(src, dst, type, decode: Q5_1.dequantizeBlock)
         case .q8_0:
             forEachBlock(src, dst, type, decode: Q8_0.dequantizeBlock)
+        case .q2_K:
+            forEachBlock(src, dst, type, decode: Q2_K.dequantizeBlock)
+        case .q3_K:
+            forEachBlock(src, dst, type, decode: Q3_K.dequantizeBlock)
         case .q4_K:
             forEachBlock(src, dst, type, decode: Q4_K.dequantizeBlock)
+        case .q5_K:
+            forEachBlock(src, dst, type, decode: Q5_K.dequantizeBlock)
         case .q6_K:
             forEachBlock(src, dst, type, decode: Q6_K.dequantizeBlock)
         case .nf4:

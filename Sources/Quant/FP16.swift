@@ -63,6 +63,15 @@ public enum FP16 {
         return sign | UInt16(half)                  // a carry into 0x0400 is the smallest normal
     }
 
+    /// The smallest half >= `value` for a finite `value` >= 0 (infinity when none is finite): the
+    /// K encoders' super-scales, so that the integer scales they derive never need more than
+    /// their maximum.
+    static func encodeRoundingUp(_ value: Float) -> UInt16 {
+        let bits = encode(value)
+        guard value >= 0, bits < 0x7C00, decode(bits) < value else { return bits }
+        return bits + 1                             // positive halves are ordered as their bits
+    }
+
     /// 1 when the dropped bits round the kept value up under ties-to-even, else 0.
     @inline(__always)
     static func roundingIncrement(dropped: UInt32, halfway: UInt32, lastKept: UInt32) -> UInt32 {

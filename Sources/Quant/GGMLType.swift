@@ -11,8 +11,13 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case f16 = 1
     case q4_0 = 2
     case q4_1 = 3
+    case q5_0 = 6
+    case q5_1 = 7
     case q8_0 = 8
+    case q2_K = 10
+    case q3_K = 11
     case q4_K = 12
+    case q5_K = 13
     case q6_K = 14
     case bf16 = 30
     /// SwarmTune NF4 (QLoRA NormalFloat-4 with double-quantized absmax); not a ggml type.
@@ -23,8 +28,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: return 1
-        case .q4_0, .q4_1, .q8_0: return 32
-        case .q4_K, .q6_K: return 256
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: return 32
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: return 256
         case .nf4: return 64
         }
     }
@@ -37,8 +42,13 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .f16, .bf16: return 2
         case .q4_0: return 18      // f16 d, 16 bytes of nibbles
         case .q4_1: return 20      // f16 d, f16 m, 16 bytes of nibbles
+        case .q5_0: return 22      // f16 d, 4 bytes of fifth bits, 16 bytes of nibbles
+        case .q5_1: return 24      // f16 d, f16 m, 4 bytes of fifth bits, 16 bytes of nibbles
         case .q8_0: return 34      // f16 d, 32 int8
+        case .q2_K: return 84      // 16 bytes scales/mins, 64 bytes of 2-bit codes, f16 d, f16 dmin
+        case .q3_K: return 110     // 32 bytes hmask, 64 bytes of 2-bit codes, 12 bytes scales, f16 d
         case .q4_K: return 144     // f16 d, f16 dmin, 12 bytes scales, 128 bytes nibbles
+        case .q5_K: return 176     // f16 d, f16 dmin, 12 bytes scales, 32 bytes qh, 128 bytes nibbles
         case .q6_K: return 210     // 128 ql, 64 qh, 16 int8 scales, f16 d
         case .nf4: return 33       // 32 bytes of codes + 1 byte quantized absmax (see NF4.Layout)
         }
@@ -54,8 +64,13 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .f16: return "F16"
         case .q4_0: return "Q4_0"
         case .q4_1: return "Q4_1"
+        case .q5_0: return "Q5_0"
+        case .q5_1: return "Q5_1"
         case .q8_0: return "Q8_0"
+        case .q2_K: return "Q2_K"
+        case .q3_K: return "Q3_K"
         case .q4_K: return "Q4_K"
+        case .q5_K: return "Q5_K"
         case .q6_K: return "Q6_K"
         case .bf16: return "BF16"
         case .nf4: return "NF4"

@@ -24,13 +24,7 @@ public enum Q4_0 {
     /// magnitude) / -8, code = min(15, trunc(x / d + 8.5)), so the extreme value gets code 0.
     /// Returns false when d does not fit in fp16.
     static func quantizeBlock(_ x: UnsafeBufferPointer<Float>, into block: UnsafeMutableRawBufferPointer) -> Bool {
-        var absMax: Float = 0
-        var extreme: Float = 0
-        for v in x where abs(v) > absMax {
-            absMax = abs(v)
-            extreme = v
-        }
-        let d = extreme / -8
+        let d = largestMagnitude(x) / -8
         let inverse: Float = d == 0 ? 0 : 1 / d
         let dBits = FP16.encode(d)
         block.storeBytes(of: dBits.littleEndian, toByteOffset: 0, as: UInt16.self)

@@ -25,12 +25,7 @@ public enum Q4_1 {
     /// Encodes `blockSize` finite floats with ggml's reference rule: m = min, d = (max - min) / 15,
     /// code = min(15, trunc((x - min) / d + 0.5)). Returns false when d or m does not fit in fp16.
     static func quantizeBlock(_ x: UnsafeBufferPointer<Float>, into block: UnsafeMutableRawBufferPointer) -> Bool {
-        var low = Float.greatestFiniteMagnitude
-        var high = -Float.greatestFiniteMagnitude
-        for v in x {
-            if v < low { low = v }
-            if v > high { high = v }
-        }
+        let (low, high) = valueRange(x)
         let d = (high - low) / 15
         let inverse: Float = d == 0 ? 0 : 1 / d
         let dBits = FP16.encode(d)

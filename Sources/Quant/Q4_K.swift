@@ -47,61 +47,30 @@ public enum Q4_K {
         }
     }
 
-    /// Encodes `blockSize` finite floats. Returns false when d or dmin does not fit in fp16.
-    ///
-    /// A simple one-pass encoder, not ggml's iterative `make_qkx2_quants` search: each sub-block's
-    /// range [min(0, lowest), highest] is covered exactly. The 6-bit minimums are rounded up
-    /// (so the covered range starts at or below the lowest value), then each 6-bit scale is rounded
-    /// up from the range left to cover, and each weight takes the nearest of its 16 levels. Every
-    /// weight therefore decodes within half a step, `d * sc[j] / 2`, of its value (up to float
-    /// rounding of the fp16 super-scales).
+    /// Encodes `blockSize` finite floats with the one-pass `AffineSubBlockEncoder` (6-bit scales
+    /// and minimums, codes 0...15). Returns false when d or dmin does not fit in fp16.
     static func quantizeBlock(_ x: UnsafeBufferPointer<Float>, into block: UnsafeMutableRawBufferPointer) -> Bool {
-        var negatedMin = [Float](repeating: 0, count: 8)    // -min(0, lowest) >= 0
-        var highest = [Float](repeating: 0, count: 8)
+        let e = AffineSubBlockEncoder(subBlocks: 8, subBlockSize: 32, maxScale: 63, maxCode: 15).encode(x)
+        block.storeBytes(of: e.dBits.littleEndian, toByteOffset: 0, as: UInt16.self)
+        block.storeBytes(of: e.dminBits.littleEndian, toByteOffset: 2, as: UInt16.self)
+        storeScalesAndMins(e.scales, e.mins, in: block, offset: 4)
         for j in 0..<8 {
-            var low: Float = 0
-            var high = -Float.greatestFiniteMagnitude
             for l in 0..<32 {
-                low = min(low, x[32 * j + l])
-                high = max(high, x[32 * j + l])
-            }
-            negatedMin[j] = -low
-            highest[j] = high
-        }
-
-        // Minimums first: the scale must then cover [-dmin * m, highest].
-        let dminBits = FP16.encode((negatedMin.max() ?? 0) / 63)
-        let dmin = FP16.decode(dminBits)
-        var mins = [Int](repeating: 0, count: 8)
-        var offsets = [Float](repeating: 0, count: 8)      // dmin * m[j], as the decoder computes it
-        var needed = [Float](repeating: 0, count: 8)       // step that spans the sub-block in 15 levels
-        for j in 0..<8 {
-            mins[j] = dmin > 0 ? ceiledInt(negatedMin[j] / dmin, clampedTo: 0...63) : 0
-            offsets[j] = dmin * Float(mins[j])
-            needed[j] = max(0, (highest[j] + offsets[j]) / 15)
-        }
-        let dBits = FP16.encode((needed.max() ?? 0) / 63)
-        let d = FP16.decode(dBits)
-        var scales = [Int](repeating: 0, count: 8)
-        for j in 0..<8 {
-            scales[j] = d > 0 ? ceiledInt(needed[j] / d, clampedTo: 0...63) : 0
-        }
-
-        block.storeBytes(of: dBits.littleEndian, toByteOffset: 0, as: UInt16.self)
-        block.storeBytes(of: dminBits.littleEndian, toByteOffset: 2, as: UInt16.self)
-        for j in 0..<4 {
-            block[4 + j] = UInt8(scales[j] | (scales[j + 4] >> 4) << 6)
-            block[8 + j] = UInt8(mins[j] | (mins[j + 4] >> 4) << 6)
-            block[12 + j] = UInt8(scales[j + 4] & 0x0F | (mins[j + 4] & 0x0F) << 4)
-        }
-        for j in 0..<8 {
-            let step = d * Float(scales[j])
-            for l in 0..<32 {
-                let q = step > 0 ? roundedInt((x[32 * j + l] + offsets[j]) / step, clampedTo: 0...15) : 0
                 let index = 16 + 32 * (j / 2) + l
-                block[index] = j % 2 == 0 ? UInt8(q) : block[index] | UInt8(q) << 4
+                let q = UInt8(e.codes[32 * j + l])
+                block[index] = j % 2 == 0 ? q : block[index] | q << 4
             }
         }
-        return d.isFinite && dmin.isFinite
+        return e.fits
+    }
+
+    /// Packs eight 6-bit scales and minimums into the 12 bytes at `offset` (the inverse of
+    /// `scaleAndMin`); Q5_K uses the same packing.
+    static func storeScalesAndMins(_ scales: [Int], _ mins: [Int], in block: UnsafeMutableRawBufferPointer, offset: Int) {
+        for j in 0..<4 {
+            block[offset + j] = UInt8(scales[j] | (scales[j + 4] >> 4) << 6)
+            block[offset + 4 + j] = UInt8(mins[j] | (mins[j + 4] >> 4) << 6)
+            block[offset + 8 + j] = UInt8(scales[j + 4] & 0x0F | (mins[j + 4] & 0x0F) << 4)
+        }
     }
 }

@@ -1,8 +1,9 @@
 /// Encoding of Float values into every supported format.
 ///
-/// F16 and BF16 round to nearest-even; Q4_0, Q4_1 and Q8_0 follow ggml's reference quantizers
-/// bit for bit; Q4_K and Q6_K use simple one-pass encoders (see `Q4_K.quantizeBlock`,
-/// `Q6_K.quantizeBlock`) whose output any ggml reader decodes; NF4 is described in `NF4`.
+/// F16 and BF16 round to nearest-even; Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 follow ggml's reference
+/// quantizers bit for bit; the K formats (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) use simple one-pass encoders
+/// (`AffineSubBlockEncoder`, `Q3_K.quantizeBlock`, `Q6_K.quantizeBlock`) whose output any ggml
+/// reader decodes; NF4 is described in `NF4`.
 public enum Quantize {
     /// Encodes `src` as `type` into `dst`, which must hold exactly `type.byteCount(elements: src.count)`
     /// bytes. Block formats and NF4 reject NaN and infinity; F32, F16 and BF16 carry them.
@@ -23,10 +24,20 @@ public enum Quantize {
             try forEachBlock(src, dst, type, encode: Q4_0.quantizeBlock)
         case .q4_1:
             try forEachBlock(src, dst, type, encode: Q4_1.quantizeBlock)
+        case .q5_0:
+            try forEachBlock(src, dst, type, encode: Q5_0.quantizeBlock)
+        case .q5_1:
+            try forEachBlock(src, dst, type, encode: Q5_1.quantizeBlock)
         case .q8_0:
             try forEachBlock(src, dst, type, encode: Q8_0.quantizeBlock)
+        case .q2_K:
+            try forEachBlock(src, dst, type, encode: Q2_K.quantizeBlock)
+        case .q3_K:
+            try forEachBlock(src, dst, type, encode: Q3_K.quantizeBlock)
         case .q4_K:
             try forEachBlock(src, dst, type, encode: Q4_K.quantizeBlock)
+        case .q5_K:
+            try forEachBlock(src, dst, type, encode: Q5_K.quantizeBlock)
         case .q6_K:
             try forEachBlock(src, dst, type, encode: Q6_K.quantizeBlock)
         case .nf4:

@@ -3,7 +3,7 @@ import ModelIO
 import Quant
 import Tensor
 
-/// `swarmtune quantize CORE --to nf4|q8_0|q4_1|q4_0 --out PATH`: re-quantizes a core's weight
+/// `swarmtune quantize CORE --to nf4|q8_0|q4_1|q4_0|q5_0|q5_1|q2_K|q3_K|q4_K|q5_K|q6_K|f16 --out PATH`: re-quantizes a core's weight
 /// matrices and reports the error against the source.
 struct QuantizeCommand: Command {
     static let name = "quantize"
@@ -22,7 +22,8 @@ struct QuantizeCommand: Command {
     struct Options: Declarations {
         let core = Positional("CORE", help: "the source core (a GGUF file)")
         let to = Option.choice("--to", [("nf4", GGMLType.nf4), ("q8_0", .q8_0), ("q4_1", .q4_1), ("q4_0", .q4_0),
-                                        ("q4_K", .q4_K), ("q6_K", .q6_K), ("f16", .f16)],
+                                        ("q5_0", .q5_0), ("q5_1", .q5_1), ("q2_K", .q2_K), ("q3_K", .q3_K),
+                                        ("q4_K", .q4_K), ("q5_K", .q5_K), ("q6_K", .q6_K), ("f16", .f16)],
                                help: "the new type of the weight matrices", required: true, ignoringCase: true)
         let out = Option.text("--out", "PATH", help: "the new core", required: true)
         let json = Flag("--json", help: "print the error figures as JSON")

@@ -67,13 +67,13 @@ import TestSupport
         return mat(w["output.weight"] == nil ? "token_embd.weight" : "output.weight", last, rows: t.vocabSize)
     }
 
-    @Test(arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K, .nf4])
+    @Test(arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .nf4])
     func logitsMatchTheNaiveReference(type: GGMLType) throws {
         let dir = TemporaryDirectory()
         var tiny = TinyModel()
         tiny.matrixType = type
-        tiny.embeddingType = type == .nf4 || type == .q4_K || type == .q6_K ? .q8_0 : type
-        if type == .q4_K || type == .q6_K { tiny.dim = 256; tiny.hiddenDim = 512 }
+        tiny.embeddingType = type == .nf4 || type.blockSize == 256 ? .q8_0 : type
+        if type.blockSize == 256 { tiny.dim = 256; tiny.hiddenDim = 512 }
         let stored = try tiny.write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
         let tokens: [Int32] = [1, 40, 77, 200, 5, 9, 150, 3, 99, 12, 250, 7]
@@ -82,6 +82,25 @@ import TestSupport
         let ref = Self.referenceLogits(stored, tiny, tokens: tokens)
         let worst = zip(logits, ref).map { abs(Double($0) - $1) }.max()!
         #expect(worst < 2e-3, "\(type): max-abs logit difference \(worst)")
+    }
+
+    /// A llama.cpp-style mix (every ggml block type the K-quant presets write, one per projection)
+    /// against the same weights stored as F32: the quantized core is read through its decoders
+    /// panel by panel, the twin through the fp32 kernels, so the logits differ only by fp32
+    /// summation order (stated tolerance 1e-4 on logits of magnitude ~1-10).
+    @Test func aLlamaCppTypeMixGivesTheLogitsOfItsF32Twin() throws {
+        let dir = TemporaryDirectory()
+        let (mixed, twin) = try TinyModel.mixedAndTwin(in: dir)
+        let tokens: [Int32] = [1, 40, 77, 200, 5, 9, 150, 3, 99, 12, 250, 7]
+        func logits(_ path: String) throws -> [Float] {
+            let session = InferenceSession(model: try LlamaModel(path: path), contextLength: 64, maxBatch: 5,
+                                           pool: ComputePool(threads: 2))
+            return Array(try session.append(tokens))
+        }
+        let a = try logits(mixed), b = try logits(twin)
+        let worst = zip(a, b).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-4, "max-abs logit difference \(worst)")
+        #expect(a.map { abs($0) }.max()! > 0.5, "logits too small for the comparison to mean anything")
     }
 
     @Test func incrementalDecodingEqualsOneBatch() throws {

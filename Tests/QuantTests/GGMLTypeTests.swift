@@ -30,5 +30,18 @@ import Testing
 
     @Test func rawValuesAreGGUFs() {
         #expect(GGMLType(rawValue: 2) == .q4_0 && GGMLType(rawValue: 12) == .q4_K && GGMLType(rawValue: 30) == .bf16)
+        #expect(GGMLType(rawValue: 6) == .q5_0 && GGMLType(rawValue: 7) == .q5_1 && GGMLType(rawValue: 10) == .q2_K
+                && GGMLType(rawValue: 11) == .q3_K && GGMLType(rawValue: 13) == .q5_K)
+    }
+
+    /// Block sizes as gguf-py's GGML_QUANT_SIZES and ggml-common.h's block structs state them.
+    @Test func blockAndTypeSizesAreGGMLs() {
+        let ggml: [GGMLType: (Int, Int)] = [
+            .q4_0: (32, 18), .q4_1: (32, 20), .q5_0: (32, 22), .q5_1: (32, 24), .q8_0: (32, 34),
+            .q2_K: (256, 84), .q3_K: (256, 110), .q4_K: (256, 144), .q5_K: (256, 176), .q6_K: (256, 210),
+        ]
+        for (type, (block, size)) in ggml {
+            #expect(type.blockSize == block && type.typeSize == size, "\(type)")
+        }
     }
 }

@@ -16,19 +16,23 @@ import Testing
         let decoded = Set(fixture.dequantize.compactMap { GGMLType(ggufName: $0.type) })
         #expect(decoded == Set(ggmlTypes))
         let encoded = Set(fixture.quantize.compactMap { GGMLType(ggufName: $0.type) })
-        #expect(encoded == [.f16, .bf16, .q4_0, .q4_1, .q8_0])
+        #expect(encoded == [.f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
     }
 
-    @Test func dequantizeMatchesGGUFPy() throws {
-        for testCase in fixture.dequantize {
-            let type = try #require(GGMLType(ggufName: testCase.type))
+    /// Every type's decoded fixture blocks (seeded random blocks plus edge scales and bit patterns),
+    /// one test case per type.
+    @Test(arguments: ggmlTypes)
+    func dequantizeMatchesGGUFPyBitForBit(type: GGMLType) throws {
+        let cases = fixture.dequantize.filter { $0.type == type.description }
+        #expect(!cases.isEmpty, "no \(type) blocks in the fixture")
+        for testCase in cases {
             let decoded = try Dequantize.row(type, hexBytes(testCase.bytes), elements: testCase.elements)
             let mismatch = firstMismatch(decoded, hexFloats(testCase.expected))
             #expect(mismatch == nil, "\(testCase.type) \(testCase.name): \(mismatch ?? "")")
         }
     }
 
-    /// Q4_0, Q4_1 and Q8_0 follow ggml's reference quantizers, so the bytes must match exactly;
+    /// Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 follow ggml's reference quantizers, so the bytes must match exactly;
     /// F16 and BF16 must round exactly like numpy / ggml (NaN payloads aside).
     @Test func quantizeMatchesGGUFPy() throws {
         for testCase in fixture.quantize {

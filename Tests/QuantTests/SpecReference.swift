@@ -50,6 +50,50 @@ func specElement(_ type: GGMLType, _ bytes: [UInt8], _ i: Int) -> Float {
     case .q8_0:
         let base = 34 * (i / 32)
         return specHalfAt(bytes, base) * Float(Int8(bitPattern: bytes[base + 2 + i % 32]))
+    case .q5_0:
+        // d, a 32-bit word of fifth bits (bit j for element j), then nibbles as in Q4_0.
+        let base = 22 * (i / 32), j = i % 32
+        let byte = bytes[base + 6 + j % 16]
+        let low = j < 16 ? byte % 16 : byte / 16
+        let fifth = (bytes[base + 2 + j / 8] >> UInt8(j % 8)) % 2
+        return specHalfAt(bytes, base) * Float(Int(low) + 16 * Int(fifth) - 16)
+    case .q5_1:
+        let base = 24 * (i / 32), j = i % 32
+        let byte = bytes[base + 8 + j % 16]
+        let low = j < 16 ? byte % 16 : byte / 16
+        let fifth = (bytes[base + 4 + j / 8] >> UInt8(j % 8)) % 2
+        return specHalfAt(bytes, base) * Float(Int(low) + 16 * Int(fifth)) + specHalfAt(bytes, base + 2)
+    case .q2_K:
+        // scales[16] (scale low nibble, min high nibble), qs[64], d, dmin; element j of the block
+        // is in half j / 128, group k = (j % 128) / 32, at bits 2k of byte 32 * half + j % 32.
+        let base = 84 * (i / 256), j = i % 256
+        let half = j / 128, k = (j % 128) / 32, l = j % 32
+        let packed = bytes[base + j / 16]
+        let q = (bytes[base + 16 + 32 * half + l] >> UInt8(2 * k)) % 4
+        return specHalfAt(bytes, base + 80) * Float(packed % 16) * Float(q)
+            - specHalfAt(bytes, base + 82) * Float(packed / 16)
+    case .q3_K:
+        // hmask[32], qs[64], scales[12], d. The 3-bit code is 2 low bits from qs and a high bit
+        // from hmask; the value is code - 4. Scale s is 6 bits minus 32.
+        let base = 110 * (i / 256), j = i % 256
+        let half = j / 128, k = (j % 128) / 32, l = j % 32
+        let low2 = Int((bytes[base + 32 + 32 * half + l] >> UInt8(2 * k)) % 4)
+        let high1 = Int((bytes[base + l] >> UInt8(4 * half + k)) % 2)
+        let s = j / 16
+        let scaleLow4 = s < 8 ? Int(bytes[base + 96 + s] % 16) : Int(bytes[base + 96 + s - 8] / 16)
+        let scaleHigh2 = Int((bytes[base + 104 + s % 4] >> UInt8(2 * (s / 4))) % 4)
+        let scale = scaleLow4 + 16 * scaleHigh2 - 32
+        return specHalfAt(bytes, base + 108) * Float(scale) * Float(low2 + 4 * high1 - 4)
+    case .q5_K:
+        // d, dmin, the 12 scale bytes of Q4_K, qh[32] (bit sub of byte l), qs[128] as Q4_K's.
+        let base = 176 * (i / 256), j = i % 256
+        let sub = j / 32, l = j % 32
+        let (sc, m) = specQ4KScaleMin(Array(bytes[base + 4..<base + 16]), sub)
+        let byte = bytes[base + 48 + 32 * (sub / 2) + l]
+        let low = sub % 2 == 0 ? byte % 16 : byte / 16
+        let fifth = (bytes[base + 16 + l] >> UInt8(sub)) % 2
+        let q = Int(low) + 16 * Int(fifth)
+        return specHalfAt(bytes, base) * Float(sc) * Float(q) - specHalfAt(bytes, base + 2) * Float(m)
     case .q4_K:
         let base = 144 * (i / 256), j = i % 256
         let sub = j / 32, l = j % 32

@@ -10,8 +10,10 @@ import Testing
         var bytes = rng.bytes(blocks * type.typeSize)
         let scaleOffsets: [Int]
         switch type {
-        case .q4_0, .q8_0: scaleOffsets = [0]
-        case .q4_1, .q4_K: scaleOffsets = [0, 2]
+        case .q4_0, .q5_0, .q8_0: scaleOffsets = [0]
+        case .q4_1, .q5_1, .q4_K, .q5_K: scaleOffsets = [0, 2]
+        case .q2_K: scaleOffsets = [80, 82]
+        case .q3_K: scaleOffsets = [108]
         case .q6_K: scaleOffsets = [208]
         default: scaleOffsets = []
         }

@@ -13,20 +13,24 @@ import TestSupport
     struct Outcome {
         var status: Int32
         var stderr: String
+        /// Standard output when `run` was asked to capture it (small outputs: it is read first,
+        /// then stderr), else empty.
+        var stdout = Data()
     }
 
-    static func run(_ arguments: [String], in directory: URL) throws -> Outcome {
+    static func run(_ arguments: [String], in directory: URL, capturingStdout: Bool = false) throws -> Outcome {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        let err = Pipe()
+        let err = Pipe(), out = Pipe()
         process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = capturingStdout ? out : FileHandle.nullDevice
         try process.run()
+        let stdout = capturingStdout ? out.fileHandleForReading.readDataToEndOfFile() : Data()
         let data = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+        return Outcome(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self), stdout: stdout)
     }
 
     /// Runs one case and checks its exit code, its single stderr line (which must name `names`),

@@ -133,3 +133,35 @@ import TestSupport
         #expect(SwarmTuneCommand.main(["quantize", dir.file("tiny.gguf"), "--to", "q3", "--out", dir.file("x.gguf")]) == 2)
     }
 }
+
+/// `info` and `generate` on a core in a llama.cpp type mix, and `quantize` to the new types.
+@Suite struct BlockTypeCommandTests {
+    /// `info --json` of `path` through the built executable.
+    static func info(_ path: String, in dir: TemporaryDirectory) throws -> (status: Int32, report: InfoCommand.Report?) {
+        let outcome = try CLISweepTests.run(["info", path, "--json"], in: dir.url, capturingStdout: true)
+        return (outcome.status, try? JSONDecoder().decode(InfoCommand.Report.self, from: outcome.stdout))
+    }
+
+    @Test func infoListsEveryTypeOfALlamaCppMixAndGenerateRunsOnIt() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CLISweepTests.binary.path), "build the swarmtune executable first")
+        let dir = TemporaryDirectory()
+        let (mixed, _) = try TinyModel.mixedAndTwin(in: dir)
+        let (status, decoded) = try Self.info(mixed, in: dir)
+        #expect(status == 0)
+        let report = try #require(decoded)
+        #expect(Set(report.tensorTypes.keys) == ["F32", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"])
+        #expect(report.tensorTypes["Q5_0"]?.tensors == 2 && report.tensorTypes["Q6_K"]?.tensors == 3)   // 2 layers; + embedding
+        #expect(report.tensorTypes["Q3_K"]?.bytes == 2 * (256 * 128 / 256) * 110)                       // attn_v: 128 x 256
+        #expect(SwarmTuneCommand.main(["generate", "--model", mixed, "--prompt", "a", "--max-tokens", "2"]) == 0)
+    }
+
+    @Test(arguments: ["q5_0", "q5_1"])
+    func quantizeWritesTheNewTypes(to name: String) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CLISweepTests.binary.path), "build the swarmtune executable first")
+        let dir = TemporaryDirectory()
+        try TinyModel().write(to: dir.file("tiny.gguf"))
+        #expect(SwarmTuneCommand.main(["quantize", dir.file("tiny.gguf"), "--to", name, "--out", dir.file("q.gguf")]) == 0)
+        let report = try #require(try Self.info(dir.file("q.gguf"), in: dir).report)
+        #expect(report.tensorTypes[name.uppercased()]?.tensors == 14)   // 7 projections x 2 layers
+    }
+}

@@ -18,6 +18,11 @@ public struct TinyModel {
     public var embeddingType: GGMLType = .f32
     public var seed: UInt64 = 1
     public var tiedEmbeddings = true
+    /// Per-tensor types by GGUF name, over `matrixType` / `embeddingType` (a llama.cpp-style mix).
+    public var typeOverrides: [String: GGMLType] = [:]
+    /// Per-tensor fp32 values by GGUF name, instead of the generated ones (e.g. another file's
+    /// dequantized weights, to write its f32 twin).
+    public var valueOverrides: [String: [Float]] = [:]
 
     public init() {}
 
@@ -113,14 +118,16 @@ public struct TinyModel {
         for (k, v) in meta { w.metadata.set(k, v) }
         var stored: [String: [Float]] = [:]
         for t in values() {
-            let type = !t.isMatrix ? GGMLType.f32 : (t.name == "token_embd.weight" ? embeddingType : matrixType)
+            let type = typeOverrides[t.name]
+                ?? (!t.isMatrix ? GGMLType.f32 : (t.name == "token_embd.weight" ? embeddingType : matrixType))
+            let values = valueOverrides[t.name] ?? t.values
             let bytes: [UInt8]
             if type == .nf4 {
-                bytes = try t.values.withUnsafeBufferPointer { try NF4.quantize($0) }
-                stored[t.name] = try NF4.dequantize(bytes, elementCount: t.values.count)
+                bytes = try values.withUnsafeBufferPointer { try NF4.quantize($0) }
+                stored[t.name] = try NF4.dequantize(bytes, elementCount: values.count)
             } else {
-                bytes = try Quantize.row(type, t.values)
-                stored[t.name] = try Dequantize.row(type, bytes, elements: t.values.count)
+                bytes = try Quantize.row(type, values)
+                stored[t.name] = try Dequantize.row(type, bytes, elements: values.count)
             }
             try w.addTensor(name: t.name, shape: t.shape, type: type, data: bytes)
         }
@@ -130,4 +137,32 @@ public struct TinyModel {
 
     /// SmolLM2's ChatML template text (as the real core carries it).
     public static let chatTemplate = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+}
+
+extension TinyModel {
+    /// The types of a llama.cpp K-quant mix, one per tensor kind (256-wide rows so K types fit): every
+    /// ggml block type the quantizer's presets write except Q4_0/Q4_1/Q8_0.
+    public static let llamaCppMix: [String: GGMLType] = [
+        "token_embd.weight": .q6_K, "attn_q.weight": .q5_0, "attn_k.weight": .q5_1, "attn_v.weight": .q3_K,
+        "attn_output.weight": .q2_K, "ffn_gate.weight": .q5_K, "ffn_up.weight": .q4_K, "ffn_down.weight": .q6_K,
+    ]
+
+    /// Writes a tiny model in the `llamaCppMix` types and its F32 twin (the mix's dequantized
+    /// weights); returns both paths.
+    public static func mixedAndTwin(in dir: TemporaryDirectory) throws -> (mixed: String, twin: String) {
+        var tiny = TinyModel()
+        tiny.dim = 256
+        tiny.hiddenDim = 512
+        for t in tiny.values() {
+            let kind = t.name.split(separator: ".").suffix(2).joined(separator: ".")
+            if let type = llamaCppMix[kind] { tiny.typeOverrides[t.name] = type }
+        }
+        let stored = try tiny.write(to: dir.file("mixed.gguf"))
+        var twin = TinyModel()
+        twin.dim = 256
+        twin.hiddenDim = 512
+        twin.valueOverrides = stored
+        try twin.write(to: dir.file("twin.gguf"))
+        return (dir.file("mixed.gguf"), dir.file("twin.gguf"))
+    }
 }

@@ -4,14 +4,19 @@
 The expected values come from gguf-py (`gguf.quants`), a numpy implementation of ggml's formats
 that shares no code with ours. For every block type the script builds a few blocks with seeded
 random contents plus edge values, decodes them with `gguf.quants.dequantize`, and for the formats
-whose reference quantizer gguf-py implements (F16, BF16, Q4_0, Q4_1, Q8_0) also encodes seeded
-float inputs with `gguf.quants.quantize`. It also records the NF4 levels rebuilt from the QLoRA
-construction (normal quantiles) so the tests can check the hard-coded code book.
+whose reference quantizer gguf-py implements (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) also encodes
+seeded float inputs with `gguf.quants.quantize`. It also records the NF4 levels rebuilt from the
+QLoRA construction (normal quantiles) so the tests can check the hard-coded code book.
+
+The cases for Q5_0, Q5_1, Q2_K, Q3_K and Q5_K (added later) draw from their own generator
+(SEED + 1), so adding them left every earlier case's bytes unchanged.
 
 Output: Tests/QuantTests/Fixtures/quant_golden.json (bytes and float32 values as little-endian hex).
 
 Usage: /work/venv-ref/venv/bin/python scripts/reference/quant_fixtures.py [OUTPUT]
-Requires: gguf (0.19), numpy, torch (only for the normal quantile function).
+Requires: gguf (0.19), numpy. The normal quantile function for NF4 comes from torch when it is
+installed, otherwise from Python's statistics.NormalDist (both accurate to about 1e-15, far inside
+the test's 2e-7); the fixture records which one was used.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from gguf.quants import dequantize, quantize
 
 SEED = 20250611
 rng = np.random.default_rng(SEED)
+# The generator of the types added after the first fixture (Q5_0, Q5_1, Q2_K, Q3_K, Q5_K).
+rng_new = np.random.default_rng(SEED + 1)
 
 # fp16 bit patterns worth checking: zeros, subnormals, normals at the ends, infinities, NaNs.
 F16_EDGES = [0x0000, 0x8000, 0x0001, 0x8001, 0x0200, 0x03FF, 0x0400, 0x83FF, 0x3C00, 0xBC00, 0x3555,
@@ -129,6 +136,87 @@ def decode_cases() -> list[dict]:
     return cases
 
 
+# ---- Q5_0, Q5_1, Q2_K, Q3_K, Q5_K (their own generator, rng_new) --------------------------------
+
+def new_bytes(count: int) -> bytes:
+    return rng_new.integers(0, 256, count, dtype=np.uint8).tobytes()
+
+
+def new_f16(count: int, spread: float = 0.05) -> list[int]:
+    values = rng_new.normal(0.0, spread, count).astype(np.float16)
+    return [int(v) for v in values.view("<u2")]
+
+
+def q5_0_block(d: int, qh: bytes | None = None) -> bytes:
+    return u16_bytes([d]) + (qh if qh is not None else new_bytes(4)) + new_bytes(16)
+
+
+def q5_1_block(d: int, m: int, qh: bytes | None = None) -> bytes:
+    return u16_bytes([d, m]) + (qh if qh is not None else new_bytes(4)) + new_bytes(16)
+
+
+def q2_k_block(d: int, dmin: int, scales: bytes | None = None) -> bytes:
+    return (scales if scales is not None else new_bytes(16)) + new_bytes(64) + u16_bytes([d, dmin])
+
+
+def q3_k_block(d: int, scales: bytes | None = None, hmask: bytes | None = None) -> bytes:
+    return ((hmask if hmask is not None else new_bytes(32)) + new_bytes(64)
+            + (scales if scales is not None else new_bytes(12)) + u16_bytes([d]))
+
+
+def q5_k_block(d: int, dmin: int, scales: bytes | None = None, qh: bytes | None = None) -> bytes:
+    return (u16_bytes([d, dmin]) + (scales if scales is not None else new_bytes(12))
+            + (qh if qh is not None else new_bytes(32)) + new_bytes(128))
+
+
+def new_decode_cases() -> list[dict]:
+    cases = []
+    cases.append(decode_case(T.Q5_0, "random", b"".join(q5_0_block(d) for d in new_f16(6))))
+    cases.append(decode_case(T.Q5_0, "edge-scales+high-bits",
+                             q5_0_block(0x0000) + q5_0_block(0x8000, bytes([0xFF] * 4))
+                             + q5_0_block(0x0001, bytes([0x00] * 4)) + q5_0_block(0x7BFF, bytes([0xFF] * 4))
+                             + q5_0_block(0xFBFF, bytes([0x55, 0xAA, 0x0F, 0xF0])) + q5_0_block(0x3C00)))
+
+    cases.append(decode_case(T.Q5_1, "random",
+                             b"".join(q5_1_block(d, m) for d, m in zip(new_f16(6), new_f16(6, 0.5)))))
+    cases.append(decode_case(T.Q5_1, "edge-scales+high-bits",
+                             q5_1_block(0x0000, 0x0000) + q5_1_block(0x0001, 0x8001, bytes([0xFF] * 4))
+                             + q5_1_block(0x7BFF, 0xFBFF, bytes([0xFF] * 4))
+                             + q5_1_block(0x3C00, 0x7BFF, bytes([0x00, 0xFF, 0x0F, 0xF0]))))
+
+    cases.append(decode_case(T.Q2_K, "random",
+                             b"".join(q2_k_block(d, m) for d, m in zip(new_f16(2, 0.01), new_f16(2, 0.01)))))
+    cases.append(decode_case(T.Q2_K, "edge-scales",
+                             q2_k_block(0x0000, 0x0000) + q2_k_block(0x7BFF, 0x0001, bytes([0xFF] * 16))
+                             + q2_k_block(0x0001, 0xFBFF, bytes([0x0F, 0xF0, 0x00, 0x5A] * 4))))
+
+    cases.append(decode_case(T.Q3_K, "random", b"".join(q3_k_block(d) for d in new_f16(2, 0.01))))
+    cases.append(decode_case(T.Q3_K, "edge-scales+high-bits",
+                             q3_k_block(0x0000) + q3_k_block(0x7BFF, bytes([0xFF] * 12), bytes([0x00] * 32))
+                             + q3_k_block(0x8001, bytes([0x00] * 12), bytes([0xFF] * 32))))
+
+    cases.append(decode_case(T.Q5_K, "random",
+                             b"".join(q5_k_block(d, m) for d, m in zip(new_f16(2, 0.01), new_f16(2, 0.01)))))
+    cases.append(decode_case(T.Q5_K, "edge-scales+high-bits",
+                             q5_k_block(0x0000, 0x0000) + q5_k_block(0x7BFF, 0x0001, bytes([0xFF] * 12), bytes([0xFF] * 32))
+                             + q5_k_block(0x0001, 0x7BFF, bytes([0x00] * 12), bytes([0x00] * 32))))
+    return cases
+
+
+def new_encode_cases() -> list[dict]:
+    """gguf-py's Q5_0 and Q5_1 quantizers (bit-exact with ggml's quantize_row_q5_*_ref)."""
+    normal = (rng_new.normal(0, 1, 8 * 32) * np.repeat(10.0 ** rng_new.uniform(-3, 1, 8), 32)).astype(np.float32)
+    zeros = np.zeros(32, dtype=np.float32)
+    constant = np.full(32, 0.75, dtype=np.float32)
+    negative_constant = np.full(32, -3.0, dtype=np.float32)
+    outlier = np.concatenate([rng_new.normal(0, 0.01, 31), [40.0]]).astype(np.float32)
+    # Q5_0 with extreme -16 has d = 1, so x + 16.5 lands on integers (ties of the truncation).
+    ties_q5 = np.array([-16.0] + [k / 2 for k in range(-15, 16)], dtype=np.float32)
+    tiny = np.concatenate([[1e-8, -3e-8], rng_new.normal(0, 1e-8, 30)]).astype(np.float32)
+    blocks = np.concatenate([normal, zeros, constant, negative_constant, outlier, ties_q5, tiny])
+    return [encode_case(qtype, "random+edges", blocks) for qtype in (T.Q5_0, T.Q5_1)]
+
+
 def encode_cases() -> list[dict]:
     cases = []
     # Per-block magnitudes vary so blocks get different scales; then edge blocks.
@@ -164,13 +252,26 @@ def encode_cases() -> list[dict]:
     return cases
 
 
+NF4_QUANTILE_SOURCE = None
+
+
 def nf4_construction() -> list[float]:
     """NF4 levels from the QLoRA recipe: normal quantiles at evenly spaced probabilities between
     0.5 and 0.9677083 (8 positive, 7 negative), zero, normalised to [-1, 1]."""
-    import torch
+    global NF4_QUANTILE_SOURCE
+    try:
+        import torch
+    except ImportError:
+        from statistics import NormalDist
+        NF4_QUANTILE_SOURCE = "statistics.NormalDist"
 
-    def ppf(p):
-        return torch.special.ndtri(torch.tensor(p, dtype=torch.float64)).numpy()
+        def ppf(p):
+            return np.array([NormalDist().inv_cdf(float(x)) for x in p])
+    else:
+        NF4_QUANTILE_SOURCE = "torch.special.ndtri"
+
+        def ppf(p):
+            return torch.special.ndtri(torch.tensor(p, dtype=torch.float64)).numpy()
 
     offset = 0.9677083
     positive = ppf(np.linspace(offset, 0.5, 9)[:-1]).tolist()
@@ -187,10 +288,11 @@ def main() -> None:
         "gguf_version": getattr(gguf, "__version__", None) or _dist_version("gguf"),
         "numpy_version": np.__version__,
         "seed": SEED,
-        "dequantize": decode_cases(),
-        "quantize": encode_cases(),
+        "dequantize": decode_cases() + new_decode_cases(),
+        "quantize": encode_cases() + new_encode_cases(),
         "nf4_levels_from_construction": nf4_construction(),
     }
+    fixture["nf4_quantile_source"] = NF4_QUANTILE_SOURCE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(fixture, indent=1) + "\n")
     print(f"wrote {out} ({out.stat().st_size} bytes)")
