@@ -14,7 +14,7 @@ let package = Package(
         // The tiny GGUF writer the tests use (TestSupport) and the parsers: libraries for the fuzz
         // package (Fuzz/Package.swift), which calls them directly.
     ] + ["SwarmBase", "ModelIO", "Quant", "Tokenizer", "LM", "Adapters", "TrainData", "Membership", "Gossip",
-         "Transport", "TestSupport"].map { .library(name: $0, targets: [$0]) },
+         "Transport", "Scenario", "SwarmTuneCLI", "TestSupport"].map { .library(name: $0, targets: [$0]) },
     targets: [
         // System libraries (headers from libssl-dev, libsqlite3-dev).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),

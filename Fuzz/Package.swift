@@ -28,5 +28,7 @@ let package = Package(
         fuzzTarget("factors", ["Gossip", "SwarmBase"]),
         fuzzTarget("json", ["SwarmBase"]),
         fuzzTarget("peers", ["Membership"]),
+        fuzzTarget("scenario", ["Scenario", "SwarmBase"]),
+        fuzzTarget("node", ["SwarmTuneCLI"]),
     ]
 )

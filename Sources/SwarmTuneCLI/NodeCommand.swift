@@ -334,12 +334,19 @@ struct NodeCommand: Command {
     /// one `hostile BEHAVIOUR [from-round N]` line; blank lines and `#` comments skipped; a missing file holds
     /// nothing. Errors name the file and line.
     func faultControlNow() throws(CLIError) -> FaultControl {
-        guard let path = faultControl, var emulation = linkEmulation else { return FaultControl(links: linkEmulation) }
+        guard let path = faultControl, let emulation = linkEmulation else { return FaultControl(links: linkEmulation) }
         guard FileIO.kind(of: path) != .missing else { return FaultControl(links: emulation) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw .failure("--fault-control \(path): \(error.localizedDescription)")
         }
+        return try Self.faultControl(text: text, path: path, over: emulation)
+    }
+
+    /// A --fault-control file's text read over `emulation` (the --link options' links): its link
+    /// lines set over them and its `hostile` line. Errors name `path` and the line.
+    static func faultControl(text: String, path: String, over emulation: LinkEmulation) throws(CLIError) -> FaultControl {
+        var emulation = emulation
         var hostile: HostileBehaviour?
         var fromRound: UInt64 = 0
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -402,6 +409,16 @@ struct NodeCommand: Command {
     /// One stamped line on stdout, in one write (lines from several threads never interleave).
     static func log(_ line: String) {
         Output.out(String(format: "[%.3f] ", Date().timeIntervalSince1970) + line)
+    }
+}
+
+extension SwarmTuneCommand {
+    /// Reads the text of a `node --fault-control` file over ideal links, as a node reads it at start
+    /// and on SIGHUP, without applying it: the number of links it sets and its hostile behaviour
+    /// (the `node` fuzz target's way in, Fuzz/). Errors name `file` and the line.
+    public static func checkFaultControl(_ text: String, file: String) throws(CLIError) -> (links: Int, hostile: String?) {
+        let faults = try NodeCommand.faultControl(text: text, path: file, over: LinkEmulation(all: .ideal, seed: 1))
+        return (faults.links?.byAddress.count ?? 0, faults.hostile?.rawValue)
     }
 }
 

@@ -64,8 +64,9 @@ public enum SwarmTuneCommand {
         return (entry, command, arguments)
     }
 
-    /// Parses and validates a command line without running it (what the example test checks).
-    static func check(_ argv: [String]) throws(CLIError) {
+    /// Parses and validates a command line without running it (what the example test checks; the
+    /// `node` fuzz target's way in for `--config` files, Fuzz/).
+    public static func check(_ argv: [String]) throws(CLIError) {
         let (_, command, arguments) = try select(argv)
         guard let command else { return }
         _ = try command.parse(arguments)
