@@ -349,8 +349,10 @@ struct NodeCommand: Command {
         var emulation = emulation
         var hostile: HostileBehaviour?
         var fromRound: UInt64 = 0
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        // "\r\n" is one Character in Swift: split on it too, so a file with Windows line ends reads
+        // like one with "\n" (found by fuzzing: such a file was one long refused line).
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             if line.hasPrefix("hostile") {
                 let words = line.split(separator: " ", omittingEmptySubsequences: true)
