@@ -36,9 +36,12 @@ extension Scenario {
         }
     }
 
+    /// The longest scenario name, in bytes (ASCII characters): a run directory's name.
+    public static let maxNameBytes = 100
+
     /// Names a run directory can carry: letters, digits, '.', '_' and '-', not starting with '.'.
     static func isSafeName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first != ".", name.utf8.count <= 100 else { return false }
+        guard let first = name.unicodeScalars.first, first != ".", name.utf8.count <= maxNameBytes else { return false }
         return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
     }
 

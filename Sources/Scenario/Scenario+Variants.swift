@@ -9,7 +9,7 @@ extension Scenario {
     /// directory and report title). What a faulty run's exact match is read against.
     public func withoutFaults() -> Scenario {
         var s = self
-        s.name = name + "-without-faults"
+        s.name = Self.variantName(name, suffix: "-without-faults")
         s.events = events.filter(\.kind.isJoin)
         return s
     }
@@ -27,9 +27,16 @@ extension Scenario {
     public func averaging(_ mode: AveragingMode) -> Scenario {
         guard mode != gossip.mode else { return self }
         var s = self
-        s.name = name + "-" + mode.name
+        s.name = Self.variantName(name, suffix: "-" + mode.name)
         s.gossip.mode = mode
         return s
+    }
+
+    /// `base` + `suffix`, with `base` cut so the result stays a valid name (at most
+    /// `maxNameBytes`; names are ASCII, so bytes are characters). Found by fuzzing: a 100-byte
+    /// name's twin was a name no scenario file may carry, so it did not read back.
+    static func variantName(_ base: String, suffix: String) -> String {
+        String(base.prefix(max(1, maxNameBytes - suffix.utf8.count))) + suffix
     }
 
     /// Whether the scenario has an event `withoutFaults` would drop.

@@ -27,6 +27,20 @@ import Testing
         #expect(same == s)
     }
 
+    /// Found by fuzzing: a 100-byte name's twin (NAME-without-faults) was longer than any scenario
+    /// file may name itself, so the twin did not read back.
+    @Test func aVariantOfTheLongestNameIsStillAValidName() throws {
+        let long = String(repeating: "r", count: Scenario.maxNameBytes)
+        var s = try Scenario.parse(bytes: Array(Self.churn.utf8), source: "churn.json")
+        s.name = long
+        for variant in [s.withoutFaults(), s.averaging(.frozenA), s.withoutFaults().averaging(.product)] {
+            #expect(variant.name.utf8.count <= Scenario.maxNameBytes, "\(variant.name)")
+            #expect(variant.name.hasSuffix("-without-faults") || variant.name.hasSuffix("-frozen-a") || variant.name.hasSuffix("-product"))
+            let back = try Scenario.parse(bytes: variant.json.serialized(pretty: false), source: "variant.json")
+            #expect(back == variant)
+        }
+    }
+
     @Test func withoutFaultsGivesEveryNodeTheSameDataAndTheSameTestSet() throws {
         let s = try Scenario.parse(bytes: Array(Self.churn.utf8), source: "churn.json")
         #expect(try s.withoutFaults().buildData() == s.buildData())
