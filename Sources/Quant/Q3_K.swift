@@ -50,12 +50,7 @@ public enum Q3_K {
     /// takes the nearest code. Every weight decodes within half a step, `d * scale[s] / 2`, of its
     /// value (up to float rounding of the fp16 d).
     static func quantizeBlock(_ x: UnsafeBufferPointer<Float>, into block: UnsafeMutableRawBufferPointer) -> Bool {
-        var needed = [Float](repeating: 0, count: 16)
-        for s in 0..<16 {
-            var absMax: Float = 0
-            for i in 16 * s..<16 * s + 16 { absMax = max(absMax, abs(x[i])) }
-            needed[s] = absMax / 3
-        }
+        let needed = symmetricSubBlockSteps(x, codes: 3)
         let dBits = FP16.encodeRoundingUp((needed.max() ?? 0) / 31)
         let d = FP16.decode(dBits)
         for i in 0..<108 { block[i] = 0 }

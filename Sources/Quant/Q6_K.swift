@@ -50,12 +50,7 @@ public enum Q6_K {
     /// rounded up from that and each weight takes the nearest code. Every weight decodes within
     /// half a step, `d * scales[s] / 2`, of its value (up to float rounding of the fp16 d).
     static func quantizeBlock(_ x: UnsafeBufferPointer<Float>, into block: UnsafeMutableRawBufferPointer) -> Bool {
-        var needed = [Float](repeating: 0, count: 16)
-        for s in 0..<16 {
-            var absMax: Float = 0
-            for i in 16 * s..<16 * s + 16 { absMax = max(absMax, abs(x[i])) }
-            needed[s] = absMax / 31
-        }
+        let needed = symmetricSubBlockSteps(x, codes: 31)
         let dBits = FP16.encode((needed.max() ?? 0) / 127)
         let d = FP16.decode(dBits)
         for i in 0..<192 { block[i] = 0 }
