@@ -30,7 +30,7 @@ public final class InferenceSession {
         didSet {
             // Scratch for x·Aᵀ: [maxBatch, rank], sized for the adapter attached (any rank).
             let needed = maxBatch * (lora?.config.rank ?? 0)
-            if needed > loraU.count { loraU = FloatBuffer(count: needed) }
+            if needed > loraU.count { loraU = FloatBuffer(scratch: needed) }
             refreshAdapter()
         }
     }
@@ -47,37 +47,40 @@ public final class InferenceSession {
         guard let lora, lora.config.dora else { return }
         for s in lora.slots {
             let w = model.matrix(s.target, layer: s.layer)
-            let norm = FloatBuffer(count: s.outputs)
+            let norm = FloatBuffer(scratch: s.outputs)
             DoRA.norms(w, baseSquared: DoRA.rowSquaredNorms(w), lora: lora, slot: s, pool: pool, into: norm.pointer)
             doraNorms[s.layer * 16 + LoRATarget.allCases.firstIndex(of: s.target)!] = norm
         }
     }
     private let ropeCos, ropeSin: FloatBuffer  // [contextLength][headDim/2]
 
-    public init(model: LlamaModel, contextLength: Int? = nil, maxBatch: Int = 64, pool: ComputePool? = nil) {
+    /// Allocates the key/value cache for `contextLength` tokens (at most the core's own) and the
+    /// scratch for prompts run `maxBatch` tokens at a time. Throws when the memory cannot be had;
+    /// the caller names the flag or file the context length came from.
+    public init(model: LlamaModel, contextLength: Int? = nil, maxBatch: Int = 64, pool: ComputePool? = nil) throws(AllocationError) {
         self.model = model
         c = model.config
         self.contextLength = min(contextLength ?? c.contextLength, c.contextLength)
         self.maxBatch = max(1, maxBatch)
         self.pool = pool ?? ComputePool()
         let ctx = self.contextLength, b = self.maxBatch
-        keyCache = FloatBuffer(count: c.layers * ctx * c.kvDim)
-        valueCache = FloatBuffer(count: c.layers * ctx * c.kvDim)
-        x = FloatBuffer(count: b * c.dim)
-        xn = FloatBuffer(count: b * c.dim)
-        q = FloatBuffer(count: b * c.dim)
-        k = FloatBuffer(count: b * c.kvDim)
-        v = FloatBuffer(count: b * c.kvDim)
-        attn = FloatBuffer(count: b * c.dim)
-        tmp = FloatBuffer(count: b * c.dim)
-        gate = FloatBuffer(count: b * c.hiddenDim)
-        up = FloatBuffer(count: b * c.hiddenDim)
-        scores = FloatBuffer(count: self.pool.threads * ctx)
-        logits = FloatBuffer(count: c.vocabSize)
-        loraU = FloatBuffer(count: b * 16)
+        keyCache = try FloatBuffer(count: c.layers * ctx * c.kvDim)
+        valueCache = try FloatBuffer(count: c.layers * ctx * c.kvDim)
+        x = try FloatBuffer(count: b * c.dim)
+        xn = try FloatBuffer(count: b * c.dim)
+        q = try FloatBuffer(count: b * c.dim)
+        k = try FloatBuffer(count: b * c.kvDim)
+        v = try FloatBuffer(count: b * c.kvDim)
+        attn = try FloatBuffer(count: b * c.dim)
+        tmp = try FloatBuffer(count: b * c.dim)
+        gate = try FloatBuffer(count: b * c.hiddenDim)
+        up = try FloatBuffer(count: b * c.hiddenDim)
+        scores = try FloatBuffer(count: self.pool.threads * ctx)
+        logits = try FloatBuffer(count: c.vocabSize)
+        loraU = try FloatBuffer(count: b * 16)
         let half = c.headDim / 2
-        ropeCos = FloatBuffer(count: ctx * half)
-        ropeSin = FloatBuffer(count: ctx * half)
+        ropeCos = try FloatBuffer(count: ctx * half)
+        ropeSin = try FloatBuffer(count: ctx * half)
         for p in 0..<ctx {
             for i in 0..<half {
                 let freq = pow(Double(c.ropeBase), -2.0 * Double(i) / Double(c.headDim))

@@ -111,7 +111,7 @@ public final class LoRAParameters: @unchecked Sendable {
         }
         self.slots = slots
         self.index = index
-        values = FloatBuffer(count: offset)
+        values = FloatBuffer(scratch: offset)  // the adapter itself: rank × the core's matrix sizes
     }
 
     /// A copy with the same layout and values.
@@ -175,7 +175,7 @@ public enum DoRA {
 
     public static func rowSquaredNorms(_ w: WeightMatrix) -> [Double] {
         let chunk = 64
-        let buf = FloatBuffer(count: chunk * w.columns)
+        let buf = FloatBuffer(scratch: chunk * w.columns)
         var out = [Double](repeating: 0, count: w.rows)
         var r = 0
         while r < w.rows {
@@ -197,7 +197,7 @@ public enum DoRA {
                              pool: ComputePool, into out: UnsafeMutablePointer<Float>) {
         let r = p.config.rank, scale = Double(p.config.scale)
         // Gᵀ [r × out] = A·Wᵀ
-        let gt = FloatBuffer(count: r * s.outputs)
+        let gt = FloatBuffer(scratch: r * s.outputs)
         w.multiply(p.a(s), ldx: s.inputs, m: r, into: gt.pointer, ldy: s.outputs, pool: pool)
         var aat = [Double](repeating: 0, count: r * r)
         for k in 0..<r {

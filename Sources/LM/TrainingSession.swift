@@ -98,7 +98,11 @@ public final class TrainingSession {
     let dLossRowsNormed: FloatBuffer          // (L, C)
     let lossLogits: FloatBuffer               // (L, V) logits, then their gradient
 
-    public init(model: LlamaModel, lora: LoRAParameters, batch: Int, seqLen: Int, pool: ComputePool) {
+    /// Allocates the whole workspace for micro-batches of `batch` sequences of `seqLen` tokens.
+    /// Throws when it cannot be had, or when it is more than the machine's memory (the kernel
+    /// would grant the pages lazily and stop the process when a step touches them): the error
+    /// says how much a batch of this size needs, so the caller can name its flags.
+    public init(model: LlamaModel, lora: LoRAParameters, batch: Int, seqLen: Int, pool: ComputePool) throws(AllocationError) {
         precondition(lora.model == model.config, "LoRA parameters were made for another model shape")
         self.model = model
         self.lora = lora
@@ -108,45 +112,45 @@ public final class TrainingSession {
         config = model.config
         tokens = batch * seqLen
         rank = lora.config.rank
-        gradients = FloatBuffer(count: lora.count)
+        gradients = try FloatBuffer(count: lora.count)
         let n = tokens, d = config.dim, kv = config.kvDim, h = config.hiddenDim
         for l in 0..<config.layers {
             var hidden: [LoRATarget: FloatBuffer] = [:], unscaled: [LoRATarget: FloatBuffer] = [:]
             for t in lora.config.targets where lora.slot(layer: l, target: t) != nil {
-                hidden[t] = FloatBuffer(count: n * rank)
-                if lora.config.dora { unscaled[t] = FloatBuffer(count: n * t.shape(config).out) }
+                hidden[t] = try FloatBuffer(count: n * rank)
+                if lora.config.dora { unscaled[t] = try FloatBuffer(count: n * t.shape(config).out) }
             }
             activations.append(LayerActivations(
-                residualIn: FloatBuffer(count: n * d), attentionRstd: FloatBuffer(count: n),
-                query: FloatBuffer(count: n * d), key: FloatBuffer(count: n * kv), value: FloatBuffer(count: n * kv),
-                attentionProbs: FloatBuffer(count: batch * config.heads * seqLen * seqLen),
-                attentionOut: FloatBuffer(count: n * d), residualMid: FloatBuffer(count: n * d),
-                ffnRstd: FloatBuffer(count: n), gate: FloatBuffer(count: n * h), up: FloatBuffer(count: n * h),
+                residualIn: try FloatBuffer(count: n * d), attentionRstd: try FloatBuffer(count: n),
+                query: try FloatBuffer(count: n * d), key: try FloatBuffer(count: n * kv), value: try FloatBuffer(count: n * kv),
+                attentionProbs: try FloatBuffer(count: batch * config.heads * seqLen * seqLen),
+                attentionOut: try FloatBuffer(count: n * d), residualMid: try FloatBuffer(count: n * d),
+                ffnRstd: try FloatBuffer(count: n), gate: try FloatBuffer(count: n * h), up: try FloatBuffer(count: n * h),
                 adapterHidden: hidden, doraUnscaled: unscaled))
         }
-        residualFinal = FloatBuffer(count: n * d)
-        finalRstd = FloatBuffer(count: n)
-        residual = FloatBuffer(count: n * d)
-        normed = FloatBuffer(count: n * d)
-        branchOut = FloatBuffer(count: n * max(d, h))
-        mlpHidden = FloatBuffer(count: n * h)
-        dResidual = FloatBuffer(count: n * d)
-        dNormed = FloatBuffer(count: n * d)
-        dQuery = FloatBuffer(count: n * d)
-        dKey = FloatBuffer(count: n * kv)
-        dValue = FloatBuffer(count: n * kv)
-        dAttentionOut = FloatBuffer(count: n * d)
-        dMLPHidden = FloatBuffer(count: n * h)
-        dGate = FloatBuffer(count: n * h)
-        dUp = FloatBuffer(count: n * h)
-        scaledHidden = FloatBuffer(count: n * rank)
-        dAdapterHidden = FloatBuffer(count: n * rank)
+        residualFinal = try FloatBuffer(count: n * d)
+        finalRstd = try FloatBuffer(count: n)
+        residual = try FloatBuffer(count: n * d)
+        normed = try FloatBuffer(count: n * d)
+        branchOut = try FloatBuffer(count: n * max(d, h))
+        mlpHidden = try FloatBuffer(count: n * h)
+        dResidual = try FloatBuffer(count: n * d)
+        dNormed = try FloatBuffer(count: n * d)
+        dQuery = try FloatBuffer(count: n * d)
+        dKey = try FloatBuffer(count: n * kv)
+        dValue = try FloatBuffer(count: n * kv)
+        dAttentionOut = try FloatBuffer(count: n * d)
+        dMLPHidden = try FloatBuffer(count: n * h)
+        dGate = try FloatBuffer(count: n * h)
+        dUp = try FloatBuffer(count: n * h)
+        scaledHidden = try FloatBuffer(count: n * rank)
+        dAdapterHidden = try FloatBuffer(count: n * rank)
         let dropSize = lora.config.dropout > 0 ? n * max(d, h) : 0
-        droppedInput = FloatBuffer(count: dropSize)
-        dDroppedInput = FloatBuffer(count: dropSize)
+        droppedInput = try FloatBuffer(count: dropSize)
+        dDroppedInput = try FloatBuffer(count: dropSize)
         let half = config.headDim / 2
-        ropeCos = FloatBuffer(count: seqLen * half)
-        ropeSin = FloatBuffer(count: seqLen * half)
+        ropeCos = try FloatBuffer(count: seqLen * half)
+        ropeSin = try FloatBuffer(count: seqLen * half)
         for p in 0..<seqLen {
             for i in 0..<half {
                 let angle = Double(p) * pow(Double(config.ropeBase), -2.0 * Double(i) / Double(config.headDim))
@@ -155,17 +159,22 @@ public final class TrainingSession {
             }
         }
         precondition(!(lora.config.dora && lora.config.dropout > 0), "DoRA with LoRA dropout is not supported")
-        dDoraUnscaled = FloatBuffer(count: lora.config.dora ? n * max(d, h) : 0)
-        dScoresPerWorker = FloatBuffer(count: pool.threads * seqLen * seqLen)
+        dDoraUnscaled = try FloatBuffer(count: lora.config.dora ? n * max(d, h) : 0)
+        dScoresPerWorker = try FloatBuffer(count: pool.threads * seqLen * seqLen)
         if lora.config.dora {
             for (i, s) in lora.slots.enumerated() {
                 doraBaseSquaredNorms[i] = DoRA.rowSquaredNorms(model.matrix(s.target, layer: s.layer))
-                doraRowNorms[i] = FloatBuffer(count: s.outputs)
+                doraRowNorms[i] = try FloatBuffer(count: s.outputs)
             }
         }
-        lossRowsNormed = FloatBuffer(count: lossChunk * d)
-        dLossRowsNormed = FloatBuffer(count: lossChunk * d)
-        lossLogits = FloatBuffer(count: lossChunk * config.vocabSize)
+        lossRowsNormed = try FloatBuffer(count: lossChunk * d)
+        dLossRowsNormed = try FloatBuffer(count: lossChunk * d)
+        lossLogits = try FloatBuffer(count: lossChunk * config.vocabSize)
+        let bytes = bufferBytes, physical = FloatBuffer.physicalMemoryBytes
+        if bytes > physical {
+            throw AllocationError(count: bytes / 4, bytes: bytes,
+                                  reason: "a training workspace for \(batch) sequences of \(seqLen) tokens is more than this machine's \(physical >> 20) MiB of memory")
+        }
     }
 
     /// The buffers a step recomputes before it reads them (activations, scratch, the gradient):

@@ -1,3 +1,4 @@
+import Tensor
 import Scenario
 
 /// Why an inproc run could not be carried out, with what to change.
@@ -10,6 +11,9 @@ public enum InprocError: Error, Sendable, CustomStringConvertible {
     case data(ScenarioDataError)
     /// Training or evaluation failed (`what`: which node or baseline, and the round).
     case compute(what: String, reason: String)
+    /// A trainer's or evaluator's workspace does not fit in memory (`what`: whose, and the
+    /// scenario fields its size comes from).
+    case memory(what: String, AllocationError)
     /// The run directory cannot be written.
     case output(path: String, reason: String)
 
@@ -20,6 +24,7 @@ public enum InprocError: Error, Sendable, CustomStringConvertible {
         case let .unsupported(file, field, reason): return "\(file): \(field): \(reason)"
         case .data(let e): return "\(e)"
         case let .compute(what, reason): return "\(what): \(reason)"
+        case let .memory(what, e): return "\(what): \(e)"
         case let .output(path, reason): return "\(path): \(reason)"
         }
     }

@@ -69,8 +69,8 @@ public enum InprocBackend {
         let evaluator = TestSetEvaluator(model: model, tokenizer: core.tokenizer, template: template, test: data.test, lanes: pool.threads)
         let setup = try Setup(scenario: scenario, file: file, model: model, template: template, tokenizer: core.tokenizer, data: data)
 
-        let nodes = (0..<scenario.totalNodes).map { i in
-            InprocNode(index: i, id: .simulated(i), trainer: setup.trainer(i, steps: setup.swarmSteps),
+        let nodes = try (0..<scenario.totalNodes).map { i throws(InprocError) in
+            InprocNode(index: i, id: .simulated(i), trainer: try setup.trainer(i, steps: setup.swarmSteps),
                        data: setup.examples[i], state: i < scenario.nodes ? .running : .notStarted, scenario: scenario)
         }
         let exchanged = ExchangedFactors(layout: setup.initial, mode: scenario.gossip.mode)

@@ -10,6 +10,8 @@ import TrainData
 /// (A from the scenario's seed, B = 0, the same on every node), each node's tokenized data.
 package struct Setup {
     package let scenario: Scenario
+    /// The scenario file, as errors name it.
+    package let file: String
     package let model: LlamaModel
     package let data: ScenarioData
     package let examples: [[TokenizedExample]]
@@ -26,6 +28,7 @@ package struct Setup {
     package init(scenario: Scenario, file: String, model: LlamaModel, template: ChatTemplate, tokenizer: BPETokenizer,
                  data: ScenarioData) throws(InprocError) {
         self.scenario = scenario
+        self.file = file
         self.model = model
         self.data = data
         var examples: [[TokenizedExample]] = []
@@ -59,11 +62,13 @@ package struct Setup {
     }
 
     /// Node `i`'s trainer (its own data order and dropout stream) for `steps` steps, on one thread.
-    package func trainer(_ i: Int, steps: Int, pool: ComputePool = ComputePool(threads: 1)) -> Trainer {
+    package func trainer(_ i: Int, steps: Int, pool: ComputePool = ComputePool(threads: 1)) throws(InprocError) -> Trainer {
         var o = options
         o.seed = scenario.seed &+ UInt64(i + 1)
         o.schedule(steps: steps)
-        return Trainer(model: model, options: o, padID: padID, pool: pool, lora: initial.copy())
+        do { return try Trainer(model: model, options: o, padID: padID, pool: pool, lora: initial.copy()) } catch {
+            throw .memory(what: "\(file): node \(i)'s trainer (training.batch \(o.batch) × training.seq-len \(o.seqLen))", error)
+        }
     }
 
     /// The initial adapter with `vector` as its exchanged values.
@@ -129,7 +134,7 @@ package enum Baselines {
                           progress: (InprocProgress) -> Void) throws(InprocError) {
         let nodes = setup.scenario.totalNodes
         progress(InprocProgress(phase: "local-only", done: 0, total: nodes, virtualSeconds: 0, detail: "each node alone"))
-        let trainers = (0..<nodes).map { setup.trainer($0, steps: setup.swarmSteps) }
+        let trainers = try (0..<nodes).map { i throws(InprocError) in try setup.trainer(i, steps: setup.swarmSteps) }
         let jobs = trainers.enumerated().map { LocalSteps.Job(trainer: $0.element, data: setup.examples[$0.offset], steps: setup.swarmSteps) }
         for (i, result) in LocalSteps.run(jobs, workers: workers).enumerated() {
             if case .failure(let e) = result { throw .compute(what: "local-only baseline of node \(i)", reason: e.description) }
@@ -154,19 +159,23 @@ package enum Baselines {
     /// schedule. The same tokens as the swarm and the same number of updates, so the difference
     /// measures what gossip loses against exact averaging of every step, not a longer optimization.
     /// A step's micro-batches run on `lanes` one-thread sessions at once (`Trainer(lanes:)`).
-    package static func centralizedTrainer(_ setup: Setup, lanes: Int) -> (trainer: Trainer, steps: Int) {
+    package static func centralizedTrainer(_ setup: Setup, lanes: Int) throws(InprocError) -> (trainer: Trainer, steps: Int) {
         var o = setup.options
         o.seed = setup.scenario.seed
         o.gradientAccumulation = setup.scenario.totalNodes * o.gradientAccumulation
         o.schedule(steps: setup.swarmSteps)
-        let trainer = Trainer(model: setup.model, options: o, padID: setup.padID, pool: ComputePool(threads: 1),
-                              lora: setup.initial.copy(), lanes: lanes)
-        return (trainer, setup.swarmSteps)
+        do {
+            let trainer = try Trainer(model: setup.model, options: o, padID: setup.padID, pool: ComputePool(threads: 1),
+                                      lora: setup.initial.copy(), lanes: lanes)
+            return (trainer, setup.swarmSteps)
+        } catch {
+            throw .memory(what: "\(setup.file): the centralized baseline's trainer (\(lanes) lanes of training.batch \(o.batch) × training.seq-len \(o.seqLen))", error)
+        }
     }
 
     package static func centralized(_ setup: Setup, evaluator: TestSetEvaluator, pool: ComputePool, into final: inout RunSummary.Final,
                             progress: (InprocProgress) -> Void) throws(InprocError) {
-        let (trainer, steps) = centralizedTrainer(setup, lanes: pool.threads)
+        let (trainer, steps) = try centralizedTrainer(setup, lanes: pool.threads)
         let pooled = setup.examples.flatMap { $0 }
         for s in 0..<steps {
             if s % max(1, steps / 20) == 0 {

@@ -39,8 +39,14 @@ package struct TestSetEvaluator {
     package func run(_ lora: LoRAParameters?, what: String) throws(InprocError) -> (rate: Double, byDomain: [String: Double]) {
         let box = LaneResults(lanes: lanes.count, domains: byDomain.count)
         box.work = { [self] lane in
-            let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: lora,
-                                     contextLength: min(256, model.config.contextLength), pool: lanes[lane])
+            let matcher: ExactMatch
+            do throws(AllocationError) {
+                matcher = try ExactMatch(model: model, tokenizer: tokenizer, lora: lora,
+                                         contextLength: min(256, model.config.contextLength), pool: lanes[lane])
+            } catch {
+                box.fail(lane: lane, "exact match of \(what) on the test set", error.description)
+                return
+            }
             for (d, group) in byDomain.enumerated() {
                 let mine = stride(from: lane, to: group.examples.count, by: lanes.count).map { group.examples[$0] }
                 do throws(LMError) {

@@ -44,7 +44,7 @@ public final class SwarmSimulation {
     public let eval: [TokenizedExample]
     public let weights: MixingWeights
 
-    public init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, options: SwarmOptions, pool: ComputePool) {
+    public init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, options: SwarmOptions, pool: ComputePool) throws(AllocationError) {
         self.options = options
         var rng = SeededRandom(seed: options.seed)
         let domains = SyntheticTasks.domains
@@ -74,11 +74,11 @@ public final class SwarmSimulation {
         // Same initial A on every node (from the swarm seed), B = 0; each node shuffles its own data.
         let initial = LoRAParameters(config: options.training.lora, model: model.config)
         initial.initialize(seed: options.seed, model: model)
-        trainers = (0..<options.nodes).map { i in
+        trainers = try (0..<options.nodes).map { i throws(AllocationError) in
             var o = options.training
             o.seed = options.seed &+ UInt64(i + 1)
             o.steps = options.rounds * options.localSteps
-            return Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool, lora: initial.copy())
+            return try Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool, lora: initial.copy())
         }
         weights = MixingWeights(neighbours: options.topology.neighbours(count: options.nodes))
     }

@@ -1,6 +1,7 @@
 import Membership
 import SwarmBase
 import Store
+import Tensor
 import Transport
 
 /// Why the node runtime could not start or keep its state.
@@ -19,6 +20,8 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidAddress(String, detail: String)
     /// The driver was started twice, or used after it stopped.
     case invalidState(String)
+    /// The trainer's workspace does not fit in memory (`what`: the settings its size comes from).
+    case memory(what: String, AllocationError)
     /// The node's state database refused to open, or a write to it failed (disk full...).
     case store(StoreError)
 
@@ -40,6 +43,8 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
             return error.description
         case .invalidState(let detail):
             return detail
+        case let .memory(what, error):
+            return "\(what): \(error); lower them"
         }
     }
 }

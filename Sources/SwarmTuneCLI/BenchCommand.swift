@@ -77,7 +77,9 @@ struct BenchForward: Command {
         let vocab = model.config.vocabSize, first = vocab > 200 ? 100 : 0
         let ids = (0..<promptTokens).map { _ in Int32(first + Int(rng.next() % UInt64(vocab - first))) }
         let pool = ComputePool(threads: threads)
-        let session = InferenceSession(model: model, contextLength: promptTokens + decodeTokens + 1, maxBatch: 128, pool: pool)
+        let session = try CLIError.allocating("--prompt-tokens \(promptTokens) + --decode-tokens \(decodeTokens)") { () throws(AllocationError) in
+            try InferenceSession(model: model, contextLength: promptTokens + decodeTokens + 1, maxBatch: 128, pool: pool)
+        }
 
         // Warm up (page in the mapped weights), then measure.
         do { _ = try session.append(Array(ids.prefix(8))) } catch { throw .failure(error.description) }

@@ -77,7 +77,9 @@ struct BenchTrain: Command {
         let lora = LoRAParameters(config: LoRAConfig(rank: rank, alpha: Float(2 * rank), targets: targets), model: model.config)
         lora.initialize(seed: 1)
         let pool = ComputePool(threads: threads)
-        let session = TrainingSession(model: model, lora: lora, batch: batch, seqLen: seqLen, pool: pool)
+        let session = try CLIError.allocating("--batch \(batch) × --seq-len \(seqLen)") { () throws(AllocationError) in
+            try TrainingSession(model: model, lora: lora, batch: batch, seqLen: seqLen, pool: pool)
+        }
         let (precision, note) = self.precision.resolve()
         session.precision = precision
         var rng = SeededRandom(seed: 1)

@@ -1,3 +1,4 @@
+import Tensor
 /// How a command failed; decides the exit code (2 for usage, 1 for a runtime failure).
 public enum CLIError: Error, CustomStringConvertible {
     /// The command line is wrong: the message names the option and the problem, the command's
@@ -27,6 +28,15 @@ public enum CLIError: Error, CustomStringConvertible {
         switch self {
         case .usage: 2
         case .failure: 1
+        }
+    }
+
+    /// Runs `allocate` (a session or trainer sized from flags) and turns a workspace that does
+    /// not fit in memory into a runtime error naming those flags (`flags`, for example
+    /// "--batch 1024 × --seq-len 8192").
+    static func allocating<T>(_ flags: @autoclosure () -> String, _ allocate: () throws(AllocationError) -> T) throws(CLIError) -> T {
+        do { return try allocate() } catch {
+            throw .failure("\(flags()): \(error); lower them")
         }
     }
 }

@@ -67,15 +67,17 @@ struct EvalCommand: Command {
         o.batch = batch
         o.seqLen = seqLen
         if let lora { o.lora = lora.config }
-        let trainer = Trainer(model: model, options: o, padID: core.tokenizer.padID ?? 0, pool: pool,
-                              lora: lora ?? LoRAParameters(config: o.lora, model: model.config))
+        let trainer = try CLIError.allocating("--batch \(batch) × --seq-len \(seqLen)") { () throws(AllocationError) in
+            try Trainer(model: model, options: o, padID: core.tokenizer.padID ?? 0, pool: pool,
+                        lora: lora ?? LoRAParameters(config: o.lora, model: model.config))
+        }
         let loss: Double
         let em: ExactMatch.Outcome
         do {
             loss = try trainer.evaluateLoss(examples)
             em = try ExactMatch(model: model, tokenizer: core.tokenizer, lora: lora,
                                 contextLength: min(model.config.contextLength, seqLen + 64), pool: pool).run(examples)
-        } catch { throw .failure(error.description) }
+        } catch { throw .failure("\(error)") }
         if json {
             Output.out(try Output.json(Report(examples: examples.count, loss: loss, perplexity: exp(loss),
                                               exactMatch: em.rate, correct: em.correct, total: em.total)))

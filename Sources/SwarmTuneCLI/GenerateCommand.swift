@@ -79,7 +79,9 @@ struct GenerateCommand: Command {
         let ids = core.tokenizer.encode(text)
         guard !ids.isEmpty else { throw .usage(command: Self.name, message: "the prompt is empty") }
         let context = min(model.config.contextLength, ids.count + maxTokens + 1)
-        let session = InferenceSession(model: model, contextLength: context, maxBatch: 128, pool: ComputePool(threads: threads))
+        let session = try CLIError.allocating("a context of \(context) tokens (the prompt + --max-tokens)") { () throws(AllocationError) in
+            try InferenceSession(model: model, contextLength: context, maxBatch: 128, pool: ComputePool(threads: threads))
+        }
         session.lora = lora
         var sampler = Sampler(temperature.map { .temperature(Float($0), topP: Float(topP), seed: UInt64(seed)) } ?? .greedy)
         var stream = UTF8StreamBuffer()

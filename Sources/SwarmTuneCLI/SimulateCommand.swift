@@ -211,7 +211,9 @@ struct SimulateCommand: Command {
         (o.training.precision, note) = choice.resolve()
         Output.err(note)
         let pool = ComputePool(threads: threads)
-        let sim = SwarmSimulation(model: model, tokenizer: core.tokenizer, template: template, options: o, pool: pool)
+        let sim = try CLIError.allocating("--nodes \(o.nodes) trainers") { () throws(AllocationError) in
+            try SwarmSimulation(model: model, tokenizer: core.tokenizer, template: template, options: o, pool: pool)
+        }
         Output.err("swarm: \(o.nodes) nodes, \(topologyName) topology, \(o.rounds) rounds x \(o.localSteps) local steps; core \(path)")
         for (i, c) in sim.domainsOfNode.enumerated() {
             Output.err("  node \(i) private data: " + c.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
@@ -227,7 +229,9 @@ struct SimulateCommand: Command {
         }
 
         func exactMatch(_ lora: LoRAParameters?, label: String) throws(CLIError) -> Report.ExactMatch {
-            let matcher = ExactMatch(model: model, tokenizer: core.tokenizer, lora: lora, contextLength: 256, pool: pool)
+            let matcher = try CLIError.allocating("exact match of \(label)") { () throws(AllocationError) in
+                try ExactMatch(model: model, tokenizer: core.tokenizer, lora: lora, contextLength: 256, pool: pool)
+            }
             var perDomain: [String: Double] = [:]
             var total = 0
             for (k, domain) in SyntheticTasks.domains.enumerated() {
@@ -253,7 +257,9 @@ struct SimulateCommand: Command {
             bo.steps = o.rounds * o.localSteps
             let initial = LoRAParameters(config: bo.lora, model: model.config)
             initial.initialize(seed: o.seed, model: model)
-            let alone = Trainer(model: model, options: bo, padID: core.tokenizer.padID ?? 0, pool: pool, lora: initial)
+            let alone = try CLIError.allocating("--baseline trainer") { () throws(AllocationError) in
+                try Trainer(model: model, options: bo, padID: core.tokenizer.padID ?? 0, pool: pool, lora: initial)
+            }
             for _ in 0..<bo.steps { do { _ = try alone.trainStep(sim.data[0]) } catch { throw .failure(error.description) } }
             results.node0Alone = try exactMatch(alone.lora, label: "node 0 alone (no gossip)")
         }

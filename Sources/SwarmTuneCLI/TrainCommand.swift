@@ -191,14 +191,18 @@ struct TrainCommand: Command {
             }
             resumed = loaded
         }
-        let trainer = Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool, lora: resumed?.parameters)
+        let trainer = try CLIError.allocating("--batch \(o.batch) × --seq-len \(o.seqLen)") { () throws(AllocationError) in
+            try Trainer(model: model, options: o, padID: tokenizer.padID ?? tokenizer.eosID ?? 0, pool: pool, lora: resumed?.parameters)
+        }
         if let resumed {
             do { try trainer.resume(from: resumed, exampleCount: train.count) } catch { throw .failure(error.description) }
             Output.err("resumed from \(resumed.path) at step \(resumed.state.step)")
         }
         if let note { Output.err(note) }
-        let matcher = ExactMatch(model: model, tokenizer: tokenizer, lora: trainer.lora,
-                                 contextLength: min(model.config.contextLength, (eval.map(\.ids.count).max() ?? 0) + 64), pool: pool)
+        let matcher = try CLIError.allocating("exact match on the eval set") { () throws(AllocationError) in
+            try ExactMatch(model: model, tokenizer: tokenizer, lora: trainer.lora,
+                           contextLength: min(model.config.contextLength, (eval.map(\.ids.count).max() ?? 0) + 64), pool: pool)
+        }
         var lastSamples: [(prompt: String, expected: String, got: String)] = []
         func evaluate(_ label: String, step: Int, elapsed: Double?) throws(CLIError) -> EvalPoint? {
             guard !eval.isEmpty else { return nil }

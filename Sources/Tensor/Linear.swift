@@ -63,7 +63,7 @@ extension WeightMatrix {
         // Other formats: decode 64-row panels in Swift, split the columns of dX between workers.
         let panelRows = 64, isa = pool.isa
         if !accumulate { for i in 0..<m { (dx + i * lddx).initialize(repeating: 0, count: columns) } }
-        let panel = FloatBuffer(count: panelRows * columns)
+        let panel = FloatBuffer(scratch: panelRows * columns)
         var r0 = 0
         while r0 < rows {
             let n = min(panelRows, rows - r0)

@@ -76,7 +76,7 @@ public enum MachineProbe {
     /// then `pool`'s threads each reading its own slice.
     static func readBandwidth(pool: ComputePool, one: ComputePool) -> (Double, Double) {
         let count = 64 << 20
-        let buffer = FloatBuffer(count: count)
+        let buffer = FloatBuffer(scratch: count)
         buffer.pointer.update(repeating: 1, count: count)  // fault every page in before timing
         let isa = pool.isa
         func pass(_ p: ComputePool) -> Double {

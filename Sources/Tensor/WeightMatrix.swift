@@ -41,7 +41,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public mutating func buildScaleTables() {
         guard type == .q4_1 || type == .q8_0 else { return }
         let blocks = rows * (columns / 32)
-        let t = ScaleTables(d: FloatBuffer(count: blocks), m: type == .q4_1 ? FloatBuffer(count: blocks) : nil)
+        let t = ScaleTables(d: FloatBuffer(scratch: blocks), m: type == .q4_1 ? FloatBuffer(scratch: blocks) : nil)
         st_build_scale_tables(kernelType, base, rowBytes, Int64(rows), Int64(columns), t.d.pointer, t.m?.pointer)
         scaleTables = t
     }
@@ -67,7 +67,7 @@ public struct WeightMatrix: @unchecked Sendable {
         }
         let panelRows = 16, chunks = (rows + panelRows - 1) / panelRows, isa = pool.isa
         pool.run { ith, nth in
-            let panel = FloatBuffer(count: panelRows * columns)
+            let panel = FloatBuffer(scratch: panelRows * columns)
             var c = chunks * ith / nth
             while c < chunks * (ith + 1) / nth {
                 let r0 = c * panelRows, n = min(panelRows, rows - r0)

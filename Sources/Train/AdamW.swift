@@ -17,8 +17,8 @@ public struct AdamW {
     public let v: FloatBuffer
 
     public init(count: Int, weightDecay: Float = 0) {
-        m = FloatBuffer(count: count)
-        v = FloatBuffer(count: count)
+        m = FloatBuffer(scratch: count)
+        v = FloatBuffer(scratch: count)
         self.weightDecay = weightDecay
     }
 

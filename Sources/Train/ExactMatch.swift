@@ -15,8 +15,10 @@ public struct ExactMatch {
     public let session: InferenceSession
     public let tokenizer: BPETokenizer
 
-    public init(model: LlamaModel, tokenizer: BPETokenizer, lora: LoRAParameters?, contextLength: Int = 512, pool: ComputePool) {
-        session = InferenceSession(model: model, contextLength: contextLength, maxBatch: 128, pool: pool)
+    /// Throws when the key/value cache for `contextLength` tokens cannot be had.
+    public init(model: LlamaModel, tokenizer: BPETokenizer, lora: LoRAParameters?, contextLength: Int = 512,
+                pool: ComputePool) throws(AllocationError) {
+        session = try InferenceSession(model: model, contextLength: contextLength, maxBatch: 128, pool: pool)
         session.lora = lora
         self.tokenizer = tokenizer
     }

@@ -69,9 +69,10 @@ public final class Trainer {
     /// machine with few cores, independent micro-batches on separate threads keep them busier
     /// than one micro-batch's matrix products split across threads. The gradients are summed in
     /// lane order, so a step is deterministic for a lane count (and differs from one lane only
-    /// in the rounding of that sum). Costs one training workspace per lane.
+    /// in the rounding of that sum). Costs one training workspace per lane. Throws when the
+    /// workspaces for `options.batch` × `options.seqLen` do not fit in memory.
     public init(model: LlamaModel, options: TrainingOptions, padID: Int32, pool: ComputePool, lora: LoRAParameters? = nil,
-                lanes: Int = 1) {
+                lanes: Int = 1) throws(AllocationError) {
         self.model = model
         self.options = options
         let params = lora ?? {
@@ -80,15 +81,17 @@ public final class Trainer {
             return p
         }()
         self.lora = params
-        session = TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: pool)
+        session = try TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: pool)
         session.dropoutSeed = options.seed ^ 0xD40F
         session.precision = options.precision
-        laneSessions = (1..<max(1, min(lanes, options.gradientAccumulation))).map { _ in
-            let lane = TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: ComputePool(threads: 1))
+        var others: [TrainingSession] = []
+        for _ in 1..<max(1, min(lanes, options.gradientAccumulation)) {
+            let lane = try TrainingSession(model: model, lora: params, batch: options.batch, seqLen: options.seqLen, pool: ComputePool(threads: 1))
             lane.dropoutSeed = options.seed ^ 0xD40F
             lane.precision = options.precision
-            return lane
+            others.append(lane)
         }
+        laneSessions = others
         optimizer = AdamW(count: params.count, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: options.steps)
         batching = BatchingOptions(batchSize: options.batch, sequenceLength: options.seqLen, padID: padID)

@@ -139,13 +139,13 @@ import Train
         var worst: [GGMLType: Float] = [:]   // max-abs logit difference relative to the largest logit
         let tokens: [Int32] = [1, 40, 72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100, 33, 2, 7, 200, 150, 30]
         let base = try LlamaModel(file: core.file)
-        let reference = InferenceSession(model: base, contextLength: 64)
+        let reference = try InferenceSession(model: base, contextLength: 64)
         reference.lora = try AdapterConversion.parameters(from: adapter, model: core.config, path: "adapter")
-        let bare = InferenceSession(model: base, contextLength: 64)
+        let bare = try InferenceSession(model: base, contextLength: 64)
         for type in [GGMLType.f16, .q8_0] {
             let out = core.dir.file("merged-\(type).gguf")
             try GGUFMergedExport.writer(adapter: adapter, fit: fit, core: core.file, type: type).write(to: out)
-            let merged = InferenceSession(model: try LlamaModel(path: out), contextLength: 64)
+            let merged = try InferenceSession(model: try LlamaModel(path: out), contextLength: 64)
             reference.reset(); merged.reset(); bare.reset()
             var maxDiff: Float = 0, maxAdapterEffect: Float = 0, scaleOfLogits: Float = 0
             for t in tokens {

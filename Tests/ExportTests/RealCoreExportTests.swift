@@ -51,9 +51,9 @@ struct RealCoreExportTests {
             sequences.append(seq)
             total += seq.count
         }
-        let withAdapter = InferenceSession(model: model, contextLength: 256)
+        let withAdapter = try InferenceSession(model: model, contextLength: 256)
         withAdapter.lora = try AdapterConversion.parameters(from: adapter, model: model.config, path: adapterDir)
-        let merged = InferenceSession(model: try LlamaModel(path: mergedPath), contextLength: 256)
+        let merged = try InferenceSession(model: try LlamaModel(path: mergedPath), contextLength: 256)
         var top1Adapter: [[Int]] = [], top1Merged: [[Int]] = [], lastLogits: [[Float]] = []
         var agree = 0
         for seq in sequences {

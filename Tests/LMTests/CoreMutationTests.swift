@@ -32,11 +32,11 @@ import TestSupport
             }
             let ids = Array(core.tokenizer.encode(text).prefix(6))
             _ = core.tokenizer.decode(ids)
-            let session = InferenceSession(model: model, contextLength: min(model.config.contextLength, 16), maxBatch: 8)
+            let session = try InferenceSession(model: model, contextLength: min(model.config.contextLength, 16), maxBatch: 8)
             if !ids.isEmpty { _ = try session.append(Array(ids.prefix(session.contextLength))) }
             return nil
         } catch {
-            return error.description
+            return "\(error)"
         }
     }
 

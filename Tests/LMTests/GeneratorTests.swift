@@ -57,13 +57,13 @@ import TestSupport
         try TinyModel().write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
         let prompt: [Int32] = [1, 2, 3, 4, 5, 6, 7, 8]
-        let plain = InferenceSession(model: model, contextLength: 16, maxBatch: prompt.count)
+        let plain = try InferenceSession(model: model, contextLength: 16, maxBatch: prompt.count)
         let base = Array(try plain.append(prompt).prefix(model.config.vocabSize))
         let lora = LoRAParameters(config: LoRAConfig(rank: 1100, alpha: 1100, targets: [.q, .v]), model: model.config)
         lora.initialize(seed: 3)
         var rng = SeededRandom(seed: 5)
         for s in lora.slots { for i in 0..<(1100 * s.outputs) { lora.bt(s)[i] = rng.nextSignedUnit() * 0.01 } }
-        let session = InferenceSession(model: model, contextLength: 16, maxBatch: prompt.count)
+        let session = try InferenceSession(model: model, contextLength: 16, maxBatch: prompt.count)
         session.lora = lora
         let adapted = Array(try session.append(prompt).prefix(model.config.vocabSize))
         #expect(adapted.allSatisfy { $0.isFinite })
@@ -79,7 +79,7 @@ import TestSupport
         let prompt = core.tokenizer.encode("the tiny model")
         var streamed: [UInt8] = []
         var s1 = Sampler(.greedy), s2 = Sampler(.greedy)
-        let g = Generator(session: InferenceSession(model: model, contextLength: 64), tokenizer: core.tokenizer)
+        let g = Generator(session: try InferenceSession(model: model, contextLength: 64), tokenizer: core.tokenizer)
         let a = try g.generate(prompt: prompt, maxTokens: 12, sampler: &s1) { streamed += $0 }
         let b = try g.generate(prompt: prompt, maxTokens: 12, sampler: &s2)
         #expect(a.tokens == b.tokens)

@@ -25,7 +25,7 @@ import TestSupport
             if let m = lora.magnitude(s) { for o in 0..<s.outputs { m[o] *= 1 + (rng.nextFloat() - 0.5) * 0.4 } }
         }
         let batch = 2, seq = 12
-        let session = TrainingSession(model: model, lora: lora, batch: batch, seqLen: seq, pool: ComputePool(threads: 2))
+        let session = try TrainingSession(model: model, lora: lora, batch: batch, seqLen: seq, pool: ComputePool(threads: 2))
         var ids: [Int32] = [], labels: [Int32] = []
         for i in 0..<(batch * seq) {
             let t = Int32((i * 53 + 7) % model.config.vocabSize)
@@ -102,7 +102,7 @@ import TestSupport
             lora.initialize(seed: 3, model: model)
             var rng = SeededRandom(seed: 11)
             for s in lora.slots { for i in 0..<(4 * s.outputs) { lora.bt(s)[i] = (rng.nextFloat() - 0.5) * 0.2 } }
-            let session = TrainingSession(model: model, lora: lora, batch: 2, seqLen: 12, pool: ComputePool(threads: 2))
+            let session = try TrainingSession(model: model, lora: lora, batch: 2, seqLen: 12, pool: ComputePool(threads: 2))
             let ids: [Int32] = (0..<24).map { Int32(($0 * 53 + 7) % model.config.vocabSize) }
             session.zeroGradients()
             let loss = try session.accumulateGradients(ids: ids, labels: ids, lossScale: 1 / 24)
@@ -150,10 +150,10 @@ import TestSupport
         lora.initialize(seed: 1)
         let ids: [Int32] = (0..<8).map { Int32($0 * 31 % 200) }
         let labels = ids
-        let session = TrainingSession(model: model, lora: lora, batch: 1, seqLen: 8, pool: ComputePool(threads: 1))
+        let session = try TrainingSession(model: model, lora: lora, batch: 1, seqLen: 8, pool: ComputePool(threads: 1))
         let loss = try session.evaluate(ids: ids, labels: labels)
         // Against the inference engine: sum of -log p(next) over the sequence.
-        let inf = InferenceSession(model: model, contextLength: 8, maxBatch: 1)
+        let inf = try InferenceSession(model: model, contextLength: 8, maxBatch: 1)
         var expected = 0.0
         for t in 0..<7 {
             let logits = Array(try inf.append([ids[t]]))
@@ -182,9 +182,9 @@ import TestSupport
             if let m = lora.magnitude(s) { for o in 0..<s.outputs { m[o] *= 1 + (rng.nextFloat() - 0.5) * 0.4 } }
         }
         let ids: [Int32] = (0..<10).map { Int32($0 * 29 % 250) }
-        let session = TrainingSession(model: model, lora: lora, batch: 1, seqLen: 10, pool: ComputePool(threads: 2))
+        let session = try TrainingSession(model: model, lora: lora, batch: 1, seqLen: 10, pool: ComputePool(threads: 2))
         let trained = try session.evaluate(ids: ids, labels: ids)
-        let inf = InferenceSession(model: model, contextLength: 10, maxBatch: 3)
+        let inf = try InferenceSession(model: model, contextLength: 10, maxBatch: 3)
         inf.lora = lora
         var adapted = 0.0, bare = 0.0
         for t in 0..<9 {
@@ -220,7 +220,7 @@ struct BF16TrainingTests {
         for s in lora.slots { for i in 0..<(4 * s.outputs) { lora.bt(s)[i] = (rng.nextFloat() - 0.5) * 0.2 } }
         let ids: [Int32] = (0..<(3 * 16)).map { Int32(($0 * 61 + 5) % 260) }
         func run(_ p: Precision) throws -> (Double, [Float]) {
-            let s = TrainingSession(model: model, lora: lora, batch: 3, seqLen: 16, pool: ComputePool(threads: 2))
+            let s = try TrainingSession(model: model, lora: lora, batch: 3, seqLen: 16, pool: ComputePool(threads: 2))
             s.precision = p
             let l = try s.accumulateGradients(ids: ids, labels: ids, lossScale: 1 / 45)
             return (l.mean, s.gradients.array)

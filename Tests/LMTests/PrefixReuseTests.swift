@@ -21,13 +21,13 @@ import TestSupport
 
     @Test func rewindThenAppendEqualsTheSamePassesFromScratch() throws {
         let prefix: [Int32] = [5, 9, 2, 7, 7, 1]
-        let session = InferenceSession(model: model, contextLength: 64, maxBatch: 16)
+        let session = try InferenceSession(model: model, contextLength: 64, maxBatch: 16)
         _ = try logits(session, prefix)
         _ = try logits(session, [3, 4, 8])
         session.rewind(to: prefix.count)
         #expect(session.cached == prefix)
         let reused = try logits(session, [11, 2])
-        let fresh = InferenceSession(model: model, contextLength: 64, maxBatch: 16)
+        let fresh = try InferenceSession(model: model, contextLength: 64, maxBatch: 16)
         _ = try logits(fresh, prefix)
         #expect(try logits(fresh, [11, 2]) == reused)
     }
@@ -36,7 +36,7 @@ import TestSupport
         let core = try CoreTokenizer(metadata: model.file.metadata, path: dir.file("tiny.gguf"))
         let shared = core.tokenizer.encode("the tiny model says")
         let a = shared + core.tokenizer.encode(" one thing"), b = shared + core.tokenizer.encode(" another")
-        let g = Generator(session: InferenceSession(model: model, contextLength: 64), tokenizer: core.tokenizer)
+        let g = Generator(session: try InferenceSession(model: model, contextLength: 64), tokenizer: core.tokenizer)
         var s = Sampler(.greedy)
         let alone = try g.generate(prompt: b, maxTokens: 10, sampler: &s, sharedPrefix: shared.count)
         _ = try g.generate(prompt: a, maxTokens: 10, sampler: &s, sharedPrefix: shared.count)
@@ -45,13 +45,13 @@ import TestSupport
         #expect(afterA.tokens == alone.tokens)
         // A prompt that does not begin with the cached tokens starts over.
         let other = core.tokenizer.encode("nothing shared here at all")
-        let otherFresh = try Generator(session: InferenceSession(model: model, contextLength: 64), tokenizer: core.tokenizer)
+        let otherFresh = try Generator(session: try InferenceSession(model: model, contextLength: 64), tokenizer: core.tokenizer)
             .generate(prompt: other, maxTokens: 10, sampler: &s, sharedPrefix: shared.count)
         #expect(try g.generate(prompt: other, maxTokens: 10, sampler: &s, sharedPrefix: shared.count).tokens == otherFresh.tokens)
     }
 
     @Test func changingTheAdapterForgetsTheCache() throws {
-        let session = InferenceSession(model: model, contextLength: 64, maxBatch: 16)
+        let session = try InferenceSession(model: model, contextLength: 64, maxBatch: 16)
         _ = try logits(session, [1, 2, 3])
         let lora = LoRAParameters(config: LoRAConfig(rank: 2, alpha: 2, targets: [.q]), model: model.config)
         session.lora = lora

@@ -53,7 +53,7 @@ struct RealCoreLoRATests {
             }
         }
         let batch = g.ids.count, seq = g.ids[0].count
-        let session = TrainingSession(model: model, lora: lora, batch: batch, seqLen: seq, pool: ComputePool())
+        let session = try TrainingSession(model: model, lora: lora, batch: batch, seqLen: seq, pool: ComputePool())
         let labelled = g.labels.reduce(0) { $0 + $1.dropFirst().filter { $0 != -100 }.count }
         let loss = try session.accumulateGradients(ids: g.ids.flatMap { $0 }, labels: g.labels.flatMap { $0 },
                                                    lossScale: 1 / Float(labelled))

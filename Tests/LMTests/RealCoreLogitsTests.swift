@@ -26,7 +26,7 @@ struct RealCoreLogitsTests {
 
     @Test func lastPositionLogitsMatchTransformers() throws {
         let model = try LlamaModel(path: RealCore.path!)
-        let session = InferenceSession(model: model, contextLength: 256)
+        let session = try InferenceSession(model: model, contextLength: 256)
         for c in try Self.golden().cases {
             session.reset()
             let logits = try session.append(c.ids)
@@ -42,7 +42,7 @@ struct RealCoreLogitsTests {
 
     @Test func greedyContinuationMatchesTransformers() throws {
         let model = try LlamaModel(path: RealCore.path!)
-        let session = InferenceSession(model: model, contextLength: 256)
+        let session = try InferenceSession(model: model, contextLength: 256)
         for c in try Self.golden().cases {
             session.reset()
             var logits = try session.append(c.ids)

@@ -77,7 +77,7 @@ import TestSupport
         let stored = try tiny.write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
         let tokens: [Int32] = [1, 40, 77, 200, 5, 9, 150, 3, 99, 12, 250, 7]
-        let session = InferenceSession(model: model, contextLength: 64, maxBatch: 5, pool: ComputePool(threads: 2))
+        let session = try InferenceSession(model: model, contextLength: 64, maxBatch: 5, pool: ComputePool(threads: 2))
         let logits = Array(try session.append(tokens))
         let ref = Self.referenceLogits(stored, tiny, tokens: tokens)
         let worst = zip(logits, ref).map { abs(Double($0) - $1) }.max()!
@@ -93,7 +93,7 @@ import TestSupport
         let (mixed, twin) = try TinyModel.mixedAndTwin(in: dir)
         let tokens: [Int32] = [1, 40, 77, 200, 5, 9, 150, 3, 99, 12, 250, 7]
         func logits(_ path: String) throws -> [Float] {
-            let session = InferenceSession(model: try LlamaModel(path: path), contextLength: 64, maxBatch: 5,
+            let session = try InferenceSession(model: try LlamaModel(path: path), contextLength: 64, maxBatch: 5,
                                            pool: ComputePool(threads: 2))
             return Array(try session.append(tokens))
         }
@@ -111,9 +111,9 @@ import TestSupport
         try tiny.write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
         let tokens: [Int32] = (0..<20).map { Int32(($0 * 37) % 260) }
-        let a = InferenceSession(model: model, contextLength: 32)
+        let a = try InferenceSession(model: model, contextLength: 32)
         let batch = Array(try a.append(tokens))
-        let b = InferenceSession(model: model, contextLength: 32, maxBatch: 1)
+        let b = try InferenceSession(model: model, contextLength: 32, maxBatch: 1)
         var last: [Float] = []
         for t in tokens { last = Array(try b.append([t])) }
         let worst = zip(batch, last).map { abs($0 - $1) }.max()!
@@ -124,7 +124,7 @@ import TestSupport
         let dir = TemporaryDirectory()
         try TinyModel().write(to: dir.file("tiny.gguf"))
         let model = try LlamaModel(path: dir.file("tiny.gguf"))
-        let s = InferenceSession(model: model, contextLength: 4)
+        let s = try InferenceSession(model: model, contextLength: 4)
         #expect(throws: LMError.self) { try s.append([1, 2, 3, 4, 5]) }
         #expect(throws: LMError.self) { try s.append([Int32(model.config.vocabSize)]) }
         #expect(throws: LMError.self) { try s.append([-1]) }

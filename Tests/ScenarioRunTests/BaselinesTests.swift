@@ -14,7 +14,7 @@ import Testing
         let template = try #require(h.core.chatTemplate)
         let setup = try Setup(scenario: s, file: "test.json", model: h.model, template: template,
                               tokenizer: h.core.tokenizer, data: s.buildData())
-        let (trainer, steps) = Baselines.centralizedTrainer(setup, lanes: 1)
+        let (trainer, steps) = try Baselines.centralizedTrainer(setup, lanes: 1)
         #expect(steps == setup.swarmSteps && steps == 3 * 2)
         #expect(trainer.options.steps == setup.swarmSteps)
         #expect(trainer.options.learningRate == setup.options.learningRate)

@@ -21,7 +21,7 @@ import TrainData
             let questions = (0..<6).map { i in "\(stems[i % stems.count]) item \(i)" }
             let drafts = questions.map { TrainingRecord.instruction(instruction: $0, input: "", output: "x") }
             let examples = drafts.map { template.example($0, tokenizer: h.core.tokenizer) }
-            let matcher = ExactMatch(model: h.model, tokenizer: h.core.tokenizer, lora: nil,
+            let matcher = try ExactMatch(model: h.model, tokenizer: h.core.tokenizer, lora: nil,
                                      contextLength: min(256, h.model.config.contextLength), pool: ComputePool(threads: 1))
             let answers = try matcher.run(examples, keepSamples: examples.count, sharedPrefix: ExactMatch.sharedPrefix(examples))
                 .samples.map(\.got)

@@ -21,7 +21,7 @@ import TrainData
         o.training.seqLen = 160
         o.training.learningRate = 1e-2
         o.training.lora = LoRAConfig(rank: 2, alpha: 4, targets: [.q, .v])
-        return (SwarmSimulation(model: model, tokenizer: core.tokenizer, template: core.chatTemplate!, options: o,
+        return (try SwarmSimulation(model: model, tokenizer: core.tokenizer, template: core.chatTemplate!, options: o,
                                 pool: ComputePool(threads: 2)), dir)
     }
 

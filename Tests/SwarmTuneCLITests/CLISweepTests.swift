@@ -158,4 +158,23 @@ import TestSupport
                            output: out, in: dir)
         }
     }
+
+    /// Issue 12: a workspace sized by in-range flags but larger than the machine (a batch of 1024
+    /// sequences of 8,192 tokens holds 1024 × heads × 8192² attention probabilities per layer)
+    /// stopped the program in FloatBuffer ("out of memory mapping"). It is a runtime error naming
+    /// the flags, and no adapter is written.
+    @Test func aWorkspaceLargerThanTheMachineIsARuntimeErrorNamingTheFlags() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the swarmtune executable first")
+        let dir = TemporaryDirectory()
+        let core = dir.file("tiny.gguf")
+        try TinyModel().write(to: core)
+        try Data("{\"instruction\": \"Say 1\", \"output\": \"1\"}\n".utf8).write(to: URL(fileURLWithPath: dir.file("data.jsonl")))
+        let out = dir.file("adapter")
+        try Self.check(["train", "--model", core, "--data", dir.file("data.jsonl"), "--out", out, "--batch", "1024", "--seq-len", "8192",
+                        "--steps", "1", "--eval-count", "0"], exits: 1, names: "--batch 1024 × --seq-len 8192", output: out, in: dir)
+        try Self.check(["eval", "--model", core, "--data", dir.file("data.jsonl"), "--batch", "1024", "--seq-len", "8192"],
+                       exits: 1, names: "--batch 1024 × --seq-len 8192", in: dir)
+        try Self.check(["bench", "train", "--model", core, "--batch", "256", "--seq-len", "8192"],
+                       exits: 1, names: "--batch 256 × --seq-len 8192", in: dir)
+    }
 }

@@ -27,7 +27,7 @@ import TrainData
     /// A trainer one step in, its checkpoint saved as `dir/ckpt`.
     static func trainedOneStep() throws -> (LlamaModel, CoreTokenizer, TemporaryDirectory, Trainer) {
         let (model, core, dir) = try TinyModel.loaded()
-        let t = Trainer(model: model, options: Self.options(steps: 4), padID: 2, pool: ComputePool(threads: 2))
+        let t = try Trainer(model: model, options: Self.options(steps: 4), padID: 2, pool: ComputePool(threads: 2))
         _ = try t.trainStep(TrainerTests.examples(core, count: 4))
         try Checkpoint.save(to: dir.file("ckpt"), trainer: t, provenance: Self.provenance)
         return (model, core, dir, t)
@@ -39,14 +39,14 @@ import TrainData
         // 5 examples: an epoch (5 draws) ends inside a step, so the replayed data order matters.
         let data = TrainerTests.examples(core, count: 5)
         let pool = ComputePool(threads: 2)
-        let straight = Trainer(model: model, options: o, padID: 2, pool: pool)
+        let straight = try Trainer(model: model, options: o, padID: 2, pool: pool)
         for _ in 0..<o.steps { _ = try straight.trainStep(data) }
 
-        let first = Trainer(model: model, options: o, padID: 2, pool: pool)
+        let first = try Trainer(model: model, options: o, padID: 2, pool: pool)
         for _ in 0..<(o.steps / 2) { _ = try first.trainStep(data) }
         try Checkpoint.save(to: dir.file("ckpt"), trainer: first, provenance: Self.provenance)
         let loaded = try Checkpoint.load(from: dir.file("ckpt"), model: model.config)
-        let second = Trainer(model: model, options: o, padID: 2, pool: pool, lora: loaded.parameters)
+        let second = try Trainer(model: model, options: o, padID: 2, pool: pool, lora: loaded.parameters)
         try second.resume(from: loaded, exampleCount: data.count)
         #expect(second.step == o.steps / 2)
         while second.step < o.steps { _ = try second.trainStep(data) }
@@ -63,7 +63,7 @@ import TrainData
     /// checkpoint is saved over and over; it must be there every time.
     @Test func savingOverACheckpointNeverLeavesItMissing() throws {
         let (model, core, dir) = try TinyModel.loaded()
-        let t = Trainer(model: model, options: Self.options(steps: 2), padID: 2, pool: ComputePool(threads: 1))
+        let t = try Trainer(model: model, options: Self.options(steps: 2), padID: 2, pool: ComputePool(threads: 1))
         _ = try t.trainStep(TrainerTests.examples(core, count: 4))
         let ckpt = dir.file("ckpt")
         try Checkpoint.save(to: ckpt, trainer: t, provenance: Self.provenance)
@@ -162,7 +162,7 @@ import TrainData
     @Test(.enabled(if: SmallTmpfs.available, "skipped: mounting a tmpfs needs root and permission to mount"))
     func aSaveOnAFullDiskKeepsThePreviousCheckpointAndLeavesNoPartialFiles() throws {
         let (model, core, _) = try TinyModel.loaded()
-        let t = Trainer(model: model, options: Self.options(steps: 4), padID: 2, pool: ComputePool(threads: 2))
+        let t = try Trainer(model: model, options: Self.options(steps: 4), padID: 2, pool: ComputePool(threads: 2))
         _ = try t.trainStep(TrainerTests.examples(core, count: 4))
         let disk = try SmallTmpfs(size: "1m")
         let ckpt = FileIO.join(disk.path, "ckpt")

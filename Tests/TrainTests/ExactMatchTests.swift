@@ -74,7 +74,7 @@ import TrainData
         let (model, core, dir) = try TinyModel.loaded()
         _ = dir
         let pool = ComputePool(threads: 1)
-        let matcher = ExactMatch(model: model, tokenizer: core.tokenizer, lora: nil, contextLength: 256, pool: pool)
+        let matcher = try ExactMatch(model: model, tokenizer: core.tokenizer, lora: nil, contextLength: 256, pool: pool)
         let room = matcher.session.contextLength - 25
         // Short prompts (the tiny core's context is short): a few tokens, then one trained token.
         let examples = (0..<10).map { k in

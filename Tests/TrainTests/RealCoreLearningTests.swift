@@ -43,7 +43,7 @@ struct RealCoreLearningTests {
         o.seed = 3
         o.schedule(steps: 30)
         let pool = ComputePool(threads: 2)
-        let trainer = Trainer(model: model, options: o, padID: 2, pool: pool)
+        let trainer = try Trainer(model: model, options: o, padID: 2, pool: pool)
         let before = try ExactMatch(model: model, tokenizer: core.tokenizer, lora: nil, contextLength: 256, pool: pool).run(heldOut)
         var losses: [Double] = []
         for _ in 0..<o.steps { losses.append(try trainer.trainStep(train).loss) }

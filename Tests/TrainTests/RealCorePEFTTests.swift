@@ -50,7 +50,7 @@ struct RealCorePEFTTests {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/peft_logits.json")
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
         #expect(golden.rows.count == Self.prompts.count)
-        let session = InferenceSession(model: model, contextLength: 128)
+        let session = try InferenceSession(model: model, contextLength: 128)
         session.lora = loaded
         for row in golden.rows {
             session.reset()

@@ -21,7 +21,7 @@ import TrainData
         _ = dir
         let o = Self.options()
         let data = TrainerTests.examples(core, count: 12)
-        let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 1), lanes: lanes)
+        let t = try Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 1), lanes: lanes)
         var losses: [Double] = []
         for _ in 0..<o.steps { losses.append(try t.trainStep(data).loss) }
         return (t.lora.values.array, losses)

@@ -32,7 +32,7 @@ import TrainData
         let o = Self.smallRun(steps: 3)
         let data = Self.examples(core, count: 6)
         func run() throws -> [Float] {
-            let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+            let t = try Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
             for _ in 0..<o.steps { _ = try t.trainStep(data) }
             return t.lora.values.array
         }
@@ -48,7 +48,7 @@ import TrainData
         let o = Self.smallRun(steps: 4)
         let data = Self.examples(core, count: 6)
         func run(releasing: Bool) throws -> (values: [Float], losses: [Double]) {
-            let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+            let t = try Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
             var losses: [Double] = []
             for _ in 0..<o.steps {
                 losses.append(try t.trainStep(data).loss)
@@ -60,7 +60,7 @@ import TrainData
         #expect(released.losses == kept.losses)
         #expect(released.values.map(\.bitPattern) == kept.values.map(\.bitPattern))
         // The session mixes mapped (large) and heap (small) buffers, so both kinds are released.
-        let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+        let t = try Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
         #expect(t.session.bufferBytes > 4 * FloatBuffer.mappingThreshold)
     }
 
@@ -73,7 +73,7 @@ import TrainData
         o.learningRate = 5e-2
         o.lora = LoRAConfig(rank: 4, alpha: 8, targets: LoRATarget.allCases)
         let data = Array(Self.examples(core, count: 2))
-        let t = Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
+        let t = try Trainer(model: model, options: o, padID: 2, pool: ComputePool(threads: 2))
         let first = try t.trainStep(data).loss
         var last = first
         for _ in 0..<15 { last = try t.trainStep(data).loss }

@@ -71,7 +71,9 @@ public final class NodeRuntime: @unchecked Sendable {
                 for i in 0..<(lora.config.rank * s.outputs) { lora.bt(s)[i] = rng.nextSignedUnit() * 0.05 }
             }
         }
-        trainer = Trainer(model: model, options: options, padID: padID, pool: pool, lora: lora)
+        do { trainer = try Trainer(model: model, options: options, padID: padID, pool: pool, lora: lora) } catch {
+            throw .memory(what: "the trainer for batch \(options.batch) × seq-len \(options.seqLen)", error)
+        }
         parameters = lora
         exchanged = ExchangedFactors(layout: lora, mode: configuration.gossip.mode, wireDType: configuration.wireDType)
         if configuration.gossip.mode == .frozenA {
