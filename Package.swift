@@ -78,7 +78,7 @@ let package = Package(
         // Which parts of an adapter a gossip round exchanges, their wire tensors, and the mix per
         // averaging mode: shared by the node and the inproc backend.
         .target(name: "Exchange", dependencies: ["SwarmBase", "Gossip", "Hashing", "LM", "Consensus", "Quant"], swiftSettings: strict),
-        .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters", "Exchange"], swiftSettings: strict),
+        .target(name: "ScenarioRun", dependencies: ["SwarmBase", "Scenario", "Gossip", "Consensus", "Train", "LM", "Tensor", "Tokenizer", "TrainData", "Adapters", "Exchange", "Store"], swiftSettings: strict),
         .target(name: "ScenarioProcess", dependencies: ["SwarmBase", "Scenario", "ScenarioRun", "Store", "Transport", "Exchange", "Gossip", "LM", "Train", "Tensor", "Tokenizer", "Consensus"], swiftSettings: strict),
         .target(name: "SwarmTuneCLI", dependencies: ["SwarmBase", "LM", "Train", "Simulation", "Scenario", "ScenarioRun", "ScenarioProcess", "Report", "Export", "Consensus", "Adapters", "TrainData", "Tokenizer", "Transport", "Membership", "Gossip", "Store", "SwarmNode", "ModelIO", "Tensor", "Quant"], swiftSettings: strict),
         .executableTarget(name: "swarmtune", dependencies: ["SwarmTuneCLI"], swiftSettings: strict),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "SwarmNodeTests", dependencies: ["SwarmNode", "Exchange", "Membership", "Transport", "SwarmBase", "Gossip", "Consensus", "Store", "LM", "Train", "TrainData", "Tensor", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Consensus", "SwarmTuneCLI", "Adapters", "ModelIO", "Quant", "LM", "Train",
                                                       "TrainData", "SwarmBase", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "SwarmBase", "LM", "Tensor", "Train", "TrainData", "TestSupport"],
+        .testTarget(name: "ScenarioRunTests", dependencies: ["ScenarioRun", "Scenario", "SwarmBase", "LM", "Tensor", "Train", "TrainData", "Store", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SwarmBase", "Consensus", "Gossip", "TrainData", "TestSupport"],
                     swiftSettings: strict),

@@ -1,6 +1,7 @@
 import Gossip
 import LM
 import Scenario
+import Store
 import SwarmBase
 import Tensor
 import Train
@@ -53,6 +54,16 @@ final class InprocNode {
     var productGap: Double?
     var bytesSent = 0
     var bytesReceived = 0
+    /// The open round's mean squared distance to the neighbours mixed with (the node runtime's
+    /// estimate), and who they were.
+    var consensusEstimate: Double?
+    var mixedWith: [NodeID] = []
+    /// Virtual time the open round's local steps began.
+    var roundStartedAt: UInt64 = 0
+    /// What the node's state database records, as the node runtime logs it: every completed
+    /// round, every frame sent and received (accepted, or refused with the reason).
+    var roundRecords: [RoundRecord] = []
+    var exchangeRecords: [ExchangeRecord] = []
 
     /// Whether the scenario restarts this node, so it keeps a full checkpoint (adapter and
     /// optimizer state) every round; any other node records only the round (a 64-node run holds
@@ -104,6 +115,8 @@ final class InprocNode {
         productGap = nil
         bytesSent = 0
         bytesReceived = 0
+        consensusEstimate = nil
+        mixedWith = []
     }
 }
 

@@ -22,6 +22,9 @@ public struct InprocResult {
     public var trace: [Int: [Int: [Float]]]
     /// With `keepTrace`: node → round → the neighbours it mixed with.
     public var mixedWith: [Int: [Int: [Int]]]
+    /// Each simulated node's state database, by index (`RunDirectory` writes them to
+    /// nodes/node-I/state); empty for the process backends, whose nodes wrote their own.
+    public var nodeStates: [Int: InprocNodeState] = [:]
 
     public init(summary: RunSummary, timing: RunTiming, nodeAdapters: [Int: LoRAParameters], consensus: LoRAParameters,
                 trace: [Int: [Int: [Float]]] = [:], mixedWith: [Int: [Int: [Int]]] = [:]) {
@@ -91,7 +94,8 @@ public enum InprocBackend {
         })
         try swarm.run()
 
-        var summary = setup.summary(backend: "inproc", coreHash: model.computeCoreHash().hex)
+        let coreHash = model.computeCoreHash()
+        var summary = setup.summary(backend: "inproc", coreHash: coreHash.hex)
         summary.rounds = swarm.rounds.keys.sorted().map { swarm.rounds[$0]! }
         summary.timeline = swarm.timeline
         let everyone = (0..<scenario.totalNodes).map(NodeID.simulated)
@@ -107,8 +111,12 @@ public enum InprocBackend {
         for n in nodes where n.state != .notStarted { adapters[n.index] = n.trainer.lora }
         let timing = RunTiming(seconds: Date().timeIntervalSince(started), secondsPerRound: roundWall,
                                peakRSSBytes: Self.peakRSS(), cpu: MachineInfo.cpuDescription(isa: pool.isaName), threads: threads)
-        return InprocResult(summary: summary, timing: timing, nodeAdapters: adapters, consensus: consensus,
-                            trace: swarm.trace, mixedWith: swarm.mixedWith)
+        var result = InprocResult(summary: summary, timing: timing, nodeAdapters: adapters, consensus: consensus,
+                                  trace: swarm.trace, mixedWith: swarm.mixedWith)
+        for n in nodes where n.state != .notStarted {
+            result.nodeStates[n.index] = InprocNodeState(node: n, setup: setup, exchanged: exchanged, coreHash: coreHash)
+        }
+        return result
     }
 
     /// The process's peak resident set (getrusage), in bytes.

@@ -4,6 +4,7 @@ import Consensus
 import Gossip
 import LM
 import Scenario
+import Store
 import SwarmBase
 import Train
 import TrainData
@@ -184,12 +185,18 @@ final class InprocSwarm {
         let node = nodes[i]
         node.bytesReceived += bytes
         let own = exchanged.vector(of: node.trainer.lora)
-        let acceptable = acceptance.check(values, expectedCount: own.count, ownNorm: Mixing.norm(own)) == nil
+        let refusal = acceptance.check(values, expectedCount: own.count, ownNorm: Mixing.norm(own))
+        if let refusal {
+            node.exchangeRecords.append(ExchangeRecord(peer: claimed, round: Int64(round), direction: .received, bytes: Int64(bytes), norm: 0,
+                                                       accepted: false, reason: ExchangeRefusal.values(refusal.description).description))
+        }
         var out = node.machine!.factorsReceived(from: claimed, round: round, senderDegree: degree, digest: digest,
-                                                acceptable: acceptable, now: now)
+                                                acceptable: refusal == nil, now: now)
         out = out.filter { directive in
             if case let .keep(sender, r) = directive, sender == claimed, r == round {
                 node.kept[r, default: [:]][sender] = values
+                node.exchangeRecords.append(ExchangeRecord(peer: sender, round: Int64(r), direction: .received, bytes: Int64(bytes),
+                                                           norm: Mixing.norm(values), accepted: true, reason: nil))
                 return false
             }
             return true
@@ -221,6 +228,8 @@ final class InprocSwarm {
         for peer in peers {
             let j = peer.simulatedIndex
             node.bytesSent += bytes
+            node.exchangeRecords.append(ExchangeRecord(peer: peer, round: Int64(round), direction: .sent, bytes: Int64(bytes), norm: 0,
+                                                       accepted: true, reason: nil))
             guard let at = network.arrival(from: i, to: j, bytes: bytes, now: now) else { continue }
             queue.schedule(.deliver(to: j, generation: nodes[j].generation, from: i, claimed: claimed, round: frameRound,
                                     degree: frameDegree, digest: digest, values: values, bytes: bytes), at: at)
@@ -254,6 +263,7 @@ final class InprocSwarm {
                     fireDueEvents()
                     guard node.isRunning else { return }
                 }
+                node.roundStartedAt = now
                 queue.schedule(.stepsDone(node: i, generation: node.generation, round: round),
                                at: now + UInt64(scenario.gossip.localSteps) * stepNanoseconds)
             case let .send(round, peers, degree):
@@ -272,6 +282,11 @@ final class InprocSwarm {
                 queue.schedule(.tick(node: i, generation: node.generation), at: deadline.nanoseconds)
             case .dropped(let frame):
                 if frame.wasKept { node.kept[frame.round]?[frame.sender] = nil }
+                // An unacceptable frame was logged with its refusal's reason when it arrived: once.
+                if frame.reason != .unacceptable {
+                    node.exchangeRecords.append(ExchangeRecord(peer: frame.sender, round: Int64(frame.round), direction: .received, bytes: 0,
+                                                               norm: 0, accepted: false, reason: "not mixed: \(frame.reason.rawValue)"))
+                }
             }
         }
     }
@@ -281,10 +296,15 @@ final class InprocSwarm {
         let own = exchanged.vector(of: node.trainer.lora)
         let payloads = node.kept[mix.round] ?? [:]
         var neighbours: [(values: [Float], weight: Double)] = []
+        var distance = 0.0
+        node.mixedWith = []
         for n in mix.neighbours {
             guard let values = payloads[n.id] else { continue }
             neighbours.append((values, n.weight))
+            node.mixedWith.append(n.id)
+            distance += exchanged.squaredDistance(values, own, parameters: node.trainer.lora)
         }
+        node.consensusEstimate = neighbours.isEmpty ? nil : distance / Double(neighbours.count)
         if options.keepTrace { mixedWith[i, default: [:]][Int(mix.round)] = mix.neighbours.map(\.id.simulatedIndex) }
         // The node runtime's own mix (element-wise in factors and frozen-a, re-factorised in product), with its product gap.
         let (mixed, gap) = exchanged.mix(own: own, selfWeight: mix.selfWeight, neighbours: neighbours, parameters: node.trainer.lora)
@@ -299,6 +319,10 @@ final class InprocSwarm {
                                            late: c.late + c.missed, refused: c.refused, bytesSent: node.bytesSent,
                                            bytesReceived: node.bytesReceived)
         let round = Int(summary.round)
+        node.roundRecords.append(RoundRecord(round: Int64(round), loss: node.roundLoss ?? 0, consensusEstimate: node.consensusEstimate,
+                                             neighbours: node.mixedWith, bytesSent: Int64(node.bytesSent),
+                                             bytesReceived: Int64(node.bytesReceived), seconds: Double(now - node.roundStartedAt) / 1e9,
+                                             productGap: node.productGap))
         let vector = exchanged.vector(of: node.trainer.lora)
         if options.keepTrace { trace[i, default: [:]][round] = vector }
         if rounds[round] != nil {
@@ -312,6 +336,8 @@ final class InprocSwarm {
         node.productGap = nil
         node.bytesSent = 0
         node.bytesReceived = 0
+        node.consensusEstimate = nil
+        node.mixedWith = []
         if round >= scenario.training.rounds { finish(i) }
         closeDueRounds()
     }

@@ -7,7 +7,9 @@ import Train
 
 /// Writes a run's directory: `summary.json` (sorted keys: byte-identical for the same scenario and
 /// seed), `timing.json` (wall time, kept apart), each node's final adapter in
-/// `nodes/node-I/adapter` and the consensus adapter in `consensus/adapter` (PEFT directories).
+/// `nodes/node-I/adapter`, an inproc node's state database in `nodes/node-I/state` (where a
+/// process run's node keeps its own) and the consensus adapter in `consensus/adapter` (PEFT
+/// directories).
 /// `report.html` is rendered from summary.json by the report module, not here.
 public enum RunDirectory {
     /// The summary as written: JSON with sorted keys, pretty-printed, newline-terminated.
@@ -34,6 +36,9 @@ public enum RunDirectory {
             ("\(directory)/nodes/node-\($0)/adapter", result.nodeAdapters[$0]!, ["node": String($0)])
         }
         adapters.append(("\(directory)/consensus/adapter", result.consensus, ["node": "consensus"]))
+        for i in result.nodeStates.keys.sorted() {
+            try result.nodeStates[i]!.write(to: "\(directory)/nodes/node-\(i)/state")
+        }
         for (path, lora, extra) in adapters {
             do {
                 try FileIO.makeDirectories(String(path[..<path.lastIndex(of: "/")!]))

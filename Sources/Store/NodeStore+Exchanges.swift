@@ -3,14 +3,25 @@ import SwarmBase
 extension NodeStore {
     /// Records one adapter exchange.
     public func recordExchange(_ record: ExchangeRecord) throws(StoreError) {
-        try write("an exchange with \(record.peer.short)") { (db) throws(SQLiteError) in
-            try db.run("""
-                INSERT INTO exchanges (peer, round, direction, bytes, norm, accepted, reason)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                """, [.blob(record.peer.digest.bytes), .integer(record.round), .text(record.direction.rawValue),
-                      .integer(record.bytes), .real(record.norm), .integer(record.accepted ? 1 : 0),
-                      record.reason.map(SQLValue.text) ?? .null])
+        try write("an exchange with \(record.peer.short)") { (db) throws(SQLiteError) in try Self.insert(record, into: db) }
+    }
+
+    /// Records many rounds and exchanges in one transaction (one fsync, not one per row): a
+    /// simulated node's whole history, written when an inproc run ends.
+    public func recordHistory(rounds: [RoundRecord], exchanges: [ExchangeRecord]) throws(StoreError) {
+        try write("\(rounds.count) rounds and \(exchanges.count) exchanges") { (db) throws(SQLiteError) in
+            for r in rounds { try Self.insert(r, into: db) }
+            for e in exchanges { try Self.insert(e, into: db) }
         }
+    }
+
+    static func insert(_ record: ExchangeRecord, into db: Database) throws(SQLiteError) {
+        try db.run("""
+            INSERT INTO exchanges (peer, round, direction, bytes, norm, accepted, reason)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            """, [.blob(record.peer.digest.bytes), .integer(record.round), .text(record.direction.rawValue),
+                  .integer(record.bytes), .real(record.norm), .integer(record.accepted ? 1 : 0),
+                  record.reason.map(SQLValue.text) ?? .null])
     }
 
     /// The last `count` exchanges, oldest first.

@@ -28,6 +28,16 @@ import TestSupport
         #expect(inputs.map(\.name) == [dir.file("run/nodes/node-0"), dir.file("run/nodes/node-1"), dir.file("run/consensus")])
         #expect(SwarmTuneCommand.main(["inspect", dir.file("run")]) == 0)
         #expect(SwarmTuneCommand.main(["inspect", dir.file("run"), "--json"]) == 0)
+        // Each node's state database reads as a real node's: status, and its checkpoint as an
+        // adapter equal to the node's adapter directory.
+        for i in 0..<2 {
+            let state = dir.file("run/nodes/node-\(i)/state")
+            #expect(SwarmTuneCommand.main(["status", "--state", state]) == 0)
+            let fromState = try InspectCommand.resolve(state)
+            let fromAdapter = try InspectCommand.resolve(dir.file("run/nodes/node-\(i)"))
+            #expect(fromState.map(\.round) == [2])
+            #expect(fromState.first?.adapter.factors == fromAdapter.first?.adapter.factors)
+        }
     }
 
     @Test("simulate SCENARIO names the file and JSON path of a scenario error")

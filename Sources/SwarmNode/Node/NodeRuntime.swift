@@ -202,45 +202,20 @@ public final class NodeRuntime: @unchecked Sendable {
     func saveCheckpoint(_ record: RoundRecord) throws(NodeError) {
         do {
             try store.saveCheckpoint(round: record, adapter: Array(UnsafeBufferPointer(start: parameters.values.pointer, count: parameters.count)),
-                                     optimizer: Self.optimizerState(trainer), keepLast: configuration.keepCheckpoints)
+                                     optimizer: trainer.optimizerStateBytes(), keepLast: configuration.keepCheckpoints)
         } catch {
             throw .store(error)
         }
     }
 
-    // MARK: Optimizer state in checkpoints
-
-    /// step u64 | trainer step u64 | m f32 × n | v f32 × n (little-endian).
-    static func optimizerState(_ trainer: Trainer) -> [UInt8] {
-        var w = ByteWriter(capacity: 16 + 8 * trainer.lora.count)
-        w.u64(UInt64(trainer.optimizer.step))
-        w.u64(UInt64(trainer.step))
-        for buffer in [trainer.optimizer.m, trainer.optimizer.v] {
-            for i in 0..<buffer.count { w.float32(buffer[i]) }
-        }
-        return w.finish()
-    }
+    // MARK: Checkpoints
 
     static func restore(_ checkpoint: Store.Checkpoint, into trainer: Trainer, exampleCount: Int, path: String) throws(NodeError) {
         let n = trainer.lora.count
         guard checkpoint.adapter.count == n else {
             throw .corruptStateFile(path: path, detail: "checkpoint of round \(checkpoint.round) holds \(checkpoint.adapter.count) adapter values, this adapter has \(n)")
         }
-        var r = ByteReader(checkpoint.optimizer)
-        do {
-            let optimizerStep = try r.u64("optimizer step")
-            let trainerStep = try r.u64("trainer step")
-            var m = [Float](), v = [Float]()
-            m.reserveCapacity(n); v.reserveCapacity(n)
-            for _ in 0..<n { m.append(try r.float32("first moment")) }
-            for _ in 0..<n { v.append(try r.float32("second moment")) }
-            try r.expectEnd()
-            guard optimizerStep <= 1 << 40, trainerStep <= 1 << 40 else {
-                throw ByteReadError.limitExceeded(field: "step", offset: 0, value: max(optimizerStep, trainerStep), limit: 1 << 40)
-            }
-            trainer.optimizer.restore(step: Int(optimizerStep), m: m, v: v)
-            trainer.resume(atStep: Int(trainerStep), exampleCount: exampleCount)
-        } catch {
+        do { try trainer.restoreOptimizerState(checkpoint.optimizer, exampleCount: exampleCount) } catch {
             throw .corruptStateFile(path: path, detail: "checkpoint of round \(checkpoint.round): optimizer state: \(error)")
         }
         checkpoint.adapter.withUnsafeBufferPointer { trainer.lora.values.pointer.update(from: $0.baseAddress!, count: n) }

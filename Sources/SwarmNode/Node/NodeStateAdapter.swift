@@ -62,7 +62,7 @@ public struct NodeStateAdapter: Sendable {
         }
         let path = store.path, meta = store.meta
         let layout: AdapterLayout
-        if let recorded = try AdapterLayout(recordedIn: meta.config, path: path) {
+        if let recorded = try recordedLayout(in: meta.config, path: path) {
             layout = recorded
         } else if let core {
             layout = try rebuildLayout(meta: meta, core: core, path: path)
@@ -83,6 +83,13 @@ public struct NodeStateAdapter: Sendable {
                                 adapter: AdapterConversion.adapter(from: parameters, provenance: provenance))
     }
 
+    /// The layout recorded in `config`, its errors as this type's.
+    static func recordedLayout(in config: JSONValue, path: String) throws(NodeStateError) -> AdapterLayout? {
+        do { return try AdapterLayout(recordedIn: config, path: path) } catch {
+            throw .malformedLayout(error)
+        }
+    }
+
     /// An older database's layout: rank, alpha and targets from its configuration, shapes from
     /// `core` (whose hash must be the database's), and the rsLoRA/DoRA flags that reproduce the
     /// stored adapter schema hash. Dropout is not recorded there and reads as 0 (it does not
@@ -93,7 +100,7 @@ public struct NodeStateAdapter: Sendable {
         }
         let config = meta.config
         guard let modeText = config["mode"]?.stringValue, let mode = AveragingMode(rawValue: modeText) else {
-            throw .malformedLayout(path: path, field: "mode", detail: "is missing from the configuration or not an averaging mode")
+            throw .malformedLayout(AdapterLayoutError(path: path, field: "mode", detail: "is missing from the configuration or not an averaging mode"))
         }
         let seed = config["swarm-seed"]?.intValue.map { UInt64(bitPattern: Int64($0)) } ?? 1
         let shape = AdapterLayout(lora: LoRAConfig(), model: core.config, coreHash: core.hash, seed: seed).json
@@ -103,7 +110,7 @@ public struct NodeStateAdapter: Sendable {
                 "rank": config["rank"] ?? .null, "alpha": config["alpha"] ?? .null, "targets": config["targets"] ?? .null,
                 "dropout": .integer(0), "rslora": .bool(rsLoRA), "dora": .bool(dora),
             ])
-            guard let candidate = try AdapterLayout(recordedIn: .object([AdapterLayout.configKey: record]), path: path) else { continue }
+            guard let candidate = try recordedLayout(in: .object([AdapterLayout.configKey: record]), path: path) else { continue }
             if ExchangedFactors(layout: candidate.makeParameters(), mode: mode).schemaHash == meta.identity.schemaHash {
                 return candidate
             }

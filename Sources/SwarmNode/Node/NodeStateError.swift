@@ -1,3 +1,4 @@
+import Exchange
 import Store
 
 /// Why a node's state directory cannot be turned into an adapter (`NodeStateAdapter.read`); each
@@ -10,7 +11,7 @@ public enum NodeStateError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The database predates recorded adapter layouts and no core was given to rebuild it.
     case noLayout(path: String)
     /// The recorded layout (or, for an older database, the configuration) has a bad field.
-    case malformedLayout(path: String, field: String, detail: String)
+    case malformedLayout(AdapterLayoutError)
     /// The checkpoint does not hold as many values as its layout needs.
     case lengthMismatch(path: String, round: Int64, stored: Int, expected: Int)
     /// The core given for an older database is not the one the node trained on.
@@ -27,8 +28,8 @@ public enum NodeStateError: Error, Equatable, Sendable, CustomStringConvertible 
         case .noLayout(let path):
             return "\(path) does not record the adapter layout (\(AdapterLayout.configKey): the core's shapes and the LoRA settings; "
                 + "written by an older swarmtune); pass --core FILE, the core the node trained on, to rebuild it"
-        case let .malformedLayout(path, field, detail):
-            return "\(path): the recorded adapter layout's \(field) \(detail)"
+        case .malformedLayout(let error):
+            return error.description
         case let .lengthMismatch(path, round, stored, expected):
             return "\(path): the round \(round) checkpoint holds \(stored) adapter values, its recorded layout needs \(expected) (the database is inconsistent; use another node's state)"
         case let .coreMismatch(path, core, stored, actual):

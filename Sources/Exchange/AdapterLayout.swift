@@ -71,43 +71,43 @@ public struct AdapterLayout: Sendable, Equatable {
 
     /// The layout recorded in a meta `config`; nil when the database predates layouts. `path`
     /// (the database) labels the errors, which name the malformed field.
-    public init?(recordedIn config: JSONValue, path: String) throws(NodeStateError) {
+    public init?(recordedIn config: JSONValue, path: String) throws(AdapterLayoutError) {
         guard let record = config[Self.configKey] else { return nil }
-        func field(_ key: String) throws(NodeStateError) -> JSONValue {
+        func field(_ key: String) throws(AdapterLayoutError) -> JSONValue {
             guard let value = record[key] ?? record["model"]?[key] else {
-                throw .malformedLayout(path: path, field: key, detail: "is missing")
+                throw AdapterLayoutError(path: path, field: key, detail: "is missing")
             }
             return value
         }
-        func integer(_ key: String, _ range: ClosedRange<Int>) throws(NodeStateError) -> Int {
+        func integer(_ key: String, _ range: ClosedRange<Int>) throws(AdapterLayoutError) -> Int {
             guard let value = try field(key).intValue, range.contains(value) else {
-                throw .malformedLayout(path: path, field: key, detail: "must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+                throw AdapterLayoutError(path: path, field: key, detail: "must be a whole number in \(range.lowerBound)...\(range.upperBound)")
             }
             return value
         }
-        func number(_ key: String, above minimum: Double = 0, orEqual: Bool = true) throws(NodeStateError) -> Float {
+        func number(_ key: String, above minimum: Double = 0, orEqual: Bool = true) throws(AdapterLayoutError) -> Float {
             guard let value = try field(key).doubleValue, value.isFinite, value > minimum || (orEqual && value == minimum) else {
-                throw .malformedLayout(path: path, field: key, detail: "must be a finite number, \(orEqual ? "at least" : "above") \(minimum)")
+                throw AdapterLayoutError(path: path, field: key, detail: "must be a finite number, \(orEqual ? "at least" : "above") \(minimum)")
             }
             return Float(value)
         }
-        func flag(_ key: String) throws(NodeStateError) -> Bool {
-            guard let value = try field(key).boolValue else { throw .malformedLayout(path: path, field: key, detail: "must be true or false") }
+        func flag(_ key: String) throws(AdapterLayoutError) -> Bool {
+            guard let value = try field(key).boolValue else { throw AdapterLayoutError(path: path, field: key, detail: "must be true or false") }
             return value
         }
         guard let hashText = try field("core-sha256").stringValue, let hash = Digest32(hex: hashText) else {
-            throw .malformedLayout(path: path, field: "core-sha256", detail: "must be 64 hex digits")
+            throw AdapterLayoutError(path: path, field: "core-sha256", detail: "must be 64 hex digits")
         }
         guard let seedText = try field("seed").stringValue, let seed = UInt64(seedText) else {
-            throw .malformedLayout(path: path, field: "seed", detail: "must be a decimal unsigned 64-bit integer as a string")
+            throw AdapterLayoutError(path: path, field: "seed", detail: "must be a decimal unsigned 64-bit integer as a string")
         }
         guard let names = try field("targets").arrayValue, !names.isEmpty else {
-            throw .malformedLayout(path: path, field: "targets", detail: "must be a non-empty array of projection names")
+            throw AdapterLayoutError(path: path, field: "targets", detail: "must be a non-empty array of projection names")
         }
         var targets: [LoRATarget] = []
         for name in names {
             guard let text = name.stringValue, let target = LoRATarget(rawValue: text) else {
-                throw .malformedLayout(path: path, field: "targets", detail: "\(name.text()) is not one of \(LoRATarget.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw AdapterLayoutError(path: path, field: "targets", detail: "\(name.text()) is not one of \(LoRATarget.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             targets.append(target)
         }
@@ -116,7 +116,7 @@ public struct AdapterLayout: Sendable, Equatable {
         let heads = try integer("heads", 1...65536), kvHeads = try integer("kv-heads", 1...65536)
         let dim = try integer("dim", 1...65536)
         guard dim % heads == 0, heads % kvHeads == 0 else {
-            throw .malformedLayout(path: path, field: "heads", detail: "heads (\(heads)) must divide dim (\(dim)) and kv-heads (\(kvHeads)) must divide heads")
+            throw AdapterLayoutError(path: path, field: "heads", detail: "heads (\(heads)) must divide dim (\(dim)) and kv-heads (\(kvHeads)) must divide heads")
         }
         let model = LlamaConfig(vocabSize: try integer("vocab", 1...(1 << 22)), dim: dim, hiddenDim: try integer("hidden-dim", 1...(1 << 20)),
                                 layers: try integer("layers", 1...1024), heads: heads, kvHeads: kvHeads,
@@ -125,4 +125,19 @@ public struct AdapterLayout: Sendable, Equatable {
                                 contextLength: try integer("context-length", 1...(1 << 20)))
         self.init(lora: lora, model: model, coreHash: hash, seed: seed)
     }
+}
+
+/// A recorded adapter layout with a missing or malformed field (`path`: the database).
+public struct AdapterLayoutError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var field: String
+    public var detail: String
+
+    public init(path: String, field: String, detail: String) {
+        self.path = path
+        self.field = field
+        self.detail = detail
+    }
+
+    public var description: String { "\(path): the recorded adapter layout's \(field) \(detail)" }
 }
