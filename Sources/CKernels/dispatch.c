@@ -137,3 +137,11 @@ void st_swiglu_backward(int isa, const float *gate, const float *up, const float
 double st_softmax_xent(int isa, float *row, int64_t n, int64_t target, float grad_scale) {
     ST_DISPATCH(isa, st_softmax_xent, row, n, target, grad_scale)
 }
+
+void st_causal_softmax(int isa, float *s, int64_t t, float scale) {
+    ST_DISPATCH(isa, st_causal_softmax, s, t, scale)
+}
+
+void st_causal_softmax_backward(int isa, const float *p, float *d, int64_t t, float scale) {
+    ST_DISPATCH(isa, st_causal_softmax_backward, p, d, t, scale)
+}

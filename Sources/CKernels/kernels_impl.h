@@ -337,8 +337,31 @@ void SUFFIX(st_matvec_tab)(const st_format *f, const void *w, size_t row_bytes, 
 
 // ---- NT GEMM: C[i, j] = dot(A[i, :], B[j, :]) --------------------------------------------
 
+void SUFFIX(st_sgemm_nn)(const float *a, int64_t rsa, int64_t csa, const float *b, int64_t ldb,
+                          float *c, int64_t ldc, int64_t m, int64_t n, int64_t k, int accumulate);
+
+// Floats of the transposed panel of B that a short-k NT product packs on the stack (32 KiB).
+#define ST_NT_PANEL_FLOATS 8192
+
 void SUFFIX(st_sgemm_nt)(const float *a, int64_t lda, const float *b, int64_t ldb,
                           float *c, int64_t ldc, int64_t m, int64_t j0, int64_t j1, int64_t k, int accumulate) {
+    // Short k and many columns (attention: Q·Kᵀ and dO·Vᵀ, k = the head dimension): the
+    // dot-product tile below ends every output with a horizontal sum, as costly as its k/VL
+    // FMAs. Instead, B's columns are transposed panel by panel into [k][width] (L1-sized) and
+    // the broadcast NN micro-kernel runs on them: 12 FMAs per 2 loads, no horizontal sums.
+    if (k <= ST_NT_PANEL_FLOATS / (4 * VL) && j1 - j0 >= 2 * VL && m >= 6) {
+        float panel[ST_NT_PANEL_FLOATS] __attribute__((aligned(64)));
+        const int64_t width = ST_NT_PANEL_FLOATS / k / (2 * VL) * (2 * VL);
+        for (int64_t jc = j0; jc < j1; jc += width) {
+            const int64_t n = j1 - jc < width ? j1 - jc : width;
+            for (int64_t jj = 0; jj < n; jj++) {
+                const float *src = b + (jc + jj) * ldb;
+                for (int64_t kk = 0; kk < k; kk++) panel[kk * n + jj] = src[kk];
+            }
+            SUFFIX(st_sgemm_nn)(a, lda, 1, panel, n, c + jc, ldc, m, n, k, accumulate);
+        }
+        return;
+    }
     const int64_t kv = k / VL * VL;
     int64_t i = 0;
     for (; i + TM <= m; i += TM) {
@@ -610,6 +633,54 @@ double SUFFIX(st_softmax_xent)(float *row, int64_t n, int64_t target, float grad
     return loss;
 }
 
+void SUFFIX(st_causal_softmax)(float *s, int64_t t, float scale) {
+    for (int64_t i = 0; i < t; i++) {
+        float *row = s + i * t;
+        const int64_t n = i + 1;
+        vf mxv = (vf){0} - 3.0e38f;
+        int64_t j = 0;
+        for (; j + VL <= n; j += VL) {
+            const vf x = *(const vf *)(row + j) * scale;
+            *(vf *)(row + j) = x;
+            mxv = __builtin_elementwise_max(mxv, x);
+        }
+        float mx = -3.0e38f;
+        for (int k = 0; k < VL; k++) mx = mxv[k] > mx ? mxv[k] : mx;
+        for (; j < n; j++) { row[j] *= scale; mx = row[j] > mx ? row[j] : mx; }
+        vf sv = {0};
+        float sum = 0;
+        j = 0;
+        for (; j + VL <= n; j += VL) {
+            const vf e = SUFFIX(vexp)(*(const vf *)(row + j) - mx);
+            *(vf *)(row + j) = e;
+            sv += e;
+        }
+        for (; j < n; j++) { row[j] = SUFFIX(sexp)(row[j] - mx); sum += row[j]; }
+        sum += SUFFIX(hsum)(sv);
+        const float inv = 1 / sum;
+        j = 0;
+        for (; j + VL <= n; j += VL) *(vf *)(row + j) *= inv;
+        for (; j < n; j++) row[j] *= inv;
+        memset(row + n, 0, (size_t)(t - n) * sizeof(float));
+    }
+}
+
+void SUFFIX(st_causal_softmax_backward)(const float *p, float *d, int64_t t, float scale) {
+    for (int64_t i = 0; i < t; i++) {
+        const float *pr = p + i * t;
+        float *dr = d + i * t;
+        const int64_t n = i + 1;
+        vf dv = {0};
+        int64_t j = 0;
+        for (; j + VL <= n; j += VL) dv += *(const vf *)(pr + j) * *(const vf *)(dr + j);
+        float dot = SUFFIX(hsum)(dv);
+        for (; j < n; j++) dot += pr[j] * dr[j];
+        j = 0;
+        for (; j + VL <= n; j += VL) *(vf *)(dr + j) = *(const vf *)(pr + j) * (*(const vf *)(dr + j) - dot) * scale;
+        for (; j < n; j++) dr[j] = pr[j] * (dr[j] - dot) * scale;
+        memset(dr + n, 0, (size_t)(t - n) * sizeof(float));
+    }
+}
 
 // This ISA's kernels per format, indexed by st_kind.
 const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {

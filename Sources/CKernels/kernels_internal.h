@@ -84,7 +84,9 @@ typedef struct {
     void st_swiglu_##S(const float *gate, const float *up, float *out, int64_t n);                     \
     void st_swiglu_backward_##S(const float *gate, const float *up, const float *dout, float *dgate,   \
                                 float *dup, int64_t n);                                                \
-    double st_softmax_xent_##S(float *row, int64_t n, int64_t target, float grad_scale);
+    double st_softmax_xent_##S(float *row, int64_t n, int64_t target, float grad_scale);              \
+    void st_causal_softmax_##S(float *s, int64_t t, float scale);                                      \
+    void st_causal_softmax_backward_##S(const float *p, float *d, int64_t t, float scale);
 
 ST_DECLARE_ISA(generic)
 #if defined(__x86_64__)

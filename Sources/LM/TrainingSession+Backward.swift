@@ -116,23 +116,28 @@ extension TrainingSession {
                 for h in (g * group)..<((g + 1) * group) {
                     let p = probs + (b * heads + h) * T * T
                     let dob = dO + b * T * d + h * hd, qb = q + b * T * d + h * hd, dqb = dq + b * T * d + h * hd
+                    // Causal blocks (`causalBlock`): P and dS are zero above the diagonal, so key
+                    // rows [r0, r1) of dV and dK sum over query rows [r0, T) only, and query rows
+                    // [r0, r1) of dP and dQ over keys [0, r1).
+                    let blocks = stride(from: 0, to: T, by: Self.causalBlock).map { ($0, min(T, $0 + Self.causalBlock)) }
                     // dV (+)= Pᵀ·dO
-                    Kernels.gemmNN(p, rowStride: 1, colStride: T, dob, ldb: d, dvb, ldc: kv, m: T, n: hd, k: T,
-                                   accumulate: h != g * group, isa: isa)
-                    // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale
-                    Kernels.gemmNT(dob, lda: d, vb, ldb: kv, ds, ldc: T, m: T, n: T, k: hd, accumulate: false, isa: isa)
-                    for i in 0..<T {
-                        let pr = p + i * T, dr = ds + i * T
-                        var dot: Float = 0
-                        for j in 0...i { dot += pr[j] * dr[j] }
-                        for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
-                        if i + 1 < T { (dr + i + 1).initialize(repeating: 0, count: T - i - 1) }
+                    for (r0, r1) in blocks {
+                        Kernels.gemmNN(p + r0 * T + r0, rowStride: 1, colStride: T, dob + r0 * d, ldb: d, dvb + r0 * kv, ldc: kv,
+                                       m: r1 - r0, n: hd, k: T - r0, accumulate: h != g * group, isa: isa)
                     }
+                    // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale
+                    for (r0, r1) in blocks {
+                        Kernels.gemmNT(dob + r0 * d, lda: d, vb, ldb: kv, ds + r0 * T, ldc: T, m: r1 - r0, n: r1, k: hd,
+                                       accumulate: false, isa: isa)
+                    }
+                    Kernels.causalSoftmaxBackward(p, ds, t: T, scale: scale, isa: isa)
                     // dQ = dS·K; dK (+)= dSᵀ·Q
-                    Kernels.gemmNN(ds, rowStride: T, colStride: 1, kb, ldb: kv, dqb, ldc: d, m: T, n: hd, k: T,
-                                   accumulate: false, isa: isa)
-                    Kernels.gemmNN(ds, rowStride: 1, colStride: T, qb, ldb: d, dkb, ldc: kv, m: T, n: hd, k: T,
-                                   accumulate: h != g * group, isa: isa)
+                    for (r0, r1) in blocks {
+                        Kernels.gemmNN(ds + r0 * T, rowStride: T, colStride: 1, kb, ldb: kv, dqb + r0 * d, ldc: d,
+                                       m: r1 - r0, n: hd, k: r1, accumulate: false, isa: isa)
+                        Kernels.gemmNN(ds + r0 * T + r0, rowStride: 1, colStride: T, qb + r0 * d, ldb: d, dkb + r0 * kv, ldc: kv,
+                                       m: r1 - r0, n: hd, k: T - r0, accumulate: h != g * group, isa: isa)
+                    }
                 }
             }
         }

@@ -61,6 +61,11 @@ extension TrainingSession {
         applyDoRAMagnitude(slot, layer: layer, target: target, out: out, outputs: outputs)
     }
 
+    /// Rows per block of the attention products: a block of query rows [r0, r1) meets only keys
+    /// [0, r1), so the products skip most of the masked upper triangle (5/8 of the square's work
+    /// at 128 tokens) while each call stays large enough for the micro-kernels.
+    public static let causalBlock = 32
+
     /// Causal attention per (sequence, head) job with small GEMMs; saves the probabilities.
     func attentionForward(_ a: LayerActivations) {
         let T = seqLen, hd = config.headDim, d = config.dim, kv = config.kvDim, group = config.heads / config.kvHeads
@@ -74,21 +79,20 @@ extension TrainingSession {
                 job += nth
                 let p = probs + (b * heads + h) * T * T
                 let qb = q + b * T * d + h * hd, kb = k + b * T * kv + g * hd, vb = v + b * T * kv + g * hd
-                // S = Q·Kᵀ (full square; the upper triangle is masked below)
-                Kernels.gemmNT(qb, lda: d, kb, ldb: kv, p, ldc: T, m: T, n: T, k: hd, accumulate: false, isa: isa)
-                for i in 0..<T {
-                    let row = p + i * T
-                    var mx = -Float.infinity
-                    for j in 0...i { row[j] *= scale; if row[j] > mx { mx = row[j] } }
-                    var sum: Float = 0
-                    for j in 0...i { row[j] = expf(row[j] - mx); sum += row[j] }
-                    let inv = 1 / sum
-                    for j in 0...i { row[j] *= inv }
-                    if i + 1 < T { (row + i + 1).initialize(repeating: 0, count: T - i - 1) }
+                // S = Q·Kᵀ, by blocks of rows: rows [r0, r1) need only the keys [0, r1) (causal;
+                // the rest of the upper triangle is zeroed below).
+                for r0 in stride(from: 0, to: T, by: Self.causalBlock) {
+                    let r1 = min(T, r0 + Self.causalBlock)
+                    Kernels.gemmNT(qb + r0 * d, lda: d, kb, ldb: kv, p + r0 * T, ldc: T, m: r1 - r0, n: r1, k: hd,
+                                   accumulate: false, isa: isa)
                 }
-                // O = P·V
-                Kernels.gemmNN(p, rowStride: T, colStride: 1, vb, ldb: kv, att + b * T * d + h * hd, ldc: d,
-                               m: T, n: hd, k: T, accumulate: false, isa: isa)
+                Kernels.causalSoftmax(p, t: T, scale: scale, isa: isa)
+                // O = P·V; rows [r0, r1) of P are zero past column r1
+                for r0 in stride(from: 0, to: T, by: Self.causalBlock) {
+                    let r1 = min(T, r0 + Self.causalBlock)
+                    Kernels.gemmNN(p + r0 * T, rowStride: T, colStride: 1, vb, ldb: kv, att + b * T * d + h * hd + r0 * d, ldc: d,
+                                   m: r1 - r0, n: hd, k: r1, accumulate: false, isa: isa)
+                }
             }
         }
     }

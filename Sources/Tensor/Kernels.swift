@@ -47,6 +47,19 @@ public enum Kernels {
         st_softmax_xent(isa, row, Int64(count), Int64(target), gradientScale)
     }
 
+    /// Causal attention's softmax over a t × t block of scores, in place: row i becomes
+    /// softmax(scale·S[i, 0...i]) and zeros after column i.
+    public static func causalSoftmax(_ s: UnsafeMutablePointer<Float>, t: Int, scale: Float, isa: Int32) {
+        st_causal_softmax(isa, s, Int64(t), scale)
+    }
+
+    /// Its backward: d (dP on entry) becomes dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)), zeros after
+    /// column i in row i.
+    public static func causalSoftmaxBackward(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, t: Int, scale: Float,
+                                             isa: Int32) {
+        st_causal_softmax_backward(isa, p, d, Int64(t), scale)
+    }
+
     public static var detectedISA: Int32 { st_cpu_isa() }
     public static func isaName(_ isa: Int32) -> String { String(cString: st_isa_name(isa)) }
 }

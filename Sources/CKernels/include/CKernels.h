@@ -68,6 +68,12 @@ void st_swiglu(int isa, const float *gate, const float *up, float *out, int64_t 
 void st_swiglu_backward(int isa, const float *gate, const float *up, const float *dout, float *dgate, float *dup, int64_t n);
 /// −log softmax(row)[target]; with grad_scale ≠ 0 the row becomes grad_scale·(softmax − onehot).
 double st_softmax_xent(int isa, float *row, int64_t n, int64_t target, float grad_scale);
+/// Causal attention's softmax over a t × t block of scores S (row-major): row i becomes
+/// softmax(scale·S[i, 0...i]) in columns 0...i and 0 after (what the masked upper triangle is).
+void st_causal_softmax(int isa, float *s, int64_t t, float scale);
+/// Its backward through the saved probabilities P: row i of D (dP on entry) becomes
+/// scale·P ⊙ (D − Σ_j P[i, j]·D[i, j]) in columns 0...i and 0 after.
+void st_causal_softmax_backward(int isa, const float *p, float *d, int64_t t, float scale);
 
 /// Decodes weights [start, start + count) of an NF4 tensor of `elements` weights (the whole
 /// tensor's bytes at `tensor`, layout in docs/QUANT.md) into dst.
