@@ -2,6 +2,7 @@ import SwarmBase
 import Foundation
 import Membership
 import SwarmNode
+import TestSupport
 import Transport
 
 /// In-process swarms on 127.0.0.1 for the loopback tests: one ephemeral CA, fast protocol periods.
@@ -82,9 +83,11 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns the time it took, or nil.
+/// Polls `condition` every 10 ms until it holds or `timeout` (stretched by
+/// `TestEnvironment.slowdown` for an instrumented build) passes; returns the time it took, or nil.
 func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Duration? {
     let clock = ContinuousClock()
+    let timeout = timeout * TestEnvironment.slowdown
     let start = clock.now
     while clock.now - start < timeout {
         if condition() { return clock.now - start }

@@ -7,8 +7,7 @@ import TestSupport
 /// exits 2 and a runtime failure 1, each with one line on stderr naming what is wrong and where;
 /// never a trap, and never a partial output file.
 @Suite struct CLISweepTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/swarmtune")
+    static let binary = TestEnvironment.swarmtune
 
     struct Outcome {
         var status: Int32

@@ -19,8 +19,7 @@ import TestSupport
 
     /// Run as a process so the working directory is its own (tests in this process run in parallel).
     @Test func initUnderARelativePathCreatesItFromTheWorkingDirectory() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/debug/swarmtune")
+        let binary = TestEnvironment.swarmtune
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the swarmtune executable first")
         let dir = TemporaryDirectory()
         let process = Process()

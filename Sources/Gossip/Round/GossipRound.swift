@@ -25,10 +25,13 @@ import SwarmBase
 ///
 /// Catch-up: a round is over for a neighbour once any later frame of its has been heard (frames of
 /// one sender go out in round order), so it is not waited for. After mixing round r the node goes on
-/// to max(r + 1, the highest round heard from a current neighbour), skipping the rounds between; and
-/// when it locks a round while every neighbour is already past it (it rejoined behind), it relabels
-/// the local steps it just ran as the highest heard round instead of sending factors nobody will mix.
-/// A node ahead never goes back: its neighbours reach its round at their next round boundary.
+/// to max(r + 1, the round a majority of its current neighbours have reached), skipping the rounds
+/// between; and when it locks a round while every neighbour is already past it (it rejoined behind),
+/// it relabels the local steps it just ran as that majority round instead of sending factors nobody
+/// will mix. The majority, not the highest: a round number is only a claim, and a minority of
+/// neighbours claiming a far-future round (hostile, or alone ahead) must not push the node, and
+/// through it the swarm, to the end of training. A node ahead never goes back: it carries on alone
+/// until its neighbours reach its round.
 public struct GossipRound: Sendable {
     /// Where the node is in its current round.
     public enum Phase: Hashable, Sendable {
@@ -246,10 +249,9 @@ public struct GossipRound: Sendable {
 
     private mutating func lock(_ now: UInt64, _ out: inout [RoundDirective]) {
         let locked = neighbours
-        if !locked.isEmpty, let highest = locked.compactMap({ heard[$0] }).max(),
-           locked.allSatisfy({ (heard[$0] ?? 0) > round }) {
+        if !locked.isEmpty, locked.allSatisfy({ (heard[$0] ?? 0) > round }) {
             // Rejoined behind: nobody will send this round any more; these steps count for theirs.
-            skip(to: highest, &out)
+            skip(to: majorityRound(of: locked), &out)
         }
         let degree = locked.count
         if degree > 0 { out.append(.send(round: round, to: locked, degree: degree)) }
@@ -299,8 +301,7 @@ public struct GossipRound: Sendable {
         out.append(.mix(RoundMix(round: current.round, degree: current.degree, selfWeight: selfWeight,
                                  neighbours: weights)))
         out.append(.persist(round: current.round))
-        let highest = neighbours.compactMap { heard[$0] }.max() ?? 0
-        let next = max(current.round + 1, highest)
+        let next = max(current.round + 1, majorityRound(of: neighbours))
         out.append(.roundComplete(RoundSummary(round: current.round, nextRound: next, degree: current.degree,
                                                waited: .nanoseconds(Int64(clamping: elapsed(since: current.sentAt, now))),
                                                deadline: current.duration, deadlineExpired: expired, counts: counts)))
@@ -314,6 +315,13 @@ public struct GossipRound: Sendable {
         updateDeadline()
         phase = .localSteps
         out.append(.startLocalSteps(round: round))
+    }
+
+    /// The round a majority of `members` have been heard at: the (⌊d/2⌋ + 1)-th highest of their
+    /// heard rounds (0 for one not heard), so fewer than half of them cannot raise it.
+    private func majorityRound(of members: [NodeID]) -> UInt64 {
+        let rounds = members.map { heard[$0] ?? 0 }.sorted(by: >)
+        return rounds.isEmpty ? 0 : rounds[rounds.count / 2]
     }
 
     /// Moves the current round forward to `target`, dropping the frames held for the rounds skipped.
