@@ -56,14 +56,16 @@ import Testing
     func bandwidth() {
         var e = LinkEmulator<String>(random: SeededRandom(seed: 5))
         let c = Self.conditions(latency: 10, mbit: 8)
+        // `?? .max` (nil can match no figure): #expect on a UInt64? builds a thunk that reads 9 bytes
+        // of an 8-byte slot, which AddressSanitizer reports (Swift 6.3.1; docs/FUZZING.md).
         #expect(c.serialisationNanoseconds(bytes: 1_000_000) == 1_000_000_000)
-        #expect(e.arrival(on: "a", c, bytes: 1_000_000, now: 0) == 1_010_000_000)
-        #expect(e.arrival(on: "a", c, bytes: 500_000, now: 0) == 1_510_000_000)
-        #expect(e.arrival(on: "b", c, bytes: 1_000, now: 0) == 1_000_000 + 10_000_000)
+        #expect(e.arrival(on: "a", c, bytes: 1_000_000, now: 0) ?? .max == 1_010_000_000)
+        #expect(e.arrival(on: "a", c, bytes: 500_000, now: 0) ?? .max == 1_510_000_000)
+        #expect(e.arrival(on: "b", c, bytes: 1_000, now: 0) ?? .max == 1_000_000 + 10_000_000)
         // A link idle again starts from now.
-        #expect(e.arrival(on: "a", c, bytes: 1_000, now: 5_000_000_000) == 5_011_000_000)
+        #expect(e.arrival(on: "a", c, bytes: 1_000, now: 5_000_000_000) ?? .max == 5_011_000_000)
         e.reset("a")
-        #expect(e.arrival(on: "a", Self.conditions(), bytes: 1, now: 0) == 0)
+        #expect(e.arrival(on: "a", Self.conditions(), bytes: 1, now: 0) ?? .max == 0)
     }
 
     @Test("link specs: KEY:VALUE over a base, written back as the fields that differ; bad parts named")

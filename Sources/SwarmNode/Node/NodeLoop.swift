@@ -33,11 +33,15 @@ struct NodeLoop {
     private var exchangeNanoseconds: UInt64 = 0
     private var sentAt: UInt64?
     private var waitNanoseconds: UInt64 = 0
-    /// The factors frame last sent, its round and the neighbours it was for: sent again to one of
-    /// them on every new connection to it (a frame written to a replaced connection may be lost, and
-    /// a neighbour not connected at send time is dialed, not waited for; the receiver's machine
-    /// drops a second copy as a duplicate).
+    /// The factors frame last sent, its round and the neighbours it was for, and the one of the
+    /// round before: both are sent again to one of those neighbours on every new connection to it,
+    /// the older first (a frame written to a replaced connection may be lost, and a neighbour not
+    /// connected at send time is dialed, not waited for; the receiver's machine drops a second copy
+    /// as a duplicate, one it no longer needs as stale). The round before as well, because this
+    /// node may have mixed a round and moved on while its frame of that round to a neighbour was
+    /// lost with a connection the dial race replaced, and that neighbour may still be waiting for it.
     private var lastSent: (round: UInt64, body: [UInt8], peers: Set<NodeID>)?
+    private var previousSent: (round: UInt64, body: [UInt8], peers: Set<NodeID>)?
     /// ‖own factors‖ until they next change (local steps or a mix), for the acceptance checks.
     private var ownNorm: Double?
 
@@ -224,6 +228,7 @@ struct NodeLoop {
             stopping = true
             return
         }
+        previousSent = lastSent
         lastSent = (round, body, Set(peers))
         for peer in peers {
             do {
@@ -243,19 +248,20 @@ struct NodeLoop {
         }
     }
 
-    /// Sends the open round's frame again to `peer` on its new connection.
+    /// Sends the last two rounds' frames again to `peer` on its new connection, the older first.
     private mutating func resend(to peer: NodeID) {
         // Also after this node mixed the round: the neighbour may still be waiting for it (a copy
         // it has is a duplicate there, one it no longer needs is late or stale: dropped, logged).
-        guard let sent = lastSent, sent.peers.contains(peer) else { return }
-        do {
-            guard try runtime.send(sent.body, round: sent.round, to: peer, resend: true) == .queued else { return }  // dropped again: the next connect re-sends
-            bytesSent += sent.body.count
-            log(peer, round: sent.round, direction: .sent, bytes: sent.body.count, norm: 0, accepted: true,
-                reason: "sent on a new connection")
-        } catch {
-            log(peer, round: sent.round, direction: .sent, bytes: 0, norm: 0, accepted: false,
-                reason: "re-send failed: \(error)")
+        for sent in [previousSent, lastSent].compactMap({ $0 }) where sent.peers.contains(peer) {
+            do {
+                guard try runtime.send(sent.body, round: sent.round, to: peer, resend: true) == .queued else { return }  // dropped again: the next connect re-sends
+                bytesSent += sent.body.count
+                log(peer, round: sent.round, direction: .sent, bytes: sent.body.count, norm: 0, accepted: true,
+                    reason: "sent on a new connection")
+            } catch {
+                log(peer, round: sent.round, direction: .sent, bytes: 0, norm: 0, accepted: false,
+                    reason: "re-send failed: \(error)")
+            }
         }
     }
 
