@@ -46,6 +46,7 @@ public struct SWIMInstance: Sendable {
     private var nextPushPull: SWIMTime?
     private var nextGossip: SWIMTime?
     private var nextJoinAttempt: SWIMTime?
+    private var nextReconnect: SWIMTime?
     private var seeds: [PeerAddress] = []
     private var scheduled: SWIMTime?
 
@@ -147,6 +148,8 @@ public struct SWIMInstance: Sendable {
             nextProbe = now.advanced(by: Int64.random(in: 0..<probeIntervalNanoseconds, using: &random))
             let pushPull = settings.pushPullIntervalNanoseconds(memberCount: liveMemberCount)
             nextPushPull = now.advanced(by: Int64.random(in: 0..<max(1, pushPull), using: &random))
+            let reconnect = settings.reconnectInterval.nanoseconds
+            nextReconnect = reconnect > 0 ? now.advanced(by: Int64.random(in: 0..<reconnect, using: &random)) : nil
             nextGossip = settings.gossipFanout > 0 ? now : nil
         }
         reschedule(&out)
@@ -194,14 +197,17 @@ public struct SWIMInstance: Sendable {
                     send(.pushPull(state), to: address, &out)
                 }
             }
-            // Reconnect: also exchange state with one member believed dead, so that a healed partition
+            nextPushPull = now.advanced(by: settings.pushPullIntervalNanoseconds(memberCount: liveMemberCount))
+        }
+        if let next = nextReconnect, now >= next {
+            // Reconnect: exchange state with one member believed dead, so that a healed partition
             // (or a false death) is noticed and refuted while the tombstone lasts.
             let dead = tombstones.keys.filter { members[$0]?.status == .dead }.sorted()
             if !dead.isEmpty, let address = members[dead[Int.random(in: 0..<dead.count, using: &random)]]?.address {
                 let state = SWIMMessage.PushPull(isResponse: false, join: false, members: fullState())
                 send(.pushPull(state), to: address, &out)
             }
-            nextPushPull = now.advanced(by: settings.pushPullIntervalNanoseconds(memberCount: liveMemberCount))
+            nextReconnect = now.advanced(by: settings.reconnectInterval.nanoseconds)
         }
         if let next = nextJoinAttempt, now >= next {
             if live.isEmpty { sendJoin(now, &out) } else { nextJoinAttempt = nil }
@@ -261,6 +267,7 @@ public struct SWIMInstance: Sendable {
         nextProbe = nil
         nextPushPull = nil
         nextJoinAttempt = nil
+        nextReconnect = nil
         gossip.enqueue(update(for: myself, suspector: nil))
         for member in randomLive(count: settings.leaveFanout, excluding: nil) {
             if let address = members[member]?.address {
@@ -562,6 +569,7 @@ public struct SWIMInstance: Sendable {
         consider(nextProbe)
         consider(nextPushPull)
         consider(nextJoinAttempt)
+        consider(nextReconnect)
         // Gossip waits only while there is something to spread; a due time in the past sends at once.
         if gossip.count > 0 { consider(nextGossip) }
         for relay in relays.values { consider(relay.deadline) }

@@ -30,6 +30,11 @@ public struct SWIMSettings: Sendable {
     public var maxLocalHealthMultiplier = 8
     /// Base push-pull (anti-entropy) interval; above 32 members it is scaled by ceil(log2(n / 32)) + 1.
     public var pushPullInterval: Duration = .seconds(30)
+    /// How often a push-pull goes to one member believed dead (while any is), so that a healed
+    /// partition or a false death is noticed and refuted within a few periods rather than a
+    /// push-pull interval. Costs one full-state message (and, unreachable, one failed dial) per
+    /// interval; 0 turns it off.
+    public var reconnectInterval: Duration = .seconds(5)
     /// How long dead and left members are remembered before being forgotten entirely.
     public var tombstoneLifetime: Duration = .seconds(120)
     /// While no member is known, the join push-pull to the seeds is repeated this often.

@@ -64,14 +64,18 @@ struct RunCollector {
         return p
     }
 
-    /// Node `i`'s figures for `round` as the summary holds them.
+    /// Node `i`'s figures for `round` as the summary holds them, with the inproc backend's meaning:
+    /// neighbours is the round's locked set (every peer the node sent its round's factors to, or
+    /// tried to), mixed the peers whose factors it mixed (its checkpoint's record), refused the
+    /// frames whose content it refused (not those merely not mixed: late, stale, duplicate).
     func figures(_ records: NodeRecords, node i: Int, round: Int) -> RunSummary.NodeRound? {
         guard let r = records.rounds[round] else { return nil }
-        let received = records.exchanges.filter { $0.round == Int64(round) && $0.direction == .received }
-        let mixed = received.filter(\.accepted).count
-        let refused = received.filter { !$0.accepted }.count
-        return RunSummary.NodeRound(node: i, loss: r.loss.isFinite ? r.loss : nil, mixed: mixed, neighbours: r.neighbours.count,
-                                    late: max(0, r.neighbours.count - mixed - refused), refused: refused,
+        let exchanges = records.exchanges.filter { $0.round == Int64(round) }
+        let mixed = r.neighbours.count
+        let locked = Set(exchanges.filter { $0.direction == .sent }.map(\.peer)).union(r.neighbours).count
+        let refused = exchanges.filter { $0.direction == .received && !$0.accepted && !($0.reason ?? "").hasPrefix("not mixed:") }.count
+        return RunSummary.NodeRound(node: i, loss: r.loss.isFinite ? r.loss : nil, mixed: mixed, neighbours: locked,
+                                    late: max(0, locked - mixed - refused), refused: refused,
                                     bytesSent: Int(r.bytesSent), bytesReceived: Int(r.bytesReceived))
     }
 

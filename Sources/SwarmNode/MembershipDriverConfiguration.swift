@@ -39,8 +39,9 @@ public struct MembershipDriverConfiguration: Sendable {
 
 extension SWIMSettings {
     /// The default settings with every period-related timing scaled to `probePeriod` (default 1 s):
-    /// probe timeout 1/2, relay timeout 2/5, gossip interval 1/5, join retry 2 periods, push-pull 30
-    /// periods (so a short test period also heals missed refutations quickly). Tombstones stay absolute.
+    /// probe timeout 1/2, relay timeout 2/5, gossip interval 1/5, join retry 2 periods, reconnect to
+    /// the dead 5 periods, push-pull 30 periods (so a short test period also heals missed refutations
+    /// quickly). Tombstones stay absolute.
     public static func scaled(probePeriod: Duration) -> SWIMSettings {
         var settings = SWIMSettings()
         settings.probeInterval = probePeriod
@@ -49,6 +50,7 @@ extension SWIMSettings {
         settings.gossipInterval = probePeriod / 5
         settings.joinRetryInterval = probePeriod * 2
         settings.pushPullInterval = probePeriod * 30
+        settings.reconnectInterval = probePeriod * 5
         return settings
     }
 }

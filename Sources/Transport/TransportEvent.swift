@@ -57,6 +57,15 @@ public enum CloseReason: Sendable, Equatable, CustomStringConvertible {
     /// A socket error on an open connection.
     case ioError(String)
 
+    /// The connection ended as the duplicate of another to the same peer (both dialed at once, or a
+    /// reconnect racing the old connection): the peer stays connected over the other one.
+    public var isDuplicate: Bool {
+        switch self {
+        case .rejectedByUs(let reason), .rejectedByPeer(let reason): return reason.code == .duplicateConnection
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .rejectedByUs(let reason): return "refused the peer: \(reason)"

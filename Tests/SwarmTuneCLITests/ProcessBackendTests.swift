@@ -19,13 +19,13 @@ struct ProcessBackendTests {
         _ = try TinyModel().write(to: core)
     }
 
-    func scenario(nodes: Int = 4, rounds: Int = 3, extra: String = "") throws -> Scenario {
+    func scenario(nodes: Int = 4, rounds: Int = 3, localSteps: Int = 2, extra: String = "") throws -> Scenario {
         try Scenario.parse(bytes: Array("""
             {"name": "process-test", "seed": 5, "core": "\(core)", "nodes": \(nodes), "topology": "ring",
              "data": {"partition": "one-domain-per-node", "examples-per-node": 8, "test-examples": 4},
              "lora": {"rank": 2, "alpha": 4, "targets": ["q", "v"]},
              "training": {"rounds": \(rounds), "lr": 0.01, "batch": 2, "seq-len": 320, "threads": 1},
-             "gossip": {"local-steps": 2, "deadline-ms": 60000},
+             "gossip": {"local-steps": \(localSteps), "deadline-ms": 60000},
              "baselines": {"local-only": false, "centralized": false}\(extra.isEmpty ? "" : ", " + extra)}
             """.utf8), source: "test.json")
     }
@@ -140,23 +140,27 @@ struct ProcessBackendTests {
         #expect(total > 200 && rate > 0.005 && rate < 0.05, "dropped \(dropped) of \(total)")
     }
 
-    @Test("a partition at round 2 splits the ring into two pairs that gossip apart; the heal at round 4 joins them again")
+    @Test("a partition at round 2 splits the ring into two pairs that gossip apart; the heal at round 6 joins them again")
     func partitionAndHeal() throws {
         try #require(FileManager.default.isExecutableFile(atPath: NodeProcessKillTests.binary.path), "build the swarmtune executable first")
-        let s = try scenario(rounds: 10, extra: """
-            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 4, "kind": "heal"}]
+        // SWIM notices a heal by its reconnect push-pull to members it believes dead (every 5 probe
+        // periods, 1 s here) and a refutation: the rounds after the heal must outlast that, so they
+        // run 16 local steps each (about 0.4 s on the tiny core) for 10 rounds. The partition lasts
+        // 4 rounds, so that SWIM has declared the other side dead before the heal.
+        let s = try scenario(rounds: 16, localSteps: 16, extra: """
+            "events": [{"round": 2, "kind": "partition", "groups": [[0, 1], [2, 3]]}, {"round": 6, "kind": "heal"}]
             """).withDeadline(milliseconds: 3000)
         let started = Date()
         let result = try ProcessBackend.run(s, file: "test.json", directory: dir.file("run"), options: options())
         let seconds = Date().timeIntervalSince(started)
-        #expect(result.summary.timeline.map { "\($0.kind) @\($0.round)" } == ["partition @2", "heal @4"])
-        #expect(result.summary.rounds.map(\.round) == Array(1...10))
+        #expect(result.summary.timeline.map { "\($0.kind) @\($0.round)" } == ["partition @2", "heal @6"])
+        #expect(result.summary.rounds.map(\.round) == Array(1...16))
         let table = result.summary.rounds.map { r in r.nodes.map { "\($0.node):\($0.mixed)/\($0.neighbours)" }.joined(separator: " ") }
-        print("process backend, partition at 2, heal at 4: \(seconds) s; per round node:mixed/neighbours\n" + table.joined(separator: "\n"))
+        print("process backend, partition at 2, heal at 6: \(seconds) s; per round node:mixed/neighbours\n" + table.joined(separator: "\n"))
         let last = try #require(result.summary.rounds.last)
         #expect(last.nodes.map(\.node) == [0, 1, 2, 3], "every node completes the run")
         // While cut off, each pair sees only itself: a ring of two, one neighbour.
-        let cut = result.summary.rounds.filter { $0.round >= 2 && $0.round <= 5 }
+        let cut = result.summary.rounds.filter { $0.round >= 2 && $0.round <= 7 }
         #expect(cut.contains { r in r.nodes.allSatisfy { $0.neighbours == 1 } }, "no round in which every node saw only its pair")
         // Healed: every node back to two ring neighbours by the end.
         #expect(last.nodes.allSatisfy { $0.neighbours == 2 && $0.mixed == 2 })

@@ -37,5 +37,12 @@ public final class TemporaryDirectory {
 
     public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    /// Removed at the end, unless SWARMTUNE_KEEP_TEST_DIRS is set (to read a failed run's files).
+    deinit {
+        if ProcessInfo.processInfo.environment["SWARMTUNE_KEEP_TEST_DIRS"] != nil {
+            print("kept \(url.path)")
+            return
+        }
+        try? FileManager.default.removeItem(at: url)
+    }
 }

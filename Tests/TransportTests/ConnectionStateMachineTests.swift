@@ -157,4 +157,60 @@ struct ConnectionStateMachineTests {
         #expect(machine.received(.hello(Self.hello(Self.remote)), local: Self.hello(Self.local))
                 == .violation(.unexpectedFrame(kind: .hello, state: "established")))
     }
+
+    @Test("a connection closed as a duplicate delivers the peer's payloads until the peer's close; any other close delivers none")
+    func duplicateDrains() {
+        let local = Self.hello(Self.local)
+        let honest = Payload(kind: .factors, sender: Self.remote, body: [7])
+        let duplicate = Reason(.duplicateConnection, "already connected")
+        for reason in [CloseReason.rejectedByUs(duplicate), .rejectedByPeer(duplicate)] {
+            var machine = Self.establishedMachine(at: 0)
+            _ = machine.close(reason, send: nil, graceful: true, now: Self.second, linger: .seconds(1))
+            #expect(machine.drainingPeer == Self.remote, "\(reason)")
+            guard case .deliver(honest, let from) = machine.received(.payload(honest), local: local) else {
+                Issue.record("a payload on a draining duplicate must be delivered (\(reason))")
+                continue
+            }
+            #expect(from.nodeID == Self.remote)
+            // The attribution rule holds while draining; anything but a payload is only the close.
+            let forged = Payload(kind: .factors, sender: Self.stranger, body: [7])
+            #expect(machine.received(.payload(forged), local: local) == .ignore)
+            #expect(machine.received(.bye, local: local) == .ignore)
+        }
+        for reason in [CloseReason.rejectedByUs(Reason(.protocolError, "bad")), .localClose, .stopped,
+                       .rejectedByPeer(Reason(.timeout, "idle"))] {
+            var machine = Self.establishedMachine(at: 0)
+            _ = machine.close(reason, send: nil, graceful: true, now: Self.second, linger: .seconds(1))
+            #expect(machine.drainingPeer == nil && machine.received(.payload(honest), local: local) == .ignore, "\(reason)")
+        }
+    }
+
+    @Test("a duplicate refused at its hello drains from the peer the hello named")
+    func duplicateRefusedAtHelloDrains() {
+        var machine = Self.machine()
+        machine.connectCompleted()
+        _ = machine.handshakeCompleted(peerID: Self.remote)
+        let info = PeerInfo(nodeID: Self.remote, hello: Self.hello(Self.remote), remoteAddress: "10.0.0.2:7000",
+                            direction: .outbound, connectionID: 1)
+        _ = machine.close(.rejectedByUs(Reason(.duplicateConnection, "x")), send: nil, graceful: true, now: 0,
+                          linger: .seconds(1), drainFrom: info)
+        #expect(machine.peer == nil && machine.drainingPeer == Self.remote)
+        let honest = Payload(kind: .factors, sender: Self.remote, body: [1])
+        #expect(machine.received(.payload(honest), local: Self.hello(Self.local)) == .deliver(honest, from: info))
+    }
+
+    @Test("a draining duplicate lingers on while bytes arrive, and ends one linger after the last")
+    func drainingLingersWhileReading() {
+        var machine = Self.establishedMachine(at: 0)
+        _ = machine.close(.rejectedByPeer(Reason(.duplicateConnection, "x")), send: nil, graceful: true, now: 0,
+                          linger: .seconds(1))
+        machine.readProgress(now: Self.second / 2)
+        machine.readProgress(now: Self.second + Self.second / 2)
+        #expect(machine.expiry(at: 2 * Self.second + Self.second / 2 - 1, Self.timeouts, midFrame: true, hasOutput: false).expired == nil)
+        #expect(machine.expiry(at: 2 * Self.second + Self.second / 2, Self.timeouts, midFrame: false, hasOutput: false).expired == .linger)
+        var other = Self.establishedMachine(at: 0)
+        _ = other.close(.localClose, send: .bye, graceful: true, now: 0, linger: .seconds(1))
+        other.readProgress(now: Self.second / 2)
+        #expect(other.expiry(at: Self.second, Self.timeouts, midFrame: false, hasOutput: false).expired == .linger)
+    }
 }

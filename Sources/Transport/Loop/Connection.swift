@@ -22,6 +22,11 @@ final class Connection {
     var readWantsWrite = false
     /// TLS holds decrypted bytes we have not read yet (read budget ran out).
     var readPending = false
+    /// The node is stopping: once the peer's outbox and the held frames are written, say bye.
+    var byeWhenFlushed = false
+    /// This connection ends as a duplicate and still delivers this peer's payloads (counted in the
+    /// loop's `draining`, so the kept connection's are read after them).
+    var drainsFor: NodeID?
 
     init(id: UInt64, fd: Int32, machine: ConnectionStateMachine, dialTargetID: UInt64?, maxFrameLength: Int) {
         self.id = id
@@ -30,6 +35,12 @@ final class Connection {
         self.dialTargetID = dialTargetID
         // Until hellos match, nothing larger than a hello or reason is legitimate.
         self.decoder = FrameDecoder(maxFrameLength: min(maxFrameLength, ConnectionStateMachine.handshakeFrameLimit))
+    }
+
+    /// Input is not read while a duplicate connection to the same peer drains (`EventLoop.draining`).
+    func readPaused(by draining: [NodeID: Int]) -> Bool {
+        guard !draining.isEmpty, case .established(let peer) = machine.state else { return false }
+        return draining[peer.nodeID] != nil
     }
 
     /// Anything left to put on the socket, plaintext or already encrypted.

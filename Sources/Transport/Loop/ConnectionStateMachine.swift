@@ -35,6 +35,13 @@ struct ConnectionStateMachine {
         var deadline: UInt64 = 0
         var closeNotifySent = false
         var writeSideClosed = false
+        /// Set when the connection ends as the duplicate of another to the same peer: the peer may
+        /// have written payloads to it before it learned so, and those are still delivered (from
+        /// this peer, who TLS verified) until its close. Nil for every other ending: once a
+        /// connection is refused or broken, nothing more it carries is believed.
+        var drainFrom: PeerInfo?
+        /// Lingering this long past the last read while draining (a large frame still arriving).
+        var linger: UInt64 = 0
     }
 
     /// Frame limit before the peer's hello is accepted.
@@ -66,6 +73,13 @@ struct ConnectionStateMachine {
     var isConnecting: Bool { if case .connecting = state { return true }; return false }
     var isInTLSHandshake: Bool { if case .tls = state { return true }; return false }
     var isClosing: Bool { if case .closing = state { return true }; return false }
+    var isEstablished: Bool { if case .established = state { return true }; return false }
+
+    /// While the connection ends as a duplicate: the peer whose payloads it still delivers.
+    var drainingPeer: NodeID? {
+        if case .closing(let ending) = state { return ending.drainFrom?.nodeID }
+        return nil
+    }
 
     /// TCP connect, TLS or hello still in progress.
     var isHandshaking: Bool {
@@ -163,8 +177,15 @@ struct ConnectionStateMachine {
     /// Decides what a decoded frame means in the current state.
     func received(_ frame: Frame, local: Hello) -> FrameAction {
         switch state {
-        case .connecting, .tls, .closing, .closed:
-            // Before TLS nothing is read; once closing, only the peer's close is of interest.
+        case .closing(let ending):
+            // Once closing, only the peer's close is of interest, except on a duplicate, whose
+            // payloads written before the peer knew are still the peer's (same attribution rule).
+            if let from = ending.drainFrom, case .payload(let payload) = frame, payload.sender == from.nodeID {
+                return .deliver(payload, from: from)
+            }
+            return .ignore
+        case .connecting, .tls, .closed:
+            // Before TLS nothing is read.
             return .ignore
         case .hello(let certified):
             switch frame {
@@ -222,9 +243,16 @@ struct ConnectionStateMachine {
 
     /// Starts to end the connection. Graceful while TLS is up: the last frame (by default the
     /// rejection reason) goes out, then close_notify, and the peer gets `linger` to close.
-    mutating func close(_ reason: CloseReason, send: Frame?, graceful: Bool, now: UInt64, linger: Duration) -> CloseAction {
+    ///
+    /// A connection ending as a duplicate (refused by either side with `duplicateConnection`) keeps
+    /// delivering the peer's payloads while it lingers: from `drainFrom` when given (a connection
+    /// refused right at its hello, which the peer may already have established and written to),
+    /// else from the established peer.
+    mutating func close(_ reason: CloseReason, send: Frame?, graceful: Bool, now: UInt64, linger: Duration,
+                        drainFrom: PeerInfo? = nil) -> CloseAction {
         guard closeReason == nil else { return .alreadyEnding }
         var ending = Ending(reason: reason, peer: peer, certified: certifiedID)
+        if reason.isDuplicate { ending.drainFrom = drainFrom ?? peer }
         var last = send
         if last == nil, case .rejectedByUs(let why) = reason { last = .reason(why) }
         let tlsUp: Bool
@@ -234,6 +262,7 @@ struct ConnectionStateMachine {
         }
         if graceful && tlsUp {
             ending.deadline = Deadline(after: linger, from: now).nanoseconds
+            ending.linger = linger.nanoseconds
             state = .closing(ending)
             return .linger(last: last)
         }
@@ -274,7 +303,16 @@ struct ConnectionStateMachine {
 
     // MARK: - Progress and timeouts
 
-    mutating func readProgress(now: UInt64) { lastRead = now }
+    /// Bytes arrived. A draining duplicate lingers on while they do (a large frame written to it
+    /// before the peer knew may take longer than one linger to arrive).
+    mutating func readProgress(now: UInt64) {
+        lastRead = now
+        if case .closing(var ending) = state, ending.drainFrom != nil {
+            let (extended, overflow) = now.addingReportingOverflow(ending.linger)
+            ending.deadline = max(ending.deadline, overflow ? .max : extended)
+            state = .closing(ending)
+        }
+    }
 
     mutating func wrote(now: UInt64) {
         lastWrite = now

@@ -19,7 +19,7 @@ extension EventLoop {
             guard !connection.machine.isInTLSHandshake,
                   connection.machine.closeReason == nil || connection.machine.isClosing else { return }
         }
-        readAvailable(connection)
+        if !connection.readPaused(by: draining) { readAvailable(connection) }
         guard connections[connection.id] != nil else { return }
         flush(connection)
         finishClosing(connection)
@@ -141,6 +141,8 @@ extension EventLoop {
     }
 
     func establish(_ connection: Connection, hello: Hello, peerID: NodeID) {
+        let info = PeerInfo(nodeID: peerID, hello: hello, remoteAddress: connection.machine.remoteAddress,
+                            direction: connection.machine.direction, connectionID: connection.id)
         if let otherID = established[peerID], otherID != connection.id, let other = connections[otherID] {
             // Two connections to one peer (both dialed at once, or a reconnect racing the old one).
             // Both sides keep the one opened by the smaller node id; for equal openers, the newer.
@@ -152,20 +154,19 @@ extension EventLoop {
             if keepNew {
                 close(other, .rejectedByUs(duplicate))
             } else {
-                close(connection, .rejectedByUs(duplicate))
+                // The peer may have established this one on its side and written to it already.
+                close(connection, .rejectedByUs(duplicate), drainFrom: info)
                 return
             }
         }
-        let info = PeerInfo(nodeID: peerID, hello: hello, remoteAddress: connection.machine.remoteAddress,
-                            direction: connection.machine.direction, connectionID: connection.id)
         connection.machine.established(info)
         connection.decoder.maxFrameLength = configuration.maxFrameLength
         established[peerID] = connection.id
         core.state.withLock { state in
-            // A replaced connection's frames not yet written go out on this one: a frame accepted
-            // by `send` is not lost to a dial race (frames already written to the old connection
-            // may be, which is why the node re-sends its round's factors on `connected`).
-            let carried = state.peers[peerID]?.outbox ?? Outbox()
+            // A replaced connection's frames not yet written go out on this one (those already
+            // written to it are delivered by its drain): a frame `send` accepted is not lost to a
+            // dial race.
+            let carried = state.peers[peerID]?.outbox ?? state.orphans.removeValue(forKey: peerID)?.outbox ?? Outbox()
             state.peers[peerID] = SharedState.PeerEntry(info: info, outbox: carried)
             if carried.count > 0 { state.dirty.insert(peerID) }
         }

@@ -57,14 +57,7 @@ extension EventLoop {
         }
         guard !frames.isEmpty else { return false }
         statistics.framesSent += frames.count
-        if frames.count == 1 {
-            connection.output.setCurrent(frames[0])
-        } else {
-            var joined = [UInt8]()
-            joined.reserveCapacity(frames.reduce(0) { $0 + $1.count })
-            for frame in frames { joined.append(contentsOf: frame) }
-            connection.output.setCurrent(joined)
-        }
+        connection.output.setCurrent(frames)
         return true
     }
 
@@ -77,6 +70,10 @@ extension EventLoop {
                     switch tls.flushOutput() {
                     case .done:
                         connection.machine.outputDrained()
+                        if connection.byeWhenFlushed && connection.held.isEmpty {
+                            // Stopping: every frame `send` accepted is out; now the bye.
+                            close(connection, .stopped, send: .bye)
+                        }
                     case .failed(let detail):
                         if connection.machine.closeReason != nil { finalize(connection) } else { close(connection, .ioError(detail), graceful: false) }
                     default:

@@ -6,6 +6,7 @@ extension EventLoop {
     /// `scanInterval` (which bounds how late a timeout fires).
     func scanTimeoutsIfDue() {
         guard now >= nextScan else { return }
+        expireOrphans()
         var earliest = now + scanInterval
         var expired = [(Connection, ConnectionStateMachine.Expiry)]()
         for connection in connections.values {

@@ -23,6 +23,9 @@ final class EventLoop {
     var connections: [UInt64: Connection] = [:]
     /// Established peer -> connection id.
     var established: [NodeID: UInt64] = [:]
+    /// Peers with a duplicate connection still draining -> how many: their kept connection is not
+    /// read until those end, so the peer's frames are delivered in the order it sent them.
+    var draining: [NodeID: Int] = [:]
     var targets: [UInt64: DialTarget] = [:]
     var nextID: UInt64 = 1
     var random = SystemRandomNumberGenerator()
@@ -88,11 +91,11 @@ final class EventLoop {
             if let listener, accepting { pollSet.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
             var immediate = false
             for (id, connection) in connections {
-                var events = Int16(POLLIN)
+                var events = connection.readPaused(by: draining) ? Int16(0) : Int16(POLLIN)
                 if connection.machine.isConnecting || connection.hasOutput || connection.readWantsWrite {
                     events |= Int16(POLLOUT)
                 }
-                if connection.readPending { immediate = true }
+                if connection.readPending && !connection.readPaused(by: draining) { immediate = true }
                 pollSet.append(pollfd(fd: connection.fd, events: events, revents: 0))
                 order.append(id)
             }
@@ -160,8 +163,13 @@ final class EventLoop {
             stopDeadline = now + configuration.closeLinger.nanoseconds
             targets.removeAll()
             for connection in Array(connections.values) where connection.machine.closeReason == nil {
-                let isEstablished = connection.machine.peer != nil
-                close(connection, .stopped, send: isEstablished ? .bye : nil)
+                if connection.machine.isEstablished {
+                    // Frames `send` accepted go out first (until the stop deadline), then the bye.
+                    connection.byeWhenFlushed = true
+                    connection.outboxMayHaveMore = true
+                } else {
+                    close(connection, .stopped)
+                }
             }
         }
     }

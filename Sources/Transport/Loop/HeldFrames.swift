@@ -14,6 +14,15 @@ struct HeldFrames {
         times.append(releaseAt)
     }
 
+    var isEmpty: Bool { times.isEmpty }
+
+    /// Takes every held frame, due or not, oldest first.
+    mutating func removeAll() -> [[UInt8]] {
+        let out = frames.pop(budget: .max)
+        times.removeAll()
+        return out
+    }
+
     /// Takes the frames due at `now`, up to about `budget` bytes (at least one if any is due).
     mutating func pop(budget: Int, now: UInt64) -> [[UInt8]] {
         let due = times.prefix { $0 <= now }.count

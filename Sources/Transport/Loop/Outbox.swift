@@ -12,6 +12,14 @@ struct Outbox {
         queuedBytes += frame.count
     }
 
+    /// Puts frames that were taken but never written back at the head, in their order.
+    mutating func pushFront(_ unsent: [[UInt8]]) {
+        guard !unsent.isEmpty else { return }
+        frames = unsent + frames[head...]
+        head = 0
+        queuedBytes += unsent.reduce(0) { $0 + $1.count }
+    }
+
     /// Takes frames up to about `budget` bytes and at most `limit` frames (always at least one if
     /// any and `limit` > 0).
     mutating func pop(budget: Int, limit: Int = .max) -> [[UInt8]] {

@@ -13,6 +13,9 @@ struct SharedState: Sendable {
     var commands: [LoopCommand] = []
     /// Established peers and their send queues.
     var peers: [NodeID: PeerEntry] = [:]
+    /// Outboxes of peers whose connection just ended as a duplicate, waiting for the kept connection
+    /// to be established here (then carried onto it), with when they were set aside.
+    var orphans: [NodeID: (outbox: Outbox, since: UInt64)] = [:]
     /// Peers whose outbox gained frames since the loop last looked.
     var dirty: Set<NodeID> = []
     var waitingSenders = 0
