@@ -32,7 +32,9 @@ const char *st_isa_name(int isa) {
     }
 }
 
-size_t st_qgemm_scratch_floats(int64_t cols) { return (size_t)33 * (size_t)cols + 64; }
+// The batched kernel packs up to 256 rows of X and dequantizes 6 rows of W (kernels_impl.h,
+// ST_MC and ST_WR); decode needs one float per block.
+size_t st_qgemm_scratch_floats(int64_t cols) { return (size_t)(256 + 8) * (size_t)cols + 64; }
 
 #if defined(__x86_64__)
 #define ST_DISPATCH(isa, fn, ...)                                  \

@@ -87,7 +87,8 @@ import Quant
         return out
     }
 
-    @Test(arguments: [1, 2, 3, 7, 33])
+    /// m = 300: two chunks of the batched kernel's packed X (256 rows, then 44: a partial tile).
+    @Test(arguments: [1, 2, 3, 7, 33, 300])
     func everyISAMatchesTheScalarReference(m: Int) throws {
         var rng = SeededRandom(seed: UInt64(m))
         let rows = 37, cols = 96
