@@ -144,6 +144,11 @@ void st_causal_softmax(int isa, float *s, int64_t t, float scale) {
     ST_DISPATCH(isa, st_causal_softmax, s, t, scale)
 }
 
+void st_causal_softmax_rows(int isa, float *s, int64_t rows, int64_t ld, int64_t first, int64_t width, float scale) {
+    assert(rows >= 0 && first >= 1 && first + rows - 1 <= width && (rows <= 1 || ld >= width));
+    ST_DISPATCH(isa, st_causal_softmax_rows, s, rows, ld, first, width, scale)
+}
+
 void st_causal_softmax_backward(int isa, const float *p, float *d, int64_t t, float scale) {
     ST_DISPATCH(isa, st_causal_softmax_backward, p, d, t, scale)
 }

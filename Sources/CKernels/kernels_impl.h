@@ -650,9 +650,15 @@ double SUFFIX(st_softmax_xent)(float *row, int64_t n, int64_t target, float grad
 }
 
 void SUFFIX(st_causal_softmax)(float *s, int64_t t, float scale) {
-    for (int64_t i = 0; i < t; i++) {
-        float *row = s + i * t;
-        const int64_t n = i + 1;
+    SUFFIX(st_causal_softmax_rows)(s, t, t, 1, t, scale);
+}
+
+// Row i of `rows` (stride ld) holds scores for the keys [0, first + i) (a block of queries after
+// first - 1 cached positions): scaled, softmaxed over those, zero in [first + i, width).
+void SUFFIX(st_causal_softmax_rows)(float *s, int64_t rows, int64_t ld, int64_t first, int64_t width, float scale) {
+    for (int64_t i = 0; i < rows; i++) {
+        float *row = s + i * ld;
+        const int64_t n = first + i;
         vf mxv = (vf){0} - 3.0e38f;
         int64_t j = 0;
         for (; j + VL <= n; j += VL) {
@@ -677,7 +683,7 @@ void SUFFIX(st_causal_softmax)(float *s, int64_t t, float scale) {
         j = 0;
         for (; j + VL <= n; j += VL) *(vf *)(row + j) *= inv;
         for (; j < n; j++) row[j] *= inv;
-        memset(row + n, 0, (size_t)(t - n) * sizeof(float));
+        if (width > n) memset(row + n, 0, (size_t)(width - n) * sizeof(float));
     }
 }
 

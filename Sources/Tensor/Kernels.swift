@@ -53,6 +53,13 @@ public enum Kernels {
         st_causal_softmax(isa, s, Int64(t), scale)
     }
 
+    /// Softmax of a block of query rows that follow `first - 1` cached positions: row i (stride
+    /// `ld`) over its first `first + i` scores, times `scale` first; zeros from there to `width`.
+    public static func causalSoftmax(rows: Int, _ s: UnsafeMutablePointer<Float>, ld: Int, first: Int, width: Int,
+                                     scale: Float, isa: Int32) {
+        st_causal_softmax_rows(isa, s, Int64(rows), Int64(ld), Int64(first), Int64(width), scale)
+    }
+
     /// Its backward: d (dP on entry) becomes dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)), zeros after
     /// column i in row i.
     public static func causalSoftmaxBackward(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, t: Int, scale: Float,

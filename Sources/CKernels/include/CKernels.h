@@ -71,6 +71,9 @@ double st_softmax_xent(int isa, float *row, int64_t n, int64_t target, float gra
 /// Causal attention's softmax over a t × t block of scores S (row-major): row i becomes
 /// softmax(scale·S[i, 0...i]) in columns 0...i and 0 after (what the masked upper triangle is).
 void st_causal_softmax(int isa, float *s, int64_t t, float scale);
+/// The same for a block of query rows after cached positions: row i (stride ld) softmaxes its
+/// first `first + i` scores (scaled) and is zero from there to `width`.
+void st_causal_softmax_rows(int isa, float *s, int64_t rows, int64_t ld, int64_t first, int64_t width, float scale);
 /// Its backward through the saved probabilities P: row i of D (dP on entry) becomes
 /// scale·P ⊙ (D − Σ_j P[i, j]·D[i, j]) in columns 0...i and 0 after.
 void st_causal_softmax_backward(int isa, const float *p, float *d, int64_t t, float scale);
