@@ -210,19 +210,18 @@ public final class InferenceSession {
         for i in 0..<count { dst[i] += src[i] }
     }
 
-    /// Causal grouped-query attention for the `tokens` newest positions, split over (token, head).
+    /// Causal grouped-query attention for the `tokens` newest positions: a prompt's rows by small
+    /// GEMMs per head (`blockAttention`), one decoded token by a dot product per cached key, split
+    /// over heads.
     private func attention(tokens n: Int, layerOffset: Int, isa: Int32) {
-        let kvDim = c.kvDim, hd = c.headDim, heads = c.heads
-        let group = c.heads / c.kvHeads
-        let scale = 1 / Float(hd).squareRoot()
-        let p0 = position
+        let hd = c.headDim, scale = 1 / Float(hd).squareRoot(), p0 = position
         let kc = keyCache.pointer + layerOffset, vc = valueCache.pointer + layerOffset
-        let qp = q.pointer, out = attn.pointer, scoreBase = scores.pointer, area = maxBatch * contextLength
         if n > 1 {
             blockAttention(tokens: n, from: p0, keys: kc, values: vc, scale: scale, isa: isa)
             return
         }
-        // One token (decode): a dot product per cached key, per head.
+        let kvDim = c.kvDim, heads = c.heads, group = c.heads / c.kvHeads
+        let qp = q.pointer, out = attn.pointer, scoreBase = scores.pointer, area = maxBatch * contextLength
         pool.run { ith, nth in
             let sc = scoreBase + ith * area
             var next = ith
