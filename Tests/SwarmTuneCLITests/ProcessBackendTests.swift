@@ -100,8 +100,12 @@ struct ProcessBackendTests {
         // The kill is due once some node completed round 1; the supervisor reads the logs every
         // 100 ms, so node 2 may finish a round in between, but never the run.
         #expect(before < 6, "node 2's first run was cut short: it completed round \(before)")
-        #expect(lines[starts[1]].hasSuffix("starting at round \(before + 1)"),
-                "the restarted node resumes after its last checkpoint (round \(before)): \(lines[starts[1]])")
+        // A round's line is written after its checkpoint commits, so a kill between the two leaves
+        // one round checkpointed but not logged (seen once in CI): the log's last round is a lower
+        // bound of the checkpoint's, by at most one.
+        let resumed = [before + 1, before + 2].filter { lines[starts[1]].hasSuffix("starting at round \($0)") }
+        #expect(!resumed.isEmpty,
+                "the restarted node resumes after its last checkpoint (round \(before), or \(before + 1) if killed before logging it): \(lines[starts[1]])")
         let store = try NodeStore.openReadOnly(directory: dir.file("run/nodes/node-2/state"))
         #expect(try store.integrityCheck().isEmpty)
     }
