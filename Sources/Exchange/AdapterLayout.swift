@@ -54,6 +54,7 @@ public struct AdapterLayout: Sendable, Equatable {
             "targets": .array(lora.targets.map { .string($0.rawValue) }),
             "rslora": .bool(lora.rsLoRA), "dora": .bool(lora.dora),
             "model": .object([
+                "architecture": .string(model.architecture.rawValue),
                 "vocab": .integer(model.vocabSize), "dim": .integer(model.dim), "hidden-dim": .integer(model.hiddenDim),
                 "layers": .integer(model.layers), "heads": .integer(model.heads), "kv-heads": .integer(model.kvHeads),
                 "rope-base": .number(Double(model.ropeBase)), "norm-epsilon": .number(Double(model.normEpsilon)),
@@ -118,11 +119,20 @@ public struct AdapterLayout: Sendable, Equatable {
         guard dim % heads == 0, heads % kvHeads == 0 else {
             throw AdapterLayoutError(path: path, field: "heads", detail: "heads (\(heads)) must divide dim (\(dim)) and kv-heads (\(kvHeads)) must divide heads")
         }
+        // Layouts recorded before other architectures were supported are Llama's.
+        var architecture = ModelArchitecture.llama
+        if let value = record["model"]?["architecture"] {
+            guard let name = value.stringValue, let known = ModelArchitecture(rawValue: name) else {
+                throw AdapterLayoutError(path: path, field: "architecture",
+                                         detail: "\(value.text()) is not one of \(ModelArchitecture.supportedNames)")
+            }
+            architecture = known
+        }
         let model = LlamaConfig(vocabSize: try integer("vocab", 1...(1 << 22)), dim: dim, hiddenDim: try integer("hidden-dim", 1...(1 << 20)),
                                 layers: try integer("layers", 1...1024), heads: heads, kvHeads: kvHeads,
                                 ropeBase: try number("rope-base", above: 0, orEqual: false),
                                 normEpsilon: try number("norm-epsilon", above: 0, orEqual: false),
-                                contextLength: try integer("context-length", 1...(1 << 20)))
+                                contextLength: try integer("context-length", 1...(1 << 20)), architecture: architecture)
         self.init(lora: lora, model: model, coreHash: hash, seed: seed)
     }
 }

@@ -8,14 +8,10 @@ public struct CoreFit: Sendable {
     /// SHA-256 of the core (see `CoreHash`), lowercase hex.
     public let coreHash: String
 
-    /// Checks that `adapter` (read from `adapterPath`) fits `core`: a Llama architecture, the
-    /// recorded core hash (when the adapter has provenance) equal to the core's, every layer and
-    /// target present with the core's shapes, and no DoRA.
+    /// Checks that `adapter` (read from `adapterPath`) fits `core`: an architecture SwarmTune
+    /// runs (`ModelArchitecture`), the recorded core hash (when the adapter has provenance) equal
+    /// to the core's, every layer and target present with the core's shapes, and no DoRA.
     public init(adapter: LoRAAdapter, adapterPath: String, core: GGUFModelFile) throws(ExportError) {
-        let arch = core.metadata["general.architecture"]?.stringValue ?? "(none)"
-        guard arch == "llama" else {
-            throw .core(path: core.path, reason: "architecture \"\(arch)\"; only llama cores are supported")
-        }
         do { config = try LlamaConfig(metadata: core.metadata, path: core.path) } catch {
             throw .core(path: core.path, reason: error.description)
         }
@@ -45,10 +41,12 @@ public struct CoreFit: Sendable {
         return "blk.\(layer).\(name).weight"
     }
 
-    /// B ([out, r], Hugging Face row order) with its rows in the core's GGUF order: q and k rows
-    /// are permuted per head (rotary pairs adjacent), the other projections are unchanged.
+    /// B ([out, r], Hugging Face row order) with its rows in the core's GGUF order: in a `llama`
+    /// file q and k rows are permuted per head (rotary pairs adjacent); everything else, and every
+    /// projection of a `qwen2` file, is unchanged.
     public func ggufOrderB(_ f: LoRAFactors, projection: LoRAProjection) -> [Float] {
-        guard projection == .q || projection == .k else { return f.b }
+        guard let target = LoRATarget(peftName: projection.rawValue),
+              RowOrder.isPermuted(target, in: config.architecture) else { return f.b }
         var out = [Float](repeating: 0, count: f.b.count)
         let r = f.rank
         for row in 0..<f.outFeatures {

@@ -5,7 +5,7 @@ import Quant
 /// A LoRA adapter as a GGUF file llama.cpp loads with `--lora` (`llama_adapter_lora_init`).
 ///
 /// Layout (llama.cpp's convert_lora_to_gguf conventions): `general.architecture` = the core's
-/// ("llama"), `general.type` = "adapter", `adapter.type` = "lora", `adapter.lora.alpha` (f32);
+/// ("llama", "qwen2"), `general.type` = "adapter", `adapter.type` = "lora", `adapter.lora.alpha` (f32);
 /// per adapted weight `blk.N.<name>.weight.lora_a` with ggml shape [in, r] (A's r rows of `in`)
 /// and `...lora_b` with ggml shape [r, out] (B's `out` rows of r, q/k rows in the core's GGUF
 /// order). llama.cpp scales by alpha / r, so rsLoRA adapters are written with
@@ -16,7 +16,7 @@ public enum GGUFLoRAExport {
             throw .badOption("a GGUF LoRA adapter is written as f32 or f16, not \(type)")
         }
         var w = GGUFWriter()
-        w.metadata.set("general.architecture", .string("llama"))
+        w.metadata.set("general.architecture", .string(fit.config.architecture.rawValue))
         w.metadata.set("general.type", .string("adapter"))
         w.metadata.set("general.name", .string(adapter.config.baseModelNameOrPath.map { "LoRA for \($0)" } ?? "SwarmTune LoRA adapter"))
         w.metadata.set("adapter.type", .string("lora"))

@@ -7,11 +7,16 @@ import Quant
 /// plus `swarmtune.merged_adapter.*` keys recording what was merged.
 public enum GGUFMergedExport {
     /// Types the adapted matrices can be written in.
-    public static let supportedTypes: [GGMLType] = [.f16, .q8_0, .q4_1]
+    public static let supportedTypes: [GGMLType] = [.f32, .f16, .q8_0, .q4_1]
+    /// The supported types as a user types them ("f32, f16, q8_0 or q4_1").
+    public static var supportedNames: String {
+        let names = supportedTypes.map { $0.description.lowercased() }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
 
     public static func writer(adapter: LoRAAdapter, fit: CoreFit, core: GGUFModelFile, type: GGMLType) throws(ExportError) -> GGUFWriter {
         guard supportedTypes.contains(type) else {
-            throw .badOption("merged matrices are written as f16, q8_0 or q4_1, not \(type)")
+            throw .badOption("merged matrices are written as \(supportedNames), not \(type)")
         }
         var w = GGUFWriter(alignment: core.gguf.alignment)
         for key in core.metadata.keys where key != "general.alignment" {

@@ -52,7 +52,7 @@ public final class InferenceSession {
             doraNorms[s.layer * 16 + LoRATarget.allCases.firstIndex(of: s.target)!] = norm
         }
     }
-    private let ropeCos, ropeSin: FloatBuffer  // [contextLength][headDim/2]
+    private let rotary: RotaryEmbedding
 
     /// Allocates the key/value cache for `contextLength` tokens (at most the core's own) and the
     /// scratch for prompts run `maxBatch` tokens at a time. Throws when the memory cannot be had;
@@ -78,17 +78,7 @@ public final class InferenceSession {
         scores = try FloatBuffer(count: self.pool.threads * b * ctx)
         logits = try FloatBuffer(count: c.vocabSize)
         loraU = try FloatBuffer(count: b * 16)
-        let half = c.headDim / 2
-        ropeCos = try FloatBuffer(count: ctx * half)
-        ropeSin = try FloatBuffer(count: ctx * half)
-        for p in 0..<ctx {
-            for i in 0..<half {
-                let freq = pow(Double(c.ropeBase), -2.0 * Double(i) / Double(c.headDim))
-                let angle = Double(p) * freq
-                ropeCos[p * half + i] = Float(cos(angle))
-                ropeSin[p * half + i] = Float(sin(angle))
-            }
-        }
+        rotary = try RotaryEmbedding(config: c, frequencyFactors: model.ropeFrequencyFactors, positions: ctx)
     }
 
     /// Forgets the sequence (the cache is overwritten as new tokens arrive).
@@ -131,9 +121,12 @@ public final class InferenceSession {
             project(layer.q, l, .q, xn.pointer, dim, n, q.pointer, dim)
             project(layer.k, l, .k, xn.pointer, dim, n, k.pointer, kvDim)
             project(layer.v, l, .v, xn.pointer, dim, n, v.pointer, kvDim)
+            addBias(layer.qBias, to: q.pointer, rows: n)
+            addBias(layer.kBias, to: k.pointer, rows: n)
+            addBias(layer.vBias, to: v.pointer, rows: n)
             for i in 0..<n {
-                rope(q.pointer + i * dim, heads: c.heads, position: p0 + i)
-                rope(k.pointer + i * kvDim, heads: c.kvHeads, position: p0 + i)
+                rotary.rotate(q.pointer + i * dim, heads: c.heads, position: p0 + i)
+                rotary.rotate(k.pointer + i * kvDim, heads: c.kvHeads, position: p0 + i)
             }
             let layerCache = l * contextLength * kvDim
             (keyCache.pointer + layerCache + p0 * kvDim).update(from: k.pointer, count: n * kvDim)
@@ -192,17 +185,12 @@ public final class InferenceSession {
         }
     }
 
-    /// Rotates each adjacent pair (2i, 2i+1) of every head by position * base^(-2i/headDim).
-    private func rope(_ vec: UnsafeMutablePointer<Float>, heads: Int, position p: Int) {
-        let half = c.headDim / 2
-        let cs = ropeCos.pointer + p * half, sn = ropeSin.pointer + p * half
-        for h in 0..<heads {
-            let v = vec + h * c.headDim
-            for i in 0..<half {
-                let a = v[2 * i], b = v[2 * i + 1]
-                v[2 * i] = a * cs[i] - b * sn[i]
-                v[2 * i + 1] = a * sn[i] + b * cs[i]
-            }
+    /// Adds `bias` (when the layer has one) to each of `rows` rows of its length.
+    private func addBias(_ bias: [Float]?, to y: UnsafeMutablePointer<Float>, rows: Int) {
+        guard let bias else { return }
+        let n = bias.count
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows { for i in 0..<n { y[r * n + i] += b[i] } }
         }
     }
 

@@ -12,7 +12,7 @@ public enum LMError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unsupportedArchitecture(arch, path):
-            return "\(path): general.architecture '\(arch)' is not supported (SwarmTune runs Llama-family models: llama)"
+            return "\(path): general.architecture '\(arch)' is not supported (SwarmTune runs: \(ModelArchitecture.supportedNames))"
         case let .badHyperParameter(key, value, reason):
             return "model hyper-parameter \(key) = \(value) is invalid: \(reason)"
         case let .badTensor(name, reason):

@@ -6,6 +6,10 @@ import Tensor
 /// The weights of one transformer block, read in place from the core file.
 public struct LlamaLayer: Sendable {
     public let attentionNorm: [Float]
+    /// Q, K and V biases (Qwen2 has them; Llama files usually do not), added after the product.
+    public let qBias: [Float]?
+    public let kBias: [Float]?
+    public let vBias: [Float]?
     public let q: WeightMatrix
     public let k: WeightMatrix
     public let v: WeightMatrix
@@ -16,10 +20,11 @@ public struct LlamaLayer: Sendable {
     public let down: WeightMatrix
 }
 
-/// A Llama-family model whose matrices stay quantized in the memory-mapped GGUF file.
+/// A Llama-family model (see `ModelArchitecture`) whose matrices stay quantized in the
+/// memory-mapped GGUF file.
 ///
-/// Q and K rows are in the order GGUF converters write them (each head's rotary pairs adjacent),
-/// so rotary embeddings here rotate adjacent pairs; attention scores equal the original model's.
+/// Q and K rows stay in the order the file holds them; rotary embeddings pair rows the way that
+/// order needs (`ModelArchitecture.rotaryPairing`), so attention scores equal the original model's.
 public final class LlamaModel: Sendable {
     /// The core's identity (SHA-256 over architecture, tokenizer and tensors); reads the whole file.
     public func computeCoreHash() -> Digest32 { CoreHash.compute(file) }
@@ -30,6 +35,9 @@ public final class LlamaModel: Sendable {
     public let output: WeightMatrix
     public let outputNorm: [Float]
     public let layers: [LlamaLayer]
+    /// Llama 3's rotary frequency divisors (`rope_freqs.weight`, headDim/2 values), nil when the
+    /// file has none.
+    public let ropeFrequencyFactors: [Float]?
 
     /// `decodeTables` builds fp32 copies of the Q4_1/Q8_0 block scales (about 30 MB for
     /// SmolLM2-135M) that speed up one-token decoding; training alone does not need them.
@@ -68,11 +76,26 @@ public final class LlamaModel: Sendable {
         output = file.gguf.tensor(named: "output.weight") != nil
             ? try matrix("output.weight", rows: c.vocabSize, cols: c.dim) : tokenEmbedding
         outputNorm = try vector("output_norm.weight", count: c.dim)
+        if file.gguf.tensor(named: "rope_freqs.weight") != nil {
+            let factors = try vector("rope_freqs.weight", count: c.headDim / 2)
+            if let bad = factors.first(where: { !($0.isFinite && $0 > 0) }) {
+                throw .badTensor(name: "rope_freqs.weight", reason: "frequency factor \(bad) in \(file.path); each must be positive and finite")
+            }
+            ropeFrequencyFactors = factors
+        } else {
+            ropeFrequencyFactors = nil
+        }
+        func bias(_ name: String, count: Int) throws(LMError) -> [Float]? {
+            file.gguf.tensor(named: name) == nil ? nil : try vector(name, count: count)
+        }
         var layers: [LlamaLayer] = []
         for i in 0..<c.layers {
             let p = "blk.\(i)."
             layers.append(LlamaLayer(
                 attentionNorm: try vector(p + "attn_norm.weight", count: c.dim),
+                qBias: try bias(p + "attn_q.bias", count: c.dim),
+                kBias: try bias(p + "attn_k.bias", count: c.kvDim),
+                vBias: try bias(p + "attn_v.bias", count: c.kvDim),
                 q: try matrix(p + "attn_q.weight", rows: c.dim, cols: c.dim),
                 k: try matrix(p + "attn_k.weight", rows: c.kvDim, cols: c.dim),
                 v: try matrix(p + "attn_v.weight", rows: c.kvDim, cols: c.dim),

@@ -21,20 +21,20 @@ extension TrainingSession {
 
     /// Rotates each head's pairs by the position's angles (the inverse rotation for gradients).
     func rope(_ vec: UnsafeMutablePointer<Float>, heads: Int, inverse: Bool) {
-        let half = config.headDim / 2, hd = config.headDim, width = heads * hd
-        let sign: Float = inverse ? -1 : 1
+        let width = heads * config.headDim
         pool.parallelFor(tokens) { rows in for row in rows {
-            let p = row % seqLen
-            let cs = ropeCos.pointer + p * half, sn = ropeSin.pointer + p * half
-            for head in 0..<heads {
-                let v = vec + row * width + head * hd
-                for i in 0..<half {
-                    let a = v[2 * i], b = v[2 * i + 1], s = sign * sn[i]
-                    v[2 * i] = a * cs[i] - b * s
-                    v[2 * i + 1] = a * s + b * cs[i]
-                }
-            }
+            rotary.rotate(vec + row * width, heads: heads, position: row % seqLen, inverse: inverse)
         } }
+    }
+
+    /// Adds `bias` (when the layer has one) to every token's row of its length.
+    func addBias(_ bias: [Float]?, to y: UnsafeMutablePointer<Float>) {
+        guard let bias else { return }
+        let n = bias.count
+        bias.withUnsafeBufferPointer { b in
+            let b = b.baseAddress!
+            pool.parallelFor(tokens) { rows in for r in rows { for i in 0..<n { y[r * n + i] += b[i] } } }
+        }
     }
 
     /// dst += src

@@ -63,7 +63,7 @@ public final class TrainingSession {
     let mlpHidden: FloatBuffer                // (N, H) silu(gate) ⊙ up, the down projection's input
     let residualFinal: FloatBuffer            // (N, C) residual after the last layer
     let finalRstd: FloatBuffer                // (N) 1/rms of residualFinal (output norm), loss rows only
-    let ropeCos, ropeSin: FloatBuffer         // (T, headDim/2)
+    let rotary: RotaryEmbedding               // positions 0..<T
 
     // Gradients of the activations (reused layer by layer, last to first).
     let dResidual: FloatBuffer                // (N, C)
@@ -148,16 +148,7 @@ public final class TrainingSession {
         let dropSize = lora.config.dropout > 0 ? n * max(d, h) : 0
         droppedInput = try FloatBuffer(count: dropSize)
         dDroppedInput = try FloatBuffer(count: dropSize)
-        let half = config.headDim / 2
-        ropeCos = try FloatBuffer(count: seqLen * half)
-        ropeSin = try FloatBuffer(count: seqLen * half)
-        for p in 0..<seqLen {
-            for i in 0..<half {
-                let angle = Double(p) * pow(Double(config.ropeBase), -2.0 * Double(i) / Double(config.headDim))
-                ropeCos[p * half + i] = Float(cos(angle))
-                ropeSin[p * half + i] = Float(sin(angle))
-            }
-        }
+        rotary = try RotaryEmbedding(config: config, frequencyFactors: model.ropeFrequencyFactors, positions: seqLen)
         precondition(!(lora.config.dora && lora.config.dropout > 0), "DoRA with LoRA dropout is not supported")
         dDoraUnscaled = try FloatBuffer(count: lora.config.dora ? n * max(d, h) : 0)
         dScoresPerWorker = try FloatBuffer(count: pool.threads * seqLen * seqLen)

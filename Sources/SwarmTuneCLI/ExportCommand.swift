@@ -40,7 +40,7 @@ struct ExportCommand: Command {
         let format = Option.choice("--format", of: Format.self, help: "what to write", required: true)
         let out = Option.text("--out", "PATH", help: "the output file or directory", required: true)
         let type = Option.choice("--type", [("f32", GGMLType.f32), ("f16", .f16), ("q8_0", .q8_0), ("q4_1", .q4_1)],
-                                 help: "the tensor type written (gguf-lora: f32 or f16; gguf-merged: f16, q8_0 or q4_1)", ignoringCase: true)
+                                 help: "the tensor type written (gguf-lora: f32 or f16; gguf-merged: f32, f16, q8_0 or q4_1)", ignoringCase: true)
         let force = Flag("--force", help: "replace an existing PATH")
     }
 
@@ -70,7 +70,7 @@ struct ExportCommand: Command {
             }
         case .ggufMerged:
             guard type == nil || GGUFMergedExport.supportedTypes.contains(type!) else {
-                throw .usage(command: Self.name, message: "--format gguf-merged takes --type f16, q8_0 or q4_1")
+                throw .usage(command: Self.name, message: "--format gguf-merged takes --type \(GGUFMergedExport.supportedNames)")
             }
         }
         guard out != corePath, out != adapterPath else { throw .usage(command: Self.name, message: "--out must differ from the inputs") }

@@ -46,6 +46,14 @@ struct InfoCommand: Command {
             var ropeBase: Double
             var normEpsilon: Double
             var contextLength: Int
+            /// "adjacent" (rows 2i, 2i+1; llama) or "halves" (rows i, i + headDim/2; qwen2).
+            var ropePairing: String
+            /// The file carries Llama 3's `rope_freqs.weight`.
+            var ropeFrequencyFactors: Bool
+            /// Q/K/V carry biases (Qwen2).
+            var attentionBiases: Bool
+            /// The output projection is the token embedding (no `output.weight`).
+            var tiedOutput: Bool
         }
         var path: String
         var ggufVersion: Int
@@ -57,6 +65,8 @@ struct InfoCommand: Command {
         var tensorBytes: Int
         var tensorTypes: [String: TypeFigures]
         var config: Config?
+        /// Why SwarmTune cannot run this file (nil when it can).
+        var unsupported: String?
     }
 
     func run() throws(CLIError) {
@@ -74,7 +84,18 @@ struct InfoCommand: Command {
         let totalBytes = file.tensors.reduce(0) { $0 + $1.byteCount }
         let totalElements = file.tensors.reduce(0) { $0 + $1.elementCount }
         let hash = CoreHash.compute(file).hex
-        let config = try? LlamaConfig(metadata: meta, path: path)
+        let config: LlamaConfig?, unsupported: String?
+        do {
+            config = try LlamaConfig(metadata: meta, path: path)
+            unsupported = nil
+        } catch {
+            config = nil
+            unsupported = error.description
+        }
+        let ropeFactors = file.gguf.tensor(named: "rope_freqs.weight") != nil
+        let biases = file.gguf.tensor(named: "blk.0.attn_q.bias") != nil
+        let tied = file.gguf.tensor(named: "output.weight") == nil
+        func pairing(_ c: LlamaConfig) -> String { c.architecture.rotaryPairing == .adjacent ? "adjacent" : "halves" }
 
         if json {
             let report = Report(
@@ -87,8 +108,9 @@ struct InfoCommand: Command {
                     .init(vocabSize: c.vocabSize, dim: c.dim, hiddenDim: c.hiddenDim, layers: c.layers,
                           heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
                           ropeBase: Double(c.ropeBase), normEpsilon: Double(c.normEpsilon),
-                          contextLength: c.contextLength)
-                })
+                          contextLength: c.contextLength, ropePairing: pairing(c), ropeFrequencyFactors: ropeFactors,
+                          attentionBiases: biases, tiedOutput: tied)
+                }, unsupported: unsupported)
             Output.out(try Output.json(report))
             return
         }
@@ -97,7 +119,10 @@ struct InfoCommand: Command {
         Output.out("architecture:  \(meta["general.architecture"]?.stringValue ?? "-") (GGUF v\(file.gguf.version))")
         if let c = config {
             Output.out("shape:         \(c.layers) layers, dim \(c.dim), ffn \(c.hiddenDim), heads \(c.heads) (kv \(c.kvHeads), size \(c.headDim)), vocab \(c.vocabSize), context \(c.contextLength)")
-            Output.out("rope/norm:     base \(c.ropeBase), rms eps \(c.normEpsilon)")
+            Output.out("rope/norm:     base \(c.ropeBase)\(ropeFactors ? " with rope_freqs (Llama 3 scaling)" : ""), pairs \(pairing(c) == "adjacent" ? "adjacent (2i, 2i+1)" : "half a head apart (i, i+\(c.headDim / 2))"), rms eps \(c.normEpsilon)")
+            Output.out("block:         \(biases ? "q/k/v biases, " : "")output \(tied ? "tied to the token embedding" : "weight of its own")")
+        } else if let unsupported {
+            Output.out("supported:     no: \(unsupported)")
         }
         Output.out("parameters:    \(totalElements) in \(file.tensors.count) tensors, \(Output.bytes(totalBytes))")
         for (name, e) in byType.sorted(by: { $0.value.bytes > $1.value.bytes }) {

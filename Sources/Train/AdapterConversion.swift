@@ -4,8 +4,9 @@ import LM
 /// Moves LoRA factors between the engine's layout and PEFT adapter files.
 ///
 /// The engine keeps Bt = Bᵀ with q/k rows in the core's GGUF order; PEFT stores B [out × r] in
-/// Hugging Face row order. Both directions permute q/k rows, so an adapter written here loads in
-/// PEFT on transformers' model of the same GGUF, and PEFT adapters load here.
+/// Hugging Face row order. Both directions map q/k rows (`RowOrder`, for architectures whose files
+/// permute them), so an adapter written here loads in PEFT on transformers' model of the same
+/// GGUF, and PEFT adapters load here.
 public enum AdapterConversion {
     public enum Error: Swift.Error, CustomStringConvertible {
         case dora(path: String)
@@ -23,7 +24,7 @@ public enum AdapterConversion {
 
     /// The adapter as PEFT would hold it.
     public static func adapter(from p: LoRAParameters, provenance: AdapterProvenance?, baseModel: String? = nil) -> LoRAAdapter {
-        let r = p.config.rank, hd = p.model.headDim
+        let r = p.config.rank
         let config = LoRAAdapterConfig(rank: r, alpha: Double(p.config.alpha), dropout: Double(p.config.dropout),
                                        targets: p.config.targets.map(projection), useRSLoRA: p.config.rsLoRA,
                                        useDoRA: p.config.dora, baseModelNameOrPath: baseModel)
@@ -34,7 +35,7 @@ public enum AdapterConversion {
             var magnitude: [Float]? = p.config.dora ? [Float](repeating: 0, count: s.outputs) : nil
             let bt = p.bt(s), mag = p.magnitude(s)
             for row in 0..<s.outputs {
-                let hf = RowOrder.isPermuted(s.target) ? RowOrder.hfRow(forGGUFRow: row, headDim: hd) : row
+                let hf = RowOrder.hfRow(row, of: s.target, in: p.model)
                 for k in 0..<r { b[hf * r + k] = bt[k * s.outputs + row] }
                 if let mag { magnitude![hf] = mag[row] }
             }
@@ -55,7 +56,7 @@ public enum AdapterConversion {
                                 dropout: Float(adapter.config.dropout), rsLoRA: adapter.config.useRSLoRA,
                                 dora: adapter.config.useDoRA)
         let p = LoRAParameters(config: config, model: model)
-        let r = config.rank, hd = model.headDim
+        let r = config.rank
         for s in p.slots {
             guard let f = adapter.factors[LoRASlot(layer: s.layer, projection: projection(s.target))] else {
                 throw .mismatch(path: path, reason: "no factors for layer \(s.layer) \(s.target.peftName)")
@@ -69,7 +70,7 @@ public enum AdapterConversion {
                 throw .mismatch(path: path, reason: "layer \(s.layer) \(s.target.peftName) has no DoRA magnitude of \(s.outputs) values")
             }
             for row in 0..<s.outputs {
-                let hf = RowOrder.isPermuted(s.target) ? RowOrder.hfRow(forGGUFRow: row, headDim: hd) : row
+                let hf = RowOrder.hfRow(row, of: s.target, in: p.model)
                 for k in 0..<r { bt[k * s.outputs + row] = f.b[hf * r + k] }
                 if let mag { mag[row] = f.magnitude![hf] }
             }
