@@ -34,7 +34,7 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case .mergeResultNotInVocabulary(let index, let merge, let result):
             return "tokenizer: merge #\(index) \(quoted(merge)) produces \(quoted(result)), which is not in the vocabulary"
         case .unsupportedPreTokenizer(let name):
-            return "tokenizer: pre-tokenizer \(quoted(name)) is not supported (supported: smollm, gpt2)"
+            return "tokenizer: pre-tokenizer \(quoted(name)) is not supported (supported: \(PreTokenizer.supportedNames.joined(separator: ", ")))"
         }
     }
 }

@@ -79,7 +79,7 @@ struct PreTokenizerTests {
         var rng = SeededRandom(seed: 3)
         for _ in 0..<300 {
             let text = randomText(using: &rng)
-            for splitter in [smol, gpt2] {
+            for splitter in [smol, gpt2, PreTokenizer.llama3, PreTokenizer.qwen2] {
                 let pieces = splitter.split(text)
                 #expect(pieces.joined() == text)
                 #expect(!pieces.contains(""))
@@ -89,13 +89,14 @@ struct PreTokenizerTests {
 
     @Test func emptyTextHasNoPieces() {
         #expect(smol.split("").isEmpty)
+        #expect(PreTokenizer.llama3.split("").isEmpty)
     }
 
     @Test func namesFromModelFiles() throws {
         #expect(try PreTokenizer(name: "smollm") == .smolLM)
         #expect(try PreTokenizer(name: "gpt2") == .gpt2)
-        #expect(throws: TokenizerError.unsupportedPreTokenizer(name: "llama-bpe")) {
-            try PreTokenizer(name: "llama-bpe")
+        #expect(throws: TokenizerError.unsupportedPreTokenizer(name: "deepseek-llm")) {
+            try PreTokenizer(name: "deepseek-llm")
         }
     }
 }

@@ -51,7 +51,9 @@ struct TokenizerErrorTests {
     }
 
     @Test func unsupportedPreTokenizer() {
-        #expect(throws: TokenizerError.unsupportedPreTokenizer(name: "qwen2")) { try make(preTokenizer: "qwen2") }
+        #expect(throws: TokenizerError.unsupportedPreTokenizer(name: "deepseek-llm")) { try make(preTokenizer: "deepseek-llm") }
+        let message = TokenizerError.unsupportedPreTokenizer(name: "deepseek-llm").description
+        #expect(message.contains("llama-bpe") && message.contains("qwen2") && message.contains("smollm"))
     }
 
     @Test func unknownTokenTypesAreTreatedAsNormal() throws {

@@ -322,6 +322,14 @@ def chat_cases():
     ]
 
 
+def write_fixture(out, path):
+    """Writes `out` as compact ASCII JSON (one line and a newline), making its folder."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=True, separators=(",", ":"))
+        f.write("\n")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -385,10 +393,7 @@ def main():
         "cases": cases,
         "chats": chats,
     }
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=True, separators=(",", ":"))
-        f.write("\n")
+    write_fixture(out, args.out)
     n_gpt2 = sum(1 for c in cases if "gpt2Ids" in c)
     n_plain = sum(1 for c in cases if "idsNoSpecial" in c)
     n_dec = sum(1 for c in cases if "decoded" in c)
