@@ -25,6 +25,10 @@ public struct BPETokenizer: Sendable {
     /// Whether `encode` puts the BOS token first (GGUF `tokenizer.ggml.add_bos_token`).
     public let addsBOS: Bool
     public let preTokenizer: PreTokenizer
+    /// Whether a piece that is itself a vocabulary token is taken whole instead of merged (Hugging
+    /// Face's `ignore_merges`, which Llama 3's tokenizer sets; llama.cpp sets it for the
+    /// "llama-bpe"/"llama3" pre-tokenizers). Merging can reach a different split of such a piece.
+    public let ignoresMerges: Bool
     /// Bytes the vocabulary has no token for. Encoding drops them (as the reference
     /// implementations do), so text containing them does not survive a round trip; every
     /// other text does. For SmolLM2: the control characters U+0004, U+0006, U+0013, U+0014,
@@ -69,6 +73,7 @@ public struct BPETokenizer: Sendable {
             }
         }
         self.preTokenizer = try PreTokenizer(name: preTokenizer)
+        self.ignoresMerges = preTokenizer == "llama-bpe" || preTokenizer == "llama3"
         self.tokens = tokens
         self.bosID = bosID
         self.eosID = eosID
@@ -204,13 +209,23 @@ public struct BPETokenizer: Sendable {
                     output.append(contentsOf: cached)
                 } else {
                     let start = output.count
-                    merger.merge(bytes, byteTokens: byteTokens, merges: merges, into: &output)
+                    encodePiece(bytes, merger: &merger, into: &output)
                     cache.store(key, Array(output[start...]))
                 }
             } else {
-                merger.merge(bytes, byteTokens: byteTokens, merges: merges, into: &output)
+                encodePiece(bytes, merger: &merger, into: &output)
             }
         }
+    }
+
+    /// One piece of two or more bytes: the whole piece's token under `ignoresMerges` when the
+    /// vocabulary has it, otherwise its byte tokens merged by rank.
+    private func encodePiece(_ bytes: UnsafeBufferPointer<UInt8>, merger: inout WordMerger, into output: inout [Int32]) {
+        if ignoresMerges, let id = idsByToken[ByteLevel.encode(bytes)] {
+            output.append(id)
+            return
+        }
+        merger.merge(bytes, byteTokens: byteTokens, merges: merges, into: &output)
     }
 
     // MARK: Decoding

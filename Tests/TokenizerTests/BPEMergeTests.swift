@@ -23,6 +23,19 @@ struct BPEMergeTests {
         #expect(abFirst.encode("abc") == (try ids(abFirst, ["ab", "c"])))
     }
 
+    /// Llama 3 (`ignore_merges` in Hugging Face, llama.cpp's "llama-bpe"): a piece that is a
+    /// vocabulary token is taken whole even where the merges split it otherwise; Hugging Face
+    /// `tokenizers` gives the same ids on this vocabulary (abc | Ġ ab d, and a bc | Ġ ab d without).
+    @Test func llama3TakesAPieceThatIsATokenWhole() throws {
+        let vocabulary = TinyVocabulary(merges: ["b c", "a b"], extra: [("abc", .normal)])
+        let llama3 = try vocabulary.tokenizer(preTokenizer: "llama-bpe")
+        #expect(llama3.ignoresMerges)
+        #expect(llama3.encode("abc abd") == (try ids(llama3, ["abc", "Ġ", "ab", "d"])))
+        let qwen2 = try vocabulary.tokenizer(preTokenizer: "qwen2")
+        #expect(!qwen2.ignoresMerges)
+        #expect(qwen2.encode("abc abd") == (try ids(qwen2, ["a", "bc", "Ġ", "ab", "d"])))
+    }
+
     @Test func equalRanksMergeLeftmostFirst() throws {
         let tokenizer = try TinyVocabulary(merges: ["a a"]).tokenizer()
         #expect(tokenizer.encode("aaa") == (try ids(tokenizer, ["aa", "a"])))
