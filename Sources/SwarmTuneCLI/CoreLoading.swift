@@ -31,11 +31,22 @@ enum CoreLoading {
         }
     }
 
-    /// Examples from a JSONL file ({"instruction","input","output"}, {"messages"} or {"text"}).
-    static func examples(_ path: String, tokenizer: BPETokenizer, maxLength: Int) throws(CLIError) -> [TokenizedExample] {
-        let template = ChatTemplate.smolLM2
+    /// Examples from a JSONL file ({"instruction","input","output"}, {"messages"} or {"text"}),
+    /// conversations rendered with the core's chat template. A core without one SwarmTune can
+    /// render takes only {"text"} records.
+    static func examples(_ path: String, core: CoreTokenizer, corePath: String, maxLength: Int) throws(CLIError) -> [TokenizedExample] {
+        let tokenizer = core.tokenizer
         let data: Dataset
         do { data = try Dataset.load(path: path) } catch { throw .failure(error.description) }
+        let template: ChatTemplate
+        if let known = core.chatTemplate {
+            template = known
+        } else if data.shape == .text {
+            template = ChatTemplate(defaultSystemMessage: nil)  // text records are never templated
+        } else {
+            throw .failure("\(path): \(data.shape.rawValue) records are rendered with the core's chat template, and \(corePath) has none "
+                           + "SwarmTune can render (\(core.chatTemplateError ?? "none")); give {\"text\": ...} records instead")
+        }
         let prepared: PreparedExamples
         do { prepared = try data.prepare(maxSequenceLength: maxLength, segments: template.segments(for:)) { tokenizer.encode($0) } } catch {
             throw .failure(error.description)

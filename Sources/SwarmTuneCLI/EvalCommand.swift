@@ -58,7 +58,7 @@ struct EvalCommand: Command {
 
     func run() throws(CLIError) {
         let (model, core) = try CoreLoading.core(path)
-        var examples = try CoreLoading.examples(dataPath, tokenizer: core.tokenizer, maxLength: seqLen)
+        var examples = try CoreLoading.examples(dataPath, core: core, corePath: path, maxLength: seqLen)
         if let limit { examples = Array(examples.prefix(limit)) }
         guard !examples.isEmpty else { throw .failure("\(dataPath): no usable examples") }
         let lora = try adapterDir.map { (dir) throws(CLIError) in try CoreLoading.adapter(dir, model: model) }

@@ -63,7 +63,7 @@ extension NodeCommand {
     /// Loads the core, the private data and the identity, runs rounds until done or a stop signal.
     func runTraining(_ t: Training, signals: StopSignals, faults: FaultControl, reload: StopSignals?) throws(CLIError) {
         let (model, core) = try CoreLoading.core(corePath!)
-        let examples = try CoreLoading.examples(t.dataPath, tokenizer: core.tokenizer, maxLength: t.seqLen)
+        let examples = try CoreLoading.examples(t.dataPath, core: core, corePath: corePath!, maxLength: t.seqLen)
         guard !examples.isEmpty else { throw .failure("\(t.dataPath): no training examples") }
         let identity: TLSIdentity
         do { identity = try TLSIdentity.load(certsDirectory: certsDirectory, node: nodeName) } catch {

@@ -115,14 +115,16 @@ struct TrainCommand: Command {
         (o.precision, note) = precision.resolve()
         var evalCount = self.evalCount
         let (model, core) = try CoreLoading.core(path)
-        guard let template = core.chatTemplate else { throw .failure("\(path): \(core.chatTemplateError ?? "no chat template")") }
         var all: [TokenizedExample]
         if let synthetic {
+            guard let template = core.chatTemplate else {
+                throw .failure("\(path): --synthetic renders instructions with the core's chat template: \(core.chatTemplateError ?? "none")")
+            }
             all = SyntheticTasks.generate(count: synthetic + evalCount, seed: o.seed &+ 17).map {
                 template.example($0.record, tokenizer: core.tokenizer)
             }
         } else {
-            all = try CoreLoading.examples(data!, tokenizer: core.tokenizer, maxLength: o.seqLen)
+            all = try CoreLoading.examples(data!, core: core, corePath: path, maxLength: o.seqLen)
             if let f = evalFraction { evalCount = Int((Double(all.count) * f).rounded()) }
             var rng = SeededRandom(seed: o.seed &+ 99)
             for i in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(i, Int(rng.next() % UInt64(i + 1))) }

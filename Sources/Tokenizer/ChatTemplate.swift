@@ -10,7 +10,7 @@ public struct ChatMessage: Sendable, Hashable, Codable {
     }
 }
 
-/// Renders conversations in ChatML, the format SmolLM2 was instruction-tuned on:
+/// Renders conversations in ChatML, the format SmolLM2 and Qwen2.5 were instruction-tuned on:
 ///
 ///     <|im_start|>system
 ///     You are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>
@@ -19,8 +19,9 @@ public struct ChatMessage: Sendable, Hashable, Codable {
 ///     <|im_start|>assistant
 ///
 /// A model's template comes as Jinja source (GGUF `tokenizer.chat_template`). Rather than run
-/// Jinja, this recognizes the known ChatML templates and renders them natively, so anything
-/// else fails loudly instead of rendering a prompt the model was not trained on.
+/// Jinja, this recognizes the known ChatML templates (plain ChatML, SmolLM2's, Qwen2.5's, each
+/// with any default system message) and renders them natively, so anything else fails loudly
+/// instead of rendering a prompt the model was not trained on.
 public struct ChatTemplate: Sendable, Hashable {
     /// The system message put first when a conversation does not start with one; nil for
     /// plain ChatML, which adds none.
@@ -60,11 +61,15 @@ public struct ChatTemplate: Sendable, Hashable {
                 return
             }
         }
+        if let message = JinjaCanonicalForm.qwen2_5DefaultSystemMessage(canonical) {
+            self.init(defaultSystemMessage: message)
+            return
+        }
         if !source.contains(Self.messageStart) {
             throw .unsupportedTemplate(reason: "not a ChatML template (no <|im_start|>)", excerpt: excerpt)
         }
         throw .unsupportedTemplate(
-            reason: "ChatML with logic beyond the SmolLM2 template (tools, conditions or trimming)",
+            reason: "ChatML with logic beyond the templates SwarmTune knows (plain ChatML, SmolLM2's, Qwen2.5's)",
             excerpt: excerpt)
     }
 
@@ -107,6 +112,89 @@ enum JinjaCanonicalForm {
         make("{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n", endInsideLiteral: true)!,
         make("<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}", startInsideLiteral: true)!
     )
+
+    /// Qwen2.5-Instruct's template (ChatML; a tool-calling branch SwarmTune's conversations
+    /// never take) around the two copies of its default system message: the canonical text
+    /// before the first, between the two, and after the second.
+    static let qwen2_5: [String] = [
+        make(#"""
+{%- if tools %}
+    {{- '<|im_start|>system\n' }}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- messages[0]['content'] }}
+    {%- else %}
+        {{- '
+"""#, endInsideLiteral: true)!,
+        make(#"""
+' }}
+    {%- endif %}
+    {{- "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>" }}
+    {%- for tool in tools %}
+        {{- "\n" }}
+        {{- tool | tojson }}
+    {%- endfor %}
+    {{- "\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n" }}
+{%- else %}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}
+    {%- else %}
+        {{- '<|im_start|>system\n
+"""#, startInsideLiteral: true, endInsideLiteral: true)!,
+        make(#"""
+<|im_end|>\n' }}
+    {%- endif %}
+{%- endif %}
+{%- for message in messages %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) or (message.role == "assistant" and not message.tool_calls) %}
+        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
+    {%- elif message.role == "assistant" %}
+        {{- '<|im_start|>' + message.role }}
+        {%- if message.content %}
+            {{- '\n' + message.content }}
+        {%- endif %}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function is defined %}
+                {%- set tool_call = tool_call.function %}
+            {%- endif %}
+            {{- '\n<tool_call>\n{"name": "' }}
+            {{- tool_call.name }}
+            {{- '", "arguments": ' }}
+            {{- tool_call.arguments | tojson }}
+            {{- '}\n</tool_call>' }}
+        {%- endfor %}
+        {{- '<|im_end|>\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if (loop.index0 == 0) or (messages[loop.index0 - 1].role != "tool") %}
+            {{- '<|im_start|>user' }}
+        {%- endif %}
+        {{- '\n<tool_response>\n' }}
+        {{- message.content }}
+        {{- '\n</tool_response>' }}
+        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}
+            {{- '<|im_end|>\n' }}
+        {%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\n' }}
+{%- endif %}
+
+"""#, startInsideLiteral: true)!,
+    ]
+
+    /// The default system message of a Qwen2.5 template (canonical form), nil for any other.
+    static func qwen2_5DefaultSystemMessage(_ canonical: String) -> String? {
+        let (head, middle, tail) = (qwen2_5[0], qwen2_5[1], qwen2_5[2])
+        guard canonical.hasPrefix(head), canonical.hasSuffix(tail),
+              canonical.count >= head.count + middle.count + tail.count else { return nil }
+        // What is left is message + middle + message.
+        let rest = canonical.dropFirst(head.count).dropLast(tail.count)
+        guard (rest.count - middle.count) % 2 == 0 else { return nil }
+        let length = (rest.count - middle.count) / 2
+        let first = rest.prefix(length), second = rest.suffix(length)
+        guard first == second, rest.dropFirst(length).dropLast(length) == middle[...] else { return nil }
+        return unescapeLiteral(first)
+    }
 
     /// Nil when a string literal is not closed. The two flags canonicalize fragments that
     /// begin or end inside a single-quoted literal.

@@ -17,6 +17,8 @@ public struct TinyModel {
     public var matrixType: GGMLType = .f32
     public var embeddingType: GGMLType = .f32
     public var seed: UInt64 = 1
+    /// `general.architecture`, also the prefix of the hyper-parameter keys.
+    public var architecture = "llama"
     public var tiedEmbeddings = true
     /// Per-tensor types by GGUF name, over `matrixType` / `embeddingType` (a llama.cpp-style mix).
     public var typeOverrides: [String: GGMLType] = [:]
@@ -92,18 +94,18 @@ public struct TinyModel {
     public func write(to path: String) throws -> [String: [Float]] {
         var w = GGUFWriter()
         let meta: [(String, GGUFValue)] = [
-            ("general.architecture", .string("llama")),
+            ("general.architecture", .string(architecture)),
             ("general.name", .string("tiny test model")),
-            ("llama.block_count", .uint32(UInt32(layers))),
-            ("llama.context_length", .uint32(UInt32(contextLength))),
-            ("llama.embedding_length", .uint32(UInt32(dim))),
-            ("llama.feed_forward_length", .uint32(UInt32(hiddenDim))),
-            ("llama.attention.head_count", .uint32(UInt32(heads))),
-            ("llama.attention.head_count_kv", .uint32(UInt32(kvHeads))),
-            ("llama.rope.freq_base", .float32(ropeBase)),
-            ("llama.attention.layer_norm_rms_epsilon", .float32(1e-5)),
-            ("llama.vocab_size", .uint32(UInt32(vocabSize))),
-            ("llama.rope.dimension_count", .uint32(UInt32(dim / heads))),
+            ("\(architecture).block_count", .uint32(UInt32(layers))),
+            ("\(architecture).context_length", .uint32(UInt32(contextLength))),
+            ("\(architecture).embedding_length", .uint32(UInt32(dim))),
+            ("\(architecture).feed_forward_length", .uint32(UInt32(hiddenDim))),
+            ("\(architecture).attention.head_count", .uint32(UInt32(heads))),
+            ("\(architecture).attention.head_count_kv", .uint32(UInt32(kvHeads))),
+            ("\(architecture).rope.freq_base", .float32(ropeBase)),
+            ("\(architecture).attention.layer_norm_rms_epsilon", .float32(1e-5)),
+            ("\(architecture).vocab_size", .uint32(UInt32(vocabSize))),
+            ("\(architecture).rope.dimension_count", .uint32(UInt32(dim / heads))),
             ("tokenizer.ggml.model", .string("gpt2")),
             ("tokenizer.ggml.pre", .string("smollm")),
             ("tokenizer.ggml.tokens", .array(.string, Self.tokens.map { .string($0) })),

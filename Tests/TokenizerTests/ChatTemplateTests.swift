@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tokenizer
 
@@ -103,6 +104,44 @@ struct ChatTemplateTests {
     ])
     func rejectsOtherTemplates(_ source: String) {
         #expect(throws: ChatTemplateError.self) { try ChatTemplate(jinja: source) }
+    }
+
+    /// Qwen2.5-Instruct's template and transformers' renderings of it
+    /// (scripts/reference/chat_template_fixtures.py, the template from llama.cpp's models/templates).
+    struct QwenFixture: Decodable {
+        var chatTemplate: String
+        var chats: [GoldenFixtures.Chat]
+
+        static func load() throws -> QwenFixture {
+            let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/qwen2_5_chat_template.json")
+            return try JSONDecoder().decode(QwenFixture.self, from: Data(contentsOf: url))
+        }
+    }
+
+    static let qwenSystemMessage = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+
+    @Test func qwen2_5RenderingsEqualTransformers() throws {
+        let fixture = try QwenFixture.load()
+        let template = try ChatTemplate(jinja: fixture.chatTemplate)
+        #expect(template.defaultSystemMessage == Self.qwenSystemMessage)
+        #expect(fixture.chats.count >= 5)
+        for chat in fixture.chats {
+            #expect(template.render(chat.messages, addGenerationPrompt: chat.addGenerationPrompt) == chat.rendered)
+        }
+    }
+
+    /// Qwen2.5 variants differ in the default system message (it appears twice: the tool branch
+    /// and the plain one); both copies must agree.
+    @Test func qwen2_5VariantsKeepTheirOwnSystemMessage() throws {
+        let source = try QwenFixture.load().chatTemplate
+        let tutor = "You are Qwen, a patient tutor. Say \"I don't know\" when unsure."
+        let quoted = tutor.replacingOccurrences(of: "'", with: "\\'")  // inside the template's '...' literals
+        let variant = try ChatTemplate(jinja: source.replacingOccurrences(of: Self.qwenSystemMessage, with: quoted))
+        #expect(variant.defaultSystemMessage == tutor)
+        var once = source
+        once.replaceSubrange(once.range(of: Self.qwenSystemMessage)!, with: "You are someone else.")
+        #expect(throws: ChatTemplateError.self) { try ChatTemplate(jinja: once) }
     }
 
     @Test func rejectionSaysWhy() {

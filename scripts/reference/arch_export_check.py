@@ -12,7 +12,9 @@ the prompt's last position between SwarmTune's core + adapter and
   1. PEFT: PeftModel.from_pretrained(model, <peft dir>) (fails on missing or unexpected keys);
   2. llama.cpp (llama-cpp-python, when installed): the core with the exported GGUF LoRA;
   3. llama.cpp: the merged f32 core;
-and llama.cpp on the core alone against SwarmTune's core alone. Exits 1 when a figure exceeds 1e-3.
+and llama.cpp on the core alone against SwarmTune's core alone. Exits 1 when a figure exceeds its
+limit: 1e-4 for transformers and PEFT (both fp32 throughout), 2e-3 for llama.cpp, whose CPU
+matmuls round the activations to f16 when the weights are f16 (the cores here are F16).
 """
 import json, os, sys
 
@@ -24,7 +26,7 @@ from transformers import AutoModelForCausalLM
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from arch_fixtures import make_model, vocabulary  # noqa: E402
 
-LIMIT = 1e-3
+LIMITS = {"transformers": 1e-4, "PEFT": 1e-4, "llama.cpp": 2e-3}
 
 
 def original_model(arch):
@@ -36,12 +38,12 @@ def original_model(arch):
 
 def llama_cpp_logits(core, prompt, lora=None):
     from llama_cpp import Llama
-    kwargs = dict(model_path=core, n_ctx=128, n_threads=2, logits_all=False, verbose=False)
+    kwargs = dict(model_path=core, n_ctx=128, n_batch=128, n_threads=2, logits_all=True, verbose=False)
     if lora:
         kwargs["lora_path"] = lora
     llm = Llama(**kwargs)
     llm.eval(prompt)
-    return np.array(llm.eval_logits[-1], dtype=np.float64) if llm.eval_logits else np.array(llm.scores[llm.n_tokens - 1], dtype=np.float64)
+    return np.array(llm.scores[len(prompt) - 1], dtype=np.float64)
 
 
 def main():
@@ -54,7 +56,7 @@ def main():
     except ImportError:
         have_llama = False
         print("llama-cpp-python is not installed: only the PEFT check runs")
-    worst = 0.0
+    failures = []
     for arch, r in runs.items():
         prompt, ours, ours_base = r["prompt"], np.array(r["adapter_logits"]), np.array(r["base_logits"])
         model = original_model(arch)
@@ -63,7 +65,8 @@ def main():
         sd, bsd = model.state_dict(), back.state_dict()
         same = all(torch.equal(sd[k], bsd[k]) for k in sd if k in bsd and "rotary" not in k)
         print(f"{arch}: original weights equal transformers' load of {cfile}: {same}")
-        worst = max(worst, 0.0 if same else 1.0)
+        if not same:
+            failures.append(f"{arch}: weights")
         with torch.no_grad():
             base = model(input_ids=torch.tensor([prompt])).logits[0, -1].double().numpy()
         peft = PeftModel.from_pretrained(model, r["peft"]).eval()
@@ -77,10 +80,13 @@ def main():
             figures["llama.cpp merged f32 core"] = np.abs(llama_cpp_logits(r["merged_gguf"], prompt) - ours).max()
         moved = np.abs(ours - ours_base).max()
         for name, v in figures.items():
-            print(f"{arch}: {name} vs SwarmTune, max |logit diff| {v:.3g} (the adapter moves logits by up to {moved:.3g})")
-            worst = max(worst, float(v))
-    print(f"worst {worst:.3g} (limit {LIMIT})")
-    sys.exit(0 if worst <= LIMIT else 1)
+            limit = LIMITS[name.split()[0]]
+            print(f"{arch}: {name} vs SwarmTune, max |logit diff| {v:.3g} (limit {limit:g}; "
+                  f"the adapter moves logits by up to {moved:.3g})")
+            if not v <= limit:
+                failures.append(f"{arch}: {name}")
+    print("all within their limits" if not failures else "over the limit: " + ", ".join(failures))
+    sys.exit(0 if not failures else 1)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ on instruction data, to set beside `swarmtune eval` on the same file.
 Usage: scripts/reference/llamacpp_exact_match.py --model CORE.gguf [--lora ADAPTER.gguf] --data EVAL.jsonl
 Prompts are rendered exactly as SwarmTune renders them (SmolLM2's ChatML with its default system turn).
 """
-import argparse, json
+import argparse, json, os, sys
 
 from llama_cpp import Llama
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from llamacpp_compat import without_extra_buffer_types  # noqa: E402
 
 SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
@@ -19,6 +22,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--max-tokens", type=int, default=48)
     a = ap.parse_args()
+    without_extra_buffer_types()
     kw = {"lora_path": a.lora} if a.lora else {}
     llm = Llama(model_path=a.model, n_ctx=512, n_threads=2, verbose=False, **kw)
     end = llm.tokenize(b"<|im_end|>", add_bos=False, special=True)[0]
