@@ -33,7 +33,8 @@ const char *st_isa_name(int isa) {
 }
 
 // The batched kernel packs up to 256 rows of X and dequantizes 6 rows of W (kernels_impl.h,
-// ST_MC and ST_WR); decode needs one float per block.
+// ST_MC and ST_WR); decode needs one float per block, or 4 decoded rows of W (ST_DR) for the
+// formats without dot kernels.
 size_t st_qgemm_scratch_floats(int64_t cols) { return (size_t)(256 + 8) * (size_t)cols + 64; }
 
 #if defined(__x86_64__)

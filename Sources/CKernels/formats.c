@@ -10,7 +10,14 @@ static const st_format st_formats[] = {
     [1] = {ST_KIND_F16, 1, 2},                       // GGML_TYPE_F16
     [2] = {ST_KIND_Q4_0, ST_QK, sizeof(block_q4_0)}, // GGML_TYPE_Q4_0
     [3] = {ST_KIND_Q4_1, ST_QK, sizeof(block_q4_1)}, // GGML_TYPE_Q4_1
+    [6] = {ST_KIND_Q5_0, ST_QK, sizeof(block_q5_0)}, // GGML_TYPE_Q5_0
+    [7] = {ST_KIND_Q5_1, ST_QK, sizeof(block_q5_1)}, // GGML_TYPE_Q5_1
     [8] = {ST_KIND_Q8_0, ST_QK, sizeof(block_q8_0)}, // GGML_TYPE_Q8_0
+    [10] = {ST_KIND_Q2_K, QK_K, sizeof(block_q2_K)}, // GGML_TYPE_Q2_K
+    [11] = {ST_KIND_Q3_K, QK_K, sizeof(block_q3_K)}, // GGML_TYPE_Q3_K
+    [12] = {ST_KIND_Q4_K, QK_K, sizeof(block_q4_K)}, // GGML_TYPE_Q4_K
+    [13] = {ST_KIND_Q5_K, QK_K, sizeof(block_q5_K)}, // GGML_TYPE_Q5_K
+    [14] = {ST_KIND_Q6_K, QK_K, sizeof(block_q6_K)}, // GGML_TYPE_Q6_K
     [30] = {ST_KIND_BF16, 1, 2},                     // GGML_TYPE_BF16
 };
 
@@ -31,8 +38,8 @@ void st_build_scale_tables(int type, const void *w, size_t row_bytes, int64_t ro
     const st_format *f = st_format_of(type);
     ST_ASSERT_MATRIX(f, row_bytes, cols);
     assert(st_format_has_scale_tables(f) && "scale tables are for Q4_1 and Q8_0");
-    if (!f) return;
-    const int64_t nb = cols / ST_QK;
+    if (!f || !st_format_has_scale_tables(f)) return;
+    const int64_t nb = cols / ST_QK;  // both are 32-weight formats
     if (f->kind == ST_KIND_Q4_1) {
         for (int64_t r = 0; r < rows; r++) {
             const block_q4_1 *row = ST_ROW(block_q4_1, w, row_bytes, r);

@@ -3,9 +3,10 @@
 // The including file defines: SUFFIX(name), VL (fp32 lanes per vector), TM and TN (register
 // tile of the NT GEMM), and H2F(bits) (fp16 bits -> float).
 //
-// Weights are read as the block structs of kernels_blocks.h (block_q4_0, block_q4_1,
-// block_q8_0). The per-format functions are collected in this ISA's st_kernels table at the end
-// of the file; an entry point picks its row from the table once per call (st_format.kind).
+// Weights are read as the block structs of kernels_blocks.h (block_q4_0, block_q4_1, block_q8_0,
+// block_q5_0, block_q5_1 and the K types' block_q2_K ... block_q6_K). The per-format functions
+// are collected in this ISA's st_kernels table at the end of the file; an entry point picks its
+// row from the table once per call (st_format.kind).
 
 #include <string.h>
 #include <math.h>
@@ -104,6 +105,157 @@ static void SUFFIX(dequant_row_q8_0)(const void *src, int64_t cols, float *dst) 
         vi8 q0 = *(const vi8 *)blk->qs, q1 = *(const vi8 *)(blk->qs + 16);
         *(vf16 *)dst = d * __builtin_convertvector(q0, vf16);
         *(vf16 *)(dst + 16) = d * __builtin_convertvector(q1, vf16);
+    }
+}
+
+// The formats below decode to scale * code (+ offset), the scale an fp16 value times an integer
+// sub-block scale: at most 11 + 7 + 5 = 23 significant bits (fp16 mantissa, |Q6_K scale| <= 128,
+// |code| <= 32), so every product is exact in fp32, an FMA contraction rounds as the separate
+// multiply and add of the Quant module's scalar decoders, and every ISA build decodes bit for bit
+// what they do.
+
+// The 16 codes of a vector of bytes as floats.
+static inline vf16 SUFFIX(codes16)(vu8 q) { return __builtin_convertvector(q, vf16); }
+
+// dst[0..16) = scale * (q - center) for 16 codes q (q - center is exact): the symmetric formats.
+static inline void SUFFIX(store_centered16)(vf16 q, float scale, float center, float *dst) {
+    *(vf16 *)dst = scale * (q - center);
+}
+
+// dst[0..16) = scale * q + offset for 16 codes q: the formats with minimums.
+static inline void SUFFIX(store_affine16)(vf16 q, float scale, float offset, float *dst) {
+    *(vf16 *)dst = scale * q + offset;
+}
+
+// The 32 five-bit codes of a Q5_0 or Q5_1 block: code j = nibble j | (bit j of qh) << 4, where
+// nibble j is the low half of qs[j] for j < 16 and the high half of qs[j - 16] after. Byte j of
+// the fifth bits is qh's byte j / 8 (one shuffle for all 32) tested against bit j % 8.
+static inline void SUFFIX(unpack_codes5)(const uint8_t *qs, const uint8_t *qh, vf16 *lo, vf16 *hi) {
+    typedef uint8_t vu8x32 __attribute__((vector_size(32), aligned(1)));
+    const vu8x32 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+                        1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    vu8 h = {0};
+    memcpy(&h, qh, 4);
+    const vu8x32 spread = __builtin_shufflevector(h, h, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                  2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const vu8x32 fifth = (vu8x32)((spread & bit) != 0) & (uint8_t)0x10;
+    const vu8 raw = *(const vu8 *)qs;
+    const vu8 f0 = __builtin_shufflevector(fifth, fifth, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const vu8 f1 = __builtin_shufflevector(fifth, fifth, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
+    *lo = SUFFIX(codes16)((raw & (uint8_t)0x0F) | f0);
+    *hi = SUFFIX(codes16)((raw >> 4) | f1);
+}
+
+static void SUFFIX(dequant_row_q5_0)(const void *src, int64_t cols, float *dst) {
+    const block_q5_0 *blk = src;
+    for (int64_t b = 0; b < cols / ST_QK; b++, blk++, dst += ST_QK) {
+        const float d = H2F(blk->d);
+        vf16 lo, hi;
+        SUFFIX(unpack_codes5)(blk->qs, blk->qh, &lo, &hi);
+        SUFFIX(store_centered16)(lo, d, 16.0f, dst);
+        SUFFIX(store_centered16)(hi, d, 16.0f, dst + 16);
+    }
+}
+
+static void SUFFIX(dequant_row_q5_1)(const void *src, int64_t cols, float *dst) {
+    const block_q5_1 *blk = src;
+    for (int64_t b = 0; b < cols / ST_QK; b++, blk++, dst += ST_QK) {
+        const float d = H2F(blk->d), m = H2F(blk->m);
+        vf16 lo, hi;
+        SUFFIX(unpack_codes5)(blk->qs, blk->qh, &lo, &hi);
+        SUFFIX(store_affine16)(lo, d, m, dst);
+        SUFFIX(store_affine16)(hi, d, m, dst + 16);
+    }
+}
+
+// The K types, one 16-weight run of codes at a time (a run never straddles two sub-blocks).
+
+static void SUFFIX(dequant_row_q2_K)(const void *src, int64_t cols, float *dst) {
+    const block_q2_K *blk = src;
+    for (int64_t b = 0; b < cols / QK_K; b++, blk++, dst += QK_K) {
+        const float d = H2F(blk->d), dmin = H2F(blk->dmin);
+#pragma clang loop unroll(full)
+        for (int s = 0; s < QK_K / 16; s++) {
+            // Sub-block s: half s / 8, bits 2((s % 8) / 2) and up of the bytes from 32(s / 8) + 16(s % 2).
+            const vu8 raw = *(const vu8 *)(blk->qs + 32 * (s / 8) + 16 * (s % 2));
+            const vu8 q = (raw >> (2 * ((s % 8) / 2))) & (uint8_t)3;
+            const float scale = d * (float)(blk->scales[s] & 0x0F), offset = -(dmin * (float)(blk->scales[s] >> 4));
+            SUFFIX(store_affine16)(SUFFIX(codes16)(q), scale, offset, dst + 16 * s);
+        }
+    }
+}
+
+static void SUFFIX(dequant_row_q3_K)(const void *src, int64_t cols, float *dst) {
+    const block_q3_K *blk = src;
+    for (int64_t b = 0; b < cols / QK_K; b++, blk++, dst += QK_K) {
+        const float d = H2F(blk->d);
+#pragma clang loop unroll(full)
+        for (int s = 0; s < QK_K / 16; s++) {
+            // Sub-block s = 8h + 2k + c: bits 2k, 2k+1 of qs[32h + 16c + l], bit 4h + k of hmask[16c + l].
+            const int h = s / 8, k = (s % 8) / 2, c = s % 2;
+            const vu8 low = (*(const vu8 *)(blk->qs + 32 * h + 16 * c) >> (2 * k)) & (uint8_t)3;
+            const vu8 high = (*(const vu8 *)(blk->hmask + 16 * c) >> (4 * h + k)) & (uint8_t)1;
+            const float scale = d * (float)st_q3_K_scale(s, blk->scales);
+            SUFFIX(store_centered16)(SUFFIX(codes16)(low | high << 2), scale, 4.0f, dst + 16 * s);
+        }
+    }
+}
+
+// One Q4_K or Q5_K super-block (qh NULL for Q4_K): sub-block j's codes are the low (j even) or
+// high (j odd) nibbles of qs[32(j / 2) ..), with bit j of qh[l] as bit 4 of code l in Q5_K.
+static inline __attribute__((always_inline)) void SUFFIX(dequant_k4_block)(uint16_t dh, uint16_t dminh,
+                                                                          const uint8_t *scales, const uint8_t *qs,
+                                                                          const uint8_t *qh, float *dst) {
+    const float d = H2F(dh), dmin = H2F(dminh);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 8; j++) {
+        uint8_t sc, m;
+        st_k4_scale_min(j, scales, &sc, &m);
+        const float scale = d * (float)sc, offset = -(dmin * (float)m);
+        for (int c = 0; c < 2; c++) {
+            const vu8 raw = *(const vu8 *)(qs + 32 * (j / 2) + 16 * c);
+            vu8 q = j % 2 ? raw >> 4 : raw & (uint8_t)0x0F;
+            if (qh) q |= ((*(const vu8 *)(qh + 16 * c) >> j) & (uint8_t)1) << 4;
+            SUFFIX(store_affine16)(SUFFIX(codes16)(q), scale, offset, dst + 32 * j + 16 * c);
+        }
+    }
+}
+
+static void SUFFIX(dequant_row_q4_K)(const void *src, int64_t cols, float *dst) {
+    const block_q4_K *blk = src;
+    for (int64_t b = 0; b < cols / QK_K; b++, blk++, dst += QK_K)
+        SUFFIX(dequant_k4_block)(blk->d, blk->dmin, blk->scales, blk->qs, NULL, dst);
+}
+
+static void SUFFIX(dequant_row_q5_K)(const void *src, int64_t cols, float *dst) {
+    const block_q5_K *blk = src;
+    for (int64_t b = 0; b < cols / QK_K; b++, blk++, dst += QK_K)
+        SUFFIX(dequant_k4_block)(blk->d, blk->dmin, blk->scales, blk->qs, blk->qh, dst);
+}
+
+static void SUFFIX(dequant_row_q6_K)(const void *src, int64_t cols, float *dst) {
+    const block_q6_K *blk = src;
+    for (int64_t b = 0; b < cols / QK_K; b++, blk++, dst += QK_K) {
+        const float d = H2F(blk->d);
+        for (int h = 0; h < 2; h++) {
+            // Half h, weights 32k + 16c + l: low bits from ql[64h + 32(k % 2) + 16c + l] (low nibble
+            // for k < 2), high bits 2k, 2k+1 of qh[32h + 16c + l]; sub-block 8h + 2k + c.
+            const uint8_t *ql = blk->ql + 64 * h, *qh = blk->qh + 32 * h;
+            float *out = dst + 128 * h;
+            for (int c = 0; c < 2; c++) {
+                const vu8 l0 = *(const vu8 *)(ql + 16 * c), l1 = *(const vu8 *)(ql + 32 + 16 * c);
+                const vu8 hb = *(const vu8 *)(qh + 16 * c);
+                const int8_t *sc = blk->scales + 8 * h + c;
+                const vu8 q0 = (l0 & (uint8_t)0x0F) | (hb & (uint8_t)3) << 4;
+                const vu8 q1 = (l1 & (uint8_t)0x0F) | ((hb >> 2) & (uint8_t)3) << 4;
+                const vu8 q2 = (l0 >> 4) | ((hb >> 4) & (uint8_t)3) << 4;
+                const vu8 q3 = (l1 >> 4) | (hb >> 6) << 4;
+                SUFFIX(store_centered16)(SUFFIX(codes16)(q0), d * (float)sc[0], 32.0f, out + 16 * c);
+                SUFFIX(store_centered16)(SUFFIX(codes16)(q1), d * (float)sc[2], 32.0f, out + 32 + 16 * c);
+                SUFFIX(store_centered16)(SUFFIX(codes16)(q2), d * (float)sc[4], 32.0f, out + 64 + 16 * c);
+                SUFFIX(store_centered16)(SUFFIX(codes16)(q3), d * (float)sc[6], 32.0f, out + 96 + 16 * c);
+            }
+        }
     }
 }
 
@@ -456,6 +608,33 @@ static void SUFFIX(gemm_wx)(const float *w, int64_t cols, int64_t nw, const floa
     }
 }
 
+#define ST_DR 4  // rows of W decoded at a time for one or two rows of X
+
+// out[j] = dot(W row j, x) for j < nw (<= ST_DR), W's rows contiguous (stride cols): x is loaded
+// once for the ST_DR rows, whose four accumulators are independent.
+static void SUFFIX(dot_rows_f32)(const float *w, int64_t cols, int64_t nw, const float *x, float *out) {
+    // Rows past nw read row 0 again (valid memory); their sums are not stored.
+    const float *w0 = w, *w1 = w + (nw > 1 ? 1 : 0) * cols, *w2 = w + (nw > 2 ? 2 : 0) * cols;
+    const float *w3 = w + (nw > 3 ? 3 : 0) * cols;
+    vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    int64_t kk = 0;
+    for (; kk + VL <= cols; kk += VL) {
+        const vf xv = *(const vf *)(x + kk);
+        a0 += *(const vf *)(w0 + kk) * xv;
+        a1 += *(const vf *)(w1 + kk) * xv;
+        a2 += *(const vf *)(w2 + kk) * xv;
+        a3 += *(const vf *)(w3 + kk) * xv;
+    }
+    float s[ST_DR] = {SUFFIX(hsum)(a0), SUFFIX(hsum)(a1), SUFFIX(hsum)(a2), SUFFIX(hsum)(a3)};
+    for (; kk < cols; kk++) {
+        s[0] += w0[kk] * x[kk];
+        s[1] += w1[kk] * x[kk];
+        s[2] += w2[kk] * x[kk];
+        s[3] += w3[kk] * x[kk];
+    }
+    for (int64_t j = 0; j < nw; j++) out[j] = s[j];
+}
+
 // Y[i, r] = dot(X row i, W row r) for i < m, r in [r0, r1).
 void SUFFIX(st_qgemm)(const st_format *f, const void *w, size_t row_bytes, int64_t cols,
                        const float *x, int64_t ldx, int64_t m,
@@ -467,12 +646,30 @@ void SUFFIX(st_qgemm)(const st_format *f, const void *w, size_t row_bytes, int64
     }
     if (m <= 2 && k->dot_rows) {
         // One or two rows of X (decode without scale tables): dot products straight off the blocks.
+        assert(f->block == ST_QK && "dot_rows kernels read 32-weight blocks");
         const int64_t nb = cols / ST_QK;
         for (int64_t i = 0; i < m; i++) {
             const float *xi = x + i * ldx;
             float *xsum = scratch;
             if (k->wants_xsum) SUFFIX(block_sums)(xi, nb, xsum);
             k->dot_rows(w, row_bytes, xi, xsum, nb, y + i * ldy, r0, r1);
+        }
+        return;
+    }
+    if (m <= 2) {
+        // One or two rows of X, a format without dot kernels (decode): padded to a tile of the
+        // batched kernel below, each would spend 2 * VL lanes of FMAs per weight. Instead rows of
+        // W are decoded ST_DR at a time into scratch (L1) and dotted with the rows of X, while the
+        // next ST_DR rows are prefetched (a matrix is too short for the hardware prefetcher).
+        for (int64_t r = r0; r < r1; r += ST_DR) {
+            const int64_t nw = r1 - r < ST_DR ? r1 - r : ST_DR;
+            const int64_t ahead = r1 - (r + nw) < ST_DR ? r1 - (r + nw) : ST_DR;
+            for (int64_t j = 0; j < ahead; j++)
+                for (size_t b = 0; b < row_bytes; b += 64)
+                    __builtin_prefetch(ST_ROW(uint8_t, w, row_bytes, r + nw + j) + b);
+            for (int64_t j = 0; j < nw; j++)
+                k->dequant_row(ST_ROW(uint8_t, w, row_bytes, r + j), cols, scratch + j * cols);
+            for (int64_t i = 0; i < m; i++) SUFFIX(dot_rows_f32)(scratch, cols, nw, x + i * ldx, y + i * ldy + r);
         }
         return;
     }
@@ -712,6 +909,13 @@ const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {
     [ST_KIND_Q4_0] = {SUFFIX(dequant_row_q4_0), SUFFIX(dot_rows_q4_0), NULL, 1},
     [ST_KIND_Q4_1] = {SUFFIX(dequant_row_q4_1), SUFFIX(dot_rows_q4_1), SUFFIX(dot_rows_tab_q4_1), 1},
     [ST_KIND_Q8_0] = {SUFFIX(dequant_row_q8_0), SUFFIX(dot_rows_q8_0), SUFFIX(dot_rows_tab_q8_0), 0},
+    [ST_KIND_Q5_0] = {SUFFIX(dequant_row_q5_0), NULL, NULL, 0},
+    [ST_KIND_Q5_1] = {SUFFIX(dequant_row_q5_1), NULL, NULL, 0},
+    [ST_KIND_Q2_K] = {SUFFIX(dequant_row_q2_K), NULL, NULL, 0},
+    [ST_KIND_Q3_K] = {SUFFIX(dequant_row_q3_K), NULL, NULL, 0},
+    [ST_KIND_Q4_K] = {SUFFIX(dequant_row_q4_K), NULL, NULL, 0},
+    [ST_KIND_Q5_K] = {SUFFIX(dequant_row_q5_K), NULL, NULL, 0},
+    [ST_KIND_Q6_K] = {SUFFIX(dequant_row_q6_K), NULL, NULL, 0},
 };
 
 #undef vf

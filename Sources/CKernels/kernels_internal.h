@@ -15,13 +15,14 @@
 
 /// The formats with fused kernels, numbered densely: the index into each ISA's kernel table.
 typedef enum {
-    ST_KIND_F32, ST_KIND_F16, ST_KIND_BF16, ST_KIND_Q4_0, ST_KIND_Q4_1, ST_KIND_Q8_0, ST_KIND_COUNT,
+    ST_KIND_F32, ST_KIND_F16, ST_KIND_BF16, ST_KIND_Q4_0, ST_KIND_Q4_1, ST_KIND_Q8_0, ST_KIND_Q5_0, ST_KIND_Q5_1,
+    ST_KIND_Q2_K, ST_KIND_Q3_K, ST_KIND_Q4_K, ST_KIND_Q5_K, ST_KIND_Q6_K, ST_KIND_COUNT,
 } st_kind;
 
 /// One weight format as the kernels see it (formats.c holds the table, keyed by ggml type id).
 typedef struct {
     st_kind kind;
-    int64_t block;          // weights per block (1 for the dense formats F32, F16, BF16)
+    int64_t block;          // weights per block (1 for the dense formats F32, F16, BF16; QK_K for the K types)
     size_t block_bytes;     // bytes per block
 } st_format;
 
@@ -46,13 +47,15 @@ static inline int st_format_has_scale_tables(const st_format *f) {
         assert((row_bytes) >= st_format_row_bytes((f), (cols)) && "rows overlap"); \
     } while (0)
 
-/// One ISA's kernels for one format. The block-format entries compute y[r] = dot(W row r, x) for
-/// r in [r0, r1) over rows of `nb` blocks, `rb` bytes apart; x holds nb * 32 floats and xsum[b] =
-/// Σ x over block b when `wants_xsum` (the offset term of Q4_0 and Q4_1), otherwise unread.
+/// One ISA's kernels for one format. The dot-product entries (32-weight formats only) compute
+/// y[r] = dot(W row r, x) for r in [r0, r1) over rows of `nb` blocks, `rb` bytes apart; x holds
+/// nb * 32 floats and xsum[b] = Σ x over block b when `wants_xsum` (the offset term of Q4_0 and
+/// Q4_1), otherwise unread. Formats without them (the dense ones, Q5_0, Q5_1, the K types) are
+/// multiplied by decoding rows of W with dequant_row and running the fp32 GEMM on them.
 typedef struct {
     /// Decodes `cols` weights (whole blocks) from `src` into `dst`.
     void (*dequant_row)(const void *src, int64_t cols, float *dst);
-    /// The dot products off the blocks; NULL for the dense formats.
+    /// The dot products off the blocks; NULL for the formats decoded to fp32 rows first.
     void (*dot_rows)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y, int64_t r0,
                      int64_t r1);
     /// The same with the block scales read from fp32 tables dtab (and mtab, Q4_1's minimums), nb

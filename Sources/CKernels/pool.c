@@ -302,7 +302,9 @@ static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
 }
 #endif
 
-// The bf16 kernels read the 32-weight block formats (Q4_0, Q4_1, Q8_0).
+// The bf16 kernels read the 32-weight block formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): the column
+// split of st_qgemm_nn_bf16_task is in 32-column steps, which would cut a K type's 256-weight
+// blocks, so those (and the dense formats) take the fp32 kernels.
 static int st_bf16_usable(const st_format *f, int64_t k) {
     return st_cpu_has_bf16() && f && f->block == ST_QK && k % 32 == 0;
 }

@@ -102,14 +102,7 @@ import Quant
                 dense += Self.referenceRow(type, row, cols: cols)
             }
             let x = (0..<(m * cols)).map { _ in rng.nextFloat() * 2 - 1 }
-            var expected = [Float](repeating: 0, count: m * rows)
-            for i in 0..<m {
-                for r in 0..<rows {
-                    var s: Double = 0
-                    for k in 0..<cols { s += Double(x[i * cols + k]) * Double(dense[r * cols + k]) }
-                    expected[i * rows + r] = Float(s)
-                }
-            }
+            let expected = NaiveProduct.product(m: m, n: rows, k: cols, x, dense, bRow: 1, bCol: cols).c
             for isa in Self.isas {
                 var y = [Float](repeating: .nan, count: m * rows)
                 bytes.withUnsafeBytes { w in
@@ -120,8 +113,7 @@ import Quant
                         }
                     }
                 }
-                var worst: Float = 0
-                for i in 0..<y.count { worst = max(worst, abs(y[i] - expected[i]) / max(1, abs(expected[i]))) }
+                let worst = NaiveProduct.worstRelativeError(y, expected)
                 #expect(worst < 1e-4, "type \(type) isa \(Kernels.isaName(isa)) m \(m): relative error \(worst)")
             }
         }

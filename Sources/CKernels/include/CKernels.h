@@ -24,9 +24,9 @@ int st_cpu_isa(void);
 const char *st_isa_name(int isa);
 
 // Weight types are ggml's type ids, as Swift's GGMLType numbers them (F32 0, F16 1, Q4_0 2,
-// Q4_1 3, Q8_0 8, BF16 30 have fused kernels). formats.c maps them to block layouts and kernels in
-// its one table; each call below looks its type up there once, never per row. Shapes are checked
-// with assert() (debug builds).
+// Q4_1 3, Q5_0 6, Q5_1 7, Q8_0 8, Q2_K 10, Q3_K 11, Q4_K 12, Q5_K 13, Q6_K 14, BF16 30 have fused
+// kernels). formats.c maps them to block layouts and kernels in its one table; each call below
+// looks its type up there once, never per row. Shapes are checked with assert() (debug builds).
 
 /// 1 when `type` has a fused kernel (the others are dequantized by the caller into fp32 panels).
 int st_type_supported(int type);
@@ -123,8 +123,9 @@ float st_probe_read(int isa, const float *p, int64_t n);
 int st_cpu_has_bf16(void);
 
 /// Training matmuls with bf16 products and fp32 accumulation (see kernels_bf16.c): the same
-/// results as st_qgemm_mt / st_qgemm_nn_mt up to bf16 rounding. Types Q4_0, Q4_1, Q8_0; other
-/// types, odd shapes and CPUs without AVX512_BF16 take the fp32 kernels.
+/// results as st_qgemm_mt / st_qgemm_nn_mt up to bf16 rounding. The 32-weight block types (Q4_0,
+/// Q4_1, Q5_0, Q5_1, Q8_0); other types (dense, K types), odd shapes and CPUs without AVX512_BF16
+/// take the fp32 kernels.
 void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                       const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy);
 void st_qgemm_nn_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
