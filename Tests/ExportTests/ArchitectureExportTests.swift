@@ -4,20 +4,21 @@ import Adapters
 import LM
 import ModelIO
 import SwarmBase
+import TestSupport
 import Train
 @testable import Export
 
-/// Exports on the tiny Llama 3 and Qwen2 cores (Tests/LMTests/Fixtures, made by
-/// scripts/reference/arch_fixtures.py): an adapter folded into the core gives the logits of core +
+/// Exports on the tiny Llama 3 and Qwen2 cores (`ReferenceCore`, from the specs
+/// scripts/reference/arch_fixtures.py wrote): an adapter folded into the core gives the logits of core +
 /// adapter, so q/k rows land where each architecture's file keeps them.
 ///
 /// With SWARMTUNE_ARCH_EXPORT=DIR the PEFT directory, GGUF LoRA and merged core of each are
 /// written there with our logits, for scripts/reference/arch_export_check.py (PEFT on
 /// transformers, and llama.cpp).
 @Suite struct ArchitectureExportTests {
-    static func fixture(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../LMTests/Fixtures/" + name).standardizedFileURL.path
+    /// The reference core `arch`, written by `ReferenceCore` into `dir`.
+    static func model(_ arch: String, in dir: TemporaryDirectory) throws -> LlamaModel {
+        try LlamaModel(path: try ReferenceCore.file(arch, in: dir.path))
     }
 
     /// An adapter on every projection, large enough to move the logits by about 1.
@@ -44,16 +45,13 @@ import Train
 
     @Test(arguments: ["llama3", "qwen2"])
     func mergedCoreGivesTheLogitsOfCorePlusAdapter(arch: String) throws {
-        let corePath = Self.fixture("tiny-\(arch).gguf")
-        let model = try LlamaModel(path: corePath)
+        let dir = TemporaryDirectory()
+        let model = try Self.model(arch, in: dir)
         let lora = Self.adapter(for: model, seed: arch == "qwen2" ? 2 : 3)
         let adapter = AdapterConversion.adapter(from: lora, provenance: AdapterProvenance(coreHash: model.computeCoreHash().hex,
                                                                                             swarmtuneVersion: "test", seed: 1))
         let fit = try CoreFit(adapter: adapter, adapterPath: "(test)", core: model.file)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arch-export-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let mergedPath = dir + "/merged.f32.gguf"
+        let mergedPath = dir.file("merged.f32.gguf")
         try GGUFMergedExport.writer(adapter: adapter, fit: fit, core: model.file, type: .f32).write(to: mergedPath)
         let base = try Self.logits(model, nil), withAdapter = try Self.logits(model, lora)
         let merged = try Self.logits(try LlamaModel(path: mergedPath), nil)
@@ -66,7 +64,8 @@ import Train
 
     @Test(arguments: ["llama3", "qwen2"])
     func ggufLoRANamesTheCoresArchitecture(arch: String) throws {
-        let model = try LlamaModel(path: Self.fixture("tiny-\(arch).gguf"))
+        let dir = TemporaryDirectory()
+        let model = try Self.model(arch, in: dir)
         let adapter = AdapterConversion.adapter(from: Self.adapter(for: model, seed: 5), provenance: nil)
         let fit = try CoreFit(adapter: adapter, adapterPath: "(test)", core: model.file)
         let w = try GGUFLoRAExport.writer(adapter: adapter, fit: fit)
@@ -77,7 +76,8 @@ import Train
     /// a Qwen2 file's are not, and the way back restores the engine's parameters exactly.
     @Test(arguments: ["llama3", "qwen2"])
     func peftRowOrderFollowsTheArchitecture(arch: String) throws {
-        let model = try LlamaModel(path: Self.fixture("tiny-\(arch).gguf"))
+        let dir = TemporaryDirectory()
+        let model = try Self.model(arch, in: dir)
         let lora = Self.adapter(for: model, seed: 7)
         let adapter = AdapterConversion.adapter(from: lora, provenance: nil)
         let q = lora.slots.first { $0.target == .q && $0.layer == 0 }!
@@ -96,7 +96,7 @@ import Train
         guard let dir = ProcessInfo.processInfo.environment["SWARMTUNE_ARCH_EXPORT"] else { return }
         var summary: [String: Any] = [:]
         for arch in ["llama3", "qwen2"] {
-            let corePath = Self.fixture("tiny-\(arch).gguf")
+            let corePath = try ReferenceCore.file(arch, in: dir)  // kept for the check script
             let model = try LlamaModel(path: corePath)
             let lora = Self.adapter(for: model, seed: arch == "qwen2" ? 2 : 3)
             let adapter = AdapterConversion.adapter(from: lora, provenance: nil)

@@ -3,30 +3,29 @@ import Testing
 @testable import LM
 import ModelIO
 import Tensor
+import TestSupport
 
-/// Tiny Llama 3 and Qwen2 cores with random weights, written to GGUF as llama.cpp's converter
-/// does and checked against transformers and PEFT (scripts/reference/arch_fixtures.py makes the
-/// GGUF files and the figures; no Python runs here).
+/// Tiny Llama 3 and Qwen2 cores, written to GGUF as llama.cpp's converter does and checked against
+/// transformers and PEFT (scripts/reference/arch_fixtures.py computed the figures; the tests write
+/// the same cores from the fixtures' specs with `ReferenceCore`; no Python runs here).
 @Suite struct ArchitectureFixtureTests {
     struct Golden: Decodable {
-        struct Meta: Decodable { let architecture: String }
         struct LoRA: Decodable {
             let rank: Int; let alpha: Float; let bBound: Float
             let ids: [[Int32]]; let labels: [[Int32]]; let loss: Double; let gradNorms: [String: Double]
         }
-        let meta: Meta
         let prompts: [[Int32]]
         let lastLogits: [[Double]]
         let lora: LoRA
     }
 
-    static func fixture(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + name).path
-    }
-
+    /// The core and its golden figures. The core is written into a temporary directory that is
+    /// removed on return; the model keeps its mapping of the file (Linux keeps a removed file's
+    /// pages while they are mapped).
     static func load(_ arch: String) throws -> (LlamaModel, Golden) {
-        let g = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: fixture("tiny-\(arch).json"))))
-        return (try LlamaModel(path: fixture("tiny-\(arch).gguf")), g)
+        let g = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: ReferenceCore.fixturePath(arch))))
+        let dir = TemporaryDirectory()
+        return (try LlamaModel(path: try ReferenceCore.file(arch, in: dir.path)), g)
     }
 
     static func maxDifference(_ a: UnsafeBufferPointer<Float>, _ b: [Double]) -> Double {
@@ -108,8 +107,8 @@ import Tensor
         for info in file.tensors {
             try w.addTensor(name: info.name, shape: info.shape, type: info.type, data: Array(qwen.file.data(of: info).bindMemory(to: UInt8.self)))
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pairing-\(UUID().uuidString).gguf").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dir = TemporaryDirectory()
+        let path = dir.file("pairing.gguf")
         try w.write(to: path)
         let asLlama = try LlamaModel(path: path)
         #expect(asLlama.config.architecture == .llama)
@@ -127,8 +126,8 @@ import Tensor
             if info.name == "rope_freqs.weight" { data.replaceSubrange(0..<4, with: withUnsafeBytes(of: Float(-1)) { Array($0) }) }
             try w.addTensor(name: info.name, shape: info.shape, type: info.type, data: data)
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ropefreqs-\(UUID().uuidString).gguf").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dir = TemporaryDirectory()
+        let path = dir.file("ropefreqs.gguf")
         try w.write(to: path)
         #expect { try LlamaModel(path: path) } throws: { error in
             "\(error)".contains("rope_freqs.weight") && "\(error)".contains("-1")

@@ -1,16 +1,12 @@
 @testable import LM
+import TestSupport
 
 /// The adapter values the reference scripts give PEFT (scripts/reference/lora_fixtures.py,
 /// arch_fixtures.py): splitmix64 of a per-tensor counter, in Hugging Face row order. Filling
 /// engine parameters with them maps q/k rows into the core's order as the architecture needs.
 enum HashedAdapter {
     static func value(layer: Int, module: Int, which: Int, index: Int, bound: Float) -> Float {
-        var x = UInt64(((layer * 8 + module) * 2 + which) << 32) &+ UInt64(index)
-        x = x &+ 0x9E37_79B9_7F4A_7C15
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z = z ^ (z >> 31)
+        let z = ReferenceCore.splitmix64(UInt64(((layer * 8 + module) * 2 + which) << 32) &+ UInt64(index))
         let u = Double(z >> 40) / Double(1 << 24)
         return Float((u * 2 - 1) * Double(bound))
     }

@@ -4,12 +4,12 @@ import SwarmBase
 import TestSupport
 @testable import SwarmTuneCLI
 
-/// The commands on the tiny Llama 3 and Qwen2 cores (Tests/LMTests/Fixtures, from
-/// scripts/reference/arch_fixtures.py): train on text, export every way, describe the core.
+/// The commands on the tiny Llama 3 and Qwen2 cores (`ReferenceCore`, from the specs
+/// scripts/reference/arch_fixtures.py wrote): train on text, export every way, describe the core.
 @Suite struct ArchitectureCommandTests {
-    static func core(_ arch: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../LMTests/Fixtures/tiny-\(arch).gguf").standardizedFileURL.path
+    /// The reference core `arch`, written by `ReferenceCore` into `dir`.
+    static func core(_ arch: String, in dir: TemporaryDirectory) throws -> String {
+        try ReferenceCore.file(arch, in: dir.path)
     }
 
     static func textData(in dir: TemporaryDirectory) throws -> String {
@@ -27,7 +27,7 @@ import TestSupport
     @Test(arguments: ["llama3", "qwen2"])
     func trainOnTextThenExportEveryWay(arch: String) throws {
         let dir = TemporaryDirectory()
-        let core = Self.core(arch), out = dir.file("adapter")
+        let core = try Self.core(arch, in: dir), out = dir.file("adapter")
         #expect(SwarmTuneCommand.main(["train", "--model", core, "--data", try Self.textData(in: dir), "--out", out,
                                        "--steps", "6", "--seq-len", "48", "--lr", "1e-2", "--threads", "2", "--eval-count", "4"]) == 0)
         for format in ["peft", "gguf-lora", "gguf-merged"] {
@@ -40,16 +40,16 @@ import TestSupport
     @Test func instructionRecordsNeedTheCoresTemplate() throws {
         let dir = TemporaryDirectory()
         try "{\"instruction\": \"hi\", \"output\": \"there\"}\n".write(toFile: dir.file("i.jsonl"), atomically: true, encoding: .utf8)
-        try CLISweepTests.check(["train", "--model", Self.core("qwen2"), "--data", dir.file("i.jsonl"), "--steps", "1"],
+        try CLISweepTests.check(["train", "--model", try Self.core("qwen2", in: dir), "--data", dir.file("i.jsonl"), "--steps", "1"],
                                 exits: 1, names: "i.jsonl", in: dir)
-        try CLISweepTests.check(["train", "--model", Self.core("qwen2"), "--synthetic", "8", "--steps", "1"],
+        try CLISweepTests.check(["train", "--model", try Self.core("qwen2", in: dir), "--synthetic", "8", "--steps", "1"],
                                 exits: 1, names: "tiny-qwen2.gguf", in: dir)
     }
 
     @Test(arguments: ["llama3", "qwen2"])
     func infoDescribesTheBlock(arch: String) throws {
         let dir = TemporaryDirectory()
-        let outcome = try CLISweepTests.run(["info", Self.core(arch), "--json"], in: dir.url, capturingStdout: true)
+        let outcome = try CLISweepTests.run(["info", try Self.core(arch, in: dir), "--json"], in: dir.url, capturingStdout: true)
         #expect(outcome.status == 0)
         let report = try JSONDecoder().decode(InfoCommand.Report.self, from: outcome.stdout)
         let config = try #require(report.config)

@@ -6,8 +6,8 @@ Input: the directory the Swift test writes:
     SWARMTUNE_ARCH_EXPORT=/tmp/archexp swift test --filter ArchitectureExportTests
     scripts/reference/arch_export_check.py /tmp/archexp
 
-For each architecture it rebuilds the original transformers model of arch_fixtures.py (same seed;
-its weights are checked against the GGUF load-back), then reports the max |logit difference| at
+For each architecture it rebuilds the transformers model of arch_fixtures.py (the same hashed
+weights the Swift test wrote to the core; checked against transformers' load of that core), then reports the max |logit difference| at
 the prompt's last position between SwarmTune's core + adapter and
   1. PEFT: PeftModel.from_pretrained(model, <peft dir>) (fails on missing or unexpected keys);
   2. llama.cpp (llama-cpp-python, when installed): the core with the exported GGUF LoRA;
@@ -24,16 +24,14 @@ from peft import PeftModel
 from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from arch_fixtures import make_model, vocabulary  # noqa: E402
+from arch_fixtures import build  # noqa: E402
 
 LIMITS = {"transformers": 1e-4, "PEFT": 1e-4, "llama.cpp": 2e-3}
 
 
 def original_model(arch):
-    tokens, _, _ = vocabulary()
-    torch.manual_seed(1000 + ["llama3", "qwen2"].index(arch))
-    _, model = make_model(arch, len(tokens), tokens.index("<|endoftext|>"))
-    return model
+    """transformers' model of the reference core (the values the Swift test wrote to its GGUF)."""
+    return build(arch)[3]
 
 
 def llama_cpp_logits(core, prompt, lora=None):
