@@ -121,9 +121,7 @@ public final class InferenceSession {
             project(layer.q, l, .q, xn.pointer, dim, n, q.pointer, dim)
             project(layer.k, l, .k, xn.pointer, dim, n, k.pointer, kvDim)
             project(layer.v, l, .v, xn.pointer, dim, n, v.pointer, kvDim)
-            addBias(layer.qBias, to: q.pointer, rows: n)
-            addBias(layer.kBias, to: k.pointer, rows: n)
-            addBias(layer.vBias, to: v.pointer, rows: n)
+            layer.addAttentionBiases(q: q.pointer, k: k.pointer, v: v.pointer, rows: n)
             for i in 0..<n {
                 rotary.rotate(q.pointer + i * dim, heads: c.heads, position: p0 + i)
                 rotary.rotate(k.pointer + i * kvDim, heads: c.kvHeads, position: p0 + i)
@@ -182,15 +180,6 @@ public final class InferenceSession {
                 let scale = 1 / (ss / Float(dim) + eps).squareRoot()
                 for i in 0..<dim { d[i] = s[i] * scale * w[i] }
             }
-        }
-    }
-
-    /// Adds `bias` (when the layer has one) to each of `rows` rows of its length.
-    private func addBias(_ bias: [Float]?, to y: UnsafeMutablePointer<Float>, rows: Int) {
-        guard let bias else { return }
-        let n = bias.count
-        bias.withUnsafeBufferPointer { b in
-            for r in 0..<rows { for i in 0..<n { y[r * n + i] += b[i] } }
         }
     }
 

@@ -27,16 +27,6 @@ extension TrainingSession {
         } }
     }
 
-    /// Adds `bias` (when the layer has one) to every token's row of its length.
-    func addBias(_ bias: [Float]?, to y: UnsafeMutablePointer<Float>) {
-        guard let bias else { return }
-        let n = bias.count
-        bias.withUnsafeBufferPointer { b in
-            let b = b.baseAddress!
-            pool.parallelFor(tokens) { rows in for r in rows { for i in 0..<n { y[r * n + i] += b[i] } } }
-        }
-    }
-
     /// dst += src
     func add(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
         pool.parallelFor(count) { r in for i in r { dst[i] += src[i] } }
