@@ -471,10 +471,14 @@ static void SUFFIX(dot_rows_tab_q8_0)(const void *w, size_t rb, const float *dta
     SUFFIX(dot_rows_tab_using)(SUFFIX(dot4_q8_0_tab), SUFFIX(dot_q8_0), w, rb, dtab, mtab, nb, x, xsum, y, r0, r1);
 }
 
-// Σ x over each 32-weight block: xsum[b] for the offset terms of Q4_0 and Q4_1.
-static void SUFFIX(block_sums)(const float *x, int64_t nb, float *xsum) {
-    for (int64_t b = 0; b < nb; b++)
-        xsum[b] = SUFFIX(hsum16)(*(const vf16 *)(x + ST_QK * b) + *(const vf16 *)(x + ST_QK * b + 16));
+// Σ x over each run of `width` (16 or 32) weights: xsum[b] for the offset terms of the formats
+// with minimums (st_kernels.wants_xsum).
+static void SUFFIX(block_sums)(const float *x, int64_t cols, int width, float *xsum) {
+    for (int64_t b = 0; b < cols / width; b++) {
+        vf16 s = *(const vf16 *)(x + width * b);
+        if (width == 32) s += *(const vf16 *)(x + width * b + 16);
+        xsum[b] = SUFFIX(hsum16)(s);
+    }
 }
 
 // y[r] = dot(W row r, x) for r in [r0, r1) using scale tables (dtab, and mtab for Q4_1).
@@ -483,7 +487,7 @@ void SUFFIX(st_matvec_tab)(const st_format *f, const void *w, size_t row_bytes, 
     const st_kernels *k = &SUFFIX(st_kernels)[f->kind];
     const int64_t nb = cols / ST_QK;
     float *xsum = scratch;
-    if (k->wants_xsum) SUFFIX(block_sums)(x, nb, xsum);
+    if (k->wants_xsum) SUFFIX(block_sums)(x, cols, k->wants_xsum, xsum);
     k->dot_rows_tab(w, row_bytes, dtab, mtab, nb, x, xsum, y, r0, r1);
 }
 
@@ -646,12 +650,11 @@ void SUFFIX(st_qgemm)(const st_format *f, const void *w, size_t row_bytes, int64
     }
     if (m <= 2 && k->dot_rows) {
         // One or two rows of X (decode without scale tables): dot products straight off the blocks.
-        assert(f->block == ST_QK && "dot_rows kernels read 32-weight blocks");
-        const int64_t nb = cols / ST_QK;
+        const int64_t nb = cols / f->block;
         for (int64_t i = 0; i < m; i++) {
             const float *xi = x + i * ldx;
             float *xsum = scratch;
-            if (k->wants_xsum) SUFFIX(block_sums)(xi, nb, xsum);
+            if (k->wants_xsum) SUFFIX(block_sums)(xi, cols, k->wants_xsum, xsum);
             k->dot_rows(w, row_bytes, xi, xsum, nb, y + i * ldy, r0, r1);
         }
         return;
@@ -901,24 +904,39 @@ void SUFFIX(st_causal_softmax_backward)(const float *p, float *d, int64_t t, flo
     }
 }
 
+// Dot kernels an ISA build supplies from elsewhere (kernels_avx512.c: kernels_dot_avx512.c's);
+// without them these formats are multiplied through decoded fp32 rows.
+#ifndef ST_DOT_ROWS_Q5_0
+#define ST_DOT_ROWS_Q5_0 NULL
+#define ST_DOT_ROWS_Q5_1 NULL
+#define ST_DOT_ROWS_Q4_K NULL
+#define ST_DOT_ROWS_Q5_K NULL
+#define ST_DOT_ROWS_Q6_K NULL
+#endif
+
 // This ISA's kernels per format, indexed by st_kind.
 const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {
     [ST_KIND_F32] = {SUFFIX(dequant_row_f32), NULL, NULL, 0},
     [ST_KIND_F16] = {SUFFIX(dequant_row_f16), NULL, NULL, 0},
     [ST_KIND_BF16] = {SUFFIX(dequant_row_bf16), NULL, NULL, 0},
-    [ST_KIND_Q4_0] = {SUFFIX(dequant_row_q4_0), SUFFIX(dot_rows_q4_0), NULL, 1},
-    [ST_KIND_Q4_1] = {SUFFIX(dequant_row_q4_1), SUFFIX(dot_rows_q4_1), SUFFIX(dot_rows_tab_q4_1), 1},
+    [ST_KIND_Q4_0] = {SUFFIX(dequant_row_q4_0), SUFFIX(dot_rows_q4_0), NULL, 32},
+    [ST_KIND_Q4_1] = {SUFFIX(dequant_row_q4_1), SUFFIX(dot_rows_q4_1), SUFFIX(dot_rows_tab_q4_1), 32},
     [ST_KIND_Q8_0] = {SUFFIX(dequant_row_q8_0), SUFFIX(dot_rows_q8_0), SUFFIX(dot_rows_tab_q8_0), 0},
-    [ST_KIND_Q5_0] = {SUFFIX(dequant_row_q5_0), NULL, NULL, 0},
-    [ST_KIND_Q5_1] = {SUFFIX(dequant_row_q5_1), NULL, NULL, 0},
+    [ST_KIND_Q5_0] = {SUFFIX(dequant_row_q5_0), ST_DOT_ROWS_Q5_0, NULL, 0},
+    [ST_KIND_Q5_1] = {SUFFIX(dequant_row_q5_1), ST_DOT_ROWS_Q5_1, NULL, 16},
     [ST_KIND_Q2_K] = {SUFFIX(dequant_row_q2_K), NULL, NULL, 0},
     [ST_KIND_Q3_K] = {SUFFIX(dequant_row_q3_K), NULL, NULL, 0},
-    [ST_KIND_Q4_K] = {SUFFIX(dequant_row_q4_K), NULL, NULL, 0},
-    [ST_KIND_Q5_K] = {SUFFIX(dequant_row_q5_K), NULL, NULL, 0},
-    [ST_KIND_Q6_K] = {SUFFIX(dequant_row_q6_K), NULL, NULL, 0},
+    [ST_KIND_Q4_K] = {SUFFIX(dequant_row_q4_K), ST_DOT_ROWS_Q4_K, NULL, 16},
+    [ST_KIND_Q5_K] = {SUFFIX(dequant_row_q5_K), ST_DOT_ROWS_Q5_K, NULL, 16},
+    [ST_KIND_Q6_K] = {SUFFIX(dequant_row_q6_K), ST_DOT_ROWS_Q6_K, NULL, 0},
 };
 
 #undef vf
 #undef vf16
 #undef vu8
 #undef vi8
+#undef ST_DOT_ROWS_Q5_0
+#undef ST_DOT_ROWS_Q5_1
+#undef ST_DOT_ROWS_Q4_K
+#undef ST_DOT_ROWS_Q5_K
+#undef ST_DOT_ROWS_Q6_K

@@ -37,8 +37,16 @@ public struct WeightMatrix: @unchecked Sendable {
                "the C block layout of \(type) disagrees with GGMLType.typeSize")
     }
 
-    /// Builds the decode scale tables (Q4_1 and Q8_0 only; 4-8 bytes per 32 weights).
+    /// Builds the decode scale tables: Q4_1 and Q8_0 (4-8 bytes per 32 weights) and NF4 whose
+    /// rows are whole 64-weight blocks (each block's absmax decoded once: 4 bytes per 64 weights).
     public mutating func buildScaleTables() {
+        if type == .nf4 {
+            guard columns % 64 == 0 else { return }
+            let t = ScaleTables(d: FloatBuffer(scratch: rows * columns / 64), m: nil)
+            st_nf4_absmax_table(base.assumingMemoryBound(to: UInt8.self), Int64(rows * columns), t.d.pointer)
+            scaleTables = t
+            return
+        }
         guard type == .q4_1 || type == .q8_0 else { return }
         let blocks = rows * (columns / 32)
         let t = ScaleTables(d: FloatBuffer(scratch: blocks), m: type == .q4_1 ? FloatBuffer(scratch: blocks) : nil)
@@ -53,6 +61,11 @@ public struct WeightMatrix: @unchecked Sendable {
         assert(m >= 0 && (m <= 1 || (ldx >= columns && ldy >= rows)), "X or Y rows overlap: ldx \(ldx), ldy \(ldy)")
         if precision == .bf16, m > 2, isFused {
             st_qgemm_bf16_mt(pool.raw, kernelType, base, rowBytes, Int64(rows), Int64(columns), x, Int64(ldx), Int64(m), y, Int64(ldy))
+            return
+        }
+        if m == 1, type == .nf4, let t = scaleTables {
+            st_nf4_matvec_mt(pool.raw, pool.isa, base.assumingMemoryBound(to: UInt8.self), Int64(rows), Int64(columns),
+                             t.d.pointer, x, y)
             return
         }
         if m == 1, let t = scaleTables {

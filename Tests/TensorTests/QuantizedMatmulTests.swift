@@ -276,4 +276,70 @@ import Quant
             _ = try #require(Optional(raw))
         }
     }
+
+    /// An NF4 matrix of `rows` x `cols` from seeded values, its Quant-module decode, and x.
+    static func randomMatrix(rows: Int, cols: Int, seed: UInt64) throws -> (bytes: [UInt8], dense: [Float], x: [Float]) {
+        var rng = SeededRandom(seed: seed)
+        // Block magnitudes vary by 30x so the absmax table matters, and groups span rows.
+        let values = (0..<(rows * cols)).map { i in (rng.nextFloat() - 0.5) * (0.01 + 0.3 * Float((i / 64) % 7) / 6) }
+        let bytes = try values.withUnsafeBufferPointer { try NF4.quantize($0) }
+        let x = (0..<cols).map { _ in rng.nextFloat() * 2 - 1 }
+        return (bytes, try NF4.dequantize(bytes, elementCount: values.count), x)
+    }
+
+    @Test("the NF4 matrix-vector kernel equals the decoded rows' dot products on every ISA",
+          arguments: [(1, 64), (2, 128), (3, 576), (5, 64), (9, 1536), (300, 128)])
+    func matrixVectorProductMatchesTheDecodedRows(rows: Int, cols: Int) throws {
+        let (bytes, dense, x) = try Self.randomMatrix(rows: rows, cols: cols, seed: UInt64(rows * 7 + cols))
+        var amax = [Float](repeating: .nan, count: rows * cols / 64)
+        bytes.withUnsafeBufferPointer { st_nf4_absmax_table($0.baseAddress!, Int64(rows * cols), &amax) }
+        let expected = NaiveProduct.product(m: rows, n: 1, k: cols, dense, x, bRow: 1, bCol: 0)
+        for isa in QuantizedMatmulTests.isas {
+            for (r0, r1) in [(0, rows), (rows / 2, rows)] {
+                var y = [Float](repeating: .nan, count: rows)
+                bytes.withUnsafeBufferPointer { st_nf4_matvec(isa, $0.baseAddress!, Int64(cols), amax, x, &y, Int64(r0), Int64(r1)) }
+                for r in 0..<rows {
+                    if r < r0 { #expect(y[r].isNaN, "row \(r) outside \(r0)..<\(r1) was written"); continue }
+                    // fp32 sums of at most 1536 terms: within 1e-6 of the terms' magnitudes.
+                    #expect(abs(Double(y[r]) - expected.c[r]) <= 1e-6 * expected.size[r],
+                            "\(Kernels.isaName(isa)) row \(r) of \(rows)x\(cols): \(y[r]) against \(expected.c[r])")
+                }
+            }
+        }
+    }
+
+    /// Decodes one x through `WeightMatrix.multiply` (m = 1) after `buildScaleTables`, on each
+    /// thread count, and checks every row against the decoded rows' product in Double.
+    static func checkDecode(rows: Int, cols: Int, seed: UInt64, threads: [Int],
+                            tables: (ScaleTables?) -> Void) throws {
+        let (bytes, dense, x) = try randomMatrix(rows: rows, cols: cols, seed: seed)
+        let expected = NaiveProduct.product(m: rows, n: 1, k: cols, dense, x, bRow: 1, bCol: 0)
+        final class Owner {}
+        let owner = Owner()
+        try bytes.withUnsafeBytes { raw in
+            var w = WeightMatrix(type: .nf4, rows: rows, columns: cols, bytes: raw, owner: owner)
+            w.buildScaleTables()
+            tables(w.scaleTables)
+            for n in threads {
+                var y = [Float](repeating: .nan, count: rows)
+                let pool = ComputePool(threads: n)
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer { w.multiply(xp.baseAddress!, ldx: cols, m: 1, into: $0.baseAddress!, ldy: rows, pool: pool) }
+                }
+                for r in 0..<rows {
+                    #expect(abs(Double(y[r]) - expected.c[r]) <= 1e-6 * expected.size[r], "row \(r), \(n) threads")
+                }
+            }
+            _ = try #require(Optional(raw))
+        }
+    }
+
+    @Test func decodeThroughTheWeightMatrixUsesTheAbsmaxTableOnAnyThreadCount() throws {
+        try Self.checkDecode(rows: 37, cols: 576, seed: 5, threads: [1, 2, 3]) { #expect($0?.d.count == 37 * 576 / 64) }
+    }
+
+    @Test func matricesWhoseRowsSplitBlocksKeepThePanelPath() throws {
+        // 96 columns: rows start mid-block, so no absmax table is built and decode takes the panels.
+        try Self.checkDecode(rows: 4, cols: 96, seed: 6, threads: [1]) { #expect($0 == nil) }
+    }
 }
