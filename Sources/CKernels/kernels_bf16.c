@@ -29,6 +29,16 @@ void st_to_bf16_avx512bf16(const float *src, uint16_t *dst, int64_t n) {
 
 #define NR 32  // columns per panel: two vectors of 16 fp32 accumulators
 
+// Decodes one row of W (`cols` weights from `src`) to bf16 in place in rowbuf: the fp32 row is
+// written there first, then converted front to back (bf16 element i lands at byte 2i, behind
+// the fp32 element i being read at byte 4i, so nothing unread is overwritten).
+static inline const uint16_t *st_row_to_bf16(void (*dequant_row)(const void *, int64_t, float *), const void *src,
+                                             int64_t cols, float *rowbuf) {
+    dequant_row(src, cols, rowbuf);
+    st_to_bf16_avx512bf16(rowbuf, (uint16_t *)rowbuf, cols);
+    return (const uint16_t *)rowbuf;
+}
+
 // Y[i, 0..n) = Σ_k X[i, k] W[k-th pair..] for the packed panel P[k/2][NR][2] (bf16), X in bf16.
 static void gemm_panel_bf16(const uint16_t *xb, int64_t ldx, int64_t m, const uint16_t *p, int64_t k,
                             float *y, int64_t ldy, int64_t n, int accumulate) {
@@ -93,18 +103,28 @@ static void gemm_panel_bf16(const uint16_t *xb, int64_t ldx, int64_t m, const ui
 void st_qgemm_bf16_avx512bf16(const st_format *f, const void *w, size_t row_bytes, int64_t cols, const uint16_t *xb,
                               int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1, float *rowbuf, uint16_t *panel) {
     void (*const dequant_row)(const void *, int64_t, float *) = st_kernels_avx512[f->kind].dequant_row;
+    uint32_t *panel_pairs = (uint32_t *)panel;  // panel[k/2][rr][2] as one 32-bit pair per (k/2, rr)
     for (int64_t r = r0; r < r1; r += NR) {
         int64_t n = r1 - r < NR ? r1 - r : NR;
         for (int64_t rr = 0; rr < NR; rr++) {
-            if (rr < n) dequant_row(ST_ROW(uint8_t, w, row_bytes, r + rr), cols, rowbuf);
-            for (int64_t k = 0; k < cols; k++) panel[(k / 2) * 2 * NR + rr * 2 + (k & 1)] = rr < n ? st_bf16(rowbuf[k]) : 0;
+            if (rr >= n) {
+                for (int64_t kk = 0; kk < cols / 2; kk++) panel_pairs[kk * NR + rr] = 0;
+                continue;
+            }
+            // Row rr's bf16 pair (k, k+1) is its 32-bit word k/2: one strided copy per pair.
+            const uint16_t *row = st_row_to_bf16(dequant_row, ST_ROW(uint8_t, w, row_bytes, r + rr), cols, rowbuf);
+            for (int64_t kk = 0; kk < cols / 2; kk++) {
+                uint32_t pair;
+                memcpy(&pair, row + 2 * kk, 4);
+                panel_pairs[kk * NR + rr] = pair;
+            }
         }
         gemm_panel_bf16(xb, cols, m, panel, cols, y + r, ldy, n, 0);
     }
 }
 
 // Backward: dX[:, c0:c1] (+)= dY·W[:, c0:c1]; dyb is dY in bf16 (m x rows, rows even), width a
-// multiple of NR. scratch: width floats + 128*width bf16.
+// multiple of NR. scratch: 2*width floats (two rows) + 128*width bf16.
 void st_qgemm_nn_bf16_avx512bf16(const st_format *f, const void *w, size_t row_bytes, int64_t rows, int64_t c0,
                                  int64_t c1, const uint16_t *dyb, int64_t m, float *dx, int64_t lddx, int accumulate,
                                  float *rowbuf, uint16_t *panel) {
@@ -115,10 +135,18 @@ void st_qgemm_nn_bf16_avx512bf16(const st_format *f, const void *w, size_t row_b
         for (int64_t i = 0; i < m; i++) memset(dx + i * lddx + c0, 0, (size_t)width * sizeof(float));
     for (int64_t r = 0; r < rows; r += P) {
         int64_t n = rows - r < P ? rows - r : P;  // rows is even, so n is even
-        // Pack: panel[k/2][col][2] over the panel's rows k, columns c0..c1.
-        for (int64_t k = 0; k < n; k++) {
-            dequant_row(ST_ROW(uint8_t, w, row_bytes, r + k) + skip, width, rowbuf);
-            for (int64_t j = 0; j < width; j++) panel[((k / 2) * width + j) * 2 + (k & 1)] = st_bf16(rowbuf[j]);
+        // Pack: panel[k/2][col][2] over the panel's rows k, columns c0..c1: rows k and k + 1 in
+        // bf16, zero-extended to 32 bits and the second shifted up, 16 columns at a time.
+        for (int64_t k = 0; k < n; k += 2) {
+            const uint16_t *lo = st_row_to_bf16(dequant_row, ST_ROW(uint8_t, w, row_bytes, r + k) + skip, width, rowbuf);
+            const uint16_t *hi = st_row_to_bf16(dequant_row, ST_ROW(uint8_t, w, row_bytes, r + k + 1) + skip, width,
+                                                rowbuf + width);
+            uint16_t *out = panel + (k / 2) * width * 2;
+            for (int64_t j = 0; j < width; j += 16) {
+                const __m512i a = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(lo + j)));
+                const __m512i b = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(hi + j)));
+                _mm512_storeu_si512((void *)(out + 2 * j), _mm512_or_si512(a, _mm512_slli_epi32(b, 16)));
+            }
         }
         // dX[i, c0 + j..] += Σ_pairs dY pair (i, r + 2kk) · panel pair (kk, j)
         for (int64_t j = 0; j < width; j += NR) {

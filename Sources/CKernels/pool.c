@@ -294,7 +294,7 @@ static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
     int64_t blocks = j->cols / 32;
     int64_t c0 = blocks * ith / nth * 32, c1 = blocks * (ith + 1) / nth * 32;
     if (c0 >= c1) return;
-    const size_t rowbytes = ((size_t)(c1 - c0) * sizeof(float) + 63) / 64 * 64;
+    const size_t rowbytes = (2 * (size_t)(c1 - c0) * sizeof(float) + 63) / 64 * 64;  // two decoded rows
     char *s = st_pool_scratch(j->pool, ith, rowbytes + (size_t)(c1 - c0) * 128 * sizeof(uint16_t) + 64);
     if (!s) return;
     st_qgemm_nn_bf16_avx512bf16(j->format, j->w, j->row_bytes, j->rows, c0, c1, j->xb, j->m, j->dx, j->ldy, j->accumulate,
