@@ -15,11 +15,8 @@ static inline float st_h2f_f16c(uint16_t h) {
 #define TM 4
 #define TN 4
 #define H2F(h) st_h2f_f16c(h)
-#define ST_DOT_ROWS_Q5_0 st_dot_rows_q5_0_avx512
-#define ST_DOT_ROWS_Q5_1 st_dot_rows_q5_1_avx512
-#define ST_DOT_ROWS_Q4_K st_dot_rows_q4_K_avx512
-#define ST_DOT_ROWS_Q5_K st_dot_rows_q5_K_avx512
-#define ST_DOT_ROWS_Q6_K st_dot_rows_q6_K_avx512
+#define ST_AVX512_MASKS 1  // kernels_impl.h may use AVX-512 BW mask registers
 #include "kernels_impl.h"
+#undef ST_AVX512_MASKS
 #pragma clang attribute pop
 #endif

@@ -32,6 +32,17 @@ static inline float SUFFIX(hsum16)(vf16 v) {
     return s;
 }
 
+// The same sum by halves (8 + 8, 4 + 4, 2 + 2, 1 + 1): four dependent adds instead of sixteen,
+// in one fixed order on every ISA.
+static inline float SUFFIX(hsum16_tree)(vf16 v) {
+    typedef float v8 __attribute__((vector_size(32)));
+    typedef float v4 __attribute__((vector_size(16)));
+    const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                 __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    const v4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+    return (b[0] + b[2]) + (b[1] + b[3]);
+}
+
 float SUFFIX(st_sdot)(const float *a, const float *b, int64_t n) {
     vf acc0 = {0}, acc1 = {0};
     int64_t k = 0;
@@ -127,18 +138,25 @@ static inline void SUFFIX(store_affine16)(vf16 q, float scale, float offset, flo
     *(vf16 *)dst = scale * q + offset;
 }
 
-// The 32 five-bit codes of a Q5_0 or Q5_1 block: code j = nibble j | (bit j of qh) << 4, where
-// nibble j is the low half of qs[j] for j < 16 and the high half of qs[j - 16] after. Byte j of
-// the fifth bits is qh's byte j / 8 (one shuffle for all 32) tested against bit j % 8.
-static inline void SUFFIX(unpack_codes5)(const uint8_t *qs, const uint8_t *qh, vf16 *lo, vf16 *hi) {
-    typedef uint8_t vu8x32 __attribute__((vector_size(32), aligned(1)));
+typedef uint8_t SUFFIX(vu8x32) __attribute__((vector_size(32), aligned(1)));
+#define vu8x32 SUFFIX(vu8x32)
+
+// Bit 4 of the 32 five-bit codes of a Q5_0 or Q5_1 block: byte j is 16 where bit j of qh is set.
+// Byte j of qh's spread is qh's byte j / 8 (one shuffle for all 32), tested against bit j % 8.
+static inline vu8x32 SUFFIX(fifth_bits)(const uint8_t *qh) {
     const vu8x32 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
                         1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
     vu8 h = {0};
     memcpy(&h, qh, 4);
     const vu8x32 spread = __builtin_shufflevector(h, h, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                                   2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-    const vu8x32 fifth = (vu8x32)((spread & bit) != 0) & (uint8_t)0x10;
+    return (vu8x32)((spread & bit) != 0) & (uint8_t)0x10;
+}
+
+// The 32 five-bit codes of a Q5_0 or Q5_1 block: code j = nibble j | (bit j of qh) << 4, where
+// nibble j is the low half of qs[j] for j < 16 and the high half of qs[j - 16] after.
+static inline void SUFFIX(unpack_codes5)(const uint8_t *qs, const uint8_t *qh, vf16 *lo, vf16 *hi) {
+    const vu8x32 fifth = SUFFIX(fifth_bits)(qh);
     const vu8 raw = *(const vu8 *)qs;
     const vu8 f0 = __builtin_shufflevector(fifth, fifth, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const vu8 f1 = __builtin_shufflevector(fifth, fifth, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
@@ -470,6 +488,167 @@ static void SUFFIX(dot_rows_tab_q8_0)(const void *w, size_t rb, const float *dta
                                       const float *x, const float *xsum, float *y, int64_t r0, int64_t r1) {
     SUFFIX(dot_rows_tab_using)(SUFFIX(dot4_q8_0_tab), SUFFIX(dot_q8_0), w, rb, dtab, mtab, nb, x, xsum, y, r0, r1);
 }
+
+// ---- dot products off the blocks through unpacked units (Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) ------
+// Each unit of a row (a 32-weight block, or a 256-weight super-block) is unpacked with byte
+// operations into signed 8-bit codes (on the stack: L1) and one fp32 scale (and offset) per 16
+// weights; one loop shared by these formats then converts 16 codes at a time and sums
+//
+//   y[r] = Σ_g scale[g] · Σ_{j<16} code[16g + j] · x[16g + j]  +  Σ_g offset[g] · xsum16[g]
+//
+// with xsum16[g] = Σ x over weights 16g .. 16g + 15 computed once per x (wants_xsum = 16). The
+// codes are exact and every scale is an fp16 value times a small integer (exact in fp32), so the
+// results differ from decode-then-dot only by the order of the fp32 sums. Before these kernels,
+// perf put 31% of a decode step on llama.cpp's Q4_K_M of the real core (mostly Q5_0) in
+// dequant_row_q5_0 and 24% in the fp32 dots after it (AMD EPYC, Zen 4, December 2026).
+
+
+/// One unpacked unit: up to 256 signed codes and a scale and offset per 16 of them.
+typedef struct {
+    int8_t q[QK_K] __attribute__((aligned(64)));
+    float scale[QK_K / 16] __attribute__((aligned(64)));
+    float offset[QK_K / 16] __attribute__((aligned(64)));
+} SUFFIX(st_unit);
+
+// Q5_0 and Q5_1: code j = nibble j | bit j of qh << 4 (as unpack_codes5), minus `center`.
+static inline __attribute__((always_inline)) void SUFFIX(unit_codes5)(const uint8_t *qs, const uint8_t *qh,
+                                                                      uint8_t center, int8_t *q) {
+#if defined(ST_AVX512_MASKS)
+    // AVX-512 BW: the 32 bits of qh are a byte mask; one masked add puts 16 on the codes it marks
+    // (two instructions where the shuffle and compare below take about eight).
+    const __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    const __m256i nibbles = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F)),
+                                             _mm_and_si128(raw, _mm_set1_epi8(0x0F)));
+    uint32_t bits;
+    memcpy(&bits, qh, 4);
+    const __m256i codes = _mm256_mask_add_epi8(nibbles, _cvtu32_mask32(bits), nibbles, _mm256_set1_epi8(16));
+    _mm256_storeu_si256((__m256i *)q, _mm256_sub_epi8(codes, _mm256_set1_epi8((char)center)));
+#else
+    const vu8x32 fifth = SUFFIX(fifth_bits)(qh);
+    const vu8 raw = *(const vu8 *)qs;
+    const vu8x32 nibbles = __builtin_shufflevector(raw & (uint8_t)0x0F, raw >> 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                                   11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                                                   27, 28, 29, 30, 31);
+    *(vu8x32 *)q = (nibbles | fifth) - center;
+#endif
+}
+
+static inline __attribute__((always_inline)) void SUFFIX(unit_q5_0)(const void *src, SUFFIX(st_unit) *u) {
+    const block_q5_0 *b = src;
+    SUFFIX(unit_codes5)(b->qs, b->qh, 16, u->q);
+    u->scale[0] = u->scale[1] = H2F(b->d);
+}
+
+static inline __attribute__((always_inline)) void SUFFIX(unit_q5_1)(const void *src, SUFFIX(st_unit) *u) {
+    const block_q5_1 *b = src;
+    SUFFIX(unit_codes5)(b->qs, b->qh, 0, u->q);
+    u->scale[0] = u->scale[1] = H2F(b->d);
+    u->offset[0] = u->offset[1] = H2F(b->m);
+}
+
+// Q4_K and Q5_K: sub-blocks 2p and 2p + 1 (32 weights each, one 6-bit scale and minimum) are the
+// low and high nibbles of qs[32p .. 32p + 32); in Q5_K bit j of qh[l] is bit 4 of code l of
+// sub-block j.
+static inline __attribute__((always_inline)) void SUFFIX(unit_k4)(uint16_t dh, uint16_t dminh, const uint8_t *scales,
+                                                                  const uint8_t *qs, const uint8_t *qh,
+                                                                  SUFFIX(st_unit) *u) {
+    const float d = H2F(dh), dmin = H2F(dminh);
+    for (int j = 0; j < 8; j++) {
+        uint8_t sc, m;
+        st_k4_scale_min(j, scales, &sc, &m);
+        u->scale[2 * j] = u->scale[2 * j + 1] = d * (float)sc;
+        u->offset[2 * j] = u->offset[2 * j + 1] = -(dmin * (float)m);
+    }
+#pragma clang loop unroll(full)
+    for (int p = 0; p < 4; p++) {
+        const vu8x32 raw = *(const vu8x32 *)(qs + 32 * p);
+        vu8x32 lo = raw & (uint8_t)0x0F, hi = raw >> 4;
+        if (qh) {
+            const vu8x32 h = *(const vu8x32 *)qh;
+            lo |= ((h >> (2 * p)) & (uint8_t)1) << 4;
+            hi |= ((h >> (2 * p + 1)) & (uint8_t)1) << 4;
+        }
+        *(vu8x32 *)(u->q + 64 * p) = lo;
+        *(vu8x32 *)(u->q + 64 * p + 32) = hi;
+    }
+}
+
+static inline __attribute__((always_inline)) void SUFFIX(unit_q4_K)(const void *src, SUFFIX(st_unit) *u) {
+    const block_q4_K *b = src;
+    SUFFIX(unit_k4)(b->d, b->dmin, b->scales, b->qs, NULL, u);
+}
+
+static inline __attribute__((always_inline)) void SUFFIX(unit_q5_K)(const void *src, SUFFIX(st_unit) *u) {
+    const block_q5_K *b = src;
+    SUFFIX(unit_k4)(b->d, b->dmin, b->scales, b->qs, b->qh, u);
+}
+
+// Q6_K, half h (weights 128h ..): codes 0..31 are the low nibbles of ql[64h ..) with bits 0-1 of
+// qh[32h + l] on top, 32..63 the low nibbles of ql[64h + 32 ..) with bits 2-3, 64..95 the high
+// nibbles of the first 32 with bits 4-5, 96..127 the high nibbles of the second with bits 6-7;
+// minus 32. Sixteen signed sub-block scales, one per 16 weights, in order.
+static inline __attribute__((always_inline)) void SUFFIX(unit_q6_K)(const void *src, SUFFIX(st_unit) *u) {
+    const block_q6_K *b = src;
+    const float d = H2F(b->d);
+    *(vf16 *)u->scale = d * __builtin_convertvector(*(const vi8 *)b->scales, vf16);
+#pragma clang loop unroll(full)
+    for (int h = 0; h < 2; h++) {
+        const vu8x32 l0 = *(const vu8x32 *)(b->ql + 64 * h), l1 = *(const vu8x32 *)(b->ql + 64 * h + 32);
+        const vu8x32 hb = *(const vu8x32 *)(b->qh + 32 * h);
+        int8_t *q = u->q + 128 * h;
+        *(vu8x32 *)q = ((l0 & (uint8_t)0x0F) | (hb & (uint8_t)3) << 4) - (uint8_t)32;
+        *(vu8x32 *)(q + 32) = ((l1 & (uint8_t)0x0F) | ((hb >> 2) & (uint8_t)3) << 4) - (uint8_t)32;
+        *(vu8x32 *)(q + 64) = ((l0 >> 4) | ((hb >> 4) & (uint8_t)3) << 4) - (uint8_t)32;
+        *(vu8x32 *)(q + 96) = ((l1 >> 4) | (hb >> 6) << 4) - (uint8_t)32;
+    }
+}
+
+typedef void (*SUFFIX(unit_fn))(const void *, SUFFIX(st_unit) *);
+
+// y[r] = dot(W row r, x) for r in [r0, r1): rows of `nb` units of `unit` weights (`unit_bytes`
+// each), rows `rb` bytes apart; xsum16 as above when has_offset.
+static inline __attribute__((always_inline)) void SUFFIX(dot_rows_units)(
+    SUFFIX(unit_fn) unpack, int unit, size_t unit_bytes, int has_offset, const void *w, size_t rb, const float *x,
+    const float *xsum16, int64_t nb, float *y, int64_t r0, int64_t r1) {
+    const int groups = unit / 16;
+    SUFFIX(st_unit) u;
+    for (int64_t r = r0; r < r1; r++) {
+        const uint8_t *row = (const uint8_t *)w + (size_t)r * rb;
+        vf16 acc0 = {0}, acc1 = {0}, offv = {0};
+        float off = 0;
+        for (int64_t k = 0; k < nb; k++) {
+            // The next row's unit: a short matrix ends before the hardware prefetcher ramps up.
+            __builtin_prefetch(row + rb + k * unit_bytes);
+            unpack(row + k * unit_bytes, &u);
+            const float *xu = x + k * unit;
+#pragma clang loop unroll(full)
+            for (int g = 0; g < groups; g += 2) {
+                const vf16 q0 = __builtin_convertvector(*(const vi8 *)(u.q + 16 * g), vf16);
+                const vf16 q1 = __builtin_convertvector(*(const vi8 *)(u.q + 16 * g + 16), vf16);
+                acc0 += u.scale[g] * (q0 * *(const vf16 *)(xu + 16 * g));
+                acc1 += u.scale[g + 1] * (q1 * *(const vf16 *)(xu + 16 * g + 16));
+            }
+            if (has_offset && groups == 16) {
+                offv += *(const vf16 *)u.offset * *(const vf16 *)(xsum16 + k * groups);
+            } else if (has_offset) {
+                for (int g = 0; g < groups; g++) off += u.offset[g] * xsum16[k * groups + g];
+            }
+        }
+        y[r] = SUFFIX(hsum16_tree)(acc0 + acc1) + (SUFFIX(hsum16_tree)(offv) + off);
+    }
+}
+
+#define ST_DOT_ROWS_UNITS(name, unit, block, has_offset)                                                          \
+    static void SUFFIX(dot_rows_##name)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, \
+                                        float *y, int64_t r0, int64_t r1) {                                       \
+        SUFFIX(dot_rows_units)(SUFFIX(unit_##name), unit, sizeof(block), has_offset, w, rb, x, xsum, nb, y, r0, r1); \
+    }
+ST_DOT_ROWS_UNITS(q5_0, ST_QK, block_q5_0, 0)
+ST_DOT_ROWS_UNITS(q5_1, ST_QK, block_q5_1, 1)
+ST_DOT_ROWS_UNITS(q4_K, QK_K, block_q4_K, 1)
+ST_DOT_ROWS_UNITS(q5_K, QK_K, block_q5_K, 1)
+ST_DOT_ROWS_UNITS(q6_K, QK_K, block_q6_K, 0)
+#undef ST_DOT_ROWS_UNITS
 
 // Σ x over each run of `width` (16 or 32) weights: xsum[b] for the offset terms of the formats
 // with minimums (st_kernels.wants_xsum).
@@ -904,16 +1083,6 @@ void SUFFIX(st_causal_softmax_backward)(const float *p, float *d, int64_t t, flo
     }
 }
 
-// Dot kernels an ISA build supplies from elsewhere (kernels_avx512.c: kernels_dot_avx512.c's);
-// without them these formats are multiplied through decoded fp32 rows.
-#ifndef ST_DOT_ROWS_Q5_0
-#define ST_DOT_ROWS_Q5_0 NULL
-#define ST_DOT_ROWS_Q5_1 NULL
-#define ST_DOT_ROWS_Q4_K NULL
-#define ST_DOT_ROWS_Q5_K NULL
-#define ST_DOT_ROWS_Q6_K NULL
-#endif
-
 // This ISA's kernels per format, indexed by st_kind.
 const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {
     [ST_KIND_F32] = {SUFFIX(dequant_row_f32), NULL, NULL, 0},
@@ -922,21 +1091,17 @@ const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {
     [ST_KIND_Q4_0] = {SUFFIX(dequant_row_q4_0), SUFFIX(dot_rows_q4_0), NULL, 32},
     [ST_KIND_Q4_1] = {SUFFIX(dequant_row_q4_1), SUFFIX(dot_rows_q4_1), SUFFIX(dot_rows_tab_q4_1), 32},
     [ST_KIND_Q8_0] = {SUFFIX(dequant_row_q8_0), SUFFIX(dot_rows_q8_0), SUFFIX(dot_rows_tab_q8_0), 0},
-    [ST_KIND_Q5_0] = {SUFFIX(dequant_row_q5_0), ST_DOT_ROWS_Q5_0, NULL, 0},
-    [ST_KIND_Q5_1] = {SUFFIX(dequant_row_q5_1), ST_DOT_ROWS_Q5_1, NULL, 16},
+    [ST_KIND_Q5_0] = {SUFFIX(dequant_row_q5_0), SUFFIX(dot_rows_q5_0), NULL, 0},
+    [ST_KIND_Q5_1] = {SUFFIX(dequant_row_q5_1), SUFFIX(dot_rows_q5_1), NULL, 16},
     [ST_KIND_Q2_K] = {SUFFIX(dequant_row_q2_K), NULL, NULL, 0},
     [ST_KIND_Q3_K] = {SUFFIX(dequant_row_q3_K), NULL, NULL, 0},
-    [ST_KIND_Q4_K] = {SUFFIX(dequant_row_q4_K), ST_DOT_ROWS_Q4_K, NULL, 16},
-    [ST_KIND_Q5_K] = {SUFFIX(dequant_row_q5_K), ST_DOT_ROWS_Q5_K, NULL, 16},
-    [ST_KIND_Q6_K] = {SUFFIX(dequant_row_q6_K), ST_DOT_ROWS_Q6_K, NULL, 0},
+    [ST_KIND_Q4_K] = {SUFFIX(dequant_row_q4_K), SUFFIX(dot_rows_q4_K), NULL, 16},
+    [ST_KIND_Q5_K] = {SUFFIX(dequant_row_q5_K), SUFFIX(dot_rows_q5_K), NULL, 16},
+    [ST_KIND_Q6_K] = {SUFFIX(dequant_row_q6_K), SUFFIX(dot_rows_q6_K), NULL, 0},
 };
 
 #undef vf
 #undef vf16
 #undef vu8
 #undef vi8
-#undef ST_DOT_ROWS_Q5_0
-#undef ST_DOT_ROWS_Q5_1
-#undef ST_DOT_ROWS_Q4_K
-#undef ST_DOT_ROWS_Q5_K
-#undef ST_DOT_ROWS_Q6_K
+#undef vu8x32

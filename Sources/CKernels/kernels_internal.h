@@ -51,8 +51,8 @@ static inline int st_format_has_scale_tables(const st_format *f) {
 /// r in [r0, r1) over rows of `nb` blocks, `rb` bytes apart; x holds the row's weights' count of
 /// floats and xsum[b] = Σ x over weights [w·b, w·(b + 1)) for w = `wants_xsum` (32 or 16: the
 /// offset terms of the formats with minimums), unread when it is 0. Formats without dot kernels
-/// in a build (the dense ones; Q5_0, Q5_1 and the K types below AVX-512) are multiplied by
-/// decoding rows of W with dequant_row and running the fp32 GEMM on them.
+/// (the dense ones, Q2_K, Q3_K) are multiplied by decoding rows of W with dequant_row and
+/// running the fp32 GEMM on them.
 typedef struct {
     /// Decodes `cols` weights (whole blocks) from `src` into `dst`.
     void (*dequant_row)(const void *src, int64_t cols, float *dst);
@@ -97,16 +97,6 @@ ST_DECLARE_ISA(generic)
 #if defined(__x86_64__)
 ST_DECLARE_ISA(avx2)
 ST_DECLARE_ISA(avx512)
-void st_dot_rows_q5_0_avx512(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
-                             int64_t r0, int64_t r1);
-void st_dot_rows_q5_1_avx512(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
-                             int64_t r0, int64_t r1);
-void st_dot_rows_q4_K_avx512(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
-                             int64_t r0, int64_t r1);
-void st_dot_rows_q5_K_avx512(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
-                             int64_t r0, int64_t r1);
-void st_dot_rows_q6_K_avx512(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
-                             int64_t r0, int64_t r1);
 void st_to_bf16_avx512bf16(const float *src, uint16_t *dst, int64_t n);
 void st_qgemm_bf16_avx512bf16(const st_format *f, const void *w, size_t row_bytes, int64_t cols, const uint16_t *xb,
                               int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1, float *rowbuf, uint16_t *panel);
