@@ -885,9 +885,13 @@ void SUFFIX(st_sgemm_nn)(const float *a, int64_t rsa, int64_t csa, const float *
     if (!accumulate)
         for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
     const int64_t nv = n / (2 * VL) * (2 * VL);
-    int64_t i = 0;
-    for (; i + 6 <= m; i += 6) {
-        for (int64_t j = 0; j < nv; j += 2 * VL) {
+    const int64_t m6 = m / 6 * 6;
+    // Columns outer, rows inner: one k x 2-vector slice of B (k = 128 floats deep in the
+    // backward products: 16 KiB on AVX-512) stays in L1 while every block of six rows of A passes,
+    // instead of all of B (hundreds of KiB, L2) being read again for each block of rows. Each
+    // element of C is still summed in k order, so results do not change.
+    for (int64_t j = 0; j < nv; j += 2 * VL) {
+        for (int64_t i = 0; i < m6; i += 6) {
             vf acc[6][2];
             for (int ii = 0; ii < 6; ii++) {
                 acc[ii][0] = *(vf *)(c + (i + ii) * ldc + j);
@@ -908,13 +912,13 @@ void SUFFIX(st_sgemm_nn)(const float *a, int64_t rsa, int64_t csa, const float *
                 *(vf *)(c + (i + ii) * ldc + j + VL) = acc[ii][1];
             }
         }
-        for (int64_t r = i; r < i + 6; r++)
-            for (int64_t kk = 0; kk < k; kk++) {
-                const float x = a[r * rsa + kk * csa];
-                for (int64_t j = nv; j < n; j++) c[r * ldc + j] += x * b[kk * ldb + j];
-            }
     }
-    for (; i < m; i++)
+    for (int64_t r = 0; r < m6; r++)
+        for (int64_t kk = 0; kk < k; kk++) {
+            const float x = a[r * rsa + kk * csa];
+            for (int64_t j = nv; j < n; j++) c[r * ldc + j] += x * b[kk * ldb + j];
+        }
+    for (int64_t i = m6; i < m; i++)
         for (int64_t kk = 0; kk < k; kk++) {
             const float x = a[i * rsa + kk * csa];
             int64_t j = 0;
