@@ -504,7 +504,6 @@ static void SUFFIX(dot_rows_tab_q8_0)(const void *w, size_t rb, const float *dta
 // perf put 31% of a decode step on llama.cpp's Q4_K_M of the real core (mostly Q5_0) in
 // dequant_row_q5_0 and 24% in the fp32 dots after it (AMD EPYC, Zen 4, December 2026).
 
-
 /// One unpacked unit: up to 256 signed codes and a scale and offset per 16 of them.
 typedef struct {
     int8_t q[QK_K] __attribute__((aligned(64)));

@@ -197,9 +197,11 @@ struct BenchGemm: Command {
     static let name = "bench gemm"
     static let summary = "GFLOP/s of the quantized matmul per instruction-set build and of a plain Swift SIMD loop"
     static let discussion = """
-        Each figure is also printed as a fraction of this machine's fp32 FMA peak ('bench machine',
-        measured first in the same run): on every thread for the C kernels, on one thread for the
-        single-threaded Swift loop.
+        Each figure is also printed as a fraction of this machine's peak ('bench machine', measured
+        first in the same run): the fp32 FMA peak on every thread for the C kernels, on one thread
+        for the single-threaded Swift loop. A second table times training's frozen products on a
+        batch of 512 rows, forward (Y = X·Wᵀ) and backward (dX = dY·W), in fp32 and in bf16 (on
+        CPUs with AVX512_BF16), each against the peak of its own arithmetic.
         """
     static let examples = ["bench gemm --threads 2"]
 
@@ -220,7 +222,8 @@ struct BenchGemm: Command {
         var m: Int
         var kernel: String
         var gflops: Double
-        /// gflops over the machine's fp32 FMA peak on the threads the kernel ran on.
+        /// gflops over the machine's peak on the threads the kernel ran on: the fp32 FMA peak, or
+        /// the bf16 dot-product peak for the bf16 training kernels.
         var fractionOfPeak: Double
     }
 
@@ -229,6 +232,8 @@ struct BenchGemm: Command {
         var threads: Int
         var machine: MachinePeaks
         var results: [Row]
+        /// Training's frozen products (kernel train-forward-fp32, train-backward-bf16, ...).
+        var training: [Row]
     }
 
     func run() throws(CLIError) {
@@ -271,21 +276,66 @@ struct BenchGemm: Command {
                 }
             }
         }
+        let training = Self.trainingProducts(pool: pool, peaks: peaks, rng: &rng)
         if json {
-            Output.out(try Output.json(Report(threads: pool.threads, machine: peaks, results: results)))
+            Output.out(try Output.json(Report(threads: pool.threads, machine: peaks, results: results, training: training)))
             return
         }
         Output.out(BenchMachine.describe(peaks, cpu: MachineInfo.cpuDescription(isa: pool.isaName)))
         Output.out("")
         Output.out("quantized matmul Y = X·Wᵀ, \(pool.threads) threads (swift-simd16 is single-threaded); % of the fp32 FMA peak above")
-        Output.out("type  rows x cols   m    kernel          GFLOP/s  of peak")
-        for r in results {
+        Self.printTable(results, kernelWidth: 14)
+        Output.out("")
+        Output.out("training's frozen products on 512 rows, \(pool.threads) threads; % of the fp32 FMA or bf16 dot peak above")
+        Self.printTable(training, kernelWidth: 21)
+    }
+
+    static func printTable(_ rows: [Row], kernelWidth: Int) {
+        Output.out("type  rows x cols   m    " + "kernel".padding(toLength: kernelWidth + 1, withPad: " ", startingAt: 0)
+                   + " GFLOP/s  of peak")
+        for r in rows {
             let shape = "\(r.rows)x\(r.cols)".padding(toLength: 10, withPad: " ", startingAt: 0)
             let t = r.type.padding(toLength: 5, withPad: " ", startingAt: 0)
-            let m = String(r.m).leftPad(4)
-            let k = r.kernel.padding(toLength: 14, withPad: " ", startingAt: 0)
-            Output.out("\(t) \(shape) \(m)   \(k) \(String(format: "%8.1f   %5.1f%%", r.gflops, 100 * r.fractionOfPeak))")
+            let k = r.kernel.padding(toLength: kernelWidth, withPad: " ", startingAt: 0)
+            Output.out("\(t) \(shape) \(String(r.m).leftPad(4))   \(k) \(String(format: "%8.1f   %5.1f%%", r.gflops, 100 * r.fractionOfPeak))")
         }
+    }
+
+    /// Training's products through frozen weights on the MLP's shape with a 4 x 128 batch: Y = X·Wᵀ
+    /// and dX = dY·W, in fp32 and (where the CPU has AVX512_BF16) bf16, through the same
+    /// `WeightMatrix` calls a training step makes.
+    static func trainingProducts(pool: ComputePool, peaks: MachinePeaks, rng: inout SeededRandom) -> [Row] {
+        final class Owner {}
+        let owner = Owner()
+        let rows = 1536, cols = 576, m = 512, type = GGMLType.q4_1
+        let rowBytes = type.byteCount(elements: cols)!
+        var w = [UInt8](repeating: 0, count: rowBytes * rows)
+        for i in w.indices { w[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        for b in stride(from: 0, to: w.count, by: type.typeSize) { w[b] = 0; w[b + 1] = 0x20; w[b + 2] = 0; w[b + 3] = 0x20 }
+        let x = (0..<(m * cols)).map { _ in rng.nextFloat() - 0.5 }
+        let dy = (0..<(m * rows)).map { _ in rng.nextFloat() - 0.5 }
+        var y = [Float](repeating: 0, count: m * rows), dx = [Float](repeating: 0, count: m * cols)
+        var out: [Row] = []
+        var precisions: [(Precision, String, Double)] = [(.fp32, "fp32", peaks.fp32AllThreads)]
+        if let bf16 = peaks.bf16AllThreads, Precision.bf16Available { precisions.append((.bf16, "bf16", bf16)) }
+        w.withUnsafeBytes { raw in
+            let matrix = WeightMatrix(type: type, rows: rows, columns: cols, bytes: raw, owner: owner)
+            for (precision, name, peak) in precisions {
+                let forward = time(minSeconds: 0.3) {
+                    matrix.multiply(x, ldx: cols, m: m, into: &y, ldy: rows, pool: pool, precision: precision)
+                }
+                let backward = time(minSeconds: 0.3) {
+                    matrix.multiplyTransposed(dy, lddy: rows, m: m, into: &dx, lddx: cols, accumulate: false, pool: pool,
+                                              precision: precision)
+                }
+                for (direction, seconds) in [("forward", forward), ("backward", backward)] {
+                    let gflops = 2.0 * Double(rows * cols * m) / seconds / 1e9
+                    out.append(Row(type: type.description, rows: rows, cols: cols, m: m, kernel: "train-\(direction)-\(name)",
+                                   gflops: gflops, fractionOfPeak: gflops / peak))
+                }
+            }
+        }
+        return out
     }
 
     /// Seconds per call, averaged over enough calls to fill `minSeconds`.
