@@ -22,6 +22,26 @@ public struct MachinePeaks: Sendable, Codable, Equatable {
     /// bf16 products over fp32 FMAs on every thread (nil without bf16): above 1, bf16 matmuls can
     /// be faster here; at or below 1 (vdpbf16ps issuing at half the FMA rate), they cannot.
     public var bf16Advantage: Double? { bf16AllThreads.map { $0 / fp32AllThreads } }
+
+    /// Each figure's larger value of two measurements: a probe that ran while something else
+    /// held a core reads low, and a peak read low would make kernels measured between the two
+    /// probes look faster than the machine (above 100% of it).
+    public func best(with other: MachinePeaks) -> MachinePeaks {
+        func larger(_ a: Double?, _ b: Double?) -> Double? {
+            switch (a, b) {
+            case let (a?, b?): return max(a, b)
+            default: return a ?? b
+            }
+        }
+        var out = self
+        out.fp32OneThread = max(fp32OneThread, other.fp32OneThread)
+        out.fp32AllThreads = max(fp32AllThreads, other.fp32AllThreads)
+        out.bf16OneThread = larger(bf16OneThread, other.bf16OneThread)
+        out.bf16AllThreads = larger(bf16AllThreads, other.bf16AllThreads)
+        out.readOneThread = max(readOneThread, other.readOneThread)
+        out.readAllThreads = max(readAllThreads, other.readAllThreads)
+        return out
+    }
 }
 
 /// Measures `MachinePeaks`: each probe runs for about `seconds`, the best of three runs counts.

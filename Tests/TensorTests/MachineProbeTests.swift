@@ -1,5 +1,5 @@
 import CKernels
-import Tensor
+@testable import Tensor
 import Testing
 
 /// The machine probe (`swarmtune bench machine`) and the `--precision auto` rule built on it.
@@ -32,5 +32,17 @@ import Testing
         let peaks = MachineProbe.measure(pool: ComputePool(threads: 2), seconds: 0.01)
         #expect(peaks.fp32OneThread > 0 && peaks.fp32AllThreads > 0 && peaks.readOneThread > 0 && peaks.readAllThreads > 0)
         #expect((peaks.bf16AllThreads != nil) == Precision.bf16Available)
+    }
+
+    @Test func twoProbesKeepEachFiguresLargerValue() {
+        let a = MachinePeaks(isa: "avx512", threads: 2, fp32OneThread: 100, fp32AllThreads: 150, bf16OneThread: 90,
+                             bf16AllThreads: nil, readOneThread: 20, readAllThreads: 35)
+        let b = MachinePeaks(isa: "avx512", threads: 2, fp32OneThread: 110, fp32AllThreads: 140, bf16OneThread: nil,
+                             bf16AllThreads: 300, readOneThread: 25, readAllThreads: 30)
+        let best = a.best(with: b)
+        #expect(best.fp32OneThread == 110 && best.fp32AllThreads == 150)
+        #expect(best.bf16OneThread == 90 && best.bf16AllThreads == 300)
+        #expect(best.readOneThread == 25 && best.readAllThreads == 35)
+        #expect(best.isa == "avx512" && best.threads == 2)
     }
 }
