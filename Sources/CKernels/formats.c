@@ -21,7 +21,11 @@ static const st_format st_formats[] = {
     [30] = {ST_KIND_BF16, 1, 2},                     // GGML_TYPE_BF16
 };
 
+// NF4 as re-laid at load (block_nf4b): its id is SwarmTune's, far past ggml's, so not in the table.
+static const st_format st_format_nf4b = {ST_KIND_NF4B, ST_QK, sizeof(block_nf4b)};
+
 const st_format *st_format_of(int type) {
+    if (type == ST_TYPE_NF4_BLOCKS) return &st_format_nf4b;
     if (type < 0 || (size_t)type >= sizeof st_formats / sizeof st_formats[0]) return NULL;
     const st_format *f = &st_formats[type];
     return f->block > 0 ? f : NULL;  // the gaps are zero-filled

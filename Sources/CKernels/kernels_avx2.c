@@ -15,6 +15,8 @@ static inline float st_h2f_f16c(uint16_t h) {
 #define TM 2
 #define TN 4
 #define H2F(h) st_h2f_f16c(h)
+#define ST_AVX2_LOOKUP 1  // kernels_impl.h may use AVX2 permutes
 #include "kernels_impl.h"
+#undef ST_AVX2_LOOKUP
 #pragma clang attribute pop
 #endif

@@ -128,6 +128,23 @@ static inline int st_q3_K_scale(int s, const uint8_t *q) {
     return (low | high << 4) - 32;
 }
 
+/// NF4's sixteen NormalFloat levels (docs/QUANT.md): weight = level[code] · absmax.
+static const float st_nf4_levels[16] = {
+    -1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
+    -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
+    0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
+    0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f,
+};
+
+/// NF4 re-laid for the kernels (st_nf4_to_blocks, at load; never in a file): w[j] = level[q[j]] · d
+/// with d the block's decoded absmax. An NF4 tensor's own layout keeps its absmax values apart in
+/// double-quantized groups that span rows, which no row-wise kernel can read.
+typedef struct {
+    float d;                  // decoded absmax of the 64-weight NF4 block these 32 weights are half of
+    uint8_t qs[ST_QK / 2];    // 4-bit codes, nibble order as the other 32-weight formats
+} block_nf4b;
+static_assert(sizeof(block_nf4b) == 20, "wrong nf4b block size/padding");
+
 /// The row of `rb` bytes number `k` after `base`, as blocks of type T.
 #define ST_ROW(T, base, rb, k) ((const T *)((const uint8_t *)(base) + (size_t)(k) * (rb)))
 

@@ -119,6 +119,38 @@ static void SUFFIX(dequant_row_q8_0)(const void *src, int64_t cols, float *dst) 
     }
 }
 
+// The table entries named by the low 4 bits of 16 bytes: one vpermps on AVX-512, two 8-entry
+// permutes and a blend per 8 on AVX2, a loop otherwise.
+static inline vf16 SUFFIX(lookup16)(vu8 idx, const float *table) {
+#if defined(ST_AVX512_MASKS)
+    return (vf16)_mm512_permutexvar_ps(_mm512_cvtepu8_epi32((__m128i)idx), _mm512_loadu_ps(table));
+#elif defined(ST_AVX2_LOOKUP)
+    const __m256 lo = _mm256_loadu_ps(table), hi = _mm256_loadu_ps(table + 8);
+    vf16 out;
+    for (int h = 0; h < 2; h++) {
+        const __m256i i = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(((const long long *)&idx)[h]));
+        const __m256 sel = _mm256_castsi256_ps(_mm256_slli_epi32(i, 28));  // bit 3 -> the sign bit
+        const __m256 v = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, i), _mm256_permutevar8x32_ps(hi, i), sel);
+        memcpy((float *)&out + 8 * h, &v, sizeof v);
+    }
+    return out;
+#else
+    vf16 out;
+    for (int j = 0; j < 16; j++) out[j] = table[idx[j] & 15];
+    return out;
+#endif
+}
+
+// NF4 re-laid (block_nf4b): level[code] * d, the product st_dequant_nf4 forms (bit for bit).
+static void SUFFIX(dequant_row_nf4b)(const void *src, int64_t cols, float *dst) {
+    const block_nf4b *blk = src;
+    for (int64_t b = 0; b < cols / ST_QK; b++, blk++, dst += ST_QK) {
+        const vu8 raw = *(const vu8 *)blk->qs;
+        *(vf16 *)dst = SUFFIX(lookup16)(raw, st_nf4_levels) * blk->d;
+        *(vf16 *)(dst + 16) = SUFFIX(lookup16)(raw >> 4, st_nf4_levels) * blk->d;
+    }
+}
+
 // The formats below decode to scale * code (+ offset), the scale an fp16 value times an integer
 // sub-block scale: at most 11 + 7 + 5 = 23 significant bits (fp16 mantissa, |Q6_K scale| <= 128,
 // |code| <= 32), so every product is exact in fp32, an FMA contraction rounds as the separate
@@ -380,6 +412,40 @@ static float SUFFIX(dot_q8_0)(const void *row, const float *x, const float *xsum
     return SUFFIX(hsum16)(acc);
 }
 
+// NF4 re-laid: dot(W row, x) = Σ_b d_b · Σ_j level[q_j] · x_j, four rows at a time.
+static void SUFFIX(dot4_nf4b)(const void *row, size_t rb, const float *x, const float *xsum, int64_t nb, float *out) {
+    (void)xsum;
+    const block_nf4b *w[4] = {ST_ROW(block_nf4b, row, rb, 0), ST_ROW(block_nf4b, row, rb, 1),
+                              ST_ROW(block_nf4b, row, rb, 2), ST_ROW(block_nf4b, row, rb, 3)};
+    vf16 acc[4] = {{0}, {0}, {0}, {0}};
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
+        const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
+        // Rows 8-11 from here, as the Q4_1 and Q8_0 kernels prefetch.
+        __builtin_prefetch((const uint8_t *)&w[0][b] + 8 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w[0][b] + 9 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w[0][b] + 10 * rb + 64);
+        __builtin_prefetch((const uint8_t *)&w[0][b] + 11 * rb + 64);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 4; i++) {
+            const vu8 raw = *(const vu8 *)w[i][b].qs;
+            acc[i] += w[i][b].d * (SUFFIX(lookup16)(raw, st_nf4_levels) * xl + SUFFIX(lookup16)(raw >> 4, st_nf4_levels) * xh);
+        }
+    }
+    for (int i = 0; i < 4; i++) out[i] = SUFFIX(hsum16)(acc[i]);
+}
+
+static float SUFFIX(dot_nf4b)(const void *row, const float *x, const float *xsum, int64_t nb) {
+    (void)xsum;
+    const block_nf4b *w = row;
+    vf16 acc = {0};
+    for (int64_t b = 0; b < nb; b++, x += ST_QK) {
+        const vu8 raw = *(const vu8 *)w[b].qs;
+        acc += w[b].d * (SUFFIX(lookup16)(raw, st_nf4_levels) * *(const vf16 *)x
+                         + SUFFIX(lookup16)(raw >> 4, st_nf4_levels) * *(const vf16 *)(x + 16));
+    }
+    return SUFFIX(hsum16)(acc);
+}
+
 // Decode with scale tables: d (and m) of every block already decoded to fp32 in side tables
 // [rows][blocks] (built once when a core is loaded), so the inner loop does no fp16 conversion
 // and the Q4_1 offset term becomes one contiguous dot product, sum_b m_b * xsum_b.
@@ -479,6 +545,11 @@ static void SUFFIX(dot_rows_q4_1)(const void *w, size_t rb, const float *x, cons
 static void SUFFIX(dot_rows_q8_0)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
                                   int64_t r0, int64_t r1) {
     SUFFIX(dot_rows_using)(SUFFIX(dot4_q8_0), SUFFIX(dot_q8_0), w, rb, x, xsum, nb, y, r0, r1);
+}
+
+static void SUFFIX(dot_rows_nf4b)(const void *w, size_t rb, const float *x, const float *xsum, int64_t nb, float *y,
+                                  int64_t r0, int64_t r1) {
+    SUFFIX(dot_rows_using)(SUFFIX(dot4_nf4b), SUFFIX(dot_nf4b), w, rb, x, xsum, nb, y, r0, r1);
 }
 
 static void SUFFIX(dot_rows_tab_q4_1)(const void *w, size_t rb, const float *dtab, const float *mtab, int64_t nb,
@@ -1103,6 +1174,7 @@ const st_kernels SUFFIX(st_kernels)[ST_KIND_COUNT] = {
     [ST_KIND_Q4_K] = {SUFFIX(dequant_row_q4_K), SUFFIX(dot_rows_q4_K), NULL, 16},
     [ST_KIND_Q5_K] = {SUFFIX(dequant_row_q5_K), SUFFIX(dot_rows_q5_K), NULL, 16},
     [ST_KIND_Q6_K] = {SUFFIX(dequant_row_q6_K), SUFFIX(dot_rows_q6_K), NULL, 0},
+    [ST_KIND_NF4B] = {SUFFIX(dequant_row_nf4b), SUFFIX(dot_rows_nf4b), NULL, 0},
 };
 
 #undef vf

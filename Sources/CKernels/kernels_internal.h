@@ -16,7 +16,7 @@
 /// The formats with fused kernels, numbered densely: the index into each ISA's kernel table.
 typedef enum {
     ST_KIND_F32, ST_KIND_F16, ST_KIND_BF16, ST_KIND_Q4_0, ST_KIND_Q4_1, ST_KIND_Q8_0, ST_KIND_Q5_0, ST_KIND_Q5_1,
-    ST_KIND_Q2_K, ST_KIND_Q3_K, ST_KIND_Q4_K, ST_KIND_Q5_K, ST_KIND_Q6_K, ST_KIND_COUNT,
+    ST_KIND_Q2_K, ST_KIND_Q3_K, ST_KIND_Q4_K, ST_KIND_Q5_K, ST_KIND_Q6_K, ST_KIND_NF4B, ST_KIND_COUNT,
 } st_kind;
 
 /// One weight format as the kernels see it (formats.c holds the table, keyed by ggml type id).

@@ -341,25 +341,3 @@ void st_qgemm_nn_bf16_mt(st_pool *pool, int type, const void *w, size_t row_byte
 #endif
     st_qgemm_nn_mt(pool, st_cpu_isa(), type, w, row_bytes, rows, cols, dy, lddy, m, dx, lddx, accumulate);
 }
-
-typedef struct {
-    int isa;
-    const uint8_t *tensor;
-    int64_t rows, cols;
-    const float *amax, *x;
-    float *y;
-} st_nf4_matvec_job;
-
-static void st_nf4_matvec_task(void *raw, int ith, int nth) {
-    st_nf4_matvec_job *j = raw;
-    int64_t chunks = (j->rows + 3) / 4;
-    int64_t r0 = chunks * ith / nth * 4, r1 = chunks * (ith + 1) / nth * 4;
-    if (r1 > j->rows) r1 = j->rows;
-    if (r0 < r1) st_nf4_matvec(j->isa, j->tensor, j->cols, j->amax, j->x, j->y, r0, r1);
-}
-
-void st_nf4_matvec_mt(st_pool *pool, int isa, const uint8_t *tensor, int64_t rows, int64_t cols, const float *amax,
-                      const float *x, float *y) {
-    st_nf4_matvec_job job = {isa, tensor, rows, cols, amax, x, y};
-    st_pool_run(pool, st_nf4_matvec_task, &job);
-}

@@ -58,6 +58,9 @@ public final class LlamaModel: Sendable {
                 throw .badTensor(name: name, reason: "shape \(info.shape) (ggml order), expected [\(cols), \(rows)]")
             }
             var m = WeightMatrix(type: info.type, rows: rows, columns: cols, bytes: file.data(of: info), owner: file)
+            m.buildKernelLayout()
+            // NF4 is read from its re-laid copy from here on: its file pages can leave memory.
+            if m.type == .nf4, m.isFused { file.releasePages(of: info) }
             if decodeTables { m.buildScaleTables() }
             return m
         }

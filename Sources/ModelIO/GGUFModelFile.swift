@@ -18,6 +18,12 @@ public final class GGUFModelFile: Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[(gguf.dataOffset + info.offset)..<(gguf.dataOffset + info.offset + info.byteCount)])
     }
 
+    /// Lets the pages of a tensor the kernels no longer read leave resident memory
+    /// (`MappedFile.releasePages`); its bytes stay valid.
+    public func releasePages(of info: GGUFTensorInfo) {
+        file.releasePages((gguf.dataOffset + info.offset)..<(gguf.dataOffset + info.offset + info.byteCount))
+    }
+
     public func tensor(named name: String) throws(GGUFError) -> GGUFTensorInfo {
         guard let t = gguf.tensor(named: name) else { throw .missingTensor(name) }
         return t

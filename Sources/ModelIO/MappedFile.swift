@@ -37,4 +37,17 @@ public final class MappedFile: Sendable {
 
     /// The file's bytes; valid while this object is alive.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Tells the kernel that the whole pages inside `range` (byte offsets in the file) will not be
+    /// read soon, so they stop counting in this process's resident memory. Reading them later is
+    /// still correct: a private read-only file mapping faults them back in from the file. For a
+    /// tensor the kernels read from a copy (NF4 re-laid at load).
+    public func releasePages(_ range: Range<Int>) {
+        guard let base, range.lowerBound >= 0, range.upperBound <= count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: base) + range.lowerBound + page - 1) / page * page
+        let end = (Int(bitPattern: base) + range.upperBound) / page * page
+        guard end > first, let start = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(start, end - first, MADV_DONTNEED)
+    }
 }

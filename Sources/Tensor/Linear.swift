@@ -51,12 +51,12 @@ extension WeightMatrix {
                                    precision: Precision = .fp32) {
         assert(m >= 0 && (m <= 1 || (lddy >= rows && lddx >= columns)), "dY or dX rows overlap: lddy \(lddy), lddx \(lddx)")
         if precision == .bf16, isFused {
-            st_qgemm_nn_bf16_mt(pool.raw, kernelType, base, rowBytes, Int64(rows), Int64(columns),
+            st_qgemm_nn_bf16_mt(pool.raw, kernelType, kernelBase, kernelRowBytes, Int64(rows), Int64(columns),
                                 dy, Int64(lddy), Int64(m), dx, Int64(lddx), accumulate ? 1 : 0)
             return
         }
         if isFused {
-            st_qgemm_nn_mt(pool.raw, pool.isa, kernelType, base, rowBytes, Int64(rows), Int64(columns),
+            st_qgemm_nn_mt(pool.raw, pool.isa, kernelType, kernelBase, kernelRowBytes, Int64(rows), Int64(columns),
                            dy, Int64(lddy), Int64(m), dx, Int64(lddx), accumulate ? 1 : 0)
             return
         }

@@ -10,19 +10,24 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     /// Bytes per row for block formats; 0 for tensor-level layouts (NF4).
     public let rowBytes: Int
-    /// True when the C kernels read this type directly (they look its block layout up once per
-    /// call from the ggml id); other types are decoded panel by panel with the Quant module's
-    /// scalar decoders.
-    public let isFused: Bool
-    /// The ggml type id the C kernels take.
-    let kernelType: Int32
+    /// True when the C kernels read this matrix directly (they look its block layout up once per
+    /// call from the type id): every ggml block type, and NF4 once `buildKernelLayout` has re-laid
+    /// it; other matrices are decoded panel by panel with the Quant module's scalar decoders.
+    public private(set) var isFused: Bool
+    /// The type id the C kernels take: the ggml id, or ST_TYPE_NF4_BLOCKS for re-laid NF4.
+    private(set) var kernelType: Int32
     /// The whole tensor's bytes.
     public let bytes: UnsafeRawBufferPointer
     let owner: AnyObject
     /// fp32 copies of the per-block scales (Q4_1: d and m; Q8_0: d) for the decode kernels.
     public private(set) var scaleTables: ScaleTables?
+    /// NF4 re-laid in 32-weight blocks for the kernels (`buildKernelLayout`), nil otherwise.
+    private var kernelLayout: KernelLayout?
 
     public var base: UnsafeRawPointer { bytes.baseAddress! }
+    /// What the C kernels read: the tensor's bytes, or its re-laid copy.
+    var kernelBase: UnsafeRawPointer { kernelLayout.map { UnsafeRawPointer($0.bytes.baseAddress!) } ?? base }
+    var kernelRowBytes: Int { kernelLayout?.rowBytes ?? rowBytes }
 
     public init(type: GGMLType, rows: Int, columns: Int, bytes: UnsafeRawBufferPointer, owner: AnyObject) {
         self.type = type
@@ -37,16 +42,25 @@ public struct WeightMatrix: @unchecked Sendable {
                "the C block layout of \(type) disagrees with GGMLType.typeSize")
     }
 
-    /// Builds the decode scale tables: Q4_1 and Q8_0 (4-8 bytes per 32 weights) and NF4 whose
-    /// rows are whole 64-weight blocks (each block's absmax decoded once: 4 bytes per 64 weights).
+    /// Re-lays an NF4 matrix whose rows are whole 32-weight blocks as rows of `block_nf4b` (20
+    /// bytes per 32 weights: each block's absmax decoded once, the codes in the nibble order of
+    /// Q4_0), so that every C kernel reads it: decode, the batched products and their bf16
+    /// versions. NF4's own layout keeps the absmax values in double-quantized groups that span
+    /// rows, which no row-wise kernel can read. The weights decode bit for bit as before. Other
+    /// types are left as they are.
+    public mutating func buildKernelLayout() {
+        guard type == .nf4, kernelLayout == nil, columns % 32 == 0, rows > 0 else { return }
+        let layout = KernelLayout(blocks: rows * columns / 32, rowBytes: columns / 32 * 20)
+        st_nf4_to_blocks(base.assumingMemoryBound(to: UInt8.self), Int64(rows * columns), Int64(columns),
+                         layout.bytes.baseAddress!)
+        kernelLayout = layout
+        kernelType = ST_TYPE_NF4_BLOCKS
+        isFused = true
+        assert(st_row_bytes(kernelType, Int64(columns)) == layout.rowBytes, "block_nf4b is 20 bytes")
+    }
+
+    /// Builds the decode scale tables: Q4_1 and Q8_0 (4-8 bytes per 32 weights).
     public mutating func buildScaleTables() {
-        if type == .nf4 {
-            guard columns % 64 == 0 else { return }
-            let t = ScaleTables(d: FloatBuffer(scratch: rows * columns / 64), m: nil)
-            st_nf4_absmax_table(base.assumingMemoryBound(to: UInt8.self), Int64(rows * columns), t.d.pointer)
-            scaleTables = t
-            return
-        }
         guard type == .q4_1 || type == .q8_0 else { return }
         let blocks = rows * (columns / 32)
         let t = ScaleTables(d: FloatBuffer(scratch: blocks), m: type == .q4_1 ? FloatBuffer(scratch: blocks) : nil)
@@ -60,12 +74,7 @@ public struct WeightMatrix: @unchecked Sendable {
                          pool: ComputePool, precision: Precision = .fp32) {
         assert(m >= 0 && (m <= 1 || (ldx >= columns && ldy >= rows)), "X or Y rows overlap: ldx \(ldx), ldy \(ldy)")
         if precision == .bf16, m > 2, isFused {
-            st_qgemm_bf16_mt(pool.raw, kernelType, base, rowBytes, Int64(rows), Int64(columns), x, Int64(ldx), Int64(m), y, Int64(ldy))
-            return
-        }
-        if m == 1, type == .nf4, let t = scaleTables {
-            st_nf4_matvec_mt(pool.raw, pool.isa, base.assumingMemoryBound(to: UInt8.self), Int64(rows), Int64(columns),
-                             t.d.pointer, x, y)
+            st_qgemm_bf16_mt(pool.raw, kernelType, kernelBase, kernelRowBytes, Int64(rows), Int64(columns), x, Int64(ldx), Int64(m), y, Int64(ldy))
             return
         }
         if m == 1, let t = scaleTables {
@@ -74,7 +83,7 @@ public struct WeightMatrix: @unchecked Sendable {
             return
         }
         if isFused {
-            st_qgemm_mt(pool.raw, pool.isa, kernelType, base, rowBytes, Int64(rows), Int64(columns),
+            st_qgemm_mt(pool.raw, pool.isa, kernelType, kernelBase, kernelRowBytes, Int64(rows), Int64(columns),
                         x, Int64(ldx), Int64(m), y, Int64(ldy))
             return
         }
@@ -96,7 +105,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public func dequantizeRows(_ rows: Range<Int>, into dst: UnsafeMutablePointer<Float>, isa: Int32) {
         assert(rows.lowerBound >= 0 && rows.upperBound <= self.rows, "rows \(rows) outside 0..<\(self.rows)")
         if isFused {
-            st_dequant_rows(isa, kernelType, base, rowBytes, Int64(columns), Int64(rows.lowerBound),
+            st_dequant_rows(isa, kernelType, kernelBase, kernelRowBytes, Int64(columns), Int64(rows.lowerBound),
                             Int64(rows.upperBound), dst)
             return
         }
@@ -118,6 +127,17 @@ public struct WeightMatrix: @unchecked Sendable {
     public func dequantizeRow(_ r: Int, into dst: UnsafeMutablePointer<Float>, isa: Int32) {
         dequantizeRows(r..<(r + 1), into: dst, isa: isa)
     }
+}
+
+/// A matrix re-laid for the C kernels (`WeightMatrix.buildKernelLayout`), 64-byte aligned.
+final class KernelLayout: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+    let rowBytes: Int
+    init(blocks: Int, rowBytes: Int) {
+        bytes = .allocate(byteCount: blocks * 20, alignment: 64)
+        self.rowBytes = rowBytes
+    }
+    deinit { bytes.deallocate() }
 }
 
 /// Per-block scales of a quantized matrix decoded once to fp32.

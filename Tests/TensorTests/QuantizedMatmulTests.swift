@@ -287,17 +287,45 @@ import Quant
         return (bytes, try NF4.dequantize(bytes, elementCount: values.count), x)
     }
 
-    @Test("the NF4 matrix-vector kernel equals the decoded rows' dot products on every ISA",
-          arguments: [(1, 64), (2, 128), (3, 576), (5, 64), (9, 1536), (300, 128)])
-    func matrixVectorProductMatchesTheDecodedRows(rows: Int, cols: Int) throws {
+    /// The matrix re-laid in 32-weight blocks (`st_nf4_to_blocks`), as the kernels read it.
+    static func blocks(_ bytes: [UInt8], rows: Int, cols: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: rows * cols / 32 * 20)
+        bytes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBytes { st_nf4_to_blocks(src.baseAddress!, Int64(rows * cols), Int64(cols), $0.baseAddress!) }
+        }
+        return out
+    }
+
+    /// 96 and 576 columns are not whole 64-weight NF4 blocks per row: their rows begin in the
+    /// middle of a block, which the re-layout must split.
+    @Test("re-laid NF4 decodes bit for bit as the Quant module on every ISA",
+          arguments: [(1, 64), (2, 96), (7, 576), (300, 128)])
+    func relaidBlocksDecodeExactly(rows: Int, cols: Int) throws {
+        let (bytes, dense, _) = try Self.randomMatrix(rows: rows, cols: cols, seed: UInt64(rows + cols))
+        let relaid = Self.blocks(bytes, rows: rows, cols: cols)
+        for isa in QuantizedMatmulTests.isas {
+            for range in [0..<rows, (rows / 2)..<rows] {
+                var out = [Float](repeating: .nan, count: range.count * cols)
+                st_dequant_rows(isa, ST_TYPE_NF4_BLOCKS, relaid, cols / 32 * 20, Int64(cols), Int64(range.lowerBound),
+                                Int64(range.upperBound), &out)
+                #expect(out.map(\.bitPattern) == dense[(range.lowerBound * cols)..<(range.upperBound * cols)].map(\.bitPattern),
+                        "\(Kernels.isaName(isa)) rows \(range) of \(rows)x\(cols)")
+            }
+        }
+    }
+
+    @Test("the decode kernel of re-laid NF4 equals the decoded rows' dot products on every ISA",
+          arguments: [(1, 64), (2, 128), (4, 96), (5, 576), (9, 1536), (300, 128)])
+    func decodeMatchesTheDecodedRows(rows: Int, cols: Int) throws {
         let (bytes, dense, x) = try Self.randomMatrix(rows: rows, cols: cols, seed: UInt64(rows * 7 + cols))
-        var amax = [Float](repeating: .nan, count: rows * cols / 64)
-        bytes.withUnsafeBufferPointer { st_nf4_absmax_table($0.baseAddress!, Int64(rows * cols), &amax) }
+        let relaid = Self.blocks(bytes, rows: rows, cols: cols)
         let expected = NaiveProduct.product(m: rows, n: 1, k: cols, dense, x, bRow: 1, bCol: 0)
+        var scratch = [Float](repeating: 0, count: st_qgemm_scratch_floats(Int64(cols)))
         for isa in QuantizedMatmulTests.isas {
             for (r0, r1) in [(0, rows), (rows / 2, rows)] {
                 var y = [Float](repeating: .nan, count: rows)
-                bytes.withUnsafeBufferPointer { st_nf4_matvec(isa, $0.baseAddress!, Int64(cols), amax, x, &y, Int64(r0), Int64(r1)) }
+                st_qgemm(isa, ST_TYPE_NF4_BLOCKS, relaid, cols / 32 * 20, Int64(cols), x, Int64(cols), 1, &y, Int64(rows),
+                         Int64(r0), Int64(r1), &scratch)
                 for r in 0..<rows {
                     if r < r0 { #expect(y[r].isNaN, "row \(r) outside \(r0)..<\(r1) was written"); continue }
                     // fp32 sums of at most 1536 terms: within 1e-6 of the terms' magnitudes.
@@ -308,38 +336,70 @@ import Quant
         }
     }
 
-    /// Decodes one x through `WeightMatrix.multiply` (m = 1) after `buildScaleTables`, on each
-    /// thread count, and checks every row against the decoded rows' product in Double.
-    static func checkDecode(rows: Int, cols: Int, seed: UInt64, threads: [Int],
-                            tables: (ScaleTables?) -> Void) throws {
+    /// Loads a `WeightMatrix` the way `LlamaModel` does and runs body on it.
+    static func withLoadedMatrix(rows: Int, cols: Int, seed: UInt64,
+                                 _ body: (WeightMatrix, _ dense: [Float], _ x: [Float]) throws -> Void) throws {
         let (bytes, dense, x) = try randomMatrix(rows: rows, cols: cols, seed: seed)
-        let expected = NaiveProduct.product(m: rows, n: 1, k: cols, dense, x, bRow: 1, bCol: 0)
         final class Owner {}
         let owner = Owner()
         try bytes.withUnsafeBytes { raw in
             var w = WeightMatrix(type: .nf4, rows: rows, columns: cols, bytes: raw, owner: owner)
-            w.buildScaleTables()
-            tables(w.scaleTables)
-            for n in threads {
-                var y = [Float](repeating: .nan, count: rows)
-                let pool = ComputePool(threads: n)
-                x.withUnsafeBufferPointer { xp in
-                    y.withUnsafeMutableBufferPointer { w.multiply(xp.baseAddress!, ldx: cols, m: 1, into: $0.baseAddress!, ldy: rows, pool: pool) }
-                }
-                for r in 0..<rows {
-                    #expect(abs(Double(y[r]) - expected.c[r]) <= 1e-6 * expected.size[r], "row \(r), \(n) threads")
-                }
-            }
+            w.buildKernelLayout()
+            try body(w, dense, x)
             _ = try #require(Optional(raw))
         }
     }
 
-    @Test func decodeThroughTheWeightMatrixUsesTheAbsmaxTableOnAnyThreadCount() throws {
-        try Self.checkDecode(rows: 37, cols: 576, seed: 5, threads: [1, 2, 3]) { #expect($0?.d.count == 37 * 576 / 64) }
+    @Test func aLoadedMatrixIsReadByTheKernelsInEveryProduct() throws {
+        let rows = 37, cols = 576, m = 5
+        try Self.withLoadedMatrix(rows: rows, cols: cols, seed: 5) { w, dense, x in
+            #expect(w.isFused)
+            var rng = SeededRandom(seed: 8)
+            let xs = (0..<(m * cols)).map { _ in rng.nextFloat() * 2 - 1 }
+            let dy = (0..<(m * rows)).map { _ in rng.nextFloat() * 2 - 1 }
+            let forward = NaiveProduct.product(m: m, n: rows, k: cols, xs, dense, bRow: 1, bCol: cols)
+            let backward = NaiveProduct.product(m: m, n: cols, k: rows, dy, dense, bRow: cols, bCol: 1)
+            let decode = NaiveProduct.product(m: rows, n: 1, k: cols, dense, x, bRow: 1, bCol: 0)
+            for threads in [1, 2, 3] {
+                let pool = ComputePool(threads: threads)
+                var y1 = [Float](repeating: .nan, count: rows)
+                w.multiply(x, ldx: cols, m: 1, into: &y1, ldy: rows, pool: pool)
+                for r in 0..<rows { #expect(abs(Double(y1[r]) - decode.c[r]) <= 1e-6 * decode.size[r], "decode row \(r), \(threads) threads") }
+                var y = [Float](repeating: .nan, count: m * rows), dx = [Float](repeating: .nan, count: m * cols)
+                w.multiply(xs, ldx: cols, m: m, into: &y, ldy: rows, pool: pool)
+                w.multiplyTransposed(dy, lddy: rows, m: m, into: &dx, lddx: cols, accumulate: false, pool: pool)
+                for (got, want, what) in [(y, forward, "forward"), (dx, backward, "backward")] {
+                    for i in got.indices { #expect(abs(Double(got[i]) - want.c[i]) <= 1e-6 * want.size[i], "\(what) [\(i)], \(threads) threads") }
+                }
+            }
+        }
     }
 
-    @Test func matricesWhoseRowsSplitBlocksKeepThePanelPath() throws {
-        // 96 columns: rows start mid-block, so no absmax table is built and decode takes the panels.
-        try Self.checkDecode(rows: 4, cols: 96, seed: 6, threads: [1]) { #expect($0 == nil) }
+    @Test(.enabled(if: Precision.bf16Available, "this CPU has no AVX512_BF16"))
+    func aLoadedMatrixRunsTheBF16Kernels() throws {
+        let rows = 64, cols = 576, m = 12
+        try Self.withLoadedMatrix(rows: rows, cols: cols, seed: 9) { w, dense, _ in
+            var rng = SeededRandom(seed: 10)
+            let xs = (0..<(m * cols)).map { _ in rng.nextFloat() * 2 - 1 }
+            let forward = NaiveProduct.product(m: m, n: rows, k: cols, xs, dense, bRow: 1, bCol: cols)
+            let pool = ComputePool(threads: 2)
+            var y16 = [Float](repeating: .nan, count: m * rows), y32 = y16
+            w.multiply(xs, ldx: cols, m: m, into: &y16, ldy: rows, pool: pool, precision: .bf16)
+            w.multiply(xs, ldx: cols, m: m, into: &y32, ldy: rows, pool: pool, precision: .fp32)
+            // Two bf16 roundings per product (2^-9 each): within 1e-2 of the sum of |terms|.
+            for i in y16.indices { #expect(abs(Double(y16[i]) - forward.c[i]) <= 1e-2 * forward.size[i], "[\(i)]") }
+            #expect(y16 != y32, "the bf16 kernels should run")
+        }
+    }
+
+    @Test func matricesWhoseRowsSplitThe32WeightBlocksKeepThePanelPath() throws {
+        // 48 columns: no row is whole 32-weight blocks, so nothing is re-laid.
+        try Self.withLoadedMatrix(rows: 4, cols: 48, seed: 6) { w, dense, x in
+            #expect(!w.isFused)
+            let decode = NaiveProduct.product(m: 4, n: 1, k: 48, dense, x, bRow: 1, bCol: 0)
+            var y = [Float](repeating: .nan, count: 4)
+            w.multiply(x, ldx: 48, m: 1, into: &y, ldy: 4, pool: ComputePool(threads: 1))
+            for r in 0..<4 { #expect(abs(Double(y[r]) - decode.c[r]) <= 1e-6 * decode.size[r], "row \(r)") }
+        }
     }
 }

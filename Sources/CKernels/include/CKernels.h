@@ -27,8 +27,9 @@ typedef struct st_pool st_pool;
 
 // Weight types are ggml's type ids, as Swift's GGMLType numbers them (F32 0, F16 1, Q4_0 2,
 // Q4_1 3, Q5_0 6, Q5_1 7, Q8_0 8, Q2_K 10, Q3_K 11, Q4_K 12, Q5_K 13, Q6_K 14, BF16 30 have fused
-// kernels). formats.c maps them to block layouts and kernels in its one table; each call below
-// looks its type up there once, never per row. Shapes are checked with assert() (debug builds).
+// kernels), and ST_TYPE_NF4_BLOCKS for NF4 re-laid at load. formats.c maps them to block layouts
+// and kernels in its one table; each call below looks its type up there once, never per row.
+// Shapes are checked with assert() (debug builds).
 
 /// 1 when `type` has a fused kernel (the others are dequantized by the caller into fp32 panels).
 int st_type_supported(int type);
@@ -84,17 +85,15 @@ void st_causal_softmax_backward(int isa, const float *p, float *d, int64_t t, fl
 /// tensor's bytes at `tensor`, layout in docs/QUANT.md) into dst.
 void st_dequant_nf4(const uint8_t *tensor, int64_t elements, int64_t start, int64_t count, float *dst);
 
-/// The decoded absmax of every block of an NF4 tensor of `elements` weights into dst
-/// (elements / 64 floats): the scale table of its matrix-vector product, built once per core.
-void st_nf4_absmax_table(const uint8_t *tensor, int64_t elements, float *dst);
+/// NF4 re-laid for the kernels, 20 bytes per 32 weights (kernels_blocks.h, block_nf4b): the type
+/// id the matrix entry points take for it. SwarmTune's own, never in a file.
+#define ST_TYPE_NF4_BLOCKS 0x4E42
 
-/// y[r] = W[r, :]·x for r in [r0, r1) for an NF4 matrix W (the tensor's bytes) of `cols`
-/// columns, a multiple of 64 (so rows are whole blocks), with its absmax table.
-void st_nf4_matvec(int isa, const uint8_t *tensor, int64_t cols, const float *amax, const float *x, float *y,
-                   int64_t r0, int64_t r1);
-/// The same over all `rows`, split between the pool's workers.
-void st_nf4_matvec_mt(st_pool *pool, int isa, const uint8_t *tensor, int64_t rows, int64_t cols, const float *amax,
-                      const float *x, float *y);
+/// Re-lays an NF4 tensor (`elements` weights, the whole tensor's bytes at `tensor`) as rows of
+/// `cols` weights of block_nf4b into dst (elements / 32 blocks; cols a multiple of 32), each
+/// block's absmax decoded once: what lets every kernel read NF4 as it reads Q4_0 or Q4_1. The
+/// weights decode bit for bit as st_dequant_nf4 decodes them.
+void st_nf4_to_blocks(const uint8_t *tensor, int64_t elements, int64_t cols, void *dst);
 
 /// Dot product of two fp32 vectors.
 float st_sdot(int isa, const float *a, const float *b, int64_t n);
