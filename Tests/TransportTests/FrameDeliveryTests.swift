@@ -66,7 +66,14 @@ struct FrameDeliveryTests {
             let atB = Self.numbers(bEvents, from: a.nodeID), atA = Self.numbers(aEvents, from: b.nodeID)
             #expect(atB == Array(0..<count), "attempt \(attempt): b got \(atB.count) of \(count) from a, first gap at \(Self.firstGap(atB))")
             #expect(atA == Array(0..<count), "attempt \(attempt): a got \(atA.count) of \(count) from b, first gap at \(Self.firstGap(atA))")
-            #expect(a.connectedPeers.count == 1 && b.connectedPeers.count == 1)
+            // The duplicate closes on its own schedule: its close may still be in flight when the
+            // last frame arrives (seen once in CI on a loaded machine: one node with 0 or 2 peers).
+            let settled = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < settled, a.connectedPeers.count != 1 || b.connectedPeers.count != 1 {
+                usleep(5_000)
+            }
+            #expect(a.connectedPeers.count == 1 && b.connectedPeers.count == 1,
+                    "attempt \(attempt): a has \(a.connectedPeers.count) peers, b \(b.connectedPeers.count)")
             if atB != Array(0..<count) || atA != Array(0..<count) {
                 print("a events: \(aEvents.all.filter { if case .received = $0 { return false }; return true })")
                 print("b events: \(bEvents.all.filter { if case .received = $0 { return false }; return true })")
