@@ -98,8 +98,7 @@ static void gemm_panel_bf16(const uint16_t *xb, int64_t ldx, int64_t m, const ui
 }
 
 // Forward: Y[:, r0:r1] = X·W[r0:r1]ᵀ; xb is X in bf16 (m x cols, cols even). W is one of the
-// 32-weight block formats (f->block == ST_QK: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0). scratch: cols floats
-// + cols*NR bf16.
+// block formats (32-weight ones and the K types). scratch: cols floats + cols*NR bf16.
 void st_qgemm_bf16_avx512bf16(const st_format *f, const void *w, size_t row_bytes, int64_t cols, const uint16_t *xb,
                               int64_t m, float *y, int64_t ldy, int64_t r0, int64_t r1, float *rowbuf, uint16_t *panel) {
     void (*const dequant_row)(const void *, int64_t, float *) = st_kernels_avx512[f->kind].dequant_row;

@@ -291,8 +291,10 @@ static void st_qgemm_bf16_task(void *raw, int ith, int nth) {
 
 static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
     st_bf16_job *j = raw;
-    int64_t blocks = j->cols / 32;
-    int64_t c0 = blocks * ith / nth * 32, c1 = blocks * (ith + 1) / nth * 32;
+    // Whole blocks per worker: 32 columns, or a K type's 256 (both multiples of the kernel's NR).
+    const int64_t step = j->format->block;
+    int64_t blocks = j->cols / step;
+    int64_t c0 = blocks * ith / nth * step, c1 = blocks * (ith + 1) / nth * step;
     if (c0 >= c1) return;
     const size_t rowbytes = (2 * (size_t)(c1 - c0) * sizeof(float) + 63) / 64 * 64;  // two decoded rows
     char *s = st_pool_scratch(j->pool, ith, rowbytes + (size_t)(c1 - c0) * 128 * sizeof(uint16_t) + 64);
@@ -302,11 +304,11 @@ static void st_qgemm_nn_bf16_task(void *raw, int ith, int nth) {
 }
 #endif
 
-// The bf16 kernels read the 32-weight block formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): the column
-// split of st_qgemm_nn_bf16_task is in 32-column steps, which would cut a K type's 256-weight
-// blocks, so those (and the dense formats) take the fp32 kernels.
+// The bf16 kernels read the block formats: the 32-weight ones (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+// re-laid NF4) and the K types (256 weights), st_qgemm_nn_bf16_task splitting columns on whole
+// blocks. The dense formats take the fp32 kernels.
 static int st_bf16_usable(const st_format *f, int64_t k) {
-    return st_cpu_has_bf16() && f && f->block == ST_QK && k % 32 == 0;
+    return st_cpu_has_bf16() && f && (f->block == ST_QK || f->block == QK_K) && k % f->block == 0;
 }
 
 void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,

@@ -135,9 +135,9 @@ float st_probe_read(int isa, const float *p, int64_t n);
 int st_cpu_has_bf16(void);
 
 /// Training matmuls with bf16 products and fp32 accumulation (see kernels_bf16.c): the same
-/// results as st_qgemm_mt / st_qgemm_nn_mt up to bf16 rounding. The 32-weight block types (Q4_0,
-/// Q4_1, Q5_0, Q5_1, Q8_0); other types (dense, K types), odd shapes and CPUs without AVX512_BF16
-/// take the fp32 kernels.
+/// results as st_qgemm_mt / st_qgemm_nn_mt up to bf16 rounding. The block types (Q4_0, Q4_1,
+/// Q5_0, Q5_1, Q8_0, re-laid NF4 and the K types); dense types, odd shapes and CPUs without
+/// AVX512_BF16 take the fp32 kernels.
 void st_qgemm_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                       const float *x, int64_t ldx, int64_t m, float *y, int64_t ldy);
 void st_qgemm_nn_bf16_mt(st_pool *pool, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
