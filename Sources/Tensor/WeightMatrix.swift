@@ -50,13 +50,12 @@ public struct WeightMatrix: @unchecked Sendable {
     /// types are left as they are.
     public mutating func buildKernelLayout() {
         guard type == .nf4, kernelLayout == nil, columns % 32 == 0, rows > 0 else { return }
-        let layout = KernelLayout(blocks: rows * columns / 32, rowBytes: columns / 32 * 20)
+        let layout = KernelLayout(rows: rows, rowBytes: st_row_bytes(ST_TYPE_NF4_BLOCKS, Int64(columns)))
         st_nf4_to_blocks(base.assumingMemoryBound(to: UInt8.self), Int64(rows * columns), Int64(columns),
                          layout.bytes.baseAddress!)
         kernelLayout = layout
         kernelType = ST_TYPE_NF4_BLOCKS
         isFused = true
-        assert(st_row_bytes(kernelType, Int64(columns)) == layout.rowBytes, "block_nf4b is 20 bytes")
     }
 
     /// Builds the decode scale tables: Q4_1 and Q8_0 (4-8 bytes per 32 weights).
@@ -129,12 +128,13 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 }
 
-/// A matrix re-laid for the C kernels (`WeightMatrix.buildKernelLayout`), 64-byte aligned.
+/// A matrix re-laid for the C kernels (`WeightMatrix.buildKernelLayout`): `rows` rows of
+/// `rowBytes` (the C block layout's size, from `st_row_bytes`), 64-byte aligned.
 final class KernelLayout: @unchecked Sendable {
     let bytes: UnsafeMutableRawBufferPointer
     let rowBytes: Int
-    init(blocks: Int, rowBytes: Int) {
-        bytes = .allocate(byteCount: blocks * 20, alignment: 64)
+    init(rows: Int, rowBytes: Int) {
+        bytes = .allocate(byteCount: rows * rowBytes, alignment: 64)
         self.rowBytes = rowBytes
     }
     deinit { bytes.deallocate() }
