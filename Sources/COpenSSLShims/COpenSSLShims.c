@@ -15,7 +15,3 @@ long swarm_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
 long swarm_BIO_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
-
-long swarm_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) {
-    return SSL_CTX_set_read_ahead(ctx, yes);
-}

@@ -12,9 +12,6 @@ int swarm_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
 /// SSL_CTX_set_mode (macro over SSL_CTX_ctrl); returns the new mode bitmask.
 long swarm_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 
-/// SSL_CTX_set_read_ahead (macro over SSL_CTX_ctrl): read whole socket buffers, not record by record.
-long swarm_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes);
-
 /// BIO_get_mem_data (macro over BIO_ctrl): pointer to and length of a memory BIO's contents.
 long swarm_BIO_get_mem_data(BIO *bio, char **data);
 

@@ -8,8 +8,11 @@ import COpenSSLShims
 /// Configured once, then only used to create sessions, which OpenSSL allows from any thread.
 final class TLSContext: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// The BIO type sessions write their records through.
+    let wireBIO: WireBIO
 
     init(identity: TLSIdentity) throws(CertificateError) {
+        wireBIO = try WireBIO()
         guard let ctx = SSL_CTX_new(TLS_method()) else {
             throw .openSSL(operation: "create a TLS context", detail: OpenSSLErrorQueue.drain())
         }
@@ -31,9 +34,7 @@ final class TLSContext: @unchecked Sendable {
         try check(SSL_CTX_check_private_key(ctx) == 1, "match the node key with its certificate")
         // No resumption: every connection proves possession of a key against the current CA.
         _ = SSL_CTX_set_num_tickets(ctx, 0)
-        // Read ahead into a large buffer: one recv per many records instead of two per record.
-        _ = swarm_SSL_CTX_set_read_ahead(ctx, 1)
-        SSL_CTX_set_default_read_buffer_len(ctx, 256 << 10)
+        // No read-ahead: sessions read through `SocketInput`, one recv per 256 KiB (see WireBuffer).
         _ = swarm_SSL_CTX_set_mode(ctx, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
     }
 

@@ -16,39 +16,45 @@ enum TLSStatus: Equatable {
 /// One TLS connection over a non-blocking socket (owns the SSL object, not the socket).
 /// Used only from the event loop thread.
 ///
-/// OpenSSL reads the socket directly (read-ahead), but writes its records into a memory BIO that
-/// this type drains to the socket in large `send` calls: one syscall per ~256 KiB instead of one
-/// per 16 KiB record, and no SIGPIPE (MSG_NOSIGNAL). Encrypted output waiting for the socket is
-/// bounded by `wireLimit`: `write` accepts no more plaintext until it drains.
+/// OpenSSL moves its ciphertext through `WireBIO`: it reads records from a `SocketInput`, which
+/// `recv`s up to 256 KiB at a time, and writes them into a `WireBuffer` that this type drains to
+/// the socket in large `send` calls (one syscall per ~256 KiB instead of one per 16 KiB record,
+/// and no SIGPIPE: MSG_NOSIGNAL). Encrypted output waiting for the socket is bounded by
+/// `wireLimit`: `write` accepts no more plaintext until it drains.
 final class TLSSession {
     private let ssl: OpaquePointer
     private let fd: Int32
-    /// OpenSSL's output, owned by `ssl` (freed with it).
-    private let writeBIO: OpaquePointer
-    /// Encrypted bytes taken from `writeBIO`, not yet accepted by the socket.
-    private var wire: [UInt8] = []
-    private var wireOffset = 0
+    /// Encrypted bytes not yet accepted by the socket, and those received not yet decrypted. The
+    /// BIOs, owned by `ssl`, point at them unretained: `deinit` frees `ssl` before they are released.
+    private let wire = WireBuffer()
+    private let input: SocketInput
     private let wireLimit = 256 << 10
 
     init(context: TLSContext, fd: Int32, isServer: Bool) throws(TransportError) {
         guard let ssl = SSL_new(context.pointer) else {
             throw .tls("cannot create a TLS session: \(OpenSSLErrorQueue.drain())")
         }
-        guard let readBIO = BIO_new_socket(fd, BIO_NOCLOSE), let writeBIO = BIO_new(BIO_s_mem()) else {
+        let input = SocketInput(fd: fd)
+        guard let readBIO = context.wireBIO.makeInput(readingFrom: input) else {
             SSL_free(ssl)
-            throw .tls("cannot create TLS I/O buffers: \(OpenSSLErrorQueue.drain())")
+            throw .tls("cannot create the TLS input: \(OpenSSLErrorQueue.drain())")
+        }
+        guard let writeBIO = context.wireBIO.makeOutput(writingTo: wire) else {
+            BIO_free(readBIO)
+            SSL_free(ssl)
+            throw .tls("cannot create the TLS output: \(OpenSSLErrorQueue.drain())")
         }
         SSL_set_bio(ssl, readBIO, writeBIO)
         self.ssl = ssl
         self.fd = fd
-        self.writeBIO = writeBIO
+        self.input = input
         if isServer { SSL_set_accept_state(ssl) } else { SSL_set_connect_state(ssl) }
     }
 
     deinit { SSL_free(ssl) }
 
     /// Encrypted output is still waiting for the socket.
-    var hasPendingOutput: Bool { wireOffset < wire.count || BIO_ctrl_pending(writeBIO) > 0 }
+    var hasPendingOutput: Bool { wire.pendingCount > 0 }
 
     func handshake() -> TLSStatus {
         ERR_clear_error()
@@ -64,7 +70,7 @@ final class TLSSession {
         let result = SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count)
         let status = result == 1 ? .done(count) : status(for: result, operation: "TLS read")
         // Reading can produce output (alerts, key updates).
-        if BIO_ctrl_pending(writeBIO) > 0 { _ = flushOutput() }
+        if wire.pendingCount > 0 { _ = flushOutput() }
         return status
     }
 
@@ -72,7 +78,7 @@ final class TLSSession {
     func write(_ buffer: UnsafeRawBufferPointer) -> TLSStatus {
         switch flushOutput() {
         case .failed(let detail): return .failed(detail)
-        case .wantWrite: if pendingWireBytes >= wireLimit { return .wantWrite }
+        case .wantWrite: if wire.pendingCount >= wireLimit { return .wantWrite }
         default: break
         }
         ERR_clear_error()
@@ -92,41 +98,23 @@ final class TLSSession {
         _ = flushOutput()
     }
 
-    private var pendingWireBytes: Int { wire.count - wireOffset + Int(BIO_ctrl_pending(writeBIO)) }
-
     /// Moves encrypted output to the socket: `.done` when all is out, `.wantWrite` when the socket is full.
     @discardableResult
     func flushOutput() -> TLSStatus {
-        while true {
-            if wireOffset >= wire.count {
-                let pending = Int(BIO_ctrl_pending(writeBIO))
-                if pending == 0 {
-                    wire.removeAll(keepingCapacity: true)
-                    wireOffset = 0
-                    return .done(0)
-                }
-                let take = min(pending, wireLimit)
-                wire = [UInt8](unsafeUninitializedCapacity: take) { buffer, initialized in
-                    let got = BIO_read(writeBIO, buffer.baseAddress, Int32(take))
-                    initialized = max(0, Int(got))
-                }
-                wireOffset = 0
-                if wire.isEmpty { return .done(0) }
-            }
-            let offset = wireOffset
+        while wire.pendingCount > 0 {
+            let pending = wire.pending
             let result = retryingOnInterrupt {
-                wire.withUnsafeBytes { bytes in
-                    send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-                }
+                send(fd, pending.baseAddress, pending.count, Int32(MSG_NOSIGNAL))
             }
             switch result {
             case .success(let sent):
-                wireOffset += sent
+                wire.consume(sent)
             case .failure(let error):
                 if error == .wouldBlock || error.rawValue == EWOULDBLOCK { return .wantWrite }
                 return .failed("send: \(error)")
             }
         }
+        return .done(0)
     }
 
     /// Id of the verified peer, from the certificate TLS checked against the swarm CA.

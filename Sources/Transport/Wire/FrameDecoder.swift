@@ -112,9 +112,18 @@ public struct FrameDecoder: Sendable {
             writeIndex = 0
             if buffer.count > Self.retainedCapacity { buffer = [] }
         }
-        if buffer.count - writeIndex >= count { return }
+        // Move a partial frame to the front while it is short: as soon as its length prefix says
+        // it will not fit in the rest of the buffer, not when the buffer's end is reached with
+        // most of a large frame (megabytes) to move.
+        let live = writeIndex - readIndex
+        var frameEnd = writeIndex
+        if live >= Frame.headerSize {
+            var length = 0
+            for i in 0..<4 { length |= Int(buffer[readIndex + i]) << (8 * i) }
+            frameEnd = readIndex + Frame.headerSize + min(length, maxFrameLength)
+        }
+        if buffer.count - writeIndex >= count && (frameEnd <= buffer.count || readIndex == 0) { return }
         if readIndex > 0 {
-            let live = writeIndex - readIndex
             let from = readIndex
             buffer.withUnsafeMutableBytes { raw in
                 let base = raw.baseAddress!
