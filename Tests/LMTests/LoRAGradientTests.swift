@@ -70,7 +70,12 @@ import TestSupport
         var checked = 0
         for (k, (index, name)) in probes.enumerated() {
             let analytic = Double(session.gradients[index])
-            let tolerance = 2e-4 + 2e-2 * abs(numeric[k])
+            // The absolute part is the finite differences' own noise: the loss is an fp32
+            // forward pass, and its rounding divided by 2 eps moves the numeric estimate. The same
+            // probes' numeric estimates differ by up to 3.1e-4 between the AVX2 and the generic
+            // C builds, while their analytic gradients agree within 1e-7 (AMD EPYC Zen 3); an
+            // absolute floor of 2e-4 failed the AVX2 build on one DoRA magnitude (2.8e-4 off).
+            let tolerance = 5e-4 + 2e-2 * abs(numeric[k])
             #expect(abs(analytic - numeric[k]) <= tolerance, "\(name) [\(index)]: analytic \(analytic), numeric \(numeric[k])")
             checked += 1
         }
