@@ -310,37 +310,39 @@ struct BenchGemm: Command {
         }
     }
 
-    /// Training's products through frozen weights on the MLP's shape with a 4 x 128 batch: Y = X·Wᵀ
-    /// and dX = dY·W, in fp32 and (where the CPU has AVX512_BF16) bf16, through the same
-    /// `WeightMatrix` calls a training step makes.
+    /// Training's products through frozen weights on the MLP's two shapes (gate and up 1536x576,
+    /// down 576x1536) with a 4 x 128 batch: Y = X·Wᵀ and dX = dY·W, in fp32 and (where the CPU
+    /// has AVX512_BF16) bf16, through the same `WeightMatrix` calls a training step makes.
     static func trainingProducts(pool: ComputePool, rng: inout SeededRandom) -> [Row] {
         final class Owner {}
         let owner = Owner()
-        let rows = 1536, cols = 576, m = 512, type = GGMLType.q4_1
-        let rowBytes = type.byteCount(elements: cols)!
-        var w = [UInt8](repeating: 0, count: rowBytes * rows)
-        for i in w.indices { w[i] = UInt8(truncatingIfNeeded: rng.next()) }
-        for b in stride(from: 0, to: w.count, by: type.typeSize) { w[b] = 0; w[b + 1] = 0x20; w[b + 2] = 0; w[b + 3] = 0x20 }
-        let x = (0..<(m * cols)).map { _ in rng.nextFloat() - 0.5 }
-        let dy = (0..<(m * rows)).map { _ in rng.nextFloat() - 0.5 }
-        var y = [Float](repeating: 0, count: m * rows), dx = [Float](repeating: 0, count: m * cols)
+        let m = 512, type = GGMLType.q4_1
         var out: [Row] = []
         var precisions: [(Precision, String)] = [(.fp32, "fp32")]
         if Precision.bf16Available { precisions.append((.bf16, "bf16")) }
-        w.withUnsafeBytes { raw in
-            let matrix = WeightMatrix(type: type, rows: rows, columns: cols, bytes: raw, owner: owner)
-            for (precision, name) in precisions {
-                let forward = time(minSeconds: 0.3) {
-                    matrix.multiply(x, ldx: cols, m: m, into: &y, ldy: rows, pool: pool, precision: precision)
-                }
-                let backward = time(minSeconds: 0.3) {
-                    matrix.multiplyTransposed(dy, lddy: rows, m: m, into: &dx, lddx: cols, accumulate: false, pool: pool,
-                                              precision: precision)
-                }
-                for (direction, seconds) in [("forward", forward), ("backward", backward)] {
-                    let gflops = 2.0 * Double(rows * cols * m) / seconds / 1e9
-                    out.append(Row(type: type.description, rows: rows, cols: cols, m: m, kernel: "train-\(direction)-\(name)",
-                                   gflops: gflops, fractionOfPeak: 0))
+        for (rows, cols) in [(1536, 576), (576, 1536)] {
+            let rowBytes = type.byteCount(elements: cols)!
+            var w = [UInt8](repeating: 0, count: rowBytes * rows)
+            for i in w.indices { w[i] = UInt8(truncatingIfNeeded: rng.next()) }
+            for b in stride(from: 0, to: w.count, by: type.typeSize) { w[b] = 0; w[b + 1] = 0x20; w[b + 2] = 0; w[b + 3] = 0x20 }
+            let x = (0..<(m * cols)).map { _ in rng.nextFloat() - 0.5 }
+            let dy = (0..<(m * rows)).map { _ in rng.nextFloat() - 0.5 }
+            var y = [Float](repeating: 0, count: m * rows), dx = [Float](repeating: 0, count: m * cols)
+            w.withUnsafeBytes { raw in
+                let matrix = WeightMatrix(type: type, rows: rows, columns: cols, bytes: raw, owner: owner)
+                for (precision, name) in precisions {
+                    let forward = time(minSeconds: 0.3) {
+                        matrix.multiply(x, ldx: cols, m: m, into: &y, ldy: rows, pool: pool, precision: precision)
+                    }
+                    let backward = time(minSeconds: 0.3) {
+                        matrix.multiplyTransposed(dy, lddy: rows, m: m, into: &dx, lddx: cols, accumulate: false, pool: pool,
+                                                  precision: precision)
+                    }
+                    for (direction, seconds) in [("forward", forward), ("backward", backward)] {
+                        let gflops = 2.0 * Double(rows * cols * m) / seconds / 1e9
+                        out.append(Row(type: type.description, rows: rows, cols: cols, m: m, kernel: "train-\(direction)-\(name)",
+                                       gflops: gflops, fractionOfPeak: 0))
+                    }
                 }
             }
         }

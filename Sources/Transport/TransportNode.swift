@@ -147,9 +147,9 @@ public final class TransportNode: Sendable {
         case .hello, .reason, .bye: throw .reservedFrameKind(frame.kind)
         case .payload: break
         }
-        let bytes: [UInt8]
+        let bytes: OutgoingFrame
         do {
-            bytes = try frame.encoded()
+            bytes = try frame.outgoing()
         } catch {
             throw .invalidFrame(error)
         }
@@ -163,7 +163,7 @@ public final class TransportNode: Sendable {
         case queued, stopped, notConnected, full(Int), wait
     }
 
-    private func enqueue(frame bytes: [UInt8], to peer: NodeID, timeout: Duration) throws(TransportError) {
+    private func enqueue(frame bytes: OutgoingFrame, to peer: NodeID, timeout: Duration) throws(TransportError) {
         let byteLimit = configuration.maxQueuedBytesPerPeer
         let frameLimit = configuration.maxQueuedFramesPerPeer
         let deadline = MonotonicClock.now() + timeout.nanoseconds

@@ -32,6 +32,21 @@ struct FrameCodecTests {
         }
     }
 
+    @Test("the two-part wire form of every frame is its encoding, and a large payload's body is its own array")
+    func outgoingEqualsEncoded() throws {
+        for frame in try Self.sampleFrames() {
+            let outgoing = try frame.outgoing()
+            #expect(outgoing.bytes == (try frame.encoded()))
+            #expect(outgoing.count == outgoing.bytes.count)
+            if case .payload(let payload) = frame, payload.body.count >= OutgoingFrame.separateBodyBytes {
+                #expect(outgoing.head.count == Frame.headerSize + 1 + Payload.headerSize)
+                #expect(outgoing.body == payload.body)
+            } else {
+                #expect(outgoing.body.isEmpty)
+            }
+        }
+    }
+
     @Test("frames split at every byte boundary decode the same", arguments: [1, 2, 3, 7, 64, 4096])
     func splitFeeding(chunk: Int) throws {
         let frames = try Self.sampleFrames()

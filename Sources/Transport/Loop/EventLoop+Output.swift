@@ -27,13 +27,13 @@ extension EventLoop {
     func refill(_ connection: Connection) -> Bool {
         if connection.output.takeControl() { return true }
         guard case .established(let peer) = connection.machine.state else { return false }
-        var frames: [[UInt8]] = []
+        var frames: [OutgoingFrame] = []
         if connection.outboxMayHaveMore {
             // One critical section reads a changed link emulation and pops the frames, so every
             // frame sent after `setLinkEmulation` returned is emulated with it. The closure only
             // reads this loop's fields; the change is adopted after the lock is released.
             let known = shaperVersion, shaping = shaper != nil, budget = coalesceBudget, id = connection.id
-            let popped = core.state.withLock { state -> (frames: [[UInt8]], wake: Bool, change: (LinkEmulation?, Int)?) in
+            let popped = core.state.withLock { state -> (frames: [OutgoingFrame], wake: Bool, change: (LinkEmulation?, Int)?) in
                 let change = state.linkEmulationVersion != known ? (state.linkEmulation, state.linkEmulationVersion) : nil
                 guard state.peers[peer.nodeID]?.info.connectionID == id else { return ([], false, change) }
                 let emulated = shaping || change?.0 != nil
@@ -83,14 +83,11 @@ extension EventLoop {
                 }
                 connection.machine.outputPending(now: now)
             }
-            let offset = connection.output.offset
-            let status = connection.output.current.withUnsafeBytes { bytes in
-                tls.write(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-            }
+            let status = connection.output.withUnwrittenBytes { tls.write($0) }
             switch status {
             case .done(let count):
                 if let tap = configuration.plaintextTap {
-                    let bytes = Array(connection.output.current[offset..<(offset + count)])
+                    let bytes = connection.output.withUnwrittenBytes { Array($0.prefix(count)) }
                     tap(PlaintextWrite(connection: connection.id, peer: connection.machine.certifiedID, bytes: bytes))
                 }
                 connection.output.advance(by: count)

@@ -9,7 +9,7 @@ struct HeldFrames {
     /// When the next frame may be written (nil: none held).
     var nextRelease: UInt64? { times.first }
 
-    mutating func push(_ frame: [UInt8], releaseAt: UInt64) {
+    mutating func push(_ frame: OutgoingFrame, releaseAt: UInt64) {
         frames.push(frame)
         times.append(releaseAt)
     }
@@ -17,14 +17,14 @@ struct HeldFrames {
     var isEmpty: Bool { times.isEmpty }
 
     /// Takes every held frame, due or not, oldest first.
-    mutating func removeAll() -> [[UInt8]] {
+    mutating func removeAll() -> [OutgoingFrame] {
         let out = frames.pop(budget: .max)
         times.removeAll()
         return out
     }
 
     /// Takes the frames due at `now`, up to about `budget` bytes (at least one if any is due).
-    mutating func pop(budget: Int, now: UInt64) -> [[UInt8]] {
+    mutating func pop(budget: Int, now: UInt64) -> [OutgoingFrame] {
         let due = times.prefix { $0 <= now }.count
         guard due > 0 else { return [] }
         let out = frames.pop(budget: budget, limit: due)

@@ -24,9 +24,14 @@ public struct Payload: Hashable, Sendable {
 
     // Layout: kind u8 | sender [32] | body (the rest of the frame).
     func encode(into writer: inout ByteWriter) {
+        encodeHeader(into: &writer)
+        writer.raw(body)
+    }
+
+    /// The fields before the body (`headerSize` bytes).
+    func encodeHeader(into writer: inout ByteWriter) {
         writer.u8(kind.rawValue)
         writer.raw(sender.digest.bytes)
-        writer.raw(body)
     }
 
     static func decode(_ reader: inout ByteReader<ArraySlice<UInt8>>) throws(ByteReadError) -> Payload {
