@@ -188,8 +188,8 @@ public final class InferenceSession {
     }
 
     /// Causal grouped-query attention for the `tokens` newest positions: a prompt's rows by small
-    /// GEMMs per head (`blockAttention`), one decoded token by a dot product per cached key, split
-    /// over heads.
+    /// GEMMs per head (`blockAttention`), one decoded token by one `Kernels.attendOne` call per head,
+    /// heads split over the pool's threads.
     private func attention(tokens n: Int, layerOffset: Int, isa: Int32) {
         let hd = c.headDim, scale = 1 / Float(hd).squareRoot(), p0 = position
         let kc = keyCache.pointer + layerOffset, vc = valueCache.pointer + layerOffset
@@ -205,26 +205,9 @@ public final class InferenceSession {
             while next < heads {
                 let h = next
                 next += nth
-                let qv = qp + h * hd, kvOff = (h / group) * hd
-                let len = p0 + 1
-                var maxScore = -Float.infinity
-                for t in 0..<len {
-                    let s = Kernels.dot(qv, kc + t * kvDim + kvOff, hd, isa: isa) * scale
-                    sc[t] = s
-                    if s > maxScore { maxScore = s }
-                }
-                var sum: Float = 0
-                for t in 0..<len {
-                    let e = expf(sc[t] - maxScore)
-                    sc[t] = e
-                    sum += e
-                }
-                let o = out + h * hd
-                o.initialize(repeating: 0, count: hd)
-                let inv = 1 / sum
-                for t in 0..<len {
-                    Kernels.axpy(sc[t] * inv, vc + t * kvDim + kvOff, o, hd, isa: isa)
-                }
+                let kvOff = (h / group) * hd
+                Kernels.attendOne(qp + h * hd, keys: kc + kvOff, values: vc + kvOff, stride: kvDim, length: p0 + 1,
+                                  headDim: hd, scale: scale, scores: sc, into: out + h * hd, isa: isa)
             }
         }
     }

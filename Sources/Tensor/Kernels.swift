@@ -62,6 +62,15 @@ public enum Kernels {
 
     /// Its backward: d (dP on entry) becomes dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)), zeros after
     /// column i in row i.
+    /// Decode attention for one head: `out` = softmax(scale · K·q) · V over `length` cached
+    /// positions (key and value rows `stride` floats apart, `headDim` floats each); `scores`
+    /// (`length` floats) ends holding the probabilities.
+    public static func attendOne(_ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                 stride: Int, length: Int, headDim: Int, scale: Float,
+                                 scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, isa: Int32) {
+        st_attend_one(isa, q, keys, values, Int64(stride), Int64(length), Int64(headDim), scale, scores, out)
+    }
+
     public static func causalSoftmaxBackward(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, t: Int, scale: Float,
                                              isa: Int32) {
         st_causal_softmax_backward(isa, p, d, Int64(t), scale)

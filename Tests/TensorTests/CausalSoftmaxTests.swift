@@ -54,4 +54,29 @@ import Testing
             #expect(worst < 1e-6, "isa \(Kernels.isaName(isa)) t \(t): max error \(worst)")
         }
     }
+
+    @Test("decode attention for one head equals softmax(scale·K·q)·V in Double, through strided cache rows",
+          arguments: [1, 7, 8, 33, 200])
+    func attendOneMatchesTheNaiveHead(length: Int) {
+        let hd = 64, stride = 3 * hd + 5  // the head's slice of wider cache rows
+        var rng = SeededRandom(seed: UInt64(300 + length))
+        let q = (0..<hd).map { _ in rng.nextFloat() - 0.5 }
+        let keys = (0..<(length * stride)).map { _ in (rng.nextFloat() - 0.5) * 2 }
+        let values = (0..<(length * stride)).map { _ in rng.nextFloat() - 0.5 }
+        let scale: Float = 0.125
+        let logits = (0..<length).map { t in (0..<hd).reduce(0.0) { $0 + Double(q[$1]) * Double(keys[t * stride + $1]) } * Double(scale) }
+        let mx = logits.max()!
+        let weights = logits.map { exp($0 - mx) }
+        let sum = weights.reduce(0, +)
+        let want = (0..<hd).map { j in (0..<length).reduce(0.0) { $0 + weights[$1] / sum * Double(values[$1 * stride + j]) } }
+        for isa in Self.isas {
+            var scores = [Float](repeating: .nan, count: length)
+            var out = [Float](repeating: .nan, count: hd)
+            Kernels.attendOne(q, keys: keys, values: values, stride: stride, length: length, headDim: hd, scale: scale,
+                              scores: &scores, into: &out, isa: isa)
+            let worstOut = zip(out, want).map { abs(Double($0) - $1) }.max()!
+            let worstP = (0..<length).map { abs(Double(scores[$0]) - weights[$0] / sum) }.max()!
+            #expect(worstOut < 1e-6 && worstP < 1e-6, "isa \(Kernels.isaName(isa)) length \(length): output error \(worstOut), probability error \(worstP)")
+        }
+    }
 }
