@@ -56,9 +56,9 @@ import Testing
     }
 
     @Test("decode attention for one head equals softmax(scale·K·q)·V in Double, through strided cache rows",
-          arguments: [1, 7, 8, 33, 200])
-    func attendOneMatchesTheNaiveHead(length: Int) {
-        let hd = 64, stride = 3 * hd + 5  // the head's slice of wider cache rows
+          arguments: [(1, 64), (7, 64), (8, 64), (33, 64), (200, 64), (9, 72), (5, 13), (6, 128)])
+    func attendOneMatchesTheNaiveHead(length: Int, hd: Int) {
+        let stride = 3 * hd + 5  // the head's slice of wider cache rows
         var rng = SeededRandom(seed: UInt64(300 + length))
         let q = (0..<hd).map { _ in rng.nextFloat() - 0.5 }
         let keys = (0..<(length * stride)).map { _ in (rng.nextFloat() - 0.5) * 2 }
