@@ -144,10 +144,33 @@ typedef struct {
     float *y;
     int64_t ldy;
     st_pool *pool;
+    _Atomic int64_t next;  // the next chunk of rows (m <= 2)
 } st_qgemm_job;
+
+// Decode's matrix-vector products take their rows in chunks from a shared counter (about four
+// chunks per thread, whole groups of four rows) rather than in one fixed range per thread: a
+// thread slowed by another process, or one that started late, no longer leaves the others
+// spinning at the barrier (st_pool_run and st_worker spinning were 12% of a decode step on a
+// shared 2-core AMD EPYC Zen 3). Each row is still computed whole by one thread with the same
+// code, so results do not depend on which thread took it.
+static int64_t st_row_chunk(int64_t rows, int nth) {
+    int64_t per = (rows + 4 * (int64_t)nth - 1) / (4 * (int64_t)nth);
+    return per < 4 ? 4 : (per + 3) / 4 * 4;
+}
 
 static void st_qgemm_task(void *raw, int ith, int nth) {
     st_qgemm_job *j = raw;
+    if (j->m <= 2) {
+        float *scratch = st_pool_scratch(j->pool, ith, st_qgemm_scratch_floats(j->cols) * sizeof(float));
+        if (!scratch) return;
+        const int64_t chunk = st_row_chunk(j->rows, nth);
+        for (;;) {
+            const int64_t r0 = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed) * chunk;
+            if (r0 >= j->rows) return;
+            const int64_t r1 = r0 + chunk < j->rows ? r0 + chunk : j->rows;
+            st_qgemm_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1, scratch);
+        }
+    }
     // Split rows into nth contiguous ranges aligned to 32 rows (the widest panel).
     int64_t chunks = (j->rows + 31) / 32;
     int64_t c0 = chunks * ith / nth, c1 = chunks * (ith + 1) / nth;
@@ -164,7 +187,7 @@ void st_qgemm_mt(st_pool *pool, int isa, int type, const void *w, size_t row_byt
     ST_ASSERT_MATRIX(f, row_bytes, cols);
     assert(rows >= 0 && m >= 0 && (m <= 1 || (ldx >= cols && ldy >= rows)));
     if (!f) return;
-    st_qgemm_job job = {isa, f, w, row_bytes, rows, cols, x, ldx, m, y, ldy, pool};
+    st_qgemm_job job = {isa, f, w, row_bytes, rows, cols, x, ldx, m, y, ldy, pool, 0};
     st_pool_run(pool, st_qgemm_task, &job);
 }
 
@@ -215,18 +238,22 @@ typedef struct {
     int64_t rows, cols;
     const float *dtab, *mtab, *x;
     float *y;
+    _Atomic int64_t next;  // the next chunk of rows
 } st_matvec_job;
 
 static void st_matvec_task(void *raw, int ith, int nth) {
+    (void)ith;
     st_matvec_job *j = raw;
-    int64_t chunks = (j->rows + 3) / 4;
-    int64_t r0 = chunks * ith / nth * 4, r1 = chunks * (ith + 1) / nth * 4;
-    if (r1 > j->rows) r1 = j->rows;
-    if (r0 >= r1) return;
     float xsum[512];
     float *scratch = j->cols / 32 <= 512 ? xsum : malloc((size_t)(j->cols / 32) * sizeof(float));
     if (!scratch) return;
-    st_matvec_tab_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->dtab, j->mtab, j->x, j->y, r0, r1, scratch);
+    const int64_t chunk = st_row_chunk(j->rows, nth);
+    for (;;) {
+        const int64_t r0 = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed) * chunk;
+        if (r0 >= j->rows) break;
+        const int64_t r1 = r0 + chunk < j->rows ? r0 + chunk : j->rows;
+        st_matvec_tab_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->dtab, j->mtab, j->x, j->y, r0, r1, scratch);
+    }
     if (scratch != xsum) free(scratch);
 }
 
@@ -236,7 +263,7 @@ void st_matvec_tab_mt(st_pool *pool, int isa, int type, const void *w, size_t ro
     ST_ASSERT_MATRIX(f, row_bytes, cols);
     assert(st_format_has_scale_tables(f) && dtab && (f->kind != ST_KIND_Q4_1 || mtab) && "scale tables are for Q4_1 and Q8_0");
     if (!f || !st_format_has_scale_tables(f)) return;
-    st_matvec_job job = {isa, f, w, row_bytes, rows, cols, dtab, mtab, x, y};
+    st_matvec_job job = {isa, f, w, row_bytes, rows, cols, dtab, mtab, x, y, 0};
     st_pool_run(pool, st_matvec_task, &job);
 }
 
