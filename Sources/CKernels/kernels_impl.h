@@ -318,6 +318,31 @@ void SUFFIX(st_dequant_rows)(const st_format *f, const void *w, size_t row_bytes
         dequant_row((const uint8_t *)w + (size_t)r * row_bytes, cols, dst + (r - r0) * cols);
 }
 
+// acc += d · (lo·xl + hi·xh) for one block's 32 weights (16-lane halves). On 8-lane builds
+// (AVX2) a 16-lane value is two registers: the four 8-lane products are summed into one register
+// before the block scale, so each row keeps one accumulator and four rows with x fit AVX2's 16
+// registers (with two per row the compiler spilled one row's accumulators every block), and the
+// scale costs one FMA instead of two. Other builds keep the 16-lane form, bit for bit as before.
+#if VL == 8
+typedef vf SUFFIX(vacc);
+static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc) *acc, float d, vf16 lo, vf16 hi,
+                                                                    vf16 xl, vf16 xh) {
+#define ST_LO8(v) __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7)
+#define ST_HI8(v) __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)
+    *acc += d * (ST_LO8(lo) * ST_LO8(xl) + ST_HI8(lo) * ST_HI8(xl) + ST_LO8(hi) * ST_LO8(xh) + ST_HI8(hi) * ST_HI8(xh));
+#undef ST_LO8
+#undef ST_HI8
+}
+static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum)(v); }
+#else
+typedef vf16 SUFFIX(vacc);
+static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc) *acc, float d, vf16 lo, vf16 hi,
+                                                                    vf16 xl, vf16 xh) {
+    *acc += d * (lo * xl + hi * xh);
+}
+static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum16)(v); }
+#endif
+
 // ---- fused matrix-vector products (decode) -------------------------------------------------
 // Four rows at a time: the x loads and nibble-free work are shared, and four independent
 // accumulators hide the FMA latency that a single running sum would serialise on.
@@ -417,7 +442,7 @@ static void SUFFIX(dot4_nf4b)(const void *row, size_t rb, const float *x, const 
     (void)xsum;
     const block_nf4b *w[4] = {ST_ROW(block_nf4b, row, rb, 0), ST_ROW(block_nf4b, row, rb, 1),
                               ST_ROW(block_nf4b, row, rb, 2), ST_ROW(block_nf4b, row, rb, 3)};
-    vf16 acc[4] = {{0}, {0}, {0}, {0}};
+    SUFFIX(vacc) acc[4] = {{0}, {0}, {0}, {0}};
     for (int64_t b = 0; b < nb; b++, x += ST_QK) {
         const vf16 xl = *(const vf16 *)x, xh = *(const vf16 *)(x + 16);
         // Rows 8-11 from here, as the Q4_1 and Q8_0 kernels prefetch.
@@ -428,10 +453,11 @@ static void SUFFIX(dot4_nf4b)(const void *row, size_t rb, const float *x, const 
 #pragma clang loop unroll(full)
         for (int i = 0; i < 4; i++) {
             const vu8 raw = *(const vu8 *)w[i][b].qs;
-            acc[i] += w[i][b].d * (SUFFIX(lookup16)(raw, st_nf4_levels) * xl + SUFFIX(lookup16)(raw >> 4, st_nf4_levels) * xh);
+            SUFFIX(acc_block)(&acc[i], w[i][b].d, SUFFIX(lookup16)(raw, st_nf4_levels),
+                              SUFFIX(lookup16)(raw >> 4, st_nf4_levels), xl, xh);
         }
     }
-    for (int i = 0; i < 4; i++) out[i] = SUFFIX(hsum16)(acc[i]);
+    for (int i = 0; i < 4; i++) out[i] = SUFFIX(hsum_acc)(acc[i]);
 }
 
 static float SUFFIX(dot_nf4b)(const void *row, const float *x, const float *xsum, int64_t nb) {
@@ -445,31 +471,6 @@ static float SUFFIX(dot_nf4b)(const void *row, const float *x, const float *xsum
     }
     return SUFFIX(hsum16)(acc);
 }
-
-// acc += d · (lo·xl + hi·xh) for one block's 32 weights (16-lane halves). On 8-lane builds
-// (AVX2) a 16-lane value is two registers: the four 8-lane products are summed into one register
-// before the block scale, so each row keeps one accumulator and four rows with x fit AVX2's 16
-// registers (with two per row the compiler spilled one row's accumulators every block), and the
-// scale costs one FMA instead of two. Other builds keep the 16-lane form, bit for bit as before.
-#if VL == 8
-typedef vf SUFFIX(vacc);
-static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc) *acc, float d, vf16 lo, vf16 hi,
-                                                                    vf16 xl, vf16 xh) {
-#define ST_LO8(v) __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7)
-#define ST_HI8(v) __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)
-    *acc += d * (ST_LO8(lo) * ST_LO8(xl) + ST_HI8(lo) * ST_HI8(xl) + ST_LO8(hi) * ST_LO8(xh) + ST_HI8(hi) * ST_HI8(xh));
-#undef ST_LO8
-#undef ST_HI8
-}
-static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum)(v); }
-#else
-typedef vf16 SUFFIX(vacc);
-static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc) *acc, float d, vf16 lo, vf16 hi,
-                                                                    vf16 xl, vf16 xh) {
-    *acc += d * (lo * xl + hi * xh);
-}
-static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum16)(v); }
-#endif
 
 // Decode with scale tables: d (and m) of every block already decoded to fp32 in side tables
 // [rows][blocks] (built once when a core is loaded), so the inner loop does no fp16 conversion
