@@ -318,7 +318,8 @@ void SUFFIX(st_dequant_rows)(const st_format *f, const void *w, size_t row_bytes
         dequant_row((const uint8_t *)w + (size_t)r * row_bytes, cols, dst + (r - r0) * cols);
 }
 
-// acc += d · (lo·xl + hi·xh) for one block's 32 weights (16-lane halves). On 8-lane builds
+// acc += d · (lo·xl + hi·xh) for one block's 32 weights (16-lane halves), and acc_group below for
+// one group of 16 weights with its scale (the unit kernels). On 8-lane builds
 // (AVX2) a 16-lane value is two registers: the four 8-lane products are summed into one register
 // before the block scale, so each row keeps one accumulator and four rows with x fit AVX2's 16
 // registers (with two per row the compiler spilled one row's accumulators every block), and the
@@ -334,6 +335,12 @@ static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc)
 #undef ST_HI8
 }
 static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum)(v); }
+// acc += s · (q·x) for one group of 16 weights, the same way.
+static inline __attribute__((always_inline)) void SUFFIX(acc_group)(SUFFIX(vacc) *acc, float s, vf16 q, vf16 x) {
+    *acc += s * (__builtin_shufflevector(q, q, 0, 1, 2, 3, 4, 5, 6, 7) * __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7)
+                 + __builtin_shufflevector(q, q, 8, 9, 10, 11, 12, 13, 14, 15) * __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15));
+}
+static inline float SUFFIX(hsum_acc_tree)(SUFFIX(vacc) v) { return SUFFIX(hsum)(v); }
 #else
 typedef vf16 SUFFIX(vacc);
 static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc) *acc, float d, vf16 lo, vf16 hi,
@@ -341,6 +348,10 @@ static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc)
     *acc += d * (lo * xl + hi * xh);
 }
 static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum16)(v); }
+static inline __attribute__((always_inline)) void SUFFIX(acc_group)(SUFFIX(vacc) *acc, float s, vf16 q, vf16 x) {
+    *acc += s * (q * x);
+}
+static inline float SUFFIX(hsum_acc_tree)(SUFFIX(vacc) v) { return SUFFIX(hsum16_tree)(v); }
 #endif
 
 // ---- fused matrix-vector products (decode) -------------------------------------------------
@@ -712,7 +723,8 @@ static inline __attribute__((always_inline)) void SUFFIX(dot_rows_units)(
     SUFFIX(st_unit) u;
     for (int64_t r = r0; r < r1; r++) {
         const uint8_t *row = (const uint8_t *)w + (size_t)r * rb;
-        vf16 acc0 = {0}, acc1 = {0}, offv = {0};
+        SUFFIX(vacc) acc0 = {0}, acc1 = {0};
+        vf16 offv = {0};
         float off = 0;
         for (int64_t k = 0; k < nb; k++) {
             // The same unit four rows on: a short matrix ends before the hardware prefetcher ramps up.
@@ -723,8 +735,8 @@ static inline __attribute__((always_inline)) void SUFFIX(dot_rows_units)(
             for (int g = 0; g < groups; g += 2) {
                 const vf16 q0 = __builtin_convertvector(*(const vi8 *)(u.q + 16 * g), vf16);
                 const vf16 q1 = __builtin_convertvector(*(const vi8 *)(u.q + 16 * g + 16), vf16);
-                acc0 += u.scale[g] * (q0 * *(const vf16 *)(xu + 16 * g));
-                acc1 += u.scale[g + 1] * (q1 * *(const vf16 *)(xu + 16 * g + 16));
+                SUFFIX(acc_group)(&acc0, u.scale[g], q0, *(const vf16 *)(xu + 16 * g));
+                SUFFIX(acc_group)(&acc1, u.scale[g + 1], q1, *(const vf16 *)(xu + 16 * g + 16));
             }
             if (has_offset && groups == 16) {
                 offv += *(const vf16 *)u.offset * *(const vf16 *)(xsum16 + k * groups);
@@ -732,7 +744,7 @@ static inline __attribute__((always_inline)) void SUFFIX(dot_rows_units)(
                 for (int g = 0; g < groups; g++) off += u.offset[g] * xsum16[k * groups + g];
             }
         }
-        y[r] = SUFFIX(hsum16_tree)(acc0 + acc1) + (SUFFIX(hsum16_tree)(offv) + off);
+        y[r] = SUFFIX(hsum_acc_tree)(acc0 + acc1) + (SUFFIX(hsum16_tree)(offv) + off);
     }
 }
 
