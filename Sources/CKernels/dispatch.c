@@ -50,7 +50,6 @@ size_t st_qgemm_scratch_floats(int64_t cols) { return (size_t)(256 + 8) * (size_
 
 float st_sdot(int isa, const float *a, const float *b, int64_t n) { ST_DISPATCH(isa, st_sdot, a, b, n) }
 
-void st_saxpy(int isa, float alpha, const float *x, float *y, int64_t n) { ST_DISPATCH(isa, st_saxpy, alpha, x, y, n) }
 
 // Each public matrix entry point resolves its ggml type once (st_format_of), checks the shapes in
 // debug builds, and hands the format to the ISA's kernel; the *_format variants are what the

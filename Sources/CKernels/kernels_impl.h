@@ -56,12 +56,6 @@ float SUFFIX(st_sdot)(const float *a, const float *b, int64_t n) {
     return s;
 }
 
-void SUFFIX(st_saxpy)(float alpha, const float *x, float *y, int64_t n) {
-    int64_t k = 0;
-    for (; k + VL <= n; k += VL) *(vf *)(y + k) += alpha * *(const vf *)(x + k);
-    for (; k < n; k++) y[k] += alpha * x[k];
-}
-
 // ---- dequantization ------------------------------------------------------------------------
 
 // The 32 nibbles of a 4-bit block: lo = weights 0..15, hi = weights 16..31.
@@ -326,20 +320,19 @@ void SUFFIX(st_dequant_rows)(const st_format *f, const void *w, size_t row_bytes
 // scale costs one FMA instead of two. Other builds keep the 16-lane form, bit for bit as before.
 #if VL == 8
 typedef vf SUFFIX(vacc);
-static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc) *acc, float d, vf16 lo, vf16 hi,
-                                                                    vf16 xl, vf16 xh) {
 #define ST_LO8(v) __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7)
 #define ST_HI8(v) __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15)
+static inline __attribute__((always_inline)) void SUFFIX(acc_block)(SUFFIX(vacc) *acc, float d, vf16 lo, vf16 hi,
+                                                                    vf16 xl, vf16 xh) {
     *acc += d * (ST_LO8(lo) * ST_LO8(xl) + ST_HI8(lo) * ST_HI8(xl) + ST_LO8(hi) * ST_LO8(xh) + ST_HI8(hi) * ST_HI8(xh));
-#undef ST_LO8
-#undef ST_HI8
 }
-static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum)(v); }
 // acc += s · (q·x) for one group of 16 weights, the same way.
 static inline __attribute__((always_inline)) void SUFFIX(acc_group)(SUFFIX(vacc) *acc, float s, vf16 q, vf16 x) {
-    *acc += s * (__builtin_shufflevector(q, q, 0, 1, 2, 3, 4, 5, 6, 7) * __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7)
-                 + __builtin_shufflevector(q, q, 8, 9, 10, 11, 12, 13, 14, 15) * __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15));
+    *acc += s * (ST_LO8(q) * ST_LO8(x) + ST_HI8(q) * ST_HI8(x));
 }
+#undef ST_LO8
+#undef ST_HI8
+static inline float SUFFIX(hsum_acc)(SUFFIX(vacc) v) { return SUFFIX(hsum)(v); }
 static inline float SUFFIX(hsum_acc_tree)(SUFFIX(vacc) v) { return SUFFIX(hsum)(v); }
 #else
 typedef vf16 SUFFIX(vacc);

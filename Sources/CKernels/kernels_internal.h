@@ -69,7 +69,6 @@ typedef struct {
 #define ST_DECLARE_ISA(S)                                                                              \
     extern const st_kernels st_kernels_##S[ST_KIND_COUNT];                                            \
     float st_sdot_##S(const float *a, const float *b, int64_t n);                                     \
-    void st_saxpy_##S(float alpha, const float *x, float *y, int64_t n);                              \
     void st_dequant_rows_##S(const st_format *f, const void *w, size_t row_bytes, int64_t cols, int64_t r0, \
                              int64_t r1, float *dst);                                                  \
     void st_sgemm_nt_##S(const float *a, int64_t lda, const float *b, int64_t ldb, float *c,          \

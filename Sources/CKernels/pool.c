@@ -158,18 +158,24 @@ static int64_t st_row_chunk(int64_t rows, int nth) {
     return per < 4 ? 4 : (per + 3) / 4 * 4;
 }
 
+// Takes the next chunk of `chunk` rows of `rows` into [*r0, *r1); 0 when none is left.
+static int st_take_rows(_Atomic int64_t *next, int64_t rows, int64_t chunk, int64_t *r0, int64_t *r1) {
+    *r0 = atomic_fetch_add_explicit(next, 1, memory_order_relaxed) * chunk;
+    if (*r0 >= rows) return 0;
+    *r1 = *r0 + chunk < rows ? *r0 + chunk : rows;
+    return 1;
+}
+
 static void st_qgemm_task(void *raw, int ith, int nth) {
     st_qgemm_job *j = raw;
     if (j->m <= 2) {
         float *scratch = st_pool_scratch(j->pool, ith, st_qgemm_scratch_floats(j->cols) * sizeof(float));
         if (!scratch) return;
         const int64_t chunk = st_row_chunk(j->rows, nth);
-        for (;;) {
-            const int64_t r0 = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed) * chunk;
-            if (r0 >= j->rows) return;
-            const int64_t r1 = r0 + chunk < j->rows ? r0 + chunk : j->rows;
+        int64_t r0, r1;
+        while (st_take_rows(&j->next, j->rows, chunk, &r0, &r1))
             st_qgemm_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->x, j->ldx, j->m, j->y, j->ldy, r0, r1, scratch);
-        }
+        return;
     }
     // Split rows into nth contiguous ranges aligned to 32 rows (the widest panel).
     int64_t chunks = (j->rows + 31) / 32;
@@ -248,12 +254,9 @@ static void st_matvec_task(void *raw, int ith, int nth) {
     float *scratch = j->cols / 32 <= 512 ? xsum : malloc((size_t)(j->cols / 32) * sizeof(float));
     if (!scratch) return;
     const int64_t chunk = st_row_chunk(j->rows, nth);
-    for (;;) {
-        const int64_t r0 = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed) * chunk;
-        if (r0 >= j->rows) break;
-        const int64_t r1 = r0 + chunk < j->rows ? r0 + chunk : j->rows;
+    int64_t r0, r1;
+    while (st_take_rows(&j->next, j->rows, chunk, &r0, &r1))
         st_matvec_tab_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->dtab, j->mtab, j->x, j->y, r0, r1, scratch);
-    }
     if (scratch != xsum) free(scratch);
 }
 

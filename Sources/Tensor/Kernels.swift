@@ -7,12 +7,6 @@ public enum Kernels {
         st_sdot(isa, a, b, Int64(n))
     }
 
-    /// y += alpha * x
-    @inline(__always)
-    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, isa: Int32) {
-        st_saxpy(isa, alpha, x, y, Int64(n))
-    }
-
     /// C[i, j] (+)= Σ_k A[i, k] B[j, k] for rows i < m and j in j0..<j1.
     public static func gemmNT(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                               _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int,

@@ -102,8 +102,6 @@ void st_nf4_to_blocks(const uint8_t *tensor, int64_t elements, int64_t cols, voi
 
 /// Dot product of two fp32 vectors.
 float st_sdot(int isa, const float *a, const float *b, int64_t n);
-/// y += alpha * x.
-void st_saxpy(int isa, float alpha, const float *x, float *y, int64_t n);
 
 // ---- thread pool -------------------------------------------------------------------------
 typedef void (*st_task_fn)(void *ctx, int ith, int nth);

@@ -24,7 +24,7 @@ struct OutputQueue {
     var currentIsDone: Bool { segment >= segments.count }
 
     /// The current buffer's bytes in order (tests and diagnostics).
-    var current: [UInt8] { segments.reduce([], +) }
+    var current: [UInt8] { segments.flatMap { $0 } }
 
     mutating func pushControl(_ frame: [UInt8]) { control.append(frame) }
 
