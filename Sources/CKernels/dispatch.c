@@ -149,10 +149,10 @@ void st_causal_softmax_rows(int isa, float *s, int64_t rows, int64_t ld, int64_t
     ST_DISPATCH(isa, st_causal_softmax_rows, s, rows, ld, first, width, scale)
 }
 
-void st_attend_one(int isa, const float *q, const float *k, const float *v, int64_t stride, int64_t len, int64_t hd,
-                   float scale, float *scores, float *out) {
-    assert(len >= 1 && hd >= 0 && stride >= hd);
-    ST_DISPATCH(isa, st_attend_one, q, k, v, stride, len, hd, scale, scores, out)
+void st_attend_group(int isa, const float *q, int64_t g, const float *k, const float *v, int64_t stride, int64_t len,
+                     int64_t hd, float scale, float *scores, float *out) {
+    assert(g >= 1 && len >= 1 && hd >= 0 && stride >= hd);
+    ST_DISPATCH(isa, st_attend_group, q, g, k, v, stride, len, hd, scale, scores, out)
 }
 
 void st_causal_softmax_backward(int isa, const float *p, float *d, int64_t t, float scale) {

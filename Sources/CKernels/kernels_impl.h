@@ -60,11 +60,20 @@ float SUFFIX(st_sdot)(const float *a, const float *b, int64_t n) {
 
 // The 32 nibbles of a 4-bit block: lo = weights 0..15, hi = weights 16..31.
 static inline void SUFFIX(unpack_nibbles)(const uint8_t *qs, vf16 *lo, vf16 *hi) {
+#if defined(ST_AVX512_MASKS)
+    // One widening load, then the nibbles by mask and shift in 32-bit lanes: one lane-crossing
+    // expand per 32 weights instead of two (the expand and convert were most of the decode loop's
+    // work, AMD EPYC Zen 4). The same values, so the results are bit for bit the generic form's.
+    const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)qs));
+    *lo = (vf16)_mm512_cvtepi32_ps(_mm512_and_si512(v, _mm512_set1_epi32(15)));
+    *hi = (vf16)_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4));
+#else
     vu8 raw = *(const vu8 *)qs;
     vu8 l = raw & (uint8_t)0x0F;
     vu8 h = raw >> 4;
     *lo = __builtin_convertvector(l, vf16);
     *hi = __builtin_convertvector(h, vf16);
+#endif
 }
 
 static void SUFFIX(dequant_row_f32)(const void *src, int64_t cols, float *dst) {
@@ -1173,62 +1182,108 @@ void SUFFIX(st_causal_softmax_rows)(float *s, int64_t rows, int64_t ld, int64_t 
     }
 }
 
-// One query against `len` cached positions (a decoded token, one head): scores[t] = q · k_t,
-// softmaxed with `scale` as a prompt's rows are (st_causal_softmax_rows), then out = Σ_t p_t v_t
-// in t order. Key and value rows are `stride` floats apart (the head's slice of the cache); q,
-// out and each row hold hd floats. One call per head instead of a dot product and an axpy call
-// per position from Swift (with libm's expf between): those were 10.5% of a decode step on an
-// AMD EPYC Zen 3 (perf, 128-token context).
-// The dot products go four keys at a time (four independent FMA chains sharing q's loads); the
-// weighted sum keeps four vectors of `out` in registers while every position passes, instead of
-// loading and storing all of `out` once per position.
-void SUFFIX(st_attend_one)(const float *q, const float *k, const float *v, int64_t stride, int64_t len, int64_t hd,
-                           float scale, float *scores, float *out) {
+// The weighted sum for n ≤ 4 query heads of one group: out[h] = Σ_t p[h][t] · v_t in t order,
+// four vectors of each head's output held in registers while every value row passes once (loaded
+// once for all n heads). p: [n][len]; out: [n][hd]. Inlined with n constant.
+static inline __attribute__((always_inline)) void SUFFIX(attend_values)(int n, const float *p, const float *v,
+                                                                      int64_t stride, int64_t len, int64_t hd,
+                                                                      float *out) {
+    int64_t j = 0;
+    for (; j + 4 * VL <= hd; j += 4 * VL) {
+        vf o[4][4];
+#pragma clang loop unroll(full)
+        for (int h = 0; h < 4; h++) o[h][0] = o[h][1] = o[h][2] = o[h][3] = (vf){0};
+        for (int64_t u = 0; u < len; u++) {
+            const float *vu = v + u * stride + j;
+            const vf v0 = *(const vf *)vu, v1 = *(const vf *)(vu + VL), v2 = *(const vf *)(vu + 2 * VL),
+                     v3 = *(const vf *)(vu + 3 * VL);
+#pragma clang loop unroll(full)
+            for (int h = 0; h < n; h++) {
+                const float ph = p[h * len + u];
+                o[h][0] += ph * v0;
+                o[h][1] += ph * v1;
+                o[h][2] += ph * v2;
+                o[h][3] += ph * v3;
+            }
+        }
+#pragma clang loop unroll(full)
+        for (int h = 0; h < n; h++) {
+            float *oh = out + h * hd + j;
+            *(vf *)oh = o[h][0], *(vf *)(oh + VL) = o[h][1], *(vf *)(oh + 2 * VL) = o[h][2], *(vf *)(oh + 3 * VL) = o[h][3];
+        }
+    }
+    for (; j + VL <= hd; j += VL) {
+        vf o[4] = {{0}, {0}, {0}, {0}};
+        for (int64_t u = 0; u < len; u++) {
+            const vf vv = *(const vf *)(v + u * stride + j);
+#pragma clang loop unroll(full)
+            for (int h = 0; h < n; h++) o[h] += p[h * len + u] * vv;
+        }
+#pragma clang loop unroll(full)
+        for (int h = 0; h < n; h++) *(vf *)(out + h * hd + j) = o[h];
+    }
+    for (; j < hd; j++) {
+        float o[4] = {0, 0, 0, 0};
+        for (int64_t u = 0; u < len; u++) {
+            const float vu = v[u * stride + j];
+#pragma clang loop unroll(full)
+            for (int h = 0; h < n; h++) o[h] += p[h * len + u] * vu;
+        }
+#pragma clang loop unroll(full)
+        for (int h = 0; h < n; h++) out[h * hd + j] = o[h];
+    }
+}
+
+// Decode attention for the g query heads that share one KV head (grouped-query attention), one
+// decoded token: for h < g, scores[h][t] = q[h] · k_t, softmaxed with `scale` as a prompt's rows
+// are (st_causal_softmax_rows), then out[h] = Σ_t p[h][t] · v_t in t order.
+//   q, out: [g][hd] (the group's heads, consecutive); k, v: `len` rows of hd floats, `stride`
+//   apart; scores: [g][len], ends holding the probabilities.
+// The group reads the cache together: each block of four key rows is dotted with every head's
+// query while it is in L1 (four independent FMA chains per head, sharing the query's loads), and
+// each value row is loaded once for up to four heads. One head at a time read the group's cache
+// g times, and decode attention stalled on those loads (12% of a decode step at a 272-token
+// context, AMD EPYC Zen 4). Every head's sums run in the order of a group of one, so a head's
+// result does not depend on g.
+void SUFFIX(st_attend_group)(const float *q, int64_t g, const float *k, const float *v, int64_t stride, int64_t len,
+                             int64_t hd, float scale, float *scores, float *out) {
     int64_t t = 0;
     for (; t + 4 <= len; t += 4) {
         const float *k0 = k + t * stride, *k1 = k0 + stride, *k2 = k1 + stride, *k3 = k2 + stride;
-        vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        int64_t j = 0;
-        for (; j + VL <= hd; j += VL) {
-            const vf qv = *(const vf *)(q + j);
-            a0 += qv * *(const vf *)(k0 + j);
-            a1 += qv * *(const vf *)(k1 + j);
-            a2 += qv * *(const vf *)(k2 + j);
-            a3 += qv * *(const vf *)(k3 + j);
+        for (int64_t h = 0; h < g; h++) {
+            const float *qh = q + h * hd;
+            vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            int64_t j = 0;
+            for (; j + VL <= hd; j += VL) {
+                const vf qv = *(const vf *)(qh + j);
+                a0 += qv * *(const vf *)(k0 + j);
+                a1 += qv * *(const vf *)(k1 + j);
+                a2 += qv * *(const vf *)(k2 + j);
+                a3 += qv * *(const vf *)(k3 + j);
+            }
+            float s0 = SUFFIX(hsum)(a0), s1 = SUFFIX(hsum)(a1), s2 = SUFFIX(hsum)(a2), s3 = SUFFIX(hsum)(a3);
+            for (; j < hd; j++) {
+                s0 += qh[j] * k0[j];
+                s1 += qh[j] * k1[j];
+                s2 += qh[j] * k2[j];
+                s3 += qh[j] * k3[j];
+            }
+            float *sh = scores + h * len + t;
+            sh[0] = s0, sh[1] = s1, sh[2] = s2, sh[3] = s3;
         }
-        float s0 = SUFFIX(hsum)(a0), s1 = SUFFIX(hsum)(a1), s2 = SUFFIX(hsum)(a2), s3 = SUFFIX(hsum)(a3);
-        for (; j < hd; j++) {
-            s0 += q[j] * k0[j];
-            s1 += q[j] * k1[j];
-            s2 += q[j] * k2[j];
-            s3 += q[j] * k3[j];
+    }
+    for (; t < len; t++)
+        for (int64_t h = 0; h < g; h++) scores[h * len + t] = SUFFIX(st_sdot)(q + h * hd, k + t * stride, hd);
+    for (int64_t h = 0; h < g; h++) SUFFIX(st_causal_softmax_rows)(scores + h * len, 1, len, len, len, scale);
+    for (int64_t h0 = 0; h0 < g; h0 += 4) {
+        const float *p = scores + h0 * len;
+        float *o = out + h0 * hd;
+        switch (g - h0 < 4 ? g - h0 : 4) {
+        case 1: SUFFIX(attend_values)(1, p, v, stride, len, hd, o); break;
+        case 2: SUFFIX(attend_values)(2, p, v, stride, len, hd, o); break;
+        case 3: SUFFIX(attend_values)(3, p, v, stride, len, hd, o); break;
+        default: SUFFIX(attend_values)(4, p, v, stride, len, hd, o); break;
         }
-        scores[t] = s0, scores[t + 1] = s1, scores[t + 2] = s2, scores[t + 3] = s3;
-    }
-    for (; t < len; t++) scores[t] = SUFFIX(st_sdot)(q, k + t * stride, hd);
-    SUFFIX(st_causal_softmax_rows)(scores, 1, len, len, len, scale);
-    int64_t j = 0;
-    for (; j + 4 * VL <= hd; j += 4 * VL) {
-        vf o0 = {0}, o1 = {0}, o2 = {0}, o3 = {0};
-        for (int64_t u = 0; u < len; u++) {
-            const float *vu = v + u * stride + j;
-            const float p = scores[u];
-            o0 += p * *(const vf *)vu;
-            o1 += p * *(const vf *)(vu + VL);
-            o2 += p * *(const vf *)(vu + 2 * VL);
-            o3 += p * *(const vf *)(vu + 3 * VL);
-        }
-        *(vf *)(out + j) = o0, *(vf *)(out + j + VL) = o1, *(vf *)(out + j + 2 * VL) = o2, *(vf *)(out + j + 3 * VL) = o3;
-    }
-    for (; j + VL <= hd; j += VL) {
-        vf o = {0};
-        for (int64_t u = 0; u < len; u++) o += scores[u] * *(const vf *)(v + u * stride + j);
-        *(vf *)(out + j) = o;
-    }
-    for (; j < hd; j++) {
-        float o = 0;
-        for (int64_t u = 0; u < len; u++) o += scores[u] * v[u * stride + j];
-        out[j] = o;
     }
 }
 

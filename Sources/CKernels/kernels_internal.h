@@ -90,8 +90,8 @@ typedef struct {
     double st_softmax_xent_##S(float *row, int64_t n, int64_t target, float grad_scale);              \
     void st_causal_softmax_##S(float *s, int64_t t, float scale);                                      \
     void st_causal_softmax_rows_##S(float *s, int64_t rows, int64_t ld, int64_t first, int64_t width, float scale); \
-    void st_attend_one_##S(const float *q, const float *k, const float *v, int64_t stride, int64_t len,  \
-                           int64_t hd, float scale, float *scores, float *out);                        \
+    void st_attend_group_##S(const float *q, int64_t g, const float *k, const float *v, int64_t stride, \
+                             int64_t len, int64_t hd, float scale, float *scores, float *out);         \
     void st_causal_softmax_backward_##S(const float *p, float *d, int64_t t, float scale);
 
 ST_DECLARE_ISA(generic)

@@ -18,11 +18,15 @@ public final class InferenceSession {
     public let maxBatch: Int
 
     private let c: LlamaConfig
-    private let keyCache: FloatBuffer     // [layer][position][kvDim]
+    /// [layer][kv head][position][headDim]: each KV head's positions are one contiguous stream,
+    /// which decode attention reads once per query head group.
+    private let keyCache: FloatBuffer
     private let valueCache: FloatBuffer
     private let x, xn, q, k, v, attn, tmp: FloatBuffer
     private let gate, up: FloatBuffer
-    private let scores: FloatBuffer       // per worker: [maxBatch][contextLength]
+    private let scores: FloatBuffer       // per worker: [scoreRows][contextLength]
+    /// Rows of each worker's score area: a prompt chunk's queries, or a decoded token's query group.
+    private let scoreRows: Int
     public let logits: FloatBuffer
     /// LoRA adapters applied on top of the frozen projections (nil: the bare core). The
     /// parameters are read at every step, so a trainer may update them in place.
@@ -75,7 +79,8 @@ public final class InferenceSession {
         tmp = try FloatBuffer(count: b * c.dim)
         gate = try FloatBuffer(count: b * c.hiddenDim)
         up = try FloatBuffer(count: b * c.hiddenDim)
-        scores = try FloatBuffer(count: self.pool.threads * b * ctx)
+        scoreRows = max(b, c.heads / max(1, c.kvHeads))
+        scores = try FloatBuffer(count: self.pool.threads * scoreRows * ctx)
         logits = try FloatBuffer(count: c.vocabSize)
         loraU = try FloatBuffer(count: b * 16)
         rotary = try RotaryEmbedding(config: c, frequencyFactors: model.ropeFrequencyFactors, positions: ctx)
@@ -127,8 +132,13 @@ public final class InferenceSession {
                 rotary.rotate(k.pointer + i * kvDim, heads: c.kvHeads, position: p0 + i)
             }
             let layerCache = l * contextLength * kvDim
-            (keyCache.pointer + layerCache + p0 * kvDim).update(from: k.pointer, count: n * kvDim)
-            (valueCache.pointer + layerCache + p0 * kvDim).update(from: v.pointer, count: n * kvDim)
+            for g in 0..<c.kvHeads {
+                let headCache = layerCache + (g * contextLength + p0) * hd
+                for i in 0..<n {
+                    (keyCache.pointer + headCache + i * hd).update(from: k.pointer + i * kvDim + g * hd, count: hd)
+                    (valueCache.pointer + headCache + i * hd).update(from: v.pointer + i * kvDim + g * hd, count: hd)
+                }
+            }
             attention(tokens: n, layerOffset: layerCache, isa: isa)
             project(layer.o, l, .o, attn.pointer, dim, n, tmp.pointer, dim)
             add(tmp.pointer, into: x.pointer, count: n * dim)
@@ -188,8 +198,9 @@ public final class InferenceSession {
     }
 
     /// Causal grouped-query attention for the `tokens` newest positions: a prompt's rows by small
-    /// GEMMs per head (`blockAttention`), one decoded token by one `Kernels.attendOne` call per head,
-    /// heads split over the pool's threads.
+    /// GEMMs per head (`blockAttention`); one decoded token by `Kernels.attendGroup`, each thread
+    /// taking a contiguous range of heads and one call per run of its heads that share a KV head
+    /// (so a KV head's cache is read once per thread that needs it, not once per query head).
     private func attention(tokens n: Int, layerOffset: Int, isa: Int32) {
         let hd = c.headDim, scale = 1 / Float(hd).squareRoot(), p0 = position
         let kc = keyCache.pointer + layerOffset, vc = valueCache.pointer + layerOffset
@@ -197,17 +208,19 @@ public final class InferenceSession {
             blockAttention(tokens: n, from: p0, keys: kc, values: vc, scale: scale, isa: isa)
             return
         }
-        let kvDim = c.kvDim, heads = c.heads, group = c.heads / c.kvHeads
-        let qp = q.pointer, out = attn.pointer, scoreBase = scores.pointer, area = maxBatch * contextLength
+        let heads = c.heads, group = c.heads / c.kvHeads, ctx = contextLength
+        let qp = q.pointer, out = attn.pointer, scoreBase = scores.pointer, area = scoreRows * contextLength
         pool.run { ith, nth in
             let sc = scoreBase + ith * area
-            var next = ith
-            while next < heads {
-                let h = next
-                next += nth
-                let kvOff = (h / group) * hd
-                Kernels.attendOne(qp + h * hd, keys: kc + kvOff, values: vc + kvOff, stride: kvDim, length: p0 + 1,
-                                  headDim: hd, scale: scale, scores: sc, into: out + h * hd, isa: isa)
+            var h = heads * ith / nth
+            let end = heads * (ith + 1) / nth
+            while h < end {
+                let kvHead = h / group
+                let run = min(end, (kvHead + 1) * group) - h
+                let kvOff = kvHead * ctx * hd
+                Kernels.attendGroup(qp + h * hd, group: run, keys: kc + kvOff, values: vc + kvOff, stride: hd,
+                                    length: p0 + 1, headDim: hd, scale: scale, scores: sc, into: out + h * hd, isa: isa)
+                h += run
             }
         }
     }
@@ -218,8 +231,8 @@ public final class InferenceSession {
     /// and an axpy per (query, key), as decode does, took a tenth of a 128-token prefill.
     private func blockAttention(tokens n: Int, from p0: Int, keys kc: UnsafeMutablePointer<Float>,
                                 values vc: UnsafeMutablePointer<Float>, scale: Float, isa: Int32) {
-        let dim = c.dim, kvDim = c.kvDim, hd = c.headDim, heads = c.heads, group = c.heads / c.kvHeads
-        let qp = q.pointer, out = attn.pointer, scoreBase = scores.pointer, area = maxBatch * contextLength
+        let dim = c.dim, hd = c.headDim, heads = c.heads, group = c.heads / c.kvHeads, ctx = contextLength
+        let qp = q.pointer, out = attn.pointer, scoreBase = scores.pointer, area = scoreRows * contextLength
         let width = p0 + n, block = TrainingSession.causalBlock
         pool.run { ith, nth in
             let sc = scoreBase + ith * area  // [n][width]
@@ -227,16 +240,16 @@ public final class InferenceSession {
             while next < heads {
                 let h = next
                 next += nth
-                let qh = qp + h * hd, kh = kc + (h / group) * hd, vh = vc + (h / group) * hd, oh = out + h * hd
+                let qh = qp + h * hd, kh = kc + (h / group) * ctx * hd, vh = vc + (h / group) * ctx * hd, oh = out + h * hd
                 for r0 in stride(from: 0, to: n, by: block) {
                     let r1 = min(n, r0 + block)
-                    Kernels.gemmNT(qh + r0 * dim, lda: dim, kh, ldb: kvDim, sc + r0 * width, ldc: width,
+                    Kernels.gemmNT(qh + r0 * dim, lda: dim, kh, ldb: hd, sc + r0 * width, ldc: width,
                                    m: r1 - r0, n: p0 + r1, k: hd, accumulate: false, isa: isa)
                 }
                 Kernels.causalSoftmax(rows: n, sc, ld: width, first: p0 + 1, width: width, scale: scale, isa: isa)
                 for r0 in stride(from: 0, to: n, by: block) {
                     let r1 = min(n, r0 + block)
-                    Kernels.gemmNN(sc + r0 * width, rowStride: width, colStride: 1, vh, ldb: kvDim, oh + r0 * dim, ldc: dim,
+                    Kernels.gemmNN(sc + r0 * width, rowStride: width, colStride: 1, vh, ldb: hd, oh + r0 * dim, ldc: dim,
                                    m: r1 - r0, n: hd, k: p0 + r1, accumulate: false, isa: isa)
                 }
             }

@@ -54,17 +54,19 @@ public enum Kernels {
         st_causal_softmax_rows(isa, s, Int64(rows), Int64(ld), Int64(first), Int64(width), scale)
     }
 
-    /// Its backward: d (dP on entry) becomes dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)), zeros after
-    /// column i in row i.
-    /// Decode attention for one head: `out` = softmax(scale · K·q) · V over `length` cached
-    /// positions (key and value rows `stride` floats apart, `headDim` floats each); `scores`
-    /// (`length` floats) ends holding the probabilities.
-    public static func attendOne(_ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                                 stride: Int, length: Int, headDim: Int, scale: Float,
-                                 scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, isa: Int32) {
-        st_attend_one(isa, q, keys, values, Int64(stride), Int64(length), Int64(headDim), scale, scores, out)
+    /// Decode attention for the `group` query heads that share one KV head: `out[h]` =
+    /// softmax(scale · K·q[h]) · V over `length` cached positions (`q` and `out` hold `group` heads
+    /// of `headDim` floats, consecutive; key and value rows are `stride` floats apart). The group
+    /// reads the cache once, not once per head; each head's result is the same for any group size.
+    /// `scores` (`group` × `length` floats) ends holding the probabilities.
+    public static func attendGroup(_ q: UnsafePointer<Float>, group: Int, keys: UnsafePointer<Float>,
+                                   values: UnsafePointer<Float>, stride: Int, length: Int, headDim: Int, scale: Float,
+                                   scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, isa: Int32) {
+        st_attend_group(isa, q, Int64(group), keys, values, Int64(stride), Int64(length), Int64(headDim), scale, scores, out)
     }
 
+    /// The causal softmax's backward: d (dP on entry) becomes dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)), zeros after
+    /// column i in row i.
     public static func causalSoftmaxBackward(_ p: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, t: Int, scale: Float,
                                              isa: Int32) {
         st_causal_softmax_backward(isa, p, d, Int64(t), scale)

@@ -77,11 +77,12 @@ void st_causal_softmax(int isa, float *s, int64_t t, float scale);
 /// The same for a block of query rows after cached positions: row i (stride ld) softmaxes its
 /// first `first + i` scores (scaled) and is zero from there to `width`.
 void st_causal_softmax_rows(int isa, float *s, int64_t rows, int64_t ld, int64_t first, int64_t width, float scale);
-/// Decode attention for one head: out = softmax(scale · K·q) · V over the `len` cached positions,
-/// key and value rows `stride` floats apart, hd floats each; `scores` (len floats) ends holding
-/// the probabilities.
-void st_attend_one(int isa, const float *q, const float *k, const float *v, int64_t stride, int64_t len, int64_t hd,
-                   float scale, float *scores, float *out);
+/// Decode attention for the g query heads sharing one KV head: out[h] = softmax(scale · K·q[h]) · V
+/// over the `len` cached positions (q and out [g][hd]; key and value rows `stride` floats apart,
+/// hd floats each); `scores` ([g][len] floats) ends holding the probabilities. Each head's result
+/// is the same for any g.
+void st_attend_group(int isa, const float *q, int64_t g, const float *k, const float *v, int64_t stride, int64_t len,
+                     int64_t hd, float scale, float *scores, float *out);
 /// Its backward through the saved probabilities P: row i of D (dP on entry) becomes
 /// scale·P ⊙ (D − Σ_j P[i, j]·D[i, j]) in columns 0...i and 0 after.
 void st_causal_softmax_backward(int isa, const float *p, float *d, int64_t t, float scale);
