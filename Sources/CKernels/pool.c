@@ -238,13 +238,12 @@ void st_qgemm_nn_mt(st_pool *pool, int isa, int type, const void *w, size_t row_
 
 typedef struct {
     int isa;
-    const st_format *format;
-    const void *w;
-    size_t row_bytes;
-    int64_t rows, cols;
-    const float *dtab, *mtab, *x;
-    float *y;
-    _Atomic int64_t next;  // the next chunk of rows
+    int count;
+    int64_t cols;
+    const float *x;
+    const st_format *formats[ST_MATVEC_MAX_OPERANDS];
+    st_matvec_operand ops[ST_MATVEC_MAX_OPERANDS];
+    _Atomic int64_t next[ST_MATVEC_MAX_OPERANDS];  // the next chunk of each matrix's rows
 } st_matvec_job;
 
 static void st_matvec_task(void *raw, int ith, int nth) {
@@ -253,21 +252,39 @@ static void st_matvec_task(void *raw, int ith, int nth) {
     float xsum[512];
     float *scratch = j->cols / 32 <= 512 ? xsum : malloc((size_t)(j->cols / 32) * sizeof(float));
     if (!scratch) return;
-    const int64_t chunk = st_row_chunk(j->rows, nth);
-    int64_t r0, r1;
-    while (st_take_rows(&j->next, j->rows, chunk, &r0, &r1))
-        st_matvec_tab_format(j->isa, j->format, j->w, j->row_bytes, j->cols, j->dtab, j->mtab, j->x, j->y, r0, r1, scratch);
+    for (int i = 0; i < j->count; i++) {
+        const st_matvec_operand *o = &j->ops[i];
+        const int64_t chunk = st_row_chunk(o->rows, nth);
+        int64_t r0, r1;
+        while (st_take_rows(&j->next[i], o->rows, chunk, &r0, &r1))
+            st_matvec_tab_format(j->isa, j->formats[i], o->w, o->row_bytes, j->cols, o->dtab, o->mtab, j->x, o->y, r0,
+                                 r1, scratch);
+    }
     if (scratch != xsum) free(scratch);
+}
+
+void st_matvec_tab_many_mt(st_pool *pool, int isa, const st_matvec_operand *ops, int count, int64_t cols,
+                           const float *x) {
+    assert(count >= 1 && count <= ST_MATVEC_MAX_OPERANDS);
+    if (count < 1 || count > ST_MATVEC_MAX_OPERANDS) return;
+    st_matvec_job job = {isa, count, cols, x, {0}, {{0}}, {0}};
+    for (int i = 0; i < count; i++) {
+        const st_format *f = st_format_of(ops[i].type);
+        ST_ASSERT_MATRIX(f, ops[i].row_bytes, cols);
+        assert(st_format_has_scale_tables(f) && ops[i].dtab && (f->kind != ST_KIND_Q4_1 || ops[i].mtab) &&
+               "scale tables are for Q4_1 and Q8_0");
+        if (!f || !st_format_has_scale_tables(f)) return;
+        job.formats[i] = f;
+        job.ops[i] = ops[i];
+        atomic_init(&job.next[i], 0);
+    }
+    st_pool_run(pool, st_matvec_task, &job);
 }
 
 void st_matvec_tab_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                       const float *dtab, const float *mtab, const float *x, float *y) {
-    const st_format *f = st_format_of(type);
-    ST_ASSERT_MATRIX(f, row_bytes, cols);
-    assert(st_format_has_scale_tables(f) && dtab && (f->kind != ST_KIND_Q4_1 || mtab) && "scale tables are for Q4_1 and Q8_0");
-    if (!f || !st_format_has_scale_tables(f)) return;
-    st_matvec_job job = {isa, f, w, row_bytes, rows, cols, dtab, mtab, x, y, 0};
-    st_pool_run(pool, st_matvec_task, &job);
+    const st_matvec_operand op = {type, w, row_bytes, rows, dtab, mtab, y};
+    st_matvec_tab_many_mt(pool, isa, &op, 1, cols, x);
 }
 
 int st_cpu_has_bf16(void) {

@@ -123,9 +123,7 @@ public final class InferenceSession {
         }
         for (l, layer) in model.layers.enumerated() {
             rmsNorm(x.pointer, layer.attentionNorm, into: xn.pointer, rows: n)
-            project(layer.q, l, .q, xn.pointer, dim, n, q.pointer, dim)
-            project(layer.k, l, .k, xn.pointer, dim, n, k.pointer, kvDim)
-            project(layer.v, l, .v, xn.pointer, dim, n, v.pointer, kvDim)
+            project([(layer.q, .q, q.pointer), (layer.k, .k, k.pointer), (layer.v, .v, v.pointer)], l, xn.pointer, n)
             layer.addAttentionBiases(q: q.pointer, k: k.pointer, v: v.pointer, rows: n)
             for i in 0..<n {
                 rotary.rotate(q.pointer + i * dim, heads: c.heads, position: p0 + i)
@@ -144,13 +142,8 @@ public final class InferenceSession {
             add(tmp.pointer, into: x.pointer, count: n * dim)
 
             rmsNorm(x.pointer, layer.ffnNorm, into: xn.pointer, rows: n)
-            project(layer.gate, l, .gate, xn.pointer, dim, n, gate.pointer, c.hiddenDim)
-            project(layer.up, l, .up, xn.pointer, dim, n, up.pointer, c.hiddenDim)
-            let g = gate.pointer, u = up.pointer
-            for j in 0..<(n * c.hiddenDim) {
-                let a = g[j]
-                g[j] = a / (1 + expf(-a)) * u[j]
-            }
+            project([(layer.gate, .gate, gate.pointer), (layer.up, .up, up.pointer)], l, xn.pointer, n)
+            Kernels.swiglu(gate.pointer, up.pointer, gate.pointer, n * c.hiddenDim, isa: isa)
             project(layer.down, l, .down, gate.pointer, c.hiddenDim, n, tmp.pointer, dim)
             add(tmp.pointer, into: x.pointer, count: n * dim)
         }
@@ -166,6 +159,25 @@ public final class InferenceSession {
     private func project(_ w: WeightMatrix, _ layer: Int, _ target: LoRATarget, _ x: UnsafeMutablePointer<Float>,
                          _ inputs: Int, _ m: Int, _ out: UnsafeMutablePointer<Float>, _ outputs: Int) {
         w.multiply(x, ldx: inputs, m: m, into: out, ldy: outputs, pool: pool)
+        addAdapter(layer, target, x, inputs, m, out, outputs)
+    }
+
+    /// Projections of one input (q, k and v; gate and up): a decoded token's in one pool run
+    /// (`WeightMatrix.multiply(_:by:pool:)`), a prompt's one by one; then each one's adapter.
+    private func project(_ products: [(w: WeightMatrix, target: LoRATarget, out: UnsafeMutablePointer<Float>)], _ layer: Int,
+                         _ x: UnsafeMutablePointer<Float>, _ m: Int) {
+        let inputs = c.dim
+        if m == 1 {
+            WeightMatrix.multiply(x, by: products.map { ($0.w, $0.out) }, pool: pool)
+            for p in products { addAdapter(layer, p.target, x, inputs, m, p.out, p.w.rows) }
+        } else {
+            for p in products { project(p.w, layer, p.target, x, inputs, m, p.out, p.w.rows) }
+        }
+    }
+
+    /// out += s·x·Aᵀ·Bᵀ (and DoRA's magnitude) when an adapter covers this projection.
+    private func addAdapter(_ layer: Int, _ target: LoRATarget, _ x: UnsafeMutablePointer<Float>, _ inputs: Int, _ m: Int,
+                            _ out: UnsafeMutablePointer<Float>, _ outputs: Int) {
         guard let lora, let slot = lora.slot(layer: layer, target: target) else { return }
         let r = lora.config.rank
         assert(m * r <= loraU.count, "the lora setter sizes the scratch for the rank")

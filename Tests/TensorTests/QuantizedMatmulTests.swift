@@ -153,6 +153,56 @@ import Quant
         }
     }
 
+    @Test("matrices sharing x in one pool run give each product bit for bit as its own multiply; a matrix without scale tables falls back",
+          arguments: [1, 2, 3])
+    func sharedInputProductsEqualSeparateMultiplies(threads: Int) {
+        var rng = SeededRandom(seed: 78)
+        let cols = 96
+        final class Owner {}
+        let owner = Owner()
+        // Shapes of q, k, v (and an odd row count, a Q8_0 matrix, and a Q4_0 one without tables).
+        let shapes: [(GGMLType, Int)] = [(.q4_1, 37), (.q8_0, 12), (.q4_1, 5), (.q4_0, 9)]
+        let rowBytes = shapes.map { Self.randomRow($0.0, cols: cols, rng: &rng).count }
+        let matrixBytes = shapes.indices.map { i in (0..<shapes[i].1).flatMap { _ in Self.randomRow(shapes[i].0, cols: cols, rng: &rng) } }
+        #expect(zip(matrixBytes, shapes.indices).allSatisfy { $0.count == rowBytes[$1] * shapes[$1].1 })
+        let x = (0..<cols).map { _ in rng.nextFloat() * 2 - 1 }
+        let pool = ComputePool(threads: threads)
+        // Storage the matrices point into, alive for the whole test.
+        let storage = matrixBytes.map { bytes in
+            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+            raw.copyBytes(from: bytes)
+            return raw
+        }
+        defer { storage.forEach { $0.deallocate() } }
+        let matrices = shapes.indices.map { i in
+            var w = WeightMatrix(type: shapes[i].0, rows: shapes[i].1, columns: cols, bytes: UnsafeRawBufferPointer(storage[i]),
+                                 owner: owner)
+            w.buildScaleTables()
+            return w
+        }
+        #expect(matrices.map { $0.scaleTables != nil } == [true, true, true, false])
+        for count in [1, 3, 4] {
+            var separate = (0..<count).map { [Float](repeating: .nan, count: matrices[$0].rows) }
+            var together = separate
+            x.withUnsafeBufferPointer { xp in
+                for i in 0..<count {
+                    separate[i].withUnsafeMutableBufferPointer {
+                        matrices[i].multiply(xp.baseAddress!, ldx: cols, m: 1, into: $0.baseAddress!, ldy: matrices[i].rows, pool: pool)
+                    }
+                }
+                let outputs = (0..<count).map { UnsafeMutablePointer<Float>.allocate(capacity: matrices[$0].rows) }
+                defer { outputs.forEach { $0.deallocate() } }
+                outputs.enumerated().forEach { $1.initialize(repeating: .nan, count: matrices[$0].rows) }
+                WeightMatrix.multiply(xp.baseAddress!, by: (0..<count).map { (matrices[$0], outputs[$0]) }, pool: pool)
+                for i in 0..<count { together[i] = Array(UnsafeBufferPointer(start: outputs[i], count: matrices[i].rows)) }
+            }
+            for i in 0..<count {
+                #expect(together[i] == separate[i], "\(count) matrices, matrix \(i) (\(shapes[i].0)), \(threads) threads")
+                #expect(!together[i].contains { $0.isNaN })
+            }
+        }
+    }
+
     @Test func gemmNTAccumulatesAndHandlesEdges() {
         var rng = SeededRandom(seed: 9)
         let m = 5, n = 7, k = 37

@@ -157,6 +157,26 @@ void st_matvec_tab(int isa, int type, const void *w, size_t row_bytes, int64_t c
 void st_matvec_tab_mt(st_pool *pool, int isa, int type, const void *w, size_t row_bytes, int64_t rows, int64_t cols,
                       const float *dtab, const float *mtab, const float *x, float *y);
 
+/// One matrix of `st_matvec_tab_many_mt`: y = W·x through its scale tables (Q4_1 or Q8_0).
+typedef struct {
+    int type;
+    const void *w;
+    size_t row_bytes;
+    int64_t rows;
+    const float *dtab, *mtab;
+    float *y;
+} st_matvec_operand;
+
+/// Most matrices one `st_matvec_tab_many_mt` call takes.
+#define ST_MATVEC_MAX_OPERANDS 4
+
+/// y_i = W_i·x for 1...ST_MATVEC_MAX_OPERANDS matrices of `cols` columns that share x (decode's
+/// q, k and v; gate and up), in one pool run: workers take chunks of rows of the first matrix,
+/// then of the next, with no barrier between matrices. Each y_i is bit for bit what
+/// `st_matvec_tab_mt` gives.
+void st_matvec_tab_many_mt(st_pool *pool, int isa, const st_matvec_operand *ops, int count, int64_t cols,
+                           const float *x);
+
 #ifdef __cplusplus
 }
 #endif
