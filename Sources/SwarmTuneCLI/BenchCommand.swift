@@ -12,9 +12,12 @@ struct BenchForward: Command {
     static let summary = "prefill and decode tokens/s and peak RSS on a core"
     static let discussion = """
         --reference also runs scripts/reference/bench_forward.py (transformers fp32 and
-        llama-cpp-python on the same file, same token ids) and prints the ratios.
+        llama-cpp-python on the same file, same token ids) and prints the ratios. On a shared
+        machine, --rounds N alternates the engines N times (swarmtune, then the reference, then
+        swarmtune again...) and prints each round's ratios and their medians, so a slow minute
+        for one engine does not decide the figure.
         """
-    static let examples = ["bench forward --reference"]
+    static let examples = ["bench forward --reference", "bench forward --reference --rounds 3"]
     /// What `swarmtune bench` says of itself (the group's help).
     static let groupDiscussion = """
         Figures for the kernels, the forward pass, training and the transport. Measure release
@@ -28,6 +31,7 @@ struct BenchForward: Command {
         let decodeTokens = Option.integer("--decode-tokens", help: "tokens decoded after it", default: 128, range: 1...4096)
         let threads = Option.threads
         let reference = Flag("--reference", help: "also measure transformers and llama.cpp (reference venv)")
+        let rounds = Option.integer("--rounds", help: "measurements of every engine, alternated; the ratios' medians are printed", default: 1, range: 1...20)
         let python = Option.text("--python", "PATH", help: "the reference venv's Python (default: $SWARMTUNE_REFERENCE_PYTHON or .venv-ref/bin/python)")
         let json = Flag("--json", help: "print the figures as JSON")
     }
@@ -37,6 +41,7 @@ struct BenchForward: Command {
     let decodeTokens: Int
     let threads: Int?
     let reference: Bool
+    let rounds: Int
     let python: String?
     let json: Bool
 
@@ -46,6 +51,7 @@ struct BenchForward: Command {
         decodeTokens = try p.value(d.decodeTokens)
         threads = try p.optional(d.threads)
         reference = p.flag(d.reference)
+        rounds = try p.value(d.rounds)
         python = try p.optional(d.python)
         json = p.flag(d.json)
     }
@@ -58,6 +64,17 @@ struct BenchForward: Command {
         var peakRSSBytes: Int
         var threads: Int?
         var isa: String?
+        /// Which round (from 1) measured it; set by swarmtune when `--rounds` is above 1.
+        var round: Int?
+    }
+
+    /// swarmtune's speed over one reference engine's: each round's and their median.
+    struct Ratio: Codable {
+        var engine: String
+        var prefill: [Double]
+        var decode: [Double]
+        var medianPrefill: Double
+        var medianDecode: Double
     }
 
     /// What `bench forward --json` prints.
@@ -65,7 +82,9 @@ struct BenchForward: Command {
         var model: String
         var promptTokens: Int
         var decodeTokens: Int
+        var rounds: Int
         var results: [Row]
+        var ratios: [Ratio]
     }
 
     func run() throws(CLIError) {
@@ -83,6 +102,46 @@ struct BenchForward: Command {
 
         // Warm up (page in the mapped weights), then measure.
         do { _ = try session.append(Array(ids.prefix(8))) } catch { throw .failure(error.description) }
+        var rows: [Row] = []
+        for round in 1...rounds {
+            let (prefill, decode) = try Self.measure(session, prompt: ids, decodeTokens: decodeTokens)
+            rows.append(Row(engine: "swarmtune", prefillTokensPerSecond: prefill, decodeTokensPerSecond: decode,
+                            peakRSSBytes: Output.peakRSS, threads: pool.threads, isa: pool.isaName,
+                            round: rounds > 1 ? round : nil))
+            if reference {
+                rows += try Self.runReference(python: python, model: path, ids: ids, decodeTokens: decodeTokens, threads: pool.threads)
+                    .map { var r = $0; r.round = rounds > 1 ? round : nil; return r }
+            }
+        }
+        let ratios = Self.ratios(rows)
+        if json {
+            Output.out(try Output.json(Report(model: path, promptTokens: promptTokens, decodeTokens: decodeTokens, rounds: rounds,
+                                              results: rows, ratios: ratios)))
+            return
+        }
+        Output.out("forward pass on \(path): prompt \(promptTokens) tokens, decode \(decodeTokens) tokens, \(pool.threads) threads"
+                   + (rounds > 1 ? ", \(rounds) rounds" : ""))
+        Output.out((rounds > 1 ? "round  " : "") + "engine                    prefill tok/s   decode tok/s   peak RSS")
+        for r in rows {
+            let round = r.round.map { String($0).padding(toLength: 7, withPad: " ", startingAt: 0) } ?? ""
+            let name = r.engine.padding(toLength: 24, withPad: " ", startingAt: 0)
+            let p = String(format: "%13.1f", r.prefillTokensPerSecond)
+            let d = String(format: "%14.1f", r.decodeTokensPerSecond)
+            Output.out("\(round)\(name)  \(p)  \(d)   \(Output.bytes(r.peakRSSBytes))")
+        }
+        for r in ratios {
+            if rounds == 1 {
+                Output.out(String(format: "swarmtune / %@: prefill %.2fx, decode %.2fx", r.engine, r.medianPrefill, r.medianDecode))
+            } else {
+                let each = { (v: [Double]) in v.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
+                Output.out(String(format: "swarmtune / %@, median of %d rounds: prefill %.2fx (%@), decode %.2fx (%@)", r.engine,
+                                  r.prefill.count, r.medianPrefill, each(r.prefill), r.medianDecode, each(r.decode)))
+            }
+        }
+    }
+
+    /// One measurement: the prompt from an empty cache, then `decodeTokens` greedy tokens.
+    static func measure(_ session: InferenceSession, prompt ids: [Int32], decodeTokens: Int) throws(CLIError) -> (prefill: Double, decode: Double) {
         session.reset()
         let t0 = DispatchTime.now().uptimeNanoseconds
         var logits: UnsafeBufferPointer<Float>
@@ -93,34 +152,32 @@ struct BenchForward: Command {
             do { logits = try session.append([next]) } catch { throw .failure(error.description) }
         }
         let t2 = DispatchTime.now().uptimeNanoseconds
-        let prefill = Double(promptTokens) / (Double(t1 - t0) / 1e9)
-        let decode = Double(decodeTokens) / (Double(t2 - t1) / 1e9)
-        let rss = Output.peakRSS
+        return (Double(ids.count) / (Double(t1 - t0) / 1e9), Double(decodeTokens) / (Double(t2 - t1) / 1e9))
+    }
 
-        var rows = [Row(engine: "swarmtune", prefillTokensPerSecond: prefill, decodeTokensPerSecond: decode,
-                        peakRSSBytes: rss, threads: pool.threads, isa: pool.isaName)]
-        if reference {
-            rows += try Self.runReference(python: python, model: path, ids: ids, decodeTokens: decodeTokens, threads: pool.threads)
-        }
-        if json {
-            Output.out(try Output.json(Report(model: path, promptTokens: promptTokens, decodeTokens: decodeTokens, results: rows)))
-            return
-        }
-        Output.out("forward pass on \(path): prompt \(promptTokens) tokens, decode \(decodeTokens) tokens, \(pool.threads) threads")
-        Output.out("engine                    prefill tok/s   decode tok/s   peak RSS")
-        for r in rows {
-            let name = r.engine.padding(toLength: 24, withPad: " ", startingAt: 0)
-            let p = String(format: "%13.1f", r.prefillTokensPerSecond)
-            let d = String(format: "%14.1f", r.decodeTokensPerSecond)
-            Output.out("\(name)  \(p)  \(d)   \(Output.bytes(r.peakRSSBytes))")
-        }
-        if rows.count > 1 {
-            for r in rows.dropFirst() {
-                let d = r.decodeTokensPerSecond, p = r.prefillTokensPerSecond
-                Output.out(String(format: "swarmtune / %@: prefill %.2fx, decode %.2fx", r.engine,
-                                  p > 0 ? prefill / p : 0, d > 0 ? decode / d : 0))
+    /// swarmtune's figures over each reference engine's, round by round (a round's swarmtune row
+    /// against the same round's engine row), and their medians.
+    static func ratios(_ rows: [Row]) -> [Ratio] {
+        let ours = rows.filter { $0.engine == "swarmtune" }
+        var engines: [String] = []
+        for r in rows where r.engine != "swarmtune" && !engines.contains(r.engine) { engines.append(r.engine) }
+        return engines.map { engine in
+            var prefill: [Double] = [], decode: [Double] = []
+            for r in rows where r.engine == engine {
+                guard let mine = ours.first(where: { $0.round == r.round }) else { continue }
+                prefill.append(r.prefillTokensPerSecond > 0 ? mine.prefillTokensPerSecond / r.prefillTokensPerSecond : 0)
+                decode.append(r.decodeTokensPerSecond > 0 ? mine.decodeTokensPerSecond / r.decodeTokensPerSecond : 0)
             }
+            return Ratio(engine: engine, prefill: prefill, decode: decode, medianPrefill: median(prefill), medianDecode: median(decode))
         }
+    }
+
+    /// The middle value (the mean of the two middle ones for an even count); 0 for none.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// Runs the reference forward benchmark on the same token ids.
