@@ -9,8 +9,11 @@ import Train
 struct BenchTrain: Command {
     static let name = "bench train"
     static let summary = "LoRA training tokens/s and peak RSS (forward, backward and the AdamW update)"
-    static let discussion = "--reference runs scripts/reference/bench_train.py (PyTorch + PEFT, fp32) beside it."
-    static let examples = ["bench train --batch 2 --seq-len 64 --steps 2 --json"]
+    static let discussion = """
+        --reference runs scripts/reference/bench_train.py (PyTorch + PEFT, fp32) beside it.
+        --rounds N alternates the two N times and prints each round's ratio and their median.
+        """
+    static let examples = ["bench train --batch 2 --seq-len 64 --steps 2 --json", "bench train --reference --rounds 3"]
 
     struct Options: Declarations {
         let model = Option.text("--model", "PATH", help: "the core", default: BenchForward.defaultModel)
@@ -22,6 +25,7 @@ struct BenchTrain: Command {
         let threads = Option.threads
         let precision = Option.precision
         let reference = Flag("--reference", help: "also measure PyTorch + PEFT (reference venv)")
+        let rounds = Option.integer("--rounds", help: "measurements of each engine, alternated; the ratios' median is printed", default: 1, range: 1...20)
         let python = Option.text("--python", "PATH", help: "the reference venv's Python")
         let json = Flag("--json", help: "print the figures as JSON")
     }
@@ -35,6 +39,7 @@ struct BenchTrain: Command {
     let threads: Int?
     let precision: PrecisionChoice
     let reference: Bool
+    let rounds: Int
     let python: String?
     let json: Bool
 
@@ -48,6 +53,7 @@ struct BenchTrain: Command {
         threads = try p.optional(d.threads)
         precision = try p.value(d.precision)
         reference = p.flag(d.reference)
+        rounds = try p.value(d.rounds)
         python = try p.optional(d.python)
         json = p.flag(d.json)
     }
@@ -58,6 +64,8 @@ struct BenchTrain: Command {
         var tokensPerSecond: Double
         var secondsPerStep: Double
         var peakRSSBytes: Int
+        /// Which round (from 1) measured it; set by swarmtune when `--rounds` is above 1.
+        var round: Int?
     }
 
     /// What `bench train --json` prints.
@@ -68,7 +76,12 @@ struct BenchTrain: Command {
         var rank: Int
         var targets: [String]
         var threads: Int
+        var rounds: Int
         var results: [Row]
+        /// swarmtune's tokens/s over PyTorch + PEFT's, round by round, and their median (empty
+        /// without --reference).
+        var ratios: [Double]
+        var medianRatio: Double?
     }
 
     func run() throws(CLIError) {
@@ -95,35 +108,59 @@ struct BenchTrain: Command {
             optimizer.update(lora.values.pointer, gradients: session.gradients.pointer, count: lora.count, lr: 1e-4)
         }
         try step()  // warm-up
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<steps { try step() }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
-        var rows = [Row(engine: "swarmtune", tokensPerSecond: Double(batch * seqLen) / seconds,
-                        secondsPerStep: seconds, peakRSSBytes: Output.peakRSS)]
-        if reference {
-            rows += try BenchForward.runScript(python: python, script: "scripts/reference/bench_train.py", arguments: [
-                "--model", path, "--batch", String(batch), "--seq-len", String(seqLen), "--rank", String(rank),
-                "--targets", targets.map(\.rawValue).joined(separator: ","), "--steps", String(steps),
-                "--threads", String(pool.threads)])
+        var rows: [Row] = []
+        for round in 1...rounds {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<steps { try step() }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(steps)
+            rows.append(Row(engine: "swarmtune", tokensPerSecond: Double(batch * seqLen) / seconds,
+                            secondsPerStep: seconds, peakRSSBytes: Output.peakRSS, round: rounds > 1 ? round : nil))
+            if reference {
+                let theirs: [Row] = try BenchForward.runScript(python: python, script: "scripts/reference/bench_train.py", arguments: [
+                    "--model", path, "--batch", String(batch), "--seq-len", String(seqLen), "--rank", String(rank),
+                    "--targets", targets.map(\.rawValue).joined(separator: ","), "--steps", String(steps),
+                    "--threads", String(pool.threads)])
+                rows += theirs.map { var r = $0; r.round = rounds > 1 ? round : nil; return r }
+            }
         }
+        let ratios = Self.ratios(rows)
+        let median = ratios.isEmpty ? nil : BenchForward.median(ratios)
         if json {
             Output.out(try Output.json(Report(model: path, batch: batch, seqLen: seqLen, rank: rank,
-                                              targets: targets.map(\.rawValue), threads: pool.threads, results: rows)))
+                                              targets: targets.map(\.rawValue), threads: pool.threads, rounds: rounds,
+                                              results: rows, ratios: ratios, medianRatio: median)))
             return
         }
         let arithmetic = precision.rawValue
         Output.out(note)
-        Output.out("LoRA training on \(path): batch \(batch) x \(seqLen), rank \(rank), targets \(targets.map(\.rawValue).joined(separator: ",")), \(pool.threads) threads (\(pool.isaName), \(arithmetic) frozen matmuls)")
-        Output.out("engine            tokens/s   s/step   peak RSS")
+        Output.out("LoRA training on \(path): batch \(batch) x \(seqLen), rank \(rank), targets \(targets.map(\.rawValue).joined(separator: ",")), \(pool.threads) threads (\(pool.isaName), \(arithmetic) frozen matmuls)"
+                   + (rounds > 1 ? ", \(rounds) rounds" : ""))
+        Output.out((rounds > 1 ? "round  " : "") + "engine            tokens/s   s/step   peak RSS")
         for r in rows {
-            Output.out(r.engine.padding(toLength: 16, withPad: " ", startingAt: 0)
+            Output.out((r.round.map { String($0).padding(toLength: 7, withPad: " ", startingAt: 0) } ?? "")
+                       + r.engine.padding(toLength: 16, withPad: " ", startingAt: 0)
                        + String(format: "%10.1f %8.3f   ", r.tokensPerSecond, r.secondsPerStep)
                        + Output.bytes(r.peakRSSBytes))
         }
-        if rows.count > 1 {
-            let ours = rows[0], ref = rows[1]
-            Output.out(String(format: "swarmtune / pytorch+peft: %.2fx tokens/s at %.2fx the peak RSS",
-                              ours.tokensPerSecond / ref.tokensPerSecond, Double(ours.peakRSSBytes) / Double(ref.peakRSSBytes)))
+        guard let median else { return }
+        let ours = rows.filter { $0.engine == "swarmtune" }.map(\.peakRSSBytes).max() ?? 0
+        let theirs = rows.filter { $0.engine != "swarmtune" }.map(\.peakRSSBytes).min() ?? 0
+        let rss = theirs > 0 ? Double(ours) / Double(theirs) : 0
+        if rounds == 1 {
+            Output.out(String(format: "swarmtune / pytorch+peft: %.2fx tokens/s at %.2fx the peak RSS", median, rss))
+        } else {
+            Output.out(String(format: "swarmtune / pytorch+peft, median of %d rounds: %.2fx tokens/s (%@) at %.2fx the peak RSS (largest of ours over smallest of theirs)",
+                              ratios.count, median, ratios.map { String(format: "%.2f", $0) }.joined(separator: ", "), rss))
+        }
+    }
+
+    /// swarmtune's tokens/s over the reference's, each round's swarmtune row against the same
+    /// round's reference row.
+    static func ratios(_ rows: [Row]) -> [Double] {
+        rows.filter { $0.engine != "swarmtune" }.compactMap { theirs in
+            guard theirs.tokensPerSecond > 0, let ours = rows.first(where: { $0.engine == "swarmtune" && $0.round == theirs.round })
+            else { return nil }
+            return ours.tokensPerSecond / theirs.tokensPerSecond
         }
     }
 }

@@ -61,3 +61,19 @@ import TestSupport
         #expect(ratios.count == 1 && ratios[0].medianPrefill == 2 && ratios[0].medianDecode == 2)
     }
 }
+
+@Suite struct BenchTrainRatioTests {
+    static func row(_ engine: String, _ tokensPerSecond: Double, round: Int?) -> BenchTrain.Row {
+        BenchTrain.Row(engine: engine, tokensPerSecond: tokensPerSecond, secondsPerStep: 1, peakRSSBytes: 0, round: round)
+    }
+
+    @Test("each round's swarmtune tokens/s is divided by the same round's PyTorch + PEFT tokens/s; a reference that measured nothing is left out")
+    func ratiosPairRounds() {
+        let rows = [Self.row("swarmtune", 300, round: 1), Self.row("pytorch+peft", 150, round: 1),
+                    Self.row("swarmtune", 280, round: 2), Self.row("pytorch+peft", 200, round: 2),
+                    Self.row("swarmtune", 330, round: 3), Self.row("pytorch+peft", 0, round: 3)]
+        #expect(BenchTrain.ratios(rows) == [2, 1.4])
+        #expect(BenchTrain.ratios([Self.row("swarmtune", 300, round: nil), Self.row("pytorch+peft", 100, round: nil)]) == [3])
+        #expect(BenchTrain.ratios([Self.row("swarmtune", 300, round: nil)]).isEmpty)
+    }
+}
