@@ -193,12 +193,11 @@ public final class InferenceSession {
     }
 
     private func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], into dst: UnsafeMutablePointer<Float>, rows: Int) {
-        let dim = c.dim, eps = c.normEpsilon
+        let dim = c.dim, eps = c.normEpsilon, isa = pool.isa
         weight.withUnsafeBufferPointer { w in
             for r in 0..<rows {
                 let s = src + r * dim, d = dst + r * dim
-                var ss: Float = 0
-                for i in 0..<dim { ss += s[i] * s[i] }
+                let ss = Kernels.dot(s, s, dim, isa: isa)  // as training's norm sums
                 let scale = 1 / (ss / Float(dim) + eps).squareRoot()
                 for i in 0..<dim { d[i] = s[i] * scale * w[i] }
             }

@@ -82,17 +82,23 @@ extension TrainingSession {
         weight.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!
             pool.parallelFor(tokens) { rows in
-                for r in rows { self.normBackward(dy: dxn + r * d, x: x.pointer + r * d, rstd: rstd[r], weight: w, into: dx + r * d) }
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { scratch in
+                    for r in rows {
+                        self.normBackward(dy: dxn + r * d, x: x.pointer + r * d, rstd: rstd[r], weight: w, into: dx + r * d,
+                                          scratch: scratch.baseAddress!)
+                    }
+                }
             }
         }
     }
 
-    /// dx += rstd·w⊙dy − x·rstd³/d·Σ(w⊙dy⊙x)
+    /// dx += rstd·w⊙dy − x·rstd³/d·Σ(w⊙dy⊙x); `scratch` holds `dim` floats (w⊙dy, so the sum
+    /// runs in the vector dot kernel).
     func normBackward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rstd: Float,
-                      weight: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+                      weight: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let d = config.dim
-        var dot: Float = 0
-        for i in 0..<d { dot += weight[i] * dy[i] * x[i] }
+        for i in 0..<d { scratch[i] = weight[i] * dy[i] }
+        let dot = Kernels.dot(scratch, x, d, isa: pool.isa)
         let k = dot * rstd * rstd * rstd / Float(d)
         for i in 0..<d { dx[i] += rstd * weight[i] * dy[i] - x[i] * k }
     }

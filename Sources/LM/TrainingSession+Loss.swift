@@ -42,9 +42,12 @@ extension TrainingSession {
             model.output.multiplyTransposed(lossLogits.pointer, lddy: vocab, m: chunk.count, into: dLossRowsNormed.pointer,
                                             lddx: d, accumulate: false, pool: pool, precision: precision)
             weights.withUnsafeBufferPointer { w in
-                for (i, r) in chunk.enumerated() {
-                    normBackward(dy: dLossRowsNormed.pointer + i * d, x: residualFinal.pointer + r.row * d,
-                                 rstd: finalRstd[r.row], weight: w.baseAddress!, into: dResidual.pointer + r.row * d)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { scratch in
+                    for (i, r) in chunk.enumerated() {
+                        normBackward(dy: dLossRowsNormed.pointer + i * d, x: residualFinal.pointer + r.row * d,
+                                     rstd: finalRstd[r.row], weight: w.baseAddress!, into: dResidual.pointer + r.row * d,
+                                     scratch: scratch.baseAddress!)
+                    }
                 }
             }
         }

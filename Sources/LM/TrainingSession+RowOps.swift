@@ -5,13 +5,14 @@ extension TrainingSession {
     /// out = src · rstd ⊙ weight per row, with rstd = 1/rms(src row) saved in `rstd`.
     func rmsNorm(_ src: UnsafeMutablePointer<Float>, _ weight: [Float], out: UnsafeMutablePointer<Float>,
                  rstd: UnsafeMutablePointer<Float>, rows: Int? = nil) {
-        let d = config.dim, eps = config.normEpsilon
+        let d = config.dim, eps = config.normEpsilon, isa = pool.isa
         weight.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!
             pool.parallelFor(rows ?? tokens) { range in for r in range {
                 let x = src + r * d, y = out + r * d
-                var ss: Float = 0
-                for i in 0..<d { ss += x[i] * x[i] }
+                // The vector kernel's sum: a scalar loop ran one dependent add per element
+                // (about 2% of a training step, AMD EPYC Zen 4).
+                let ss = Kernels.dot(x, x, d, isa: isa)
                 let inv = 1 / (ss / Float(d) + eps).squareRoot()
                 rstd[r] = inv
                 for i in 0..<d { y[i] = x[i] * inv * w[i] }
