@@ -130,10 +130,13 @@ void st_qgemm_nn_bf16_avx512bf16(const st_format *f, const void *w, size_t row_b
     void (*const dequant_row)(const void *, int64_t, float *) = st_kernels_avx512[f->kind].dequant_row;
     const int64_t width = c1 - c0, P = 128;
     const size_t skip = (size_t)(c0 / f->block) * f->block_bytes;
-    if (!accumulate)
+    if (rows <= 0 && !accumulate)  // no panel to start the sums: dX is zero
         for (int64_t i = 0; i < m; i++) memset(dx + i * lddx + c0, 0, (size_t)width * sizeof(float));
     for (int64_t r = 0; r < rows; r += P) {
         int64_t n = rows - r < P ? rows - r : P;  // rows is even, so n is even
+        // Without accumulate, the first panel's sums start at zero instead of at dX (which was
+        // memset first: 1.2% of a bf16 training step, AMD EPYC Zen 4); the same results.
+        const int fresh = !accumulate && r == 0;
         // Pack: panel[k/2][col][2] over the panel's rows k, columns c0..c1: rows k and k + 1 in
         // bf16, zero-extended to 32 bits and the second shifted up, 16 columns at a time.
         for (int64_t k = 0; k < n; k += 2) {
@@ -153,8 +156,8 @@ void st_qgemm_nn_bf16_avx512bf16(const st_format *f, const void *w, size_t row_b
             for (; i + 6 <= m; i += 6) {
                 __m512 acc[6][2];
                 for (int ii = 0; ii < 6; ii++) {
-                    acc[ii][0] = _mm512_loadu_ps(dx + (i + ii) * lddx + c0 + j);
-                    acc[ii][1] = _mm512_loadu_ps(dx + (i + ii) * lddx + c0 + j + 16);
+                    acc[ii][0] = fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(dx + (i + ii) * lddx + c0 + j);
+                    acc[ii][1] = fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(dx + (i + ii) * lddx + c0 + j + 16);
                 }
                 for (int64_t kk = 0; kk < n / 2; kk++) {
                     const __m512bh b0 = (__m512bh)_mm512_loadu_si512((const void *)(panel + (kk * width + j) * 2));
@@ -173,7 +176,8 @@ void st_qgemm_nn_bf16_avx512bf16(const st_format *f, const void *w, size_t row_b
                 }
             }
             for (; i < m; i++) {
-                __m512 a0 = _mm512_loadu_ps(dx + i * lddx + c0 + j), a1 = _mm512_loadu_ps(dx + i * lddx + c0 + j + 16);
+                __m512 a0 = fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(dx + i * lddx + c0 + j);
+                __m512 a1 = fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(dx + i * lddx + c0 + j + 16);
                 for (int64_t kk = 0; kk < n / 2; kk++) {
                     uint32_t pair;
                     memcpy(&pair, dyb + i * rows + r + 2 * kk, 4);
