@@ -100,7 +100,7 @@ extension TrainingSession {
         for i in 0..<d { scratch[i] = weight[i] * dy[i] }
         let dot = Kernels.dot(scratch, x, d, isa: pool.isa)
         let k = dot * rstd * rstd * rstd / Float(d)
-        for i in 0..<d { dx[i] += rstd * weight[i] * dy[i] - x[i] * k }
+        for i in 0..<d { dx[i] += rstd * scratch[i] - x[i] * k }
     }
 
     /// dQuery, dKey, dValue from dAttentionOut through the saved probabilities, per (sequence, kv

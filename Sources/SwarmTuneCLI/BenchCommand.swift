@@ -158,26 +158,13 @@ struct BenchForward: Command {
     /// swarmtune's figures over each reference engine's, round by round (a round's swarmtune row
     /// against the same round's engine row), and their medians.
     static func ratios(_ rows: [Row]) -> [Ratio] {
-        let ours = rows.filter { $0.engine == "swarmtune" }
-        var engines: [String] = []
-        for r in rows where r.engine != "swarmtune" && !engines.contains(r.engine) { engines.append(r.engine) }
-        return engines.map { engine in
-            var prefill: [Double] = [], decode: [Double] = []
-            for r in rows where r.engine == engine {
-                guard let mine = ours.first(where: { $0.round == r.round }) else { continue }
-                prefill.append(r.prefillTokensPerSecond > 0 ? mine.prefillTokensPerSecond / r.prefillTokensPerSecond : 0)
-                decode.append(r.decodeTokensPerSecond > 0 ? mine.decodeTokensPerSecond / r.decodeTokensPerSecond : 0)
-            }
-            return Ratio(engine: engine, prefill: prefill, decode: decode, medianPrefill: median(prefill), medianDecode: median(decode))
+        BenchRounds.references(rows, name: \.engine).map { engine in
+            let pairs = BenchRounds.paired(rows, engine: engine, name: \.engine, round: \.round)
+            let prefill = pairs.map { $1.prefillTokensPerSecond > 0 ? $0.prefillTokensPerSecond / $1.prefillTokensPerSecond : 0 }
+            let decode = pairs.map { $1.decodeTokensPerSecond > 0 ? $0.decodeTokensPerSecond / $1.decodeTokensPerSecond : 0 }
+            return Ratio(engine: engine, prefill: prefill, decode: decode, medianPrefill: BenchRounds.median(prefill),
+                         medianDecode: BenchRounds.median(decode))
         }
-    }
-
-    /// The middle value (the mean of the two middle ones for an even count); 0 for none.
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// Runs the reference forward benchmark on the same token ids.

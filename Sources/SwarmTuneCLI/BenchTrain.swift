@@ -124,7 +124,7 @@ struct BenchTrain: Command {
             }
         }
         let ratios = Self.ratios(rows)
-        let median = ratios.isEmpty ? nil : BenchForward.median(ratios)
+        let median = ratios.isEmpty ? nil : BenchRounds.median(ratios)
         if json {
             Output.out(try Output.json(Report(model: path, batch: batch, seqLen: seqLen, rank: rank,
                                               targets: targets.map(\.rawValue), threads: pool.threads, rounds: rounds,
@@ -157,10 +157,9 @@ struct BenchTrain: Command {
     /// swarmtune's tokens/s over the reference's, each round's swarmtune row against the same
     /// round's reference row.
     static func ratios(_ rows: [Row]) -> [Double] {
-        rows.filter { $0.engine != "swarmtune" }.compactMap { theirs in
-            guard theirs.tokensPerSecond > 0, let ours = rows.first(where: { $0.engine == "swarmtune" && $0.round == theirs.round })
-            else { return nil }
-            return ours.tokensPerSecond / theirs.tokensPerSecond
+        BenchRounds.references(rows, name: \.engine).flatMap { engine in
+            BenchRounds.paired(rows, engine: engine, name: \.engine, round: \.round)
+                .compactMap { $1.tokensPerSecond > 0 ? $0.tokensPerSecond / $1.tokensPerSecond : nil }
         }
     }
 }

@@ -27,10 +27,10 @@ import TestSupport
 
     @Test("the median is the middle value, the mean of the middle two for an even count, and 0 for none")
     func medianOfOddEvenAndEmpty() {
-        #expect(BenchForward.median([3, 1, 2]) == 2)
-        #expect(BenchForward.median([4, 1, 3, 2]) == 2.5)
-        #expect(BenchForward.median([7]) == 7)
-        #expect(BenchForward.median([]) == 0)
+        #expect(BenchRounds.median([3, 1, 2]) == 2)
+        #expect(BenchRounds.median([4, 1, 3, 2]) == 2.5)
+        #expect(BenchRounds.median([7]) == 7)
+        #expect(BenchRounds.median([]) == 0)
     }
 
     @Test("each round's swarmtune figures are divided by the same round's engine figures, per engine, then the medians taken")
